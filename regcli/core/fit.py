@@ -1,0 +1,100 @@
+"""A single elastic-net fit at one alpha, on the same engine as the path."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from regcli.core.activeset import solve_enet
+from regcli.core.path import DEFAULT_TOL, _dev_ratio
+from regcli.core.penalty import ElasticNet, alpha_max
+from regcli.core.ridge import ridge_coef
+from regcli.core.stats import Standardization, build_stats, normalized_weights, standardization
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """One fitted model.  ``coef`` is on the original feature scale, ``standardized_coef`` on the
+    standardized one (equal to ``coef`` with ``standardize=False``); both are (p,)."""
+
+    alpha: float
+    l1_ratio: float
+    intercept: float
+    coef: np.ndarray
+    standardized_coef: np.ndarray
+    n_samples: int
+    r2: float  # weighted training R^2 (fraction of deviance explained)
+    converged: bool
+    n_iter: int
+    max_kkt_violation: float  # absolute, on the standardized problem
+    alpha_max: float
+    standardization: Standardization
+    fit_s: float
+
+    @property
+    def n_features(self) -> int:
+        return int(self.coef.size)
+
+    @property
+    def n_nonzero(self) -> int:
+        return int(np.count_nonzero(self.coef))
+
+    @property
+    def penalty(self) -> str:
+        return ElasticNet(self.alpha, self.l1_ratio).name
+
+
+def fit(
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    alpha: float,
+    l1_ratio: float = 1.0,
+    weights: np.ndarray | None = None,
+    standardize: bool = True,
+    fit_intercept: bool = True,
+    tol: float = DEFAULT_TOL,
+    max_iter: int = 10_000,
+    gram: bool | None = None,
+) -> FitResult:
+    """Minimize 1/(2 sum w) sum w_i (y_i - b0 - x_i b)^2 + alpha (r ||b||_1 + (1 - r)/2 ||b||^2).
+
+    X is (n, p) float64, y (n,).  ``tol`` is relative to alpha: the fit is converged when its max
+    KKT violation on the standardized problem is at most ``tol * alpha``.
+    """
+    t0 = time.perf_counter()
+    n = X.shape[0]
+    v = normalized_weights(n, weights)
+    std = standardization(X, y, v, fit_intercept=fit_intercept, standardize=standardize)
+    stats = build_stats(X, y, v, std, gram=gram)
+    penalty = ElasticNet(alpha=float(alpha), l1_ratio=float(l1_ratio))
+    if penalty.l1_ratio == 0.0 and penalty.lam2 > 0:
+        coef_std = ridge_coef(stats, penalty.lam2)
+        active = np.flatnonzero(coef_std)
+        grad = stats.grad(active, coef_std[active])
+        kkt = penalty.kkt_violation(grad, coef_std)
+        n_iter, converged = 1, kkt <= tol * alpha
+    else:
+        sol = solve_enet(
+            stats, penalty, np.zeros(stats.n_features), tol=tol * alpha, max_iter=max_iter
+        )
+        coef_std, grad = sol.coef, sol.grad
+        kkt, n_iter, converged = sol.max_kkt_violation, sol.n_iter, sol.converged
+    coef, intercept = std.to_original(coef_std)
+    return FitResult(
+        alpha=float(alpha),
+        l1_ratio=float(l1_ratio),
+        intercept=float(intercept),
+        coef=coef,
+        standardized_coef=std.standardized(coef_std),
+        n_samples=n,
+        r2=_dev_ratio(stats, coef_std, grad),
+        converged=bool(converged),
+        n_iter=int(n_iter),
+        max_kkt_violation=float(kkt),
+        alpha_max=alpha_max(stats.c, l1_ratio),
+        standardization=std,
+        fit_s=time.perf_counter() - t0,
+    )
