@@ -38,6 +38,7 @@ class PointSolution:
     n_iter: int  # linear solves performed
     max_kkt_violation: float
     converged: bool
+    active_set: _ActiveSet  # the factor at the solution, reusable as the next warm start
 
 
 def _factor(stats: Stats, active: np.ndarray, lam2: float) -> np.ndarray | None:
@@ -46,7 +47,7 @@ def _factor(stats: Stats, active: np.ndarray, lam2: float) -> np.ndarray | None:
         return np.zeros((0, 0))
     M = stats.block(active, active)
     M[np.diag_indices_from(M)] += lam2
-    L, info = lapack.dpotrf(M, lower=1, clean=1)
+    L, info = lapack.dpotrf(M, lower=1, clean=0)  # upper triangle is never read
     return None if info != 0 else L
 
 
@@ -75,6 +76,15 @@ class _ActiveSet:
                     coef[j] = 0.0
         else:
             self.L = L
+
+    def reusable(self, coef: np.ndarray, lam2: float) -> bool:
+        """Whether this factor fits a warm start with support and signs of ``coef``."""
+        if lam2 != self.lam2:
+            return False
+        support = np.flatnonzero(coef)
+        if support.size != self.idx.size or not np.array_equal(np.sort(self.idx), support):
+            return False
+        return bool(np.all(np.sign(coef[self.idx]) == self.sign))
 
     def refactor(self, keep: np.ndarray) -> None:
         """Keep only the positions ``keep`` (boolean mask) and refactor."""
@@ -117,16 +127,21 @@ def solve_enet(
     max_iter: int = 10_000,
     max_add: int = 10,
     screen: np.ndarray | None = None,
+    active_set: _ActiveSet | None = None,
 ) -> PointSolution:
     """Solve at one alpha from the warm start ``coef0`` (m,).
 
     ``tol`` is absolute, on the standardized gradient (the caller scales it by alpha).
     ``screen`` is an optional boolean mask (m,): the strong set, whose violators are added first.
+    ``active_set`` is the previous solution's factor; it is reused when lam2 and the support match.
     """
     lam1, lam2 = penalty.lam1, penalty.lam2
     c = stats.c
     coef = np.array(coef0, dtype=float)
-    act = _ActiveSet(stats, coef, lam2)
+    if active_set is not None and active_set.reusable(coef, lam2):
+        act = active_set
+    else:
+        act = _ActiveSet(stats, coef, lam2)
     n_iter = 0
     single = False  # fall back to one entering feature per round after a round without progress
     converged = False
@@ -205,7 +220,8 @@ def solve_enet(
         entered = np.array(added, dtype=np.intp)
     kkt = penalty.kkt_violation(grad, coef)
     return PointSolution(
-        coef=coef, grad=grad, n_iter=n_iter, max_kkt_violation=kkt, converged=converged
+        coef=coef, grad=grad, n_iter=n_iter, max_kkt_violation=kkt, converged=converged,
+        active_set=act,
     )
 
 

@@ -119,6 +119,7 @@ def solve_path(
     coef = np.zeros(m)
     grad = stats.c.copy()
     prev_alpha = None
+    active_set = None
     stop_reason = "completed"
     done = k
     for i, a in enumerate(alphas):
@@ -136,9 +137,10 @@ def solve_path(
             if prev_alpha is not None:
                 screen = np.abs(grad) >= l1_ratio * (2.0 * a - prev_alpha)
             sol = solve_enet(
-                stats, penalty, coef, tol=tol * a, max_iter=max_iter, screen=screen
+                stats, penalty, coef, tol=tol * a, max_iter=max_iter, screen=screen,
+                active_set=active_set,
             )
-            coef, grad = sol.coef, sol.grad
+            coef, grad, active_set = sol.coef, sol.grad, sol.active_set
             kkt[i], iters[i], conv[i] = sol.max_kkt_violation, sol.n_iter, sol.converged
         coefs[i] = coef
         dev[i] = _dev_ratio(stats, coef, grad)

@@ -186,6 +186,10 @@ class GramStats:
         """c - G b for b supported on ``active``."""
         if active.size == 0:
             return self.c.copy()
+        if 4 * active.size > self.n_features:  # a full product beats gathering the columns
+            coef = np.zeros(self.n_features)
+            coef[active] = coef_active
+            return self.c - self.gram @ coef
         return self.c - self.gram[:, active] @ coef_active
 
 
@@ -207,7 +211,8 @@ class LazyStats:
         self.n_features = keep.size
         self.diag = np.einsum("ij,ij->j", self.Xs, self.Xs)
         self._pos = np.full(self.n_features, -1, dtype=np.intp)
-        self._cache = np.empty((self.n_features, 0))
+        self._order = np.zeros(0, dtype=np.intp)  # cached features in cache-column order
+        self._cache = np.empty((self.n_features, 0), order="F")
         self._n_cached = 0
 
     def _ensure(self, idx: np.ndarray) -> None:
@@ -217,12 +222,13 @@ class LazyStats:
         missing = np.unique(missing)
         need = self._n_cached + missing.size
         if need > self._cache.shape[1]:
-            grown = np.empty((self.n_features, max(need, 2 * self._cache.shape[1], 16)))
+            grown = np.empty((self.n_features, max(need, 2 * self._cache.shape[1], 16)), order="F")
             grown[:, : self._n_cached] = self._cache[:, : self._n_cached]
             self._cache = grown
         # one matrix product per block of entering features
         self._cache[:, self._n_cached : need] = self.Xs.T @ self.Xs[:, missing]
         self._pos[missing] = np.arange(self._n_cached, need)
+        self._order = np.concatenate([self._order, missing])
         self._n_cached = need
 
     def cols(self, idx: np.ndarray) -> np.ndarray:
@@ -231,12 +237,19 @@ class LazyStats:
         return self._cache[:, self._pos[idx]]
 
     def block(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        return self.cols(cols)[rows]
+        cols = np.asarray(cols, dtype=np.intp)
+        self._ensure(cols)
+        return self._cache[np.ix_(rows, self._pos[cols])]
 
     def grad(self, active: np.ndarray, coef_active: np.ndarray) -> np.ndarray:
+        """c - G b from the cached Gram columns (one contiguous product, no gather)."""
         if active.size == 0:
             return self.c.copy()
-        return self.c - self.Xs.T @ (self.Xs[:, active] @ coef_active)
+        self._ensure(active)
+        coef = np.zeros(self.n_features)
+        coef[active] = coef_active
+        nc = self._n_cached
+        return self.c - self._cache[:, :nc] @ coef[self._order]
 
 
 Stats = GramStats | LazyStats

@@ -1,0 +1,3 @@
+from regcli.cli.app import run
+
+run()

@@ -1,0 +1,117 @@
+"""Shared command-line options, defined once as Annotated aliases."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+
+
+class Penalty(str, Enum):
+    l1 = "l1"
+    l2 = "l2"
+    elasticnet = "elasticnet"
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class NaMode(str, Enum):
+    error = "error"
+    drop = "drop"
+    mean = "mean"
+
+
+DATA = "Input data"
+MODEL = "Model"
+SOLVER = "Solver"
+OUTPUT = "Output"
+
+DataArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="DATA",
+        help="Table to read: .csv, .tsv, .csv.gz, .tsv.gz or .parquet; '-' reads standard input.",
+        show_default=False,
+    ),
+]
+TargetOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--target", "-t", help="Response column. Default: a column named y or target, else the last.",
+        rich_help_panel=DATA, show_default=False,
+    ),
+]
+FeaturesOption = Annotated[
+    Optional[str],
+    typer.Option(help="Comma-separated feature columns to use (default: all others).",
+                 rich_help_panel=DATA, show_default=False),
+]
+ExcludeOption = Annotated[
+    Optional[str],
+    typer.Option(help="Comma-separated columns to leave out (ids, dates, ...).",
+                 rich_help_panel=DATA, show_default=False),
+]
+WeightsOption = Annotated[
+    Optional[str],
+    typer.Option(help="Column of non-negative sample weights (not a feature).",
+                 rich_help_panel=DATA, show_default=False),
+]
+NaOption = Annotated[
+    NaMode,
+    typer.Option("--na", help="Missing values: error (name them), drop rows, or mean-impute features.",
+                 rich_help_panel=DATA, case_sensitive=False),
+]
+PenaltyOption = Annotated[
+    Optional[Penalty],
+    typer.Option(help="l1 (lasso), l2 (ridge) or elasticnet. Default l1, or elasticnet when "
+                 "--l1-ratio is given.", rich_help_panel=MODEL, case_sensitive=False,
+                 show_default=False),
+]
+AlphaOption = Annotated[
+    Optional[float],
+    typer.Option(help="Penalty strength (scikit-learn's alpha; glmnet's lambda for the lasso).",
+                 min=0.0, rich_help_panel=MODEL, show_default=False),
+]
+L1RatioOption = Annotated[
+    Optional[float],
+    typer.Option("--l1-ratio", help="Elastic-net mix: 1 is the lasso, 0 is ridge (default 0.5).",
+                 min=0.0, max=1.0, rich_help_panel=MODEL, show_default=False),
+]
+StandardizeOption = Annotated[
+    bool,
+    typer.Option("--standardize/--no-standardize",
+                 help="Scale each feature to unit (weighted) sd before fitting.", rich_help_panel=MODEL),
+]
+InterceptOption = Annotated[
+    bool,
+    typer.Option("--intercept/--no-intercept", help="Fit an unpenalized intercept.",
+                 rich_help_panel=MODEL),
+]
+TolOption = Annotated[
+    float,
+    typer.Option(help="Convergence: max KKT violation <= tol x alpha (standardized problem).",
+                 min=1e-300, rich_help_panel=SOLVER),
+]
+MaxIterOption = Annotated[
+    int, typer.Option("--max-iter", help="Most linear solves per alpha.", min=1, rich_help_panel=SOLVER)
+]
+FormatOption = Annotated[
+    Optional[OutputFormat],
+    typer.Option("--format", "-f", help="table, csv or json. Default: table on a terminal, "
+                 "csv when piped (json for a .json --output).", rich_help_panel=OUTPUT,
+                 case_sensitive=False, show_default=False),
+]
+OutputOption = Annotated[
+    Optional[str],
+    typer.Option("--output", "-o", help="Write the result to this file (atomically) instead of stdout.",
+                 rich_help_panel=OUTPUT, show_default=False),
+]
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Allow --output to replace an existing file.",
+                       rich_help_panel=OUTPUT),
+]

@@ -1,0 +1,211 @@
+"""Result objects -> JSON payloads (the stable contract), CSV, and rich tables for terminals.
+
+Every format is made from the same payload dict, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from regcli.core.fit import FitResult
+    from regcli.core.path import PathResult
+    from regcli.io.dataset import Dataset
+
+#: A nonzero coefficient below this share of the largest (standardized) one counts as tiny.
+TINY_SHARE = 1e-3
+#: Rows of a coefficient table shown on a terminal before the rest is summarized.
+TERMINAL_ROWS = 40
+
+
+def _f(x: float) -> float | None:
+    """A float for JSON (NaN and infinities become null)."""
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def num(x: float | None, digits: int = 6) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "-"
+    return f"{x:.{digits}g}"
+
+
+def sparsity(names: list[str], std_coef: np.ndarray, constant: np.ndarray) -> dict[str, Any]:
+    """Which coefficients are zero, constant or tiny, and the norms (standardized scale)."""
+    absval = np.abs(std_coef)
+    largest = float(absval.max()) if absval.size else 0.0
+    tiny = (absval > 0) & (absval < TINY_SHARE * largest)
+    return {
+        "n_nonzero": int(np.count_nonzero(std_coef)),
+        "n_features": len(names),
+        "zero_features": [n for n, c, k in zip(names, std_coef, constant) if c == 0 and not k],
+        "constant_features": [n for n, k in zip(names, constant) if k],
+        "tiny_threshold": TINY_SHARE,
+        "n_tiny_nonzero": int(tiny.sum()),
+        "tiny_nonzero_features": [n for n, t in zip(names, tiny) if t],
+        "l1_norm": float(absval.sum()),
+        "l2_norm": float(np.sqrt((absval**2).sum())),
+    }
+
+
+def fit_payload(res: FitResult, ds: Dataset) -> dict[str, Any]:
+    names = ds.feature_names
+    std = res.standardization
+    return {
+        "command": "fit",
+        "source": ds.source,
+        "target": ds.target,
+        "target_source": ds.target_reason,
+        "penalty": res.penalty,
+        "alpha": res.alpha,
+        "l1_ratio": res.l1_ratio,
+        "standardize": std.standardize,
+        "fit_intercept": std.fit_intercept,
+        "intercept": res.intercept,
+        "coefficients": dict(zip(names, map(float, res.coef))),
+        "standardized_coefficients": dict(zip(names, map(float, res.standardized_coef))),
+        "n_samples": res.n_samples,
+        "n_features": res.n_features,
+        "n_nonzero": res.n_nonzero,
+        "r2": res.r2,
+        "converged": res.converged,
+        "n_iter": res.n_iter,
+        "max_kkt_violation": res.max_kkt_violation,
+        "max_kkt_violation_relative": _f(res.max_kkt_violation / res.alpha) if res.alpha > 0 else None,
+        "alpha_max": res.alpha_max,
+        "sparsity": sparsity(names, res.standardized_coef, std.constant),
+        "rows": {"read": ds.n_rows_read, "used": ds.n_samples, "dropped": ds.n_rows_dropped},
+        "imputed": ds.imputed,
+        "encoding": [e.to_dict() for e in ds.encodings if e.kind != "numeric"],
+        "timings": {"load_s": ds.load_s, "fit_s": res.fit_s},
+    }
+
+
+def fit_csv(payload: dict[str, Any]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["feature", "coefficient", "standardized_coefficient"])
+    w.writerow(["(intercept)", repr(payload["intercept"]), ""])
+    std = payload["standardized_coefficients"]
+    for name, value in payload["coefficients"].items():
+        w.writerow([name, repr(value), repr(std[name])])
+    return buf.getvalue()
+
+
+def make_console(file: io.TextIOBase | None = None, *, terminal: bool) -> Console:
+    """A rich console; off a terminal it is wide enough never to cut a table."""
+    from rich.console import Console
+
+    if terminal:
+        return Console(highlight=False)
+    return Console(file=file, width=400, highlight=False, color_system=None, soft_wrap=True)
+
+
+def render_text(draw: Any, *, terminal: bool) -> str | None:
+    """Run ``draw(console)``: straight to the terminal, or captured as plain text."""
+    if terminal:
+        draw(make_console(terminal=True))
+        return None
+    buf = io.StringIO()
+    draw(make_console(buf, terminal=False))
+    return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
+
+
+def _kv_table(rows: list[tuple[str, str]], title: str | None = None):  # type: ignore[no-untyped-def]
+    from rich.table import Table
+
+    t = Table(show_header=False, box=None, pad_edge=False, title=title, title_justify="left",
+              title_style="bold")
+    t.add_column(style="bold")
+    t.add_column()
+    for k, v in rows:
+        t.add_row(k, v)
+    return t
+
+
+def _convergence_text(p: dict[str, Any]) -> str:
+    rel = p.get("max_kkt_violation_relative")
+    rel_s = f" = {num(rel, 2)} x alpha" if rel is not None else ""
+    state = "yes" if p["converged"] else "[red]NO[/red]"
+    return f"{state} (max KKT violation {num(p['max_kkt_violation'], 2)}{rel_s}; {p['n_iter']} solves)"
+
+
+def draw_fit(console: Console, p: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    rows = [
+        ("file", p["source"]),
+        ("target", f"{p['target']}  ({p['target_source']})"),
+        ("rows", f"{p['rows']['used']} used of {p['rows']['read']}"
+         + (f" ({p['rows']['dropped']} dropped for missing values)" if p["rows"]["dropped"] else "")),
+        ("features", str(p["n_features"])),
+        ("penalty", f"{p['penalty']}   alpha {num(p['alpha'])}   l1_ratio {num(p['l1_ratio'])}"
+         f"   (alpha_max {num(p['alpha_max'])})"),
+        ("standardized", "yes" if p["standardize"] else "no"
+         + ("" if p["fit_intercept"] else "; no intercept")),
+        ("training R²", num(p["r2"], 5)),
+        ("converged", _convergence_text(p)),
+        ("time", f"load {p['timings']['load_s']:.3f} s, fit {p['timings']['fit_s']:.4f} s"),
+    ]
+    if p["imputed"]:
+        rows.insert(3, ("imputed", ", ".join(f"{k} ({v})" for k, v in p["imputed"].items())))
+    console.print(_kv_table(rows, title=f"regcli fit: {p['penalty']}"))
+    console.print()
+    _draw_coefficients(console, p)
+    console.print()
+    _draw_sparsity(console, p["sparsity"], p["penalty"])
+
+
+def _draw_coefficients(console: Console, p: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    coef, std = p["coefficients"], p["standardized_coefficients"]
+    order = sorted((n for n in coef if std[n] != 0), key=lambda n: -abs(std[n]))
+    terminal = console.is_terminal
+    shown = order[:TERMINAL_ROWS] if terminal else order
+    t = Table(title="Coefficients (nonzero, by size of the standardized coefficient)",
+              title_justify="left", title_style="bold")
+    t.add_column("#", justify="right")
+    t.add_column("feature")
+    t.add_column("coefficient", justify="right")
+    t.add_column("standardized", justify="right")
+    t.add_row("", "(intercept)", num(p["intercept"]), "")
+    for rank, name in enumerate(shown, 1):
+        t.add_row(str(rank), name, num(coef[name]), num(std[name]))
+    console.print(t)
+    if len(order) > len(shown):
+        console.print(f"... {len(order) - len(shown)} more nonzero; --format csv lists all")
+
+
+def _names(names: list[str], limit: int = 25) -> str:
+    if not names:
+        return "none"
+    more = f", ... ({len(names) - limit} more)" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
+
+
+def _draw_sparsity(console: Console, s: dict[str, Any], penalty: str) -> None:
+    k, p = s["n_nonzero"], s["n_features"]
+    zero = s["zero_features"]
+    rows = [
+        ("nonzero", f"{k} of {p}"),
+        ("exactly zero", f"{len(zero)}: {_names(zero)}" if zero else "none"),
+        ("constant", _names(s["constant_features"])),
+        (f"tiny (< {s['tiny_threshold']:g} x largest)",
+         f"{s['n_tiny_nonzero']}" + (f": {_names(s['tiny_nonzero_features'], 10)}"
+                                      if s["n_tiny_nonzero"] else "")),
+        ("L1 norm (standardized)", num(s["l1_norm"])),
+        ("L2 norm (standardized)", num(s["l2_norm"])),
+    ]
+    if penalty == "l2":
+        rows.append(("note", "ridge shrinks but never zeroes: small coefficients stay nonzero"))
+    elif zero:
+        rows.append(("note", f"the L1 part set {len(zero)} coefficient(s) exactly to zero"))
+    console.print(_kv_table(rows, title="Sparsity"))

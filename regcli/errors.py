@@ -1,0 +1,33 @@
+"""Errors a user can cause, each with its documented exit code (see README, "Exit codes")."""
+
+from __future__ import annotations
+
+
+class RegcliError(Exception):
+    """Base class: a one-line message and the process exit code."""
+
+    exit_code = 70
+
+
+class CheckFailed(RegcliError):
+    """A requested check (--min-r2, --max-nonzero, ...) failed."""
+
+    exit_code = 1
+
+
+class UsageError(RegcliError):
+    """A bad option or option value."""
+
+    exit_code = 2
+
+
+class DataError(RegcliError):
+    """The data cannot be used: non-numeric target, missing values, empty table, ..."""
+
+    exit_code = 65
+
+
+class InputError(RegcliError):
+    """An input file is missing or unreadable."""
+
+    exit_code = 66

@@ -1,0 +1,142 @@
+"""Loading tables into Datasets: formats, target choice, encoding, missing values, refusals."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from regcli.errors import DataError, InputError, UsageError
+from regcli.io.dataset import load_dataset
+from tests.conftest import SAMPLE
+
+CSV = "a,b,color,flag,y\n1,2.5,red,true,1.0\n2,3.5,blue,false,2.0\n3,1.0,red,true,2.5\n4,0.5,green,false,4.0\n"
+
+
+def test_diabetes_csv_and_parquet_load_identically():
+    a = load_dataset(str(SAMPLE / "diabetes.csv"))
+    b = load_dataset(str(SAMPLE / "diabetes.parquet"))
+    assert a.X.shape == (442, 10) and a.target == "y"
+    np.testing.assert_array_equal(a.X, b.X)
+    np.testing.assert_array_equal(a.y, b.y)
+    assert a.feature_names == b.feature_names
+
+
+def test_tsv_gz_and_semicolon(tmp_path):
+    (tmp_path / "d.tsv").write_text(CSV.replace(",", "\t"))
+    with gzip.open(tmp_path / "d.csv.gz", "wt") as fh:
+        fh.write(CSV)
+    (tmp_path / "d.txt").write_text(CSV.replace(",", ";"))
+    ref = load_dataset(str(tmp_path / "d.tsv"))
+    for name in ("d.csv.gz", "d.txt"):
+        other = load_dataset(str(tmp_path / name))
+        np.testing.assert_array_equal(ref.X, other.X)
+
+
+def test_stdin_csv_and_parquet(monkeypatch, tmp_path):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(CSV.encode())))
+    a = load_dataset("-")
+    assert a.source == "<stdin>" and a.n_samples == 4
+    pd.read_csv(io.StringIO(CSV)).to_parquet(tmp_path / "x.parquet")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO((tmp_path / "x.parquet").read_bytes())))
+    b = load_dataset("-")
+    np.testing.assert_array_equal(a.X, b.X)
+
+
+def test_target_choice_and_reason(write_csv):
+    ds = load_dataset(str(write_csv(CSV)))
+    assert ds.target == "y" and "named" in ds.target_reason
+    ds = load_dataset(str(write_csv("a,b,TARGET,c\n1,2,3,4\n2,3,5,4\n3,1,1,0\n")))
+    assert ds.target == "TARGET"
+    ds = load_dataset(str(write_csv("a,b,c\n1,2,3\n2,3,5\n3,1,1\n")))
+    assert ds.target == "c" and "last column" in ds.target_reason
+    ds = load_dataset(str(write_csv(CSV)), target="b")
+    assert ds.target == "b" and ds.target_reason == "--target" and "y" in ds.feature_names
+
+
+def test_onehot_every_level_and_booleans(write_csv):
+    ds = load_dataset(str(write_csv(CSV)))
+    assert ds.feature_names == ["a", "b", "color=blue", "color=green", "color=red", "flag"]
+    np.testing.assert_array_equal(ds.X[:, 2:5].sum(axis=1), 1.0)
+    np.testing.assert_array_equal(ds.X[:, 5], [1, 0, 1, 0])
+    enc = {e.column: e for e in ds.encodings}
+    assert enc["color"].kind == "onehot" and enc["color"].levels == ["blue", "green", "red"]
+    assert enc["flag"].kind == "bool"
+
+
+def test_features_and_exclude(write_csv):
+    path = str(write_csv(CSV))
+    assert load_dataset(path, features=["b", "a"]).feature_names == ["b", "a"]
+    assert load_dataset(path, exclude=["color", "flag"]).feature_names == ["a", "b"]
+    with pytest.raises(UsageError, match="--features: no column 'zz'"):
+        load_dataset(path, features=["zz"])
+    with pytest.raises(UsageError, match="--exclude"):
+        load_dataset(path, exclude=["zz"])
+    with pytest.raises(UsageError, match="together"):
+        load_dataset(path, features=["a"], exclude=["b"])
+
+
+def test_missing_values_modes(write_csv):
+    path = str(write_csv("a,b,y\n1,,1\n2,3,2\n,4,3\n4,5,\n5,6,7\n"))
+    with pytest.raises(DataError, match=r"'a' \(1 cell\), 'b' \(1 cell\), 'y' \(1 cell\)"):
+        load_dataset(path)
+    dropped = load_dataset(path, na="drop")
+    assert dropped.n_samples == 2 and dropped.n_rows_dropped == 3
+    imputed = load_dataset(path, na="mean")
+    assert imputed.n_samples == 4  # the row missing its target is dropped
+    assert imputed.imputed == {"a": 1, "b": 1}
+    np.testing.assert_allclose(imputed.X[2, 0], np.mean([1, 2, 5]))
+
+
+@pytest.mark.parametrize(
+    "text,match",
+    [
+        ("a,y\n1,x\n2,y\n3,z\n", "target column 'y' is not numeric"),
+        ("a,y\n1,1\ninf,2\n3,4\n", "infinite"),
+        ("a,a,y\n1,2,3\n4,5,6\n", "duplicate column"),
+        ("a,y\n", "empty table"),
+        ("a,y\n1,2\n", "fewer than 2 usable rows"),
+        ("a,y\n1,2\n3,2\n", "constant"),
+    ],
+)
+def test_bad_data_is_refused(write_csv, text, match):
+    with pytest.raises(DataError, match=match):
+        load_dataset(str(write_csv(text)))
+
+
+def test_empty_file_and_missing_file(write_csv, tmp_path):
+    with pytest.raises(DataError, match="empty"):
+        load_dataset(str(write_csv("")))
+    with pytest.raises(InputError, match="no such file"):
+        load_dataset(str(tmp_path / "nope.csv"))
+    with pytest.raises(InputError, match="directory"):
+        load_dataset(str(tmp_path))
+
+
+def test_identifier_like_text_column_is_refused(write_csv):
+    rows = "\n".join(f"id{i},{i},{i * 2.0}" for i in range(30))
+    with pytest.raises(DataError, match=r"--exclude name"):
+        load_dataset(str(write_csv("name,a,y\n" + rows + "\n")))
+    ds = load_dataset(str(write_csv("name,a,y\n" + rows + "\n")), exclude=["name"])
+    assert ds.feature_names == ["a"]
+
+
+def test_weights_column(write_csv):
+    path = str(write_csv("a,w,y\n1,1,1\n2,2,3\n3,0.5,2\n"))
+    ds = load_dataset(path, weights="w")
+    assert ds.feature_names == ["a"] and ds.weights.tolist() == [1, 2, 0.5]
+    with pytest.raises(DataError, match="negative"):
+        load_dataset(str(write_csv("a,w,y\n1,-1,1\n2,2,3\n3,1,2\n")), weights="w")
+    with pytest.raises(UsageError, match="--weights: no column 'q'"):
+        load_dataset(path, weights="q")
+
+
+def test_bad_parquet_is_data_error(tmp_path):
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(b"PAR1 this is not parquet")
+    with pytest.raises(DataError, match="Parquet"):
+        load_dataset(str(bad))
