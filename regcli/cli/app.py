@@ -13,6 +13,7 @@ import typer
 
 from regcli import __version__
 from regcli.cli.fit import fit_command
+from regcli.cli.path import path_command
 
 app = typer.Typer(
     name="regcli",
@@ -46,6 +47,7 @@ def root(
 
 
 app.command("fit", no_args_is_help=True)(fit_command)
+app.command("path", no_args_is_help=True)(path_command)
 
 
 def _fail(code: int, message: str) -> int:

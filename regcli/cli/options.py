@@ -115,3 +115,24 @@ ForceOption = Annotated[
     bool, typer.Option("--force", help="Allow --output to replace an existing file.",
                        rich_help_panel=OUTPUT),
 ]
+
+PATH = "Path"
+
+AlphasOption = Annotated[
+    Optional[str],
+    typer.Option(help="Explicit comma-separated alphas (solved in descending order; no early stop).",
+                 rich_help_panel=PATH, show_default=False),
+]
+NAlphasOption = Annotated[
+    int, typer.Option("--n-alphas", help="Points on the default grid.", min=1, rich_help_panel=PATH)
+]
+EpsOption = Annotated[
+    Optional[float],
+    typer.Option(help="Smallest alpha as a share of alpha_max (default 1e-4 if n >= p, else 1e-2).",
+                 min=0.0, max=1.0, rich_help_panel=PATH, show_default=False),
+]
+PlotOption = Annotated[
+    Optional[str],
+    typer.Option(help="Also draw a plot to this .png, .svg or .pdf file (needs regcli[plot]).",
+                 rich_help_panel=OUTPUT, show_default=False),
+]

@@ -209,3 +209,131 @@ def _draw_sparsity(console: Console, s: dict[str, Any], penalty: str) -> None:
     elif zero:
         rows.append(("note", f"the L1 part set {len(zero)} coefficient(s) exactly to zero"))
     console.print(_kv_table(rows, title="Sparsity"))
+
+
+def entry_order(names: list[str], entry_alpha: np.ndarray) -> list[str]:
+    """Features by the alpha at which they first become nonzero (largest first); never last."""
+    entered = [i for i in range(len(names)) if np.isfinite(entry_alpha[i])]
+    entered.sort(key=lambda i: (-entry_alpha[i], i))
+    return [names[i] for i in entered]
+
+
+def path_payload(res: PathResult, ds: Dataset) -> dict[str, Any]:
+    names = ds.feature_names
+    entry = res.entry_alpha
+    std = res.standardization
+    return {
+        "command": "path",
+        "source": ds.source,
+        "target": ds.target,
+        "target_source": ds.target_reason,
+        "penalty": _penalty_name(res.l1_ratio),
+        "l1_ratio": res.l1_ratio,
+        "standardize": std.standardize,
+        "fit_intercept": std.fit_intercept,
+        "n_samples": res.n_samples,
+        "n_features": len(names),
+        "alpha_max": res.alpha_max,
+        "alphas": res.alphas.tolist(),
+        "n_nonzero": res.n_nonzero.tolist(),
+        "dev_ratio": res.dev_ratio.tolist(),
+        "intercepts": res.intercepts.tolist(),
+        "coefficients": {n: res.coefs[:, j].tolist() for j, n in enumerate(names)},
+        "standardized_coefficients": {n: res.standardized_coefs[:, j].tolist()
+                                      for j, n in enumerate(names)},
+        "entry_alpha": {n: _f(entry[j]) for j, n in enumerate(names)},
+        "entry_order": entry_order(names, entry),
+        "constant_features": [n for n, k in zip(names, std.constant) if k],
+        "max_kkt_violation": res.max_kkt_violation.tolist(),
+        "max_kkt_violation_relative": [_f(v) for v in res.max_kkt_relative],
+        "n_iter": res.n_iter.tolist(),
+        "converged": bool(res.converged.all()),
+        "stop_reason": res.stop_reason,
+        "rows": {"read": ds.n_rows_read, "used": ds.n_samples, "dropped": ds.n_rows_dropped},
+        "timings": {"load_s": ds.load_s, "fit_s": res.fit_s},
+    }
+
+
+def _penalty_name(l1_ratio: float) -> str:
+    return "l1" if l1_ratio == 1.0 else ("l2" if l1_ratio == 0.0 else "elasticnet")
+
+
+def path_csv(p: dict[str, Any]) -> str:
+    """One row per alpha: summary columns, then one coefficient column per feature."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    names = list(p["coefficients"])
+    w.writerow(["index", "alpha", "n_nonzero", "dev_ratio", "intercept", "max_kkt_violation"] + names)
+    for i, alpha in enumerate(p["alphas"]):
+        w.writerow([i + 1, repr(alpha), p["n_nonzero"][i], repr(p["dev_ratio"][i]),
+                    repr(p["intercepts"][i]), repr(p["max_kkt_violation"][i])]
+                   + [repr(p["coefficients"][n][i]) for n in names])
+    return buf.getvalue()
+
+
+def thin_rows(coefs: np.ndarray, target_rows: int = 20) -> list[int]:
+    """About ``target_rows`` evenly spaced indices plus every index where the support changes."""
+    k = coefs.shape[0]
+    if k == 0:
+        return []
+    keep = set(np.linspace(0, k - 1, min(k, target_rows)).round().astype(int).tolist())
+    support = coefs != 0
+    for i in range(1, k):
+        if not np.array_equal(support[i], support[i - 1]):
+            keep.add(i)
+    return sorted(keep)
+
+
+def draw_path(console: Console, p: dict[str, Any], *, thin: bool) -> None:
+    from rich.table import Table
+
+    names = list(p["coefficients"])
+    coefs = np.array([p["coefficients"][n] for n in names]).T.reshape(len(p["alphas"]), len(names))
+    rel = [v for v in p["max_kkt_violation_relative"] if v is not None]
+    rows = [
+        ("file", p["source"]),
+        ("target", f"{p['target']}  ({p['target_source']})"),
+        ("rows, features", f"{p['n_samples']}, {p['n_features']}"),
+        ("penalty", f"{p['penalty']}   l1_ratio {num(p['l1_ratio'])}   alpha_max {num(p['alpha_max'])}"),
+        ("points", f"{len(p['alphas'])} (stop: {p['stop_reason']})"),
+        ("converged", ("yes" if p["converged"] else "[red]NO[/red]")
+         + (f" (max KKT violation {num(max(rel), 2)} x alpha)" if rel else "")),
+        ("time", f"load {p['timings']['load_s']:.3f} s, path {p['timings']['fit_s']:.4f} s"),
+    ]
+    console.print(_kv_table(rows, title=f"regcli path: {p['penalty']}"))
+    console.print()
+    shown = thin_rows(coefs) if thin else list(range(len(p["alphas"])))
+    t = Table(title="Path" + (" (thinned: about 20 rows plus every change of the nonzero set; "
+                               "--format csv gives all)" if thin and len(shown) < len(p["alphas"]) else ""),
+              title_justify="left", title_style="bold")
+    for col in ("#", "alpha", "nonzero", "%dev", "entered / left"):
+        t.add_column(col, justify="right" if col != "entered / left" else "left")
+    prev = np.zeros(len(names), dtype=bool)
+    support = coefs != 0
+    for i in range(len(p["alphas"])):
+        now = support[i]
+        entered = [names[j] for j in np.flatnonzero(now & ~prev)]
+        left = [names[j] for j in np.flatnonzero(prev & ~now)]
+        prev = now
+        if i not in shown:
+            continue
+        change = " ".join([f"+{n}" for n in entered[:6]] + (["..."] if len(entered) > 6 else [])
+                          + [f"-{n}" for n in left[:4]] + (["..."] if len(left) > 4 else []))
+        t.add_row(str(i + 1), num(p["alphas"][i], 5), str(p["n_nonzero"][i]),
+                  f"{100 * p['dev_ratio'][i]:.2f}", change)
+    console.print(t)
+    console.print()
+    order = p["entry_order"]
+    t = Table(title="Entry order (largest alpha at which each feature becomes nonzero)",
+              title_justify="left", title_style="bold")
+    for col in ("#", "feature", "entry alpha", "coefficient at smallest alpha"):
+        t.add_column(col, justify="left" if col == "feature" else "right")
+    limit = TERMINAL_ROWS if console.is_terminal else len(order)
+    for rank, name in enumerate(order[:limit], 1):
+        t.add_row(str(rank), name, num(p["entry_alpha"][name], 5), num(p["coefficients"][name][-1]))
+    console.print(t)
+    if len(order) > limit:
+        console.print(f"... {len(order) - limit} more entered; --format csv or json lists all")
+    never = [n for n in names if p["entry_alpha"][n] is None]
+    if never:
+        console.print(f"never nonzero on this path ({len(never)}): {_names(never)}")

@@ -1,0 +1,91 @@
+"""`regcli path`: the regularization path on glmnet's alpha grid."""
+
+from __future__ import annotations
+
+from regcli.cli.options import (
+    AlphasOption,
+    DataArgument,
+    EpsOption,
+    ExcludeOption,
+    FeaturesOption,
+    ForceOption,
+    FormatOption,
+    InterceptOption,
+    L1RatioOption,
+    MaxIterOption,
+    NaMode,
+    NaOption,
+    NAlphasOption,
+    OutputOption,
+    PenaltyOption,
+    PlotOption,
+    StandardizeOption,
+    TargetOption,
+    TolOption,
+    WeightsOption,
+)
+
+
+def path_command(
+    data: DataArgument,
+    target: TargetOption = None,
+    features: FeaturesOption = None,
+    exclude: ExcludeOption = None,
+    weights: WeightsOption = None,
+    na: NaOption = NaMode.error,
+    penalty: PenaltyOption = None,
+    l1_ratio: L1RatioOption = None,
+    alphas: AlphasOption = None,
+    n_alphas: NAlphasOption = 100,
+    eps: EpsOption = None,
+    standardize: StandardizeOption = True,
+    intercept: InterceptOption = True,
+    tol: TolOption = 1e-7,
+    max_iter: MaxIterOption = 10_000,
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    force: ForceOption = False,
+    plot: PlotOption = None,
+) -> None:
+    """Compute the whole regularization path: nonzeros, deviance explained, entry order."""
+    import numpy as np
+
+    from regcli.cli import common, render
+    from regcli.cli.plot import check_plot_target, plot_path
+    from regcli.core import compute_path
+    from regcli.errors import UsageError
+
+    ratio = common.resolve_l1_ratio(penalty, l1_ratio)
+    grid = None
+    if alphas is not None:
+        if eps is not None:
+            raise UsageError("--alphas and --eps cannot be used together")
+        grid = np.array(common.parse_floats(alphas, "--alphas"))
+        if not (grid > 0).all():
+            raise UsageError("--alphas: every alpha must be > 0")
+    if eps is not None and not 0 < eps < 1:
+        raise UsageError(f"--eps: {eps:g} must be between 0 and 1 (exclusive)")
+    emitter = common.Emitter.create(fmt, output, force)
+    check_plot_target(plot, force=force)
+    ds = common.DataOptions(data, target, features, exclude, weights, na.value).load()
+    res = compute_path(
+        ds.X, ds.y, l1_ratio=ratio, weights=ds.weights, alphas=grid, n_alphas=n_alphas, eps=eps,
+        standardize=standardize, fit_intercept=intercept, tol=tol, max_iter=max_iter,
+    )
+    if not res.converged.all():
+        bad = int((~res.converged).sum())
+        common.warn(f"{bad} of {len(res.alphas)} path points did not converge "
+                    f"(worst KKT violation {res.max_kkt_relative.max():.3g} x alpha)")
+    payload = render.path_payload(res, ds)
+    if plot is not None:
+        plot_path(payload, plot, force=force)
+    if emitter.fmt.value == "json":
+        emitter.emit(common.json_text(payload))
+    elif emitter.fmt.value == "csv":
+        emitter.emit(render.path_csv(payload))
+    else:
+        terminal = emitter.to_terminal
+        text = render.render_text(lambda con: render.draw_path(con, payload, thin=terminal),
+                                  terminal=terminal)
+        if text is not None:
+            emitter.emit(text)

@@ -1,0 +1,71 @@
+"""Optional matplotlib figures (the `plot` extra)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from regcli.errors import UsageError
+
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def check_plot_target(path: str | None, *, force: bool) -> None:
+    """Fail before any work when a plot is asked for but cannot be drawn or written."""
+    if path is None:
+        return
+    if Path(path).suffix.lower() not in PLOT_SUFFIXES:
+        raise UsageError(f"--plot: {path!r} must end in .png, .svg or .pdf")
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise UsageError("--plot needs matplotlib: pip install 'regcli[plot]'") from None
+    from regcli.io.files import check_writable
+
+    check_writable(path, force=force, option="--plot")
+
+
+def _save(fig: Any, path: str, force: bool) -> None:
+    import io
+
+    from regcli.io.files import write_atomic
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format=Path(path).suffix.lower().lstrip("."), bbox_inches="tight")
+    write_atomic(path, buf.getvalue(), force=force, option="--plot")
+
+
+def plot_path(payload: dict[str, Any], path: str, *, force: bool, label_top: int = 10) -> None:
+    """Coefficient paths (standardized) against log(alpha), nonzero counts on the top axis."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    alphas = np.asarray(payload["alphas"])
+    names = list(payload["standardized_coefficients"])
+    coefs = np.array([payload["standardized_coefficients"][n] for n in names])
+    fig, ax = plt.subplots(figsize=(8, 5))
+    x = np.log(alphas)
+    for j, name in enumerate(names):
+        if np.any(coefs[j] != 0):
+            ax.plot(x, coefs[j], lw=1)
+    for name in payload["entry_order"][:label_top]:
+        j = names.index(name)
+        ax.annotate(name, (x[-1], coefs[j][-1]), fontsize=7, xytext=(3, 0),
+                    textcoords="offset points")
+    ax.axhline(0, color="grey", lw=0.5)
+    ax.set_xlabel("log(alpha)")
+    ax.set_ylabel("standardized coefficient")
+    ax.invert_xaxis()
+    top = ax.secondary_xaxis("top")
+    ticks = np.linspace(x.min(), x.max(), min(6, len(x))) if len(x) > 1 else x
+    top.set_xticks(ticks)
+    nz = np.asarray(payload["n_nonzero"])
+    top.set_xticklabels([str(nz[np.argmin(np.abs(x - t))]) for t in ticks])
+    top.set_xlabel("nonzero coefficients")
+    ax.set_title(f"{payload['penalty']} path: {payload['target']} ({payload['source']})", fontsize=10)
+    _save(fig, path, force)
+    plt.close(fig)

@@ -1,0 +1,107 @@
+"""Paths against scikit-learn's enet_path, per-alpha fits, and glmnet's grid and stopping rules."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.linear_model import enet_path
+
+from regcli.core import alpha_grid, compute_path, fit
+from tests.conftest import make_problem, standardize
+
+
+def rel(a, b):
+    return np.abs(a - b).max() / max(1.0, np.abs(b).max())
+
+
+@pytest.mark.parametrize("n,p", [(100, 12), (30, 150)])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_path_matches_sklearn_enet_path(n, p, l1_ratio):
+    X, y = make_problem(n, p, seed=n * p, rho=0.5)
+    X[:, 1] = X[:, 0]  # duplicated
+    X[:, 2] = 1.0  # constant
+    res = compute_path(X, y, l1_ratio=l1_ratio, n_alphas=30)
+    Xs, _, _ = standardize(X)
+    _, coefs, _ = enet_path(Xs, y - y.mean(), l1_ratio=l1_ratio, alphas=res.alphas, tol=1e-14,
+                            max_iter=1_000_000)
+    assert res.converged.all()
+    assert (res.max_kkt_relative <= 1e-6).all()
+    if l1_ratio == 1.0:  # duplicated column: compare fitted values, not the split
+        assert rel(Xs @ res.standardized_coefs.T, Xs @ coefs) < 1e-6
+    else:
+        assert rel(res.standardized_coefs, coefs.T) < 1e-6
+
+
+def test_path_points_equal_single_fits():
+    X, y = make_problem(60, 20, seed=1)
+    res = compute_path(X, y, l1_ratio=0.8, n_alphas=15)
+    for i in (0, 4, 9, len(res.alphas) - 1):
+        single = fit(X, y, alpha=res.alphas[i], l1_ratio=0.8)
+        assert rel(res.coefs[i], single.coef) < 1e-8
+        assert abs(res.intercepts[i] - single.intercept) < 1e-8 * max(1, abs(single.intercept))
+        assert abs(res.dev_ratio[i] - single.r2) < 1e-10
+
+
+def test_grid_follows_glmnet_rules():
+    X, y = make_problem(50, 10, seed=2)
+    res = compute_path(X, y, n_alphas=100)
+    assert res.alphas[0] == pytest.approx(res.alpha_max)
+    assert res.n_nonzero[0] == 0 and res.n_nonzero[1] > 0
+    full = alpha_grid(res.alpha_max, 50, 10)
+    np.testing.assert_allclose(res.alphas, full[: len(res.alphas)])
+    assert full[-1] == pytest.approx(1e-4 * res.alpha_max)
+    assert alpha_grid(1.0, 10, 20)[-1] == pytest.approx(1e-2)
+    assert np.all(np.diff(res.alphas) < 0)
+    # ridge: alpha_max uses the 1e-3 floor on l1_ratio
+    ridge = compute_path(X, y, l1_ratio=0.0, n_alphas=5)
+    assert ridge.alpha_max == pytest.approx(res.alpha_max / 1e-3)
+
+
+def test_early_stop_only_on_default_grid_and_reason_reported():
+    X, y = make_problem(200, 5, seed=3, noise=0.01)
+    res = compute_path(X, y)
+    assert res.stop_reason in ("dev_ratio_above_0.999", "dev_ratio_change_below_1e-5")
+    assert 5 <= len(res.alphas) < 100
+    given = compute_path(X, y, alphas=alpha_grid(res.alpha_max, 200, 5))
+    assert len(given.alphas) == 100 and given.stop_reason == "completed"
+
+
+def test_explicit_alphas_are_sorted_descending():
+    X, y = make_problem(40, 6, seed=4)
+    res = compute_path(X, y, alphas=[0.01, 1.0, 0.1])
+    np.testing.assert_array_equal(res.alphas, [1.0, 0.1, 0.01])
+
+
+def test_ridge_path_is_closed_form():
+    X, y = make_problem(40, 8, seed=5)
+    res = compute_path(X, y, l1_ratio=0.0, alphas=[10.0, 1.0, 0.1])
+    for i, a in enumerate(res.alphas):
+        assert rel(res.coefs[i], fit(X, y, alpha=a, l1_ratio=0.0).coef) < 1e-9
+    assert (res.n_nonzero == 8).all()
+
+
+def test_wide_lazy_mode_matches_gram_mode_and_weights():
+    X, y = make_problem(25, 300, seed=6)
+    w = np.random.default_rng(0).uniform(0.5, 2, size=25)
+    a = compute_path(X, y, weights=w, n_alphas=20, gram=False)
+    b = compute_path(X, y, weights=w, n_alphas=20, gram=True)
+    assert len(a.alphas) == len(b.alphas)
+    assert rel(a.coefs, b.coefs) < 1e-7
+
+
+def test_entry_alpha_is_first_nonzero():
+    X, y = make_problem(80, 10, seed=7)
+    res = compute_path(X, y, n_alphas=40)
+    for j in range(10):
+        nz = np.flatnonzero(res.coefs[:, j] != 0)
+        if nz.size:
+            assert res.entry_alpha[j] == res.alphas[nz[0]]
+        else:
+            assert np.isnan(res.entry_alpha[j])
+
+
+def test_p_much_larger_than_n_saturates():
+    X, y = make_problem(20, 500, seed=8)
+    res = compute_path(X, y)
+    assert res.converged.all()
+    assert res.n_nonzero.max() <= 19  # a lasso has at most n - 1 nonzeros (with an intercept)
