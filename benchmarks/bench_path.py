@@ -1,0 +1,183 @@
+"""Lasso paths: regcli vs R glmnet vs scikit-learn on the designs of Friedman, Hastie and
+Tibshirani (2010), all on the same 100-alpha grid in one run.
+
+    python benchmarks/bench_path.py            # every design (a few minutes)
+    python benchmarks/bench_path.py --quick    # a subset
+    python benchmarks/bench_path.py --memory   # peak memory for n = 10^6, p = 100
+
+Times are best-of-R wall times of the solver call alone (data already in memory): regcli's
+`compute_path` (standardization and Gram included), scikit-learn's `enet_path` on the
+standardized X (standardization not timed), and `glmnet()` timed inside R. Accuracy: the largest
+KKT violation over the path relative to alpha, and the largest relative objective gap against a
+tight reference (regcli at tol = 1e-12), both on the standardized problem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.common import (  # noqa: E402
+    best_time,
+    fht_design,
+    geomean,
+    glmnet_path,
+    have_glmnet,
+    path_quality,
+    standardized,
+)
+from regcli.core import alpha_grid, compute_path  # noqa: E402
+from regcli.core.penalty import alpha_max  # noqa: E402
+
+DESIGNS = [(1000, 100), (5000, 100), (100000, 100), (2000, 500), (100, 1000), (500, 2000),
+           (100, 5000)]
+RHOS = [0.0, 0.5, 0.9]
+QUICK = [(1000, 100), (2000, 500), (100, 1000)]
+
+
+def grid_for(X, y) -> np.ndarray:
+    Xs, z, _ = standardized(X, y)
+    c = Xs.T @ z / len(y)
+    return alpha_grid(alpha_max(c, 1.0), *X.shape, n_alphas=100)
+
+
+def run_design(n: int, p: int, rho: float, *, use_glmnet: bool, use_sklearn: bool) -> dict:
+    X, y = fht_design(n, p, rho, seed=n + p + int(10 * rho))
+    grid = grid_for(X, y)
+    repeats = 3 if n * p <= 2_000_000 else 1
+    t_reg, res = best_time(lambda: compute_path(X, y, alphas=grid), repeats)
+    ref = compute_path(X, y, alphas=grid, tol=1e-12)
+    Xs, z, sd = standardized(X, y)
+    ref_obj, _ = path_quality(Xs, z, grid, ref.standardized_coefs, 1.0)
+    obj, kkt = path_quality(Xs, z, grid, res.standardized_coefs, 1.0)
+    row = {
+        "n": n, "p": p, "rho": rho, "regcli_s": t_reg,
+        "regcli_kkt": float(kkt.max()), "regcli_kkt_reported": float(res.max_kkt_relative.max()),
+        "regcli_gap": float(np.max((obj - ref_obj) / ref_obj)),
+    }
+    if use_sklearn:
+        from sklearn.linear_model import enet_path
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            t_sk, (_, coefs, _) = best_time(lambda: enet_path(Xs, z, l1_ratio=1.0, alphas=grid),
+                                            repeats)
+        obj_sk, kkt_sk = path_quality(Xs, z, grid, coefs.T, 1.0)
+        row.update(sklearn_s=t_sk, sklearn_kkt=float(kkt_sk.max()),
+                   sklearn_gap=float(np.max((obj_sk - ref_obj) / ref_obj)))
+    if use_glmnet:
+        t_gl, beta, _ = glmnet_path(X, y, grid, repeats=repeats)
+        k = beta.shape[0]
+        obj_gl, kkt_gl = path_quality(Xs, z, grid[:k], beta * sd, 1.0)
+        row.update(glmnet_s=t_gl, glmnet_points=k, glmnet_kkt=float(kkt_gl.max()),
+                   glmnet_gap=float(np.max((obj_gl - ref_obj[:k]) / ref_obj[:k])))
+    return row
+
+
+def fmt(x, spec=".3f") -> str:
+    return "-" if x is None or not np.isfinite(x) else format(x, spec)
+
+
+def print_table(rows: list[dict]) -> None:
+    head = (f"{'n':>7} {'p':>5} {'rho':>4} | {'regcli s':>9} {'glmnet s':>9} {'sklearn s':>9} | "
+            f"{'r/glmnet':>8} {'r/sklearn':>9} | {'KKT/alpha: regcli':>17} {'glmnet':>8} "
+            f"{'sklearn':>8} | {'obj gap: regcli':>15} {'glmnet':>8} {'sklearn':>8}")
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        rg = r["regcli_s"] / r["glmnet_s"] if "glmnet_s" in r else None
+        rs = r["regcli_s"] / r["sklearn_s"] if "sklearn_s" in r else None
+        r["ratio_glmnet"], r["ratio_sklearn"] = rg, rs
+        print(f"{r['n']:>7} {r['p']:>5} {r['rho']:>4} | {fmt(r['regcli_s']):>9} "
+              f"{fmt(r.get('glmnet_s')):>9} {fmt(r.get('sklearn_s')):>9} | {fmt(rg, '.2f'):>8} "
+              f"{fmt(rs, '.3f'):>9} | {fmt(r['regcli_kkt'], '.1e'):>17} "
+              f"{fmt(r.get('glmnet_kkt'), '.1e'):>8} {fmt(r.get('sklearn_kkt'), '.1e'):>8} | "
+              f"{fmt(r['regcli_gap'], '.1e'):>15} {fmt(r.get('glmnet_gap'), '.1e'):>8} "
+              f"{fmt(r.get('sklearn_gap'), '.1e'):>8}")
+    gr = geomean([r["ratio_glmnet"] for r in rows if r["ratio_glmnet"] is not None])
+    sr = geomean([r["ratio_sklearn"] for r in rows if r["ratio_sklearn"] is not None])
+    worst = max((r["ratio_glmnet"] for r in rows if r["ratio_glmnet"] is not None), default=None)
+    print(f"\ngeometric mean regcli/glmnet = {fmt(gr, '.3f')}   regcli/sklearn = {fmt(sr, '.3f')}   "
+          f"worst regcli/glmnet = {fmt(worst, '.2f')}   "
+          f"max regcli KKT/alpha = {max(r['regcli_kkt'] for r in rows):.1e}")
+
+
+def memory_check(n: int = 1_000_000, p: int = 100) -> None:
+    """Peak resident memory of a default path on n x p, in units of the size of X."""
+    import resource
+    import subprocess
+
+    code = f"""
+import resource, sys
+sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})
+from benchmarks.common import fht_design
+from regcli.core import compute_path
+import numpy as np
+X, y = fht_design({n}, {p}, 0.5)
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+import time; t = time.perf_counter()
+res = compute_path(X, y)
+dt = time.perf_counter() - t
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(base, peak, X.nbytes, dt, len(res.alphas))
+"""
+    # ru_maxrss before the path already includes X (and generation temporaries); measure the
+    # process's own peak against a baseline process that only imports
+    base_code = ("import resource, numpy, scipy.linalg; "
+                 "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    empty = int(subprocess.run([sys.executable, "-c", base_code], capture_output=True, text=True,
+                               check=True).stdout)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    before, peak, nbytes, dt, k = out.stdout.split()
+    peak_kb, before_kb, nbytes = int(peak), int(before), int(nbytes)
+    extra = (peak_kb - empty) * 1024
+    print(f"n={n} p={p}: X is {nbytes / 2**20:.0f} MiB; path ({k} points) took {float(dt):.2f} s")
+    print(f"peak RSS above an import-only process: {extra / 2**20:.0f} MiB = {extra / nbytes:.2f} x X "
+          f"(before the path: {(before_kb - empty) * 1024 / nbytes:.2f} x X)")
+    del resource
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="a subset of designs")
+    ap.add_argument("--no-sklearn", action="store_true")
+    ap.add_argument("--no-glmnet", action="store_true")
+    ap.add_argument("--memory", action="store_true", help="only the n = 10^6 memory check")
+    ap.add_argument("--json", help="also write the rows to this file")
+    args = ap.parse_args()
+    if args.memory:
+        memory_check()
+        return
+    use_glmnet = not args.no_glmnet
+    if use_glmnet:
+        ok, why = have_glmnet()
+        if not ok:
+            print(f"skipping R glmnet: {why}", file=sys.stderr)
+            use_glmnet = False
+    use_sklearn = not args.no_sklearn
+    if use_sklearn:
+        try:
+            import sklearn  # noqa: F401
+        except ImportError:
+            print("skipping scikit-learn: not installed (pip install scikit-learn)", file=sys.stderr)
+            use_sklearn = False
+    designs = QUICK if args.quick else DESIGNS
+    rows = []
+    for n, p in designs:
+        for rho in RHOS:
+            rows.append(run_design(n, p, rho, use_glmnet=use_glmnet, use_sklearn=use_sklearn))
+            print(f"  done n={n} p={p} rho={rho}", file=sys.stderr, flush=True)
+    print_table(rows)
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    main()
