@@ -3,16 +3,20 @@
 Minimizes  1/2 b'Gb - c'b + lam1 ||b||_1 + lam2/2 ||b||^2  (G, c from ``stats``).
 
 On an active set A with signs s the solution solves the linear system
-(G_AA + lam2 I) b_A = c_A - lam1 s_A, done by a Cholesky factor that grows by one row per
-entering feature.  When the new solution would flip a sign, the step goes back along the segment
-to the first coefficient that reaches zero and drops it (Lawson-Hanson / feature-sign search);
-the objective falls at every such step.  Then the KKT conditions are checked on all features with
-one product and the worst violators are added, a bounded number at a time.
+(G_AA + lam2 I) b_A = c_A - lam1 s_A, done by a Cholesky factor that grows by a block of rows per
+round of entering features.  When the new solution would flip a sign, the step goes back along
+the segment to the first coefficient that reaches zero and drops it (Lawson-Hanson /
+feature-sign search); the objective falls at every such step.  Then the KKT conditions are
+checked on all features with one product and the worst violators are added, a bounded number at a
+time.
 
 For the lasso (lam2 = 0) a feature whose column lies in the span of the active columns (duplicated
 or collinear columns, or |A| = n - 1) cannot join the factor.  It enters by a pivot instead: moving
 along the null direction changes no fitted value and lowers the L1 norm, until an active
 coefficient reaches zero and leaves.  The factor therefore stays nonsingular.
+
+The loop is written for low Python overhead (LAPACK called directly, no sets): along a path most
+alphas need one solve, one gradient product and one check.
 """
 
 from __future__ import annotations
@@ -20,13 +24,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import lapack, solve_triangular
+from scipy.linalg import lapack
 
 from regcli.core.penalty import ElasticNet
 from regcli.core.stats import Stats
 
 #: A column whose Cholesky pivot falls below this share of its norm is taken as dependent.
 _DEPENDENT = 1e-10
+_EMPTY_IDX = np.zeros(0, dtype=np.intp)
 
 
 @dataclass(frozen=True)
@@ -38,83 +43,111 @@ class PointSolution:
     n_iter: int  # linear solves performed
     max_kkt_violation: float
     converged: bool
-    active_set: _ActiveSet  # the factor at the solution, reusable as the next warm start
+    active_set: ActiveSet  # the factor at the solution, reusable as the next warm start
 
 
-def _factor(stats: Stats, active: np.ndarray, lam2: float) -> np.ndarray | None:
-    """Lower Cholesky factor of G_AA + lam2 I, or None if it is not positive definite."""
-    if active.size == 0:
-        return np.zeros((0, 0))
-    M = stats.block(active, active)
-    M[np.diag_indices_from(M)] += lam2
-    L, info = lapack.dpotrf(M, lower=1, clean=0)  # upper triangle is never read
+def _chol(M: np.ndarray) -> np.ndarray | None:
+    """Lower Cholesky factor (upper triangle left as garbage: never read), or None."""
+    L, info = lapack.dpotrf(M, lower=1, clean=0)
     return None if info != 0 else L
 
 
 def _solve(L: np.ndarray, rhs: np.ndarray) -> np.ndarray:
-    x, _ = lapack.dpotrs(L, rhs, lower=1)
-    return x
+    return lapack.dpotrs(L, rhs, lower=1)[0]
 
 
-class _ActiveSet:
-    """Active indices, their signs and the Cholesky factor of G_AA + lam2 I."""
+def _tri(L: np.ndarray, rhs: np.ndarray, trans: int = 0) -> np.ndarray:
+    """L^{-1} rhs (or L^{-T} rhs with trans=1), L lower triangular."""
+    return lapack.dtrtrs(L, rhs, lower=1, trans=trans)[0]
+
+
+class ActiveSet:
+    """Active indices, their signs and the Cholesky factor L of G_AA + lam2 I."""
+
+    __slots__ = ("stats", "lam2", "idx", "sign", "L", "_seg")
 
     def __init__(self, stats: Stats, coef: np.ndarray, lam2: float):
         self.stats = stats
         self.lam2 = lam2
-        self.idx = np.flatnonzero(coef)
-        self.sign = np.sign(coef[self.idx])
-        L = _factor(stats, self.idx, lam2)
-        if L is None:  # warm start lost definiteness: rebuild one column at a time
-            keep = self.idx
-            self.idx = np.zeros(0, dtype=np.intp)
-            self.sign = np.zeros(0)
-            self.L = np.zeros((0, 0))
-            cols = stats.cols(keep)
-            for pos, j in enumerate(keep):
-                if not self.try_append(j, np.sign(coef[j]), cols[:, pos]):
-                    coef[j] = 0.0
-        else:
-            self.L = L
-
-    def reusable(self, coef: np.ndarray, lam2: float) -> bool:
-        """Whether this factor fits a warm start with support and signs of ``coef``."""
-        if lam2 != self.lam2:
-            return False
+        self._seg: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
         support = np.flatnonzero(coef)
-        if support.size != self.idx.size or not np.array_equal(np.sort(self.idx), support):
-            return False
-        return bool(np.all(np.sign(coef[self.idx]) == self.sign))
+        self.idx = _EMPTY_IDX
+        self.sign = np.zeros(0)
+        self.L = np.zeros((0, 0))
+        if support.size:
+            L = self._factor(support)
+            if L is not None:
+                self.idx, self.sign, self.L = support, np.sign(coef[support]), L
+            else:  # warm start lost definiteness: rebuild one column at a time
+                cols = stats.cols(support)
+                for pos, j in enumerate(support):
+                    if not self.append(np.array([j]), np.sign(coef[[j]]), cols[:, [pos]]):
+                        coef[j] = 0.0
 
-    def refactor(self, keep: np.ndarray) -> None:
-        """Keep only the positions ``keep`` (boolean mask) and refactor."""
-        self.idx = self.idx[keep]
-        self.sign = self.sign[keep]
-        L = _factor(self.stats, self.idx, self.lam2)
+    def _factor(self, idx: np.ndarray) -> np.ndarray | None:
+        if idx.size == 0:
+            return np.zeros((0, 0))
+        M = self.stats.block(idx, idx)
+        M.flat[:: idx.size + 1] += self.lam2
+        return _chol(M)
+
+    def _segment(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(u, v, a, d): with A and s fixed, b_A = u - lam1 v and c - G b = a + lam1 d.
+
+        u = M^{-1} c_A, v = M^{-1} s (M = G_AA + lam2 I), a = c - G_:A u, d = G_:A v.  The
+        solution is linear in lam1, so along a lasso path every alpha without a change of the
+        active set costs O(p) work: no solve and no matrix product.
+        """
+        if self._seg is None:
+            c = self.stats.c
+            UV = _solve(self.L, np.column_stack([c[self.idx], self.sign]))
+            AD = self.stats.times(self.idx, UV)
+            self._seg = (UV[:, 0], UV[:, 1], c - AD[:, 0], AD[:, 1])
+        return self._seg
+
+    def solution(self, lam1: float) -> np.ndarray:
+        u, v, _, _ = self._segment()
+        return u - lam1 * v
+
+    def gradient(self, lam1: float) -> np.ndarray:
+        _, _, a, d = self._segment()
+        return a + lam1 * d
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Keep only the positions in boolean ``mask`` and refactor."""
+        self._seg = None
+        self.idx = self.idx[mask]
+        self.sign = self.sign[mask]
+        L = self._factor(self.idx)
         if L is None:  # cannot happen in exact arithmetic: a subset of independent columns
             raise np.linalg.LinAlgError("active Gram block lost positive definiteness")
         self.L = L
 
-    def pivot_column(self, col: np.ndarray, j: int) -> tuple[np.ndarray, float]:
-        """Triangular solve for column j: w = L^{-1} G_Aj and the new pivot d^2."""
-        diag = col[j] + self.lam2
-        if self.idx.size == 0:
-            return np.zeros(0), diag
-        w = solve_triangular(self.L, col[self.idx], lower=True, check_finite=False)
-        return w, diag - w @ w
+    def append(self, new: np.ndarray, signs: np.ndarray, cols: np.ndarray) -> bool:
+        """Add features ``new`` (with Gram columns ``cols``, m x len(new)) in one block.
 
-    def try_append(self, j: int, sign: float, col: np.ndarray) -> bool:
-        w, d2 = self.pivot_column(col, j)
-        if d2 <= _DEPENDENT * (col[j] + self.lam2):
-            return False
+        Returns False (and changes nothing) when the block is not positive definite given the
+        active set, i.e. some new column depends on the others.
+        """
         k = self.idx.size
-        L = np.zeros((k + 1, k + 1))
-        L[:k, :k] = self.L
-        L[k, :k] = w
-        L[k, k] = np.sqrt(d2)
+        S = cols[new]
+        S.flat[:: new.size + 1] += self.lam2
+        if k:
+            W = _tri(self.L, cols[self.idx])
+            S = S - W.T @ W
+        L22 = _chol(S)
+        if L22 is None or np.any(np.diagonal(L22) ** 2 <= _DEPENDENT * (np.diagonal(cols[new]) + self.lam2)):
+            return False
+        m = new.size
+        self._seg = None
+        L = np.zeros((k + m, k + m), order="F")
+        if k:
+            L[:k, :k] = self.L
+            L[k:, :k] = W.T
+        L[k:, k:] = np.tril(L22)
         self.L = L
-        self.idx = np.append(self.idx, j)
-        self.sign = np.append(self.sign, sign)
+        self.idx = np.concatenate([self.idx, new])
+        self.sign = np.concatenate([self.sign, signs])
         return True
 
 
@@ -127,33 +160,37 @@ def solve_enet(
     max_iter: int = 10_000,
     max_add: int = 10,
     screen: np.ndarray | None = None,
-    active_set: _ActiveSet | None = None,
+    active_set: ActiveSet | None = None,
 ) -> PointSolution:
     """Solve at one alpha from the warm start ``coef0`` (m,).
 
     ``tol`` is absolute, on the standardized gradient (the caller scales it by alpha).
     ``screen`` is an optional boolean mask (m,): the strong set, whose violators are added first.
-    ``active_set`` is the previous solution's factor; it is reused when lam2 and the support match.
+    ``active_set`` is the factor of the solution ``coef0`` came from (reused when lam2 matches).
     """
     lam1, lam2 = penalty.lam1, penalty.lam2
     c = stats.c
     coef = np.array(coef0, dtype=float)
-    if active_set is not None and active_set.reusable(coef, lam2):
+    if (active_set is not None and active_set.lam2 == lam2
+            and active_set.idx.size == np.count_nonzero(coef)):
         act = active_set
     else:
-        act = _ActiveSet(stats, coef, lam2)
+        act = ActiveSet(stats, coef, lam2)
     n_iter = 0
-    single = False  # fall back to one entering feature per round after a round without progress
+    single = False  # one entering feature per round, after a round that made no progress
     converged = False
-    refined = 0
-    p_gt_n = stats.n_features >= stats.n_samples
-    entered = np.zeros(0, dtype=np.intp)
+    wide = stats.n_features >= stats.n_samples and lam2 == 0.0
+    n_entered = 0  # features of the last round still active (they sit at the end of act.idx)
+    entered_round = False
+    moved = False
+    grad = c
+    kkt = np.inf
     while True:
         # 1. sign-consistent solve on the active set
         while act.idx.size and n_iter < max_iter:
             n_iter += 1
             A, s = act.idx, act.sign
-            x = _solve(act.L, c[A] - lam1 * s)
+            x = act.solution(lam1)
             bad = s * x <= 0
             if not bad.any():
                 coef[A] = x
@@ -167,33 +204,42 @@ def solve_enet(
             drop = np.zeros(A.size, dtype=bool)
             drop[np.flatnonzero(bad)[t <= tmin]] = True
             drop |= s * new_b <= 0
+            moved = moved or tmin > 0.0
+            if n_entered:
+                n_entered = int((~drop[A.size - n_entered:]).sum())
             new_b[drop] = 0.0
             coef[A] = new_b
-            act.refactor(~drop)
-        if entered.size and not np.isin(entered, act.idx).any():
-            single = True  # every feature of the last round left again at once
+            act.keep(~drop)
+        if entered_round and n_entered == 0 and not moved:
+            single = True  # the whole last block left again without any progress
+        entered_round = False
         # 2. optimality on all features
         A = act.idx
-        grad = stats.grad(A, coef[A])
-        viol = np.abs(grad) - lam1
-        viol[A] = -np.inf
+        grad = act.gradient(lam1) if A.size else c.copy()
+        viol = np.abs(grad)
+        viol -= lam1
+        if A.size:
+            active_resid = float(np.abs(grad[A] - lam1 * act.sign - lam2 * coef[A]).max())
+            viol[A] = -np.inf
+        else:
+            active_resid = 0.0
         worst = float(viol.max()) if viol.size else 0.0
-        active_resid = (
-            float(np.abs(grad[A] - lam1 * act.sign - lam2 * coef[A]).max()) if A.size else 0.0
-        )
-        if max(worst, active_resid) <= tol:
+        kkt = max(worst, active_resid, 0.0)
+        if kkt <= tol:
             converged = True
             break
         if n_iter >= max_iter:
             break
         if worst <= tol:
-            # only rounding in the active solve: one step of iterative refinement
-            refined += 1
-            if refined > 3:
-                break
-            r = grad[A] - lam1 * act.sign - lam2 * coef[A]
-            coef[A] += _solve(act.L, r)
-            continue
+            # only rounding in the active solve: steps of iterative refinement
+            for _ in range(3):
+                coef[A] += _solve(act.L, grad[A] - lam1 * act.sign - lam2 * coef[A])
+                grad = stats.grad(A, coef[A])
+                kkt = penalty.kkt_violation(grad, coef)
+                if kkt <= tol:
+                    converged = True
+                    break
+            break
         # 3. add the worst violators (the strong set's first)
         cand = np.flatnonzero(viol > tol)
         if screen is not None:
@@ -201,40 +247,48 @@ def solve_enet(
             if inside.size:
                 cand = inside
         k = 1 if single else max_add
-        if p_gt_n and lam2 == 0.0:
+        if wide:
             k = min(k, max(1, (stats.n_samples - 1 - A.size) // 2))
         if cand.size > k:
-            cand = cand[np.argpartition(-viol[cand], k - 1)[:k]]
+            cand = cand[np.argpartition(viol[cand], cand.size - k)[cand.size - k:]]
         cand = cand[np.argsort(-viol[cand], kind="stable")]
         cols = stats.cols(cand)
-        added = []
+        signs = np.sign(grad[cand])
+        moved = False
+        if act.append(cand, signs, cols):
+            n_entered, entered_round = cand.size, True
+            continue
+        # some candidate depends on the active set or on another: one at a time
+        added = 0
         for pos, j in enumerate(cand):
-            if act.try_append(j, np.sign(grad[j]), cols[:, pos]):
-                added.append(j)
-            elif not added and lam2 == 0.0:
+            one = cand[pos : pos + 1]
+            if act.append(one, signs[pos : pos + 1], cols[:, pos : pos + 1]):
+                added += 1
+            elif added == 0 and lam2 == 0.0:
                 if _pivot(act, coef, grad, j, cols[:, pos]):
-                    added.append(j)
+                    moved = True  # a pivot lowers the objective: progress
+                    added = 1
                 break
         if not added:
             break  # nothing can enter: report the violation as it stands
-        entered = np.array(added, dtype=np.intp)
-    kkt = penalty.kkt_violation(grad, coef)
+        n_entered, entered_round = added, True
     return PointSolution(
         coef=coef, grad=grad, n_iter=n_iter, max_kkt_violation=kkt, converged=converged,
         active_set=act,
     )
 
 
-def _pivot(act: _ActiveSet, coef: np.ndarray, grad: np.ndarray, j: int, col: np.ndarray) -> bool:
+def _pivot(act: ActiveSet, coef: np.ndarray, grad: np.ndarray, j: int, col: np.ndarray) -> bool:
     """Enter dependent column j (lasso): move along the null direction until an active leaves.
 
     With x_j = X_A u the fitted values do not change along d = (d_A, d_j) = (-sigma u, sigma),
     while the L1 norm falls at rate lam1 (|u's_A| - 1) > 0 when j violates its KKT condition.
     """
-    w, _ = act.pivot_column(col, j)
-    u = solve_triangular(act.L.T, w, lower=False, check_finite=False)
-    sigma = np.sign(grad[j])
     A = act.idx
+    if A.size == 0:
+        return False
+    u = _tri(act.L, _tri(act.L, col[A]), trans=1)  # G_AA^{-1} G_Aj
+    sigma = np.sign(grad[j])
     dA = -sigma * u
     moving = act.sign * dA < 0
     if not moving.any():
@@ -247,10 +301,8 @@ def _pivot(act: _ActiveSet, coef: np.ndarray, grad: np.ndarray, j: int, col: np.
     coef[j] = t * sigma
     keep = np.ones(A.size, dtype=bool)
     keep[leave] = False
-    act.refactor(keep)
-    return act.try_append(j, sigma, col) or _undo_pivot(coef, j)
-
-
-def _undo_pivot(coef: np.ndarray, j: int) -> bool:
+    act.keep(keep)
+    if act.append(np.array([j]), np.array([sigma]), col[:, None]):
+        return True
     coef[j] = 0.0
     return False

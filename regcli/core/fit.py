@@ -12,6 +12,7 @@ from regcli.core.path import DEFAULT_TOL, _dev_ratio
 from regcli.core.penalty import ElasticNet, alpha_max
 from regcli.core.ridge import ridge_coef
 from regcli.core.stats import Standardization, build_stats, normalized_weights, standardization
+from regcli.core.threads import single_blas_thread
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,10 @@ def fit(
         kkt = penalty.kkt_violation(grad, coef_std)
         n_iter, converged = 1, kkt <= tol * alpha
     else:
-        sol = solve_enet(
-            stats, penalty, np.zeros(stats.n_features), tol=tol * alpha, max_iter=max_iter
-        )
+        with single_blas_thread():
+            sol = solve_enet(
+                stats, penalty, np.zeros(stats.n_features), tol=tol * alpha, max_iter=max_iter
+            )
         coef_std, grad = sol.coef, sol.grad
         kkt, n_iter, converged = sol.max_kkt_violation, sol.n_iter, sol.converged
     coef, intercept = std.to_original(coef_std)

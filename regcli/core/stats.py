@@ -182,6 +182,10 @@ class GramStats:
     def block(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         return self.gram[np.ix_(rows, cols)]
 
+    def times(self, active: np.ndarray, M: np.ndarray) -> np.ndarray:
+        """G[:, active] @ M for M (len(active), k)."""
+        return (M.T @ self.gram[active]).T  # G is symmetric: gather rows
+
     def grad(self, active: np.ndarray, coef_active: np.ndarray) -> np.ndarray:
         """c - G b for b supported on ``active``."""
         if active.size == 0:
@@ -190,7 +194,7 @@ class GramStats:
             coef = np.zeros(self.n_features)
             coef[active] = coef_active
             return self.c - self.gram @ coef
-        return self.c - self.gram[:, active] @ coef_active
+        return self.c - coef_active @ self.gram[active]  # G is symmetric: gather rows
 
 
 class LazyStats:
@@ -241,15 +245,18 @@ class LazyStats:
         self._ensure(cols)
         return self._cache[np.ix_(rows, self._pos[cols])]
 
+    def times(self, active: np.ndarray, M: np.ndarray) -> np.ndarray:
+        """G[:, active] @ M from the cached Gram columns (one contiguous product, no gather)."""
+        self._ensure(active)
+        full = np.zeros((self.n_features,) + M.shape[1:])
+        full[active] = M
+        return self._cache[:, : self._n_cached] @ full[self._order]
+
     def grad(self, active: np.ndarray, coef_active: np.ndarray) -> np.ndarray:
-        """c - G b from the cached Gram columns (one contiguous product, no gather)."""
+        """c - G b for b supported on ``active``."""
         if active.size == 0:
             return self.c.copy()
-        self._ensure(active)
-        coef = np.zeros(self.n_features)
-        coef[active] = coef_active
-        nc = self._n_cached
-        return self.c - self._cache[:, :nc] @ coef[self._order]
+        return self.c - self.times(active, coef_active)
 
 
 Stats = GramStats | LazyStats
