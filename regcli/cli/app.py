@@ -14,6 +14,7 @@ import typer
 from regcli import __version__
 from regcli.cli.fit import fit_command
 from regcli.cli.path import path_command
+from regcli.cli.cv import cv_command
 
 app = typer.Typer(
     name="regcli",
@@ -48,6 +49,7 @@ def root(
 
 app.command("fit", no_args_is_help=True)(fit_command)
 app.command("path", no_args_is_help=True)(path_command)
+app.command("cv", no_args_is_help=True)(cv_command)
 
 
 def _fail(code: int, message: str) -> int:

@@ -117,3 +117,47 @@ def json_text(payload: dict[str, Any]) -> str:
     import json
 
     return json.dumps(payload, indent=2, allow_nan=False) + "\n"
+
+
+def resolve_l1_ratios(penalty: Penalty | None, l1_ratio: str | None) -> list[float]:
+    """The l1 ratios to cross-validate: one for l1/l2, one or several for elasticnet."""
+    if l1_ratio is None:
+        return [resolve_l1_ratio(penalty, None)]
+    ratios = parse_floats(l1_ratio, "--l1-ratio", low=0.0, high=1.0)
+    if penalty in (Penalty.l1, Penalty.l2):
+        return [resolve_l1_ratio(penalty, r) for r in ratios]
+    return list(dict.fromkeys(ratios))
+
+
+def build_folds(ds: Dataset, *, n_folds: int, seed: int, repeats: int, fold_col: str | None,
+                group_col: str | None) -> list:  # type: ignore[type-arg]
+    """Fold-id arrays (one per repeat) from --folds/--seed/--repeats, --fold-col or --group-col."""
+    import numpy as np
+
+    from regcli.core.cv import make_folds
+    from regcli.errors import DataError
+
+    n = ds.n_samples
+    if fold_col is not None:
+        if group_col is not None:
+            raise UsageError("--fold-col and --group-col cannot be used together")
+        if repeats != 1:
+            raise UsageError("--repeats needs random folds; it cannot be used with --fold-col")
+        values = ds.extra["fold"]
+        if any(v is None or v != v for v in values):
+            raise DataError(f"{ds.source}: fold column {fold_col!r} has missing values")
+        _, ids = np.unique(values.astype(str) if values.dtype == object else values,
+                           return_inverse=True)
+        if ids.max() < 1:
+            raise DataError(f"{ds.source}: fold column {fold_col!r} has a single fold")
+        return [ids.ravel().astype(np.intp)]
+    if n_folds > n:
+        raise UsageError(f"--folds: {n_folds} folds for {n} rows")
+    groups = None
+    if group_col is not None:
+        values = ds.extra["group"]
+        groups = values.astype(str) if values.dtype == object else values
+        n_groups = np.unique(groups).size
+        if n_groups < n_folds:
+            raise UsageError(f"--folds: {n_folds} folds but only {n_groups} groups in {group_col!r}")
+    return [make_folds(n, n_folds, seed=seed + r, groups=groups) for r in range(repeats)]

@@ -41,24 +41,40 @@ def fit_command(
     output: OutputOption = None,
     force: ForceOption = False,
 ) -> None:
-    """Fit one lasso, ridge or elastic-net model and report its coefficients and sparsity."""
+    """Fit one lasso, ridge or elastic-net model and report its coefficients and sparsity.
+
+    Without --alpha, alpha is chosen as `regcli cv` would (10 folds, seed 0, alpha_1se).
+    """
     from regcli.cli import common, render
     from regcli.core import fit
-    from regcli.errors import UsageError
 
     ratio = common.resolve_l1_ratio(penalty, l1_ratio)
-    if alpha is None:
-        raise UsageError("--alpha is required (regcli cv chooses it by cross-validation)")
     emitter = common.Emitter.create(fmt, output, force)
     ds = common.DataOptions(data, target, features, exclude, weights, na.value).load()
-    res = fit(
-        ds.X, ds.y, alpha=alpha, l1_ratio=ratio, weights=ds.weights, standardize=standardize,
-        fit_intercept=intercept, tol=tol, max_iter=max_iter,
-    )
+    selection = None
+    if alpha is None:
+        # chosen as `regcli cv` would with its defaults: 10 folds, seed 0, alpha_1se
+        from regcli.cli.cv import run_cv
+
+        folds = common.build_folds(ds, n_folds=min(10, ds.n_samples), seed=0, repeats=1,
+                                   fold_col=None, group_col=None)
+        cv_res, res = run_cv(ds, l1_ratios=[ratio], folds=folds, select="1se", metric="mse",
+                             standardize=standardize, intercept=intercept, tol=tol,
+                             max_iter=max_iter)
+        curve = cv_res.curve
+        selection = {"method": "cv", "n_folds": cv_res.n_folds, "seed": 0, "select": "1se",
+                     "alpha_min": curve.alpha_min, "alpha_1se": curve.alpha_1se,
+                     "cv_mean": float(curve.cv_mean[curve.index_1se]), "cv_s": cv_res.fit_s}
+    else:
+        res = fit(
+            ds.X, ds.y, alpha=alpha, l1_ratio=ratio, weights=ds.weights, standardize=standardize,
+            fit_intercept=intercept, tol=tol, max_iter=max_iter,
+        )
     if not res.converged:
         common.warn(f"solver did not converge: max KKT violation {res.max_kkt_violation:.3g} "
-                    f"> tol x alpha = {tol * alpha:.3g}; raise --max-iter or --tol")
+                    f"> tol x alpha = {tol * res.alpha:.3g}; raise --max-iter or --tol")
     payload = render.fit_payload(res, ds)
+    payload["alpha_selection"] = selection or {"method": "--alpha"}
     if emitter.fmt.value == "json":
         emitter.emit(common.json_text(payload))
     elif emitter.fmt.value == "csv":

@@ -136,3 +136,42 @@ PlotOption = Annotated[
     typer.Option(help="Also draw a plot to this .png, .svg or .pdf file (needs regcli[plot]).",
                  rich_help_panel=OUTPUT, show_default=False),
 ]
+
+CV = "Cross-validation"
+
+
+class Select(str, Enum):
+    min = "min"
+    one_se = "1se"
+
+
+class Metric(str, Enum):
+    mse = "mse"
+    mae = "mae"
+    r2 = "r2"
+
+
+L1RatiosOption = Annotated[
+    Optional[str],
+    typer.Option("--l1-ratio", help="Elastic-net mix, or several comma-separated (e.g. 0.1,0.5,0.9,1) "
+                 "compared on the same folds.", rich_help_panel=MODEL, show_default=False),
+]
+FoldsOption = Annotated[int, typer.Option("--folds", help="Number of folds K.", min=2, rich_help_panel=CV)]
+SeedOption = Annotated[int, typer.Option(help="Seed of the fold shuffle (runs repeat exactly).",
+                                         rich_help_panel=CV)]
+FoldColOption = Annotated[
+    Optional[str],
+    typer.Option("--fold-col", help="Column of fold ids (then not a feature); overrides --folds.",
+                 rich_help_panel=CV, show_default=False),
+]
+GroupColOption = Annotated[
+    Optional[str],
+    typer.Option("--group-col", help="Column of groups: all rows of a group fall in one fold.",
+                 rich_help_panel=CV, show_default=False),
+]
+RepeatsOption = Annotated[int, typer.Option(help="Average the curve over this many fold draws.",
+                                            min=1, rich_help_panel=CV)]
+MetricOption = Annotated[Metric, typer.Option(help="CV error: mse, mae, or r2 (higher is better).",
+                                              rich_help_panel=CV, case_sensitive=False)]
+SelectOption = Annotated[Select, typer.Option(help="Refit at alpha_min or alpha_1se (largest alpha "
+                                              "within one se of the best).", rich_help_panel=CV)]

@@ -69,3 +69,34 @@ def plot_path(payload: dict[str, Any], path: str, *, force: bool, label_top: int
     ax.set_title(f"{payload['penalty']} path: {payload['target']} ({payload['source']})", fontsize=10)
     _save(fig, path, force)
     plt.close(fig)
+
+
+def plot_cv(payload: dict[str, Any], path: str, *, force: bool) -> None:
+    """glmnet's CV picture: mean error +-1 se against log(alpha), alpha_min and alpha_1se dotted,
+    nonzero counts on the top axis."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    alphas = np.asarray(payload["alphas"])
+    mean = np.asarray(payload["cv_mean"], dtype=float)
+    se = np.asarray(payload["cv_se"], dtype=float)
+    x = np.log(alphas)
+    fig, ax = plt.subplots(figsize=(8, 5))
+    ax.errorbar(x, mean, yerr=se, fmt="o", color="tab:red", ecolor="grey", ms=3, capsize=2, lw=0.8)
+    for key in ("alpha_min", "alpha_1se"):
+        ax.axvline(np.log(payload[key]), ls=":", color="black", lw=1)
+    ax.set_xlabel("log(alpha)")
+    ax.set_ylabel(f"CV {payload['metric']}")
+    ax.invert_xaxis()
+    top = ax.secondary_xaxis("top")
+    ticks = np.linspace(x.min(), x.max(), min(6, len(x))) if len(x) > 1 else x
+    top.set_xticks(ticks)
+    nz = np.asarray(payload["n_nonzero"])
+    top.set_xticklabels([str(nz[np.argmin(np.abs(x - t))]) for t in ticks])
+    top.set_xlabel("nonzero coefficients")
+    ax.set_title(f"{payload['penalty']} (l1_ratio {payload['l1_ratio']:g}): "
+                 f"{payload['n_folds']}-fold CV", fontsize=10)
+    _save(fig, path, force)
+    plt.close(fig)

@@ -130,6 +130,14 @@ def _kv_table(rows: list[tuple[str, str]], title: str | None = None):  # type: i
     return t
 
 
+def _selection_rows(sel: dict[str, Any] | None) -> list[tuple[str, str]]:
+    if not sel or sel.get("method") != "cv":
+        return []
+    return [("alpha chosen by", f"{sel['n_folds']}-fold CV, seed {sel['seed']}, alpha_{sel['select']} "
+             f"(alpha_min {num(sel['alpha_min'])}; CV mse {num(sel['cv_mean'])}); "
+             "regcli cv shows the curve")]
+
+
 def _convergence_text(p: dict[str, Any]) -> str:
     rel = p.get("max_kkt_violation_relative")
     rel_s = f" = {num(rel, 2)} x alpha" if rel is not None else ""
@@ -148,6 +156,7 @@ def draw_fit(console: Console, p: dict[str, Any]) -> None:
         ("features", str(p["n_features"])),
         ("penalty", f"{p['penalty']}   alpha {num(p['alpha'])}   l1_ratio {num(p['l1_ratio'])}"
          f"   (alpha_max {num(p['alpha_max'])})"),
+        *_selection_rows(p.get("alpha_selection")),
         ("standardized", "yes" if p["standardize"] else "no"
          + ("" if p["fit_intercept"] else "; no intercept")),
         ("training R²", num(p["r2"], 5)),
@@ -337,3 +346,115 @@ def draw_path(console: Console, p: dict[str, Any], *, thin: bool) -> None:
     never = [n for n in names if p["entry_alpha"][n] is None]
     if never:
         console.print(f"never nonzero on this path ({len(never)}): {_names(never)}")
+
+
+def _curve_dict(curve: Any) -> dict[str, Any]:
+    return {
+        "l1_ratio": curve.l1_ratio,
+        "penalty": _penalty_name(curve.l1_ratio),
+        "alphas": curve.alphas.tolist(),
+        "cv_mean": [_f(v) for v in curve.cv_mean],
+        "cv_se": [_f(v) for v in curve.cv_se],
+        "n_nonzero": curve.n_nonzero.tolist(),
+        "alpha_min": curve.alpha_min,
+        "alpha_1se": curve.alpha_1se,
+        "cv_min": _f(curve.cv_mean[curve.index_min]),
+        "cv_se_at_min": _f(curve.cv_se[curve.index_min]),
+        "cv_at_1se": _f(curve.cv_mean[curve.index_1se]),
+    }
+
+
+def cv_payload(res: Any, model: FitResult, ds: Dataset, *, select: str, seed: int,
+               fold_col: str | None, group_col: str | None) -> dict[str, Any]:
+    curve = res.curve
+    out: dict[str, Any] = {"command": "cv", "source": ds.source, "target": ds.target,
+                           "target_source": ds.target_reason}
+    out.update(_curve_dict(curve))
+    out.update({
+        "select": select,
+        "metric": res.metric,
+        "n_folds": res.n_folds,
+        "repeats": res.n_repeats,
+        "seed": None if fold_col else seed,
+        "fold_col": fold_col,
+        "group_col": group_col,
+        "l1_ratios": [_curve_dict(c) for c in res.curves],
+        "model": fit_payload(model, ds),
+        "checks": [],
+        "timings": {"load_s": ds.load_s, "cv_s": res.fit_s, "fit_s": res.fit_s + model.fit_s},
+    })
+    return out
+
+
+def cv_csv(p: dict[str, Any]) -> str:
+    """The CV curve of every l1 ratio: one row per (l1_ratio, alpha)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["l1_ratio", "alpha", "cv_mean", "cv_se", "n_nonzero", "is_alpha_min", "is_alpha_1se",
+                "chosen"])
+    for c in p["l1_ratios"]:
+        chosen_ratio = c["l1_ratio"] == p["l1_ratio"]
+        for i, a in enumerate(c["alphas"]):
+            is_min, is_1se = a == c["alpha_min"], a == c["alpha_1se"]
+            chosen = chosen_ratio and ((p["select"] == "min" and is_min) or
+                                       (p["select"] == "1se" and is_1se))
+            w.writerow([repr(c["l1_ratio"]), repr(a), repr(c["cv_mean"][i]), repr(c["cv_se"][i]),
+                        c["n_nonzero"][i], int(is_min), int(is_1se), int(chosen)])
+    return buf.getvalue()
+
+
+def draw_cv(console: Console, p: dict[str, Any], *, thin: bool) -> None:
+    from rich.table import Table
+
+    folds = (f"from column {p['fold_col']!r}" if p["fold_col"] else
+             f"seed {p['seed']}" + (f", {p['repeats']} repeats" if p["repeats"] > 1 else "")
+             + (f", groups from {p['group_col']!r}" if p["group_col"] else ""))
+    rows = [
+        ("file", p["source"]),
+        ("target", f"{p['target']}  ({p['target_source']})"),
+        ("rows, features", f"{p['model']['n_samples']}, {p['model']['n_features']}"),
+        ("folds", f"{p['n_folds']} ({folds})"),
+        ("metric", p["metric"]),
+        ("chosen", f"{p['penalty']}  l1_ratio {num(p['l1_ratio'])}  alpha_{p['select']} "
+         f"{num(p['alpha_min'] if p['select'] == 'min' else p['alpha_1se'])}"),
+        ("alpha_min", f"{num(p['alpha_min'])}  (cv {num(p['cv_min'])} +- {num(p['cv_se_at_min'], 3)})"),
+        ("alpha_1se", f"{num(p['alpha_1se'])}  (cv {num(p['cv_at_1se'])})"),
+        ("time", f"load {p['timings']['load_s']:.3f} s, cv {p['timings']['cv_s']:.3f} s"),
+    ]
+    console.print(_kv_table(rows, title="regcli cv"))
+    console.print()
+    if len(p["l1_ratios"]) > 1:
+        t = Table(title="Per l1 ratio (same folds)", title_justify="left", title_style="bold")
+        for col in ("l1_ratio", "alpha_min", "cv at min", "se", "nonzero at min", "alpha_1se",
+                    "nonzero at 1se", ""):
+            t.add_column(col, justify="right")
+        for c in p["l1_ratios"]:
+            i_min, i_1se = c["alphas"].index(c["alpha_min"]), c["alphas"].index(c["alpha_1se"])
+            t.add_row(num(c["l1_ratio"]), num(c["alpha_min"]), num(c["cv_min"]),
+                      num(c["cv_se_at_min"], 3), str(c["n_nonzero"][i_min]), num(c["alpha_1se"]),
+                      str(c["n_nonzero"][i_1se]), "best" if c["l1_ratio"] == p["l1_ratio"] else "")
+        console.print(t)
+        console.print()
+    alphas = p["alphas"]
+    marks = {alphas.index(p["alpha_min"]): "min", alphas.index(p["alpha_1se"]): "1se"}
+    if p["alpha_min"] == p["alpha_1se"]:
+        marks = {alphas.index(p["alpha_min"]): "min, 1se"}
+    shown = set(np.linspace(0, len(alphas) - 1, min(len(alphas), 20)).round().astype(int).tolist())
+    shown = sorted(shown | set(marks)) if thin else list(range(len(alphas)))
+    t = Table(title=f"CV curve, l1_ratio {num(p['l1_ratio'])}"
+              + (" (thinned; --format csv gives all)" if thin and len(shown) < len(alphas) else ""),
+              title_justify="left", title_style="bold")
+    for col in ("#", "alpha", f"cv {p['metric']}", "+- se", "nonzero", ""):
+        t.add_column(col, justify="right")
+    for i in shown:
+        t.add_row(str(i + 1), num(alphas[i], 5), num(p["cv_mean"][i]), num(p["cv_se"][i], 3),
+                  str(p["n_nonzero"][i]), marks.get(i, ""))
+    console.print(t)
+    console.print()
+    console.print(f"[bold]Refit on all rows[/bold] at alpha_{p['select']} = "
+                  f"{num(p['model']['alpha'])}: training R² {num(p['model']['r2'], 5)}, "
+                  f"converged: {_convergence_text(p['model'])}")
+    console.print()
+    _draw_coefficients(console, p["model"])
+    console.print()
+    _draw_sparsity(console, p["model"]["sparsity"], p["model"]["penalty"])

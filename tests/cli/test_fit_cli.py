@@ -163,9 +163,16 @@ def test_bad_input_one_line_exit_code_nothing_on_stdout(cli, tmp_path, text, arg
     assert "Traceback" not in r.stderr
 
 
-def test_missing_alpha_is_usage_error(cli):
-    r = cli("fit", DIABETES)
-    assert r.exit_code == 2 and "--alpha" in r.stderr
+def test_fit_without_alpha_chooses_it_by_cv(cli):
+    r = cli("fit", DIABETES, "-f", "json")
+    assert r.exit_code == 0 and r.stderr == ""
+    out = r.json()
+    sel = out["alpha_selection"]
+    assert sel["method"] == "cv" and sel["select"] == "1se" and sel["n_folds"] == 10
+    cv = cli("cv", DIABETES, "-f", "json").json()
+    assert out["alpha"] == cv["alpha_1se"] and out["coefficients"] == cv["model"]["coefficients"]
+    assert cli("fit", DIABETES, "--alpha", "1", "-f", "json").json()["alpha_selection"] == {
+        "method": "--alpha"}
 
 
 def test_internal_error_is_exit_70_one_line(cli, monkeypatch):

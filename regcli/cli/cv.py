@@ -1,0 +1,134 @@
+"""`regcli cv`: alpha (and the elastic-net mix) chosen by K-fold cross-validation."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from regcli.cli.options import (
+    AlphasOption,
+    DataArgument,
+    EpsOption,
+    ExcludeOption,
+    FeaturesOption,
+    FoldColOption,
+    FoldsOption,
+    ForceOption,
+    FormatOption,
+    GroupColOption,
+    InterceptOption,
+    L1RatiosOption,
+    MaxIterOption,
+    Metric,
+    MetricOption,
+    NaMode,
+    NaOption,
+    NAlphasOption,
+    OutputOption,
+    PenaltyOption,
+    PlotOption,
+    RepeatsOption,
+    Select,
+    SelectOption,
+    SeedOption,
+    StandardizeOption,
+    TargetOption,
+    TolOption,
+    WeightsOption,
+)
+
+if TYPE_CHECKING:
+    from regcli.core.cv import CVResult
+    from regcli.core.fit import FitResult
+    from regcli.io.dataset import Dataset
+
+
+def run_cv(ds: Dataset, *, l1_ratios: list[float], folds: list, select: str, metric: str,  # type: ignore[type-arg]
+           alphas: Any = None, n_alphas: int = 100, eps: float | None = None,
+           standardize: bool = True, intercept: bool = True, tol: float = 1e-7,
+           max_iter: int = 10_000) -> tuple[CVResult, FitResult]:
+    """Cross-validate, then refit on all rows at the selected (l1 ratio, alpha)."""
+    from regcli.core import fit
+    from regcli.core.cv import cross_validate
+
+    res = cross_validate(
+        ds.X, ds.y, folds=folds, l1_ratios=l1_ratios, weights=ds.weights, alphas=alphas,
+        n_alphas=n_alphas, eps=eps, standardize=standardize, fit_intercept=intercept,
+        metric=metric, tol=tol, max_iter=max_iter,
+    )
+    curve = res.curve
+    alpha = curve.alpha_min if select == "min" else curve.alpha_1se
+    model = fit(ds.X, ds.y, alpha=alpha, l1_ratio=curve.l1_ratio, weights=ds.weights,
+                standardize=standardize, fit_intercept=intercept, tol=tol, max_iter=max_iter)
+    return res, model
+
+
+def cv_command(
+    data: DataArgument,
+    target: TargetOption = None,
+    features: FeaturesOption = None,
+    exclude: ExcludeOption = None,
+    weights: WeightsOption = None,
+    na: NaOption = NaMode.error,
+    penalty: PenaltyOption = None,
+    l1_ratio: L1RatiosOption = None,
+    folds: FoldsOption = 10,
+    seed: SeedOption = 0,
+    fold_col: FoldColOption = None,
+    group_col: GroupColOption = None,
+    repeats: RepeatsOption = 1,
+    metric: MetricOption = Metric.mse,
+    select: SelectOption = Select.one_se,
+    alphas: AlphasOption = None,
+    n_alphas: NAlphasOption = 100,
+    eps: EpsOption = None,
+    standardize: StandardizeOption = True,
+    intercept: InterceptOption = True,
+    tol: TolOption = 1e-7,
+    max_iter: MaxIterOption = 10_000,
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    force: ForceOption = False,
+    plot: PlotOption = None,
+) -> None:
+    """Cross-validate alpha (and l1 ratios): glmnet's alpha_min and alpha_1se, then refit."""
+    import numpy as np
+
+    from regcli.cli import common, render
+    from regcli.cli.plot import check_plot_target, plot_cv
+    from regcli.errors import UsageError
+
+    ratios = common.resolve_l1_ratios(penalty, l1_ratio)
+    grid = None
+    if alphas is not None:
+        if eps is not None:
+            raise UsageError("--alphas and --eps cannot be used together")
+        grid = np.array(common.parse_floats(alphas, "--alphas"))
+        if not (grid > 0).all():
+            raise UsageError("--alphas: every alpha must be > 0")
+    if eps is not None and not 0 < eps < 1:
+        raise UsageError(f"--eps: {eps:g} must be between 0 and 1 (exclusive)")
+    emitter = common.Emitter.create(fmt, output, force)
+    check_plot_target(plot, force=force)
+    extra = {k: v for k, v in (("fold", fold_col), ("group", group_col)) if v is not None}
+    ds = common.DataOptions(data, target, features, exclude, weights, na.value).load(extra)
+    fold_ids = common.build_folds(ds, n_folds=folds, seed=seed, repeats=repeats,
+                                  fold_col=fold_col, group_col=group_col)
+    res, model = run_cv(ds, l1_ratios=ratios, folds=fold_ids, select=select.value,
+                        metric=metric.value, alphas=grid, n_alphas=n_alphas, eps=eps,
+                        standardize=standardize, intercept=intercept, tol=tol, max_iter=max_iter)
+    if not model.converged:
+        common.warn(f"refit did not converge: max KKT violation {model.max_kkt_violation:.3g}")
+    payload = render.cv_payload(res, model, ds, select=select.value, seed=seed,
+                                fold_col=fold_col, group_col=group_col)
+    if plot is not None:
+        plot_cv(payload, plot, force=force)
+    if emitter.fmt.value == "json":
+        emitter.emit(common.json_text(payload))
+    elif emitter.fmt.value == "csv":
+        emitter.emit(render.cv_csv(payload))
+    else:
+        terminal = emitter.to_terminal
+        text = render.render_text(lambda con: render.draw_cv(con, payload, thin=terminal),
+                                  terminal=terminal)
+        if text is not None:
+            emitter.emit(text)

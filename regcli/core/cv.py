@@ -1,0 +1,296 @@
+"""K-fold cross-validation with glmnet's definitions, from per-fold sufficient statistics.
+
+One pass over the rows gives, for every fold k, the weighted sums of its held-out rows
+(x x', x, y, x y, y^2, weight), all centered at the global means first so that subtractions lose
+no precision.  A training fold's statistics are the totals minus its held-out fold's; from them
+its own standardization and Gram follow in feature space, so K-fold CV costs one data pass plus K
+path solves.  The validation error of every alpha on a held-out fold comes from the same sums:
+
+    sum_i w_i (y_i - b0 - x_i b)^2 = syy - 2 b0 sy - 2 b'sxy + b0^2 W + 2 b0 b'sx + b'S b.
+
+When p > n (no Gram is formed) each training fold gets its own standardized X and the held-out
+rows are predicted with one matrix product per fold.  Definitions (glmnet's cv.glmnet):
+cv_mean = fold errors averaged with weights W_k; cv_se = sqrt(sum_k W_k (e_k - cv_mean)^2 /
+sum_k W_k / (K - 1)); alpha_min = the largest alpha reaching the minimum; alpha_1se = the
+largest alpha whose cv_mean is within one se of the minimum.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.linalg import blas
+
+from regcli.core.path import alpha_grid, solve_path
+from regcli.core.penalty import alpha_max
+from regcli.core.stats import (
+    GRAM_MAX_FEATURES,
+    GramStats,
+    LazyStats,
+    Standardization,
+    normalized_weights,
+    standardization,
+)
+from regcli.core.threads import single_blas_thread
+
+METRICS = ("mse", "mae", "r2")
+_CHUNK = 32768
+
+
+def make_folds(n: int, n_folds: int, *, seed: int = 0, groups: np.ndarray | None = None) -> np.ndarray:
+    """Fold ids 0..K-1: a seeded shuffle of balanced labels, or whole groups kept together.
+
+    With ``groups`` the groups are shuffled and each goes to the currently smallest fold, so
+    every row of a group lands in one fold.
+    """
+    rng = np.random.default_rng(seed)
+    if groups is None:
+        return rng.permutation(np.arange(n) % n_folds)
+    _, codes, sizes = np.unique(groups, return_inverse=True, return_counts=True)
+    order = rng.permutation(sizes.size)
+    load = np.zeros(n_folds)
+    fold_of_group = np.empty(sizes.size, dtype=np.intp)
+    for g in order:
+        k = int(np.argmin(load))
+        fold_of_group[g] = k
+        load[k] += sizes[g]
+    return fold_of_group[codes.ravel()]
+
+
+@dataclass(frozen=True)
+class CVCurve:
+    """The cross-validation curve of one l1 ratio over its alpha grid (descending)."""
+
+    l1_ratio: float
+    alphas: np.ndarray  # (k,)
+    cv_mean: np.ndarray  # (k,)
+    cv_se: np.ndarray  # (k,)
+    n_nonzero: np.ndarray  # (k,) of the fit on all rows
+    fold_errors: np.ndarray  # (K, k)
+    fold_support: np.ndarray  # (K, k, p) bool: nonzero in each fold's fit
+    index_min: int
+    index_1se: int
+
+    @property
+    def alpha_min(self) -> float:
+        return float(self.alphas[self.index_min])
+
+    @property
+    def alpha_1se(self) -> float:
+        return float(self.alphas[self.index_1se])
+
+    @property
+    def best(self) -> float:
+        return float(self.cv_mean[self.index_min])
+
+
+@dataclass(frozen=True)
+class CVResult:
+    curves: list[CVCurve]
+    best: int  # index into curves of the l1 ratio with the best cv_mean at its alpha_min
+    metric: str
+    n_folds: int
+    n_repeats: int
+    fit_s: float
+
+    @property
+    def curve(self) -> CVCurve:
+        return self.curves[self.best]
+
+
+def select_indices(cv_mean: np.ndarray, cv_se: np.ndarray, *, larger_is_better: bool = False):
+    """(index_min, index_1se) on a descending alpha grid, glmnet's rules."""
+    score = -cv_mean if larger_is_better else cv_mean
+    finite = np.isfinite(score)
+    best = float(score[finite].min())
+    i_min = int(np.flatnonzero(finite & (score <= best))[0])  # largest alpha reaching the min
+    bound = best + cv_se[i_min]
+    i_1se = int(np.flatnonzero(finite & (score <= bound))[0])
+    return i_min, i_1se
+
+
+class FoldSums:
+    """Per-fold weighted sums of the held-out rows, centered at the global (weighted) means."""
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, w: np.ndarray, folds: np.ndarray, K: int,
+                 *, fit_intercept: bool):
+        n, p = X.shape
+        v = w / w.sum()
+        self.center = v @ X if fit_intercept else np.zeros(p)
+        self.y_center = float(v @ y) if fit_intercept else 0.0
+        self.K = K
+        self.S = np.zeros((K, p, p))
+        self.sx = np.zeros((K, p))
+        self.sy = np.zeros(K)
+        self.sxy = np.zeros((K, p))
+        self.syy = np.zeros(K)
+        self.W = np.zeros(K)
+        order = np.argsort(folds, kind="stable")
+        bounds = np.searchsorted(folds[order], np.arange(K + 1))
+        for k in range(K):
+            rows = order[bounds[k]:bounds[k + 1]]
+            Sk = np.zeros((p, p), order="F")
+            for start in range(0, rows.size, _CHUNK):
+                r = rows[start:start + _CHUNK]
+                xc = X[r] - self.center
+                yc = y[r] - self.y_center
+                wr = w[r]
+                self.sx[k] += wr @ xc
+                self.sy[k] += wr @ yc
+                self.sxy[k] += (wr * yc) @ xc
+                self.syy[k] += wr @ (yc * yc)
+                self.W[k] += wr.sum()
+                xc *= np.sqrt(wr)[:, None]
+                Sk = blas.dsyrk(1.0, xc.T, beta=1.0, c=Sk, trans=0, overwrite_c=1)
+            self.S[k] = np.triu(Sk) + np.triu(Sk, 1).T
+
+    def training(self, k: int, *, fit_intercept: bool, standardize: bool,
+                 constant: np.ndarray) -> tuple[Standardization, GramStats]:
+        """Standardization and Gram statistics of training fold k (all rows but fold k)."""
+        W = self.W.sum() - self.W[k]
+        S = self.S.sum(axis=0) - self.S[k]
+        sx = self.sx.sum(axis=0) - self.sx[k]
+        sy = self.sy.sum() - self.sy[k]
+        sxy = self.sxy.sum(axis=0) - self.sxy[k]
+        syy = self.syy.sum() - self.syy[k]
+        if fit_intercept:
+            mx, my = sx / W, sy / W
+            C = S / W - np.outer(mx, mx)
+            cxy = sxy / W - mx * my
+            cyy = syy / W - my * my
+        else:
+            mx, my = np.zeros_like(sx), 0.0
+            C, cxy, cyy = S / W, sxy / W, syy / W
+        var = np.diagonal(C).copy()
+        const = constant | (var <= 1e-13 * np.maximum(np.diagonal(self.S.sum(axis=0)) / self.W.sum(), 1e-300))
+        scale = np.where(const, 1.0, np.sqrt(np.maximum(var, 0.0))) if standardize else np.ones_like(var)
+        std = Standardization(mean=mx + self.center, scale=scale, constant=const,
+                              y_mean=my + self.y_center, fit_intercept=fit_intercept,
+                              standardize=standardize)
+        keep = std.keep
+        G = C[np.ix_(keep, keep)] / np.outer(scale[keep], scale[keep])
+        c = cxy[keep] / scale[keep]
+        return std, GramStats.from_arrays(G, c, cyy, n_samples=int(round(W)) if W > 1 else 2)
+
+    def heldout_mse(self, k: int, coefs: np.ndarray, intercepts: np.ndarray) -> np.ndarray:
+        """Weighted mean squared error on held-out fold k for coefficient rows (a, p)."""
+        b0 = intercepts - self.y_center + coefs @ self.center  # intercept in centered units
+        quad = np.einsum("ij,ij->i", coefs @ self.S[k], coefs)
+        sse = (self.syy[k] - 2 * b0 * self.sy[k] - 2 * coefs @ self.sxy[k] + b0 * b0 * self.W[k]
+               + 2 * b0 * (coefs @ self.sx[k]) + quad)
+        return np.maximum(sse, 0.0) / self.W[k]
+
+    def heldout_variance(self, k: int) -> float:
+        my = self.sy[k] / self.W[k]
+        return float(self.syy[k] / self.W[k] - my * my)
+
+
+def cross_validate(
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    folds: list[np.ndarray],
+    l1_ratios: list[float],
+    weights: np.ndarray | None = None,
+    alphas: np.ndarray | None = None,
+    n_alphas: int = 100,
+    eps: float | None = None,
+    standardize: bool = True,
+    fit_intercept: bool = True,
+    metric: str = "mse",
+    tol: float = 1e-7,
+    max_iter: int = 10_000,
+    gram: bool | None = None,
+) -> CVResult:
+    """Cross-validate every l1 ratio on the same folds.
+
+    ``folds`` holds one fold-id array (values 0..K-1) per repeat; curves are averaged over
+    repeats.  Without ``alphas`` each ratio's grid is the one its path on all rows uses (glmnet's
+    rule: cv.glmnet takes the lambdas of the full fit, early stop included).
+    """
+    t0 = time.perf_counter()
+    n, p = X.shape
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    v = normalized_weights(n, w)
+    full_std = standardization(X, y, v, fit_intercept=fit_intercept, standardize=standardize)
+    if gram is None:
+        gram = int((~full_std.constant).sum()) <= min(n, GRAM_MAX_FEATURES)
+    from regcli.core.stats import build_stats
+
+    full_stats = build_stats(X, y, v, full_std, gram=gram)
+    K = int(max(f.max() for f in folds)) + 1
+    sums = [FoldSums(X, y, w, f, K, fit_intercept=fit_intercept) for f in folds] if gram else None
+    curves = []
+    for ratio in l1_ratios:
+        amax = alpha_max(full_stats.c, ratio)
+        with single_blas_thread():
+            if alphas is None:
+                grid = alpha_grid(amax, n, p, n_alphas=n_alphas, eps=eps)
+                full = solve_path(full_stats, grid, ratio, tol=tol, max_iter=max_iter, early_stop=True)
+            else:
+                grid = np.sort(np.asarray(alphas, dtype=float))[::-1]
+                full = solve_path(full_stats, grid, ratio, tol=tol, max_iter=max_iter)
+            grid = full.alphas
+            errors, support = [], []
+            for r, fold in enumerate(folds):
+                e, s = _fold_errors(X, y, w, fold, K, grid, ratio, sums[r] if sums else None,
+                                    full_std, metric=metric, standardize=standardize,
+                                    fit_intercept=fit_intercept, tol=tol, max_iter=max_iter)
+                errors.append(e)
+                support.append(s)
+        fold_w = [np.bincount(f, weights=w, minlength=K) for f in folds]
+        means, ses = [], []
+        for e, fw in zip(errors, fold_w):
+            m = (fw[:, None] * e).sum(axis=0) / fw.sum()
+            se = np.sqrt((fw[:, None] * (e - m) ** 2).sum(axis=0) / fw.sum() / max(K - 1, 1))
+            means.append(m)
+            ses.append(se)
+        cv_mean, cv_se = np.mean(means, axis=0), np.mean(ses, axis=0)
+        i_min, i_1se = select_indices(cv_mean, cv_se, larger_is_better=metric == "r2")
+        curves.append(CVCurve(
+            l1_ratio=ratio, alphas=grid, cv_mean=cv_mean, cv_se=cv_se,
+            n_nonzero=(full.coefs != 0).sum(axis=1), fold_errors=np.concatenate(errors),
+            fold_support=np.concatenate(support), index_min=i_min, index_1se=i_1se,
+        ))
+    sign = -1.0 if metric == "r2" else 1.0
+    best = int(np.argmin([sign * c.best for c in curves]))
+    return CVResult(curves=curves, best=best, metric=metric, n_folds=K, n_repeats=len(folds),
+                    fit_s=time.perf_counter() - t0)
+
+
+def _fold_errors(X, y, w, fold, K, grid, ratio, sums, full_std, *, metric, standardize,  # type: ignore[no-untyped-def]
+                 fit_intercept, tol, max_iter):
+    """Errors (K, k) and supports (K, k, p) of every fold's path on ``grid``."""
+    p = X.shape[1]
+    errors = np.zeros((K, len(grid)))
+    support = np.zeros((K, len(grid), p), dtype=bool)
+    for k in range(K):
+        test = fold == k
+        if sums is not None:
+            std, stats = sums.training(k, fit_intercept=fit_intercept, standardize=standardize,
+                                       constant=full_std.constant)
+        else:
+            train = ~test
+            v = normalized_weights(int(train.sum()), w[train])
+            std = standardization(X[train], y[train], v, fit_intercept=fit_intercept,
+                                  standardize=standardize)
+            stats = LazyStats(X[train], y[train], v, std)
+        raw = solve_path(stats, grid, ratio, tol=tol, max_iter=max_iter)
+        coefs, intercepts = std.to_original(raw.coefs)
+        support[k] = coefs != 0
+        if metric in ("mse", "r2") and sums is not None:
+            mse = sums.heldout_mse(k, coefs, intercepts)
+            var = sums.heldout_variance(k)
+        else:
+            pred = intercepts[:, None] + coefs @ X[test].T  # (k, n_test)
+            resid = y[test][None, :] - pred
+            wt = w[test] / w[test].sum()
+            mse = (resid * resid) @ wt
+            var = float(wt @ (y[test] - wt @ y[test]) ** 2)
+            if metric == "mae":
+                errors[k] = np.abs(resid) @ wt
+                continue
+        errors[k] = mse if metric == "mse" else 1.0 - mse / var if var > 0 else np.nan
+    return errors, support

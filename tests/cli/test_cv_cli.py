@@ -1,0 +1,86 @@
+"""`regcli cv` through the real entry point."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+import pytest
+
+from regcli.core import fit
+from regcli.io.dataset import load_dataset
+from tests.conftest import SAMPLE
+
+DIABETES = str(SAMPLE / "diabetes.csv")
+CV_KEYS = {"alphas", "cv_mean", "cv_se", "n_nonzero", "alpha_min", "alpha_1se", "l1_ratio",
+           "select", "model", "checks", "timings"}
+
+
+def test_cv_json_contract_and_refit(cli):
+    r = cli("cv", DIABETES, "--l1-ratio", "0.5,1", "--folds", "5", "-f", "json")
+    assert r.exit_code == 0 and r.stderr == ""
+    out = r.json()
+    assert CV_KEYS <= out.keys() and out["select"] == "1se"
+    assert [c["l1_ratio"] for c in out["l1_ratios"]] == [0.5, 1.0]
+    assert out["model"]["alpha"] == out["alpha_1se"] and out["model"]["l1_ratio"] == out["l1_ratio"]
+    ds = load_dataset(DIABETES)
+    ref = fit(ds.X, ds.y, alpha=out["alpha_1se"], l1_ratio=out["l1_ratio"])
+    assert out["model"]["coefficients"] == dict(zip(ds.feature_names, ref.coef.tolist()))
+    assert out["alpha_min"] <= out["alpha_1se"]
+
+
+def test_cv_is_deterministic_and_seed_changes_folds(cli):
+    a = cli("cv", DIABETES, "--folds", "5", "-f", "json").json()
+    b = cli("cv", DIABETES, "--folds", "5", "-f", "json").json()
+    c = cli("cv", DIABETES, "--folds", "5", "--seed", "3", "-f", "json").json()
+    assert a["cv_mean"] == b["cv_mean"] and a["cv_mean"] != c["cv_mean"]
+
+
+def test_fold_col_group_col_repeats_select_metric(cli, tmp_path):
+    import pandas as pd
+
+    df = pd.read_csv(DIABETES)
+    df["fold"] = np.arange(len(df)) % 4
+    df["grp"] = np.arange(len(df)) // 7
+    path = tmp_path / "d.csv"
+    df.to_csv(path, index=False)
+    out = cli("cv", path, "--fold-col", "fold", "--exclude", "grp", "-f", "json").json()
+    assert out["n_folds"] == 4 and "fold" not in out["model"]["coefficients"]
+    out = cli("cv", path, "--group-col", "grp", "--exclude", "fold", "--folds", "5", "-f", "json").json()
+    assert out["group_col"] == "grp" and "grp" not in out["model"]["coefficients"]
+    out = cli("cv", DIABETES, "--repeats", "3", "--folds", "5", "--select", "min", "-f", "json").json()
+    assert out["repeats"] == 3 and out["model"]["alpha"] == out["alpha_min"]
+    out = cli("cv", DIABETES, "--metric", "r2", "--folds", "5", "-f", "json").json()
+    assert out["metric"] == "r2" and max(out["cv_mean"]) == out["cv_min"]
+
+
+def test_cv_csv_and_table(cli):
+    r = cli("cv", DIABETES, "--l1-ratio", "0.5,1", "--folds", "5")
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert r.exit_code == 0 and {row["l1_ratio"] for row in rows} == {"0.5", "1.0"}
+    assert sum(int(row["chosen"]) for row in rows) == 1
+    r = cli("cv", DIABETES, "--l1-ratio", "0.5,1", "--folds", "5", "-f", "table")
+    assert "Per l1 ratio" in r.stdout and "1se" in r.stdout and "Sparsity" in r.stdout
+
+
+def test_cv_plot(cli, tmp_path):
+    pytest.importorskip("matplotlib")
+    r = cli("cv", DIABETES, "--folds", "5", "--plot", tmp_path / "cv.svg", "-f", "json")
+    assert r.exit_code == 0 and (tmp_path / "cv.svg").read_text().lstrip().startswith("<?xml")
+
+
+@pytest.mark.parametrize("args,code,words", [
+    (["--folds", "1"], 2, "--folds"),
+    (["--folds", "1000"], 2, "--folds"),
+    (["--fold-col", "nope"], 2, "--fold-col"),
+    (["--group-col", "sex"], 2, "groups"),
+    (["--l1-ratio", "0.5,2"], 2, "--l1-ratio"),
+    (["--penalty", "l1", "--l1-ratio", "0.5"], 2, "--l1-ratio"),
+    (["--select", "best"], 2, "--select"),
+    (["--metric", "auc"], 2, "--metric"),
+    (["--repeats", "0"], 2, "--repeats"),
+])
+def test_cv_bad_options(cli, args, code, words):
+    r = cli("cv", DIABETES, *args)
+    assert r.exit_code == code and words in r.stderr and r.stdout == ""

@@ -1,0 +1,117 @@
+"""Cross-validation: statistics-based fold errors against direct fits, scikit-learn, glmnet rules."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.linear_model import ElasticNetCV
+
+from regcli.core import compute_path
+from regcli.core.cv import cross_validate, make_folds, select_indices
+from tests.conftest import make_problem, standardize
+
+
+def direct_fold_mse(X, y, folds, alphas, l1_ratio, w=None):
+    """Fit each training fold on the same grid and score its held-out rows."""
+    K = folds.max() + 1
+    w = np.ones(len(y)) if w is None else w
+    out = np.zeros((K, len(alphas)))
+    for k in range(K):
+        tr = folds != k
+        path = compute_path(X[tr], y[tr], l1_ratio=l1_ratio, alphas=alphas, weights=w[tr])
+        pred = path.intercepts[:, None] + path.coefs @ X[~tr].T
+        out[k] = ((y[~tr] - pred) ** 2) @ (w[~tr] / w[~tr].sum())
+    return out
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5, 0.0])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_fold_errors_from_statistics_equal_direct_fits(l1_ratio, weighted):
+    X, y = make_problem(150, 12, seed=1)
+    X[:, 4] = 3.0  # constant
+    w = np.random.default_rng(0).uniform(0.5, 2, 150) if weighted else None
+    folds = make_folds(150, 5, seed=3)
+    res = cross_validate(X, y, folds=[folds], l1_ratios=[l1_ratio], weights=w, n_alphas=25)
+    curve = res.curve
+    ref = direct_fold_mse(X, y, folds, curve.alphas, l1_ratio, w)
+    np.testing.assert_allclose(curve.fold_errors, ref, rtol=1e-9)
+    fw = np.bincount(folds, weights=np.ones(150) if w is None else w)
+    mean = fw @ ref / fw.sum()
+    se = np.sqrt(fw @ (ref - mean) ** 2 / fw.sum() / 4)
+    np.testing.assert_allclose(curve.cv_mean, mean, rtol=1e-9)
+    np.testing.assert_allclose(curve.cv_se, se, rtol=1e-7)
+
+
+def test_wide_data_uses_direct_folds_and_agrees():
+    X, y = make_problem(40, 90, seed=2)
+    folds = make_folds(40, 4, seed=0)
+    res = cross_validate(X, y, folds=[folds], l1_ratios=[1.0], n_alphas=15)
+    ref = direct_fold_mse(X, y, folds, res.curve.alphas, 1.0)
+    np.testing.assert_allclose(res.curve.fold_errors, ref, rtol=1e-8)
+    gram = cross_validate(X, y, folds=[folds], l1_ratios=[1.0], alphas=res.curve.alphas, gram=True)
+    np.testing.assert_allclose(gram.curve.fold_errors, ref, rtol=1e-8)
+
+
+def test_matches_sklearn_elasticnetcv_with_predefined_folds():
+    X, y = make_problem(120, 8, seed=4)
+    folds = make_folds(120, 5, seed=1)
+    Xs, _, _ = standardize(X)
+    res = cross_validate(Xs, y, folds=[folds], l1_ratios=[0.5, 1.0], n_alphas=30,
+                         standardize=False)
+    splits = [(np.flatnonzero(folds != k), np.flatnonzero(folds == k)) for k in range(5)]
+    for curve in res.curves:
+        sk = ElasticNetCV(l1_ratio=curve.l1_ratio, alphas=curve.alphas, cv=splits, tol=1e-12,
+                          max_iter=100_000).fit(Xs, y)
+        # scikit-learn averages fold MSEs without weighting by fold size; folds here are equal
+        np.testing.assert_allclose(curve.cv_mean, sk.mse_path_.mean(axis=1), rtol=1e-6)
+        assert curve.alpha_min == pytest.approx(sk.alpha_)
+
+
+def test_one_se_rule_on_hand_made_curves():
+    mean = np.array([5.0, 3.0, 2.2, 2.0, 2.1, 2.5])
+    se = np.array([0.5, 0.4, 0.3, 0.3, 0.3, 0.3])
+    assert select_indices(mean, se) == (3, 2)  # 2.2 <= 2.0 + 0.3; 3.0 is not
+    flat = np.array([2.0, 2.0, 1.0, 1.0])
+    assert select_indices(flat, np.zeros(4)) == (2, 2)  # the largest alpha reaching the min
+    r2 = np.array([0.1, 0.57, 0.6, 0.58])  # within one se: r2 >= 0.55
+    assert select_indices(r2, np.full(4, 0.05), larger_is_better=True) == (2, 1)
+
+
+def test_folds_are_seeded_balanced_and_groups_never_split():
+    a, b = make_folds(103, 10, seed=7), make_folds(103, 10, seed=7)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, make_folds(103, 10, seed=8))
+    counts = np.bincount(a)
+    assert counts.max() - counts.min() <= 1
+    groups = np.random.default_rng(0).integers(0, 30, size=200)
+    f = make_folds(200, 5, seed=0, groups=groups)
+    for g in np.unique(groups):
+        assert np.unique(f[groups == g]).size == 1
+    assert np.unique(f).size == 5
+
+
+def test_repeats_average_curves_and_best_ratio():
+    X, y = make_problem(100, 10, seed=5)
+    f1, f2 = make_folds(100, 5, seed=0), make_folds(100, 5, seed=1)
+    one = cross_validate(X, y, folds=[f1], l1_ratios=[1.0], n_alphas=20)
+    two = cross_validate(X, y, folds=[f2], l1_ratios=[1.0], alphas=one.curve.alphas)
+    both = cross_validate(X, y, folds=[f1, f2], l1_ratios=[1.0], alphas=one.curve.alphas)
+    np.testing.assert_allclose(both.curve.cv_mean, (one.curve.cv_mean + two.curve.cv_mean) / 2)
+    multi = cross_validate(X, y, folds=[f1], l1_ratios=[0.2, 1.0], n_alphas=20)
+    assert multi.curve.best == min(c.best for c in multi.curves)
+
+
+def test_metrics_mae_and_r2():
+    X, y = make_problem(90, 6, seed=6)
+    folds = make_folds(90, 3, seed=0)
+    mse = cross_validate(X, y, folds=[folds], l1_ratios=[1.0], n_alphas=10).curve
+    mae = cross_validate(X, y, folds=[folds], l1_ratios=[1.0], alphas=mse.alphas, metric="mae").curve
+    r2 = cross_validate(X, y, folds=[folds], l1_ratios=[1.0], alphas=mse.alphas, metric="r2").curve
+    for k in range(3):
+        tr = folds != k
+        path = compute_path(X[tr], y[tr], alphas=mse.alphas)
+        resid = y[~tr] - (path.intercepts[:, None] + path.coefs @ X[~tr].T)
+        np.testing.assert_allclose(mae.fold_errors[k], np.abs(resid).mean(axis=1), rtol=1e-9)
+        var = y[~tr].var()
+        np.testing.assert_allclose(r2.fold_errors[k], 1 - (resid**2).mean(axis=1) / var, rtol=1e-8)
+    assert r2.index_min == int(np.argmax(r2.cv_mean))
