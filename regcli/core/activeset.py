@@ -64,12 +64,13 @@ def _tri(L: np.ndarray, rhs: np.ndarray, trans: int = 0) -> np.ndarray:
 class ActiveSet:
     """Active indices, their signs and the Cholesky factor L of G_AA + lam2 I."""
 
-    __slots__ = ("stats", "lam2", "idx", "sign", "L", "_seg")
+    __slots__ = ("stats", "lam2", "idx", "sign", "L", "_uv", "_ad")
 
     def __init__(self, stats: Stats, coef: np.ndarray, lam2: float):
         self.stats = stats
         self.lam2 = lam2
-        self._seg: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._uv: np.ndarray | None = None
+        self._ad: tuple[np.ndarray, np.ndarray] | None = None
         support = np.flatnonzero(coef)
         self.idx = _EMPTY_IDX
         self.sign = np.zeros(0)
@@ -91,31 +92,46 @@ class ActiveSet:
         M.flat[:: idx.size + 1] += self.lam2
         return _chol(M)
 
-    def _segment(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(u, v, a, d): with A and s fixed, b_A = u - lam1 v and c - G b = a + lam1 d.
+    def _changed(self) -> None:
+        self._uv = None
+        self._ad = None
 
-        u = M^{-1} c_A, v = M^{-1} s (M = G_AA + lam2 I), a = c - G_:A u, d = G_:A v.  The
-        solution is linear in lam1, so along a lasso path every alpha without a change of the
-        active set costs O(p) work: no solve and no matrix product.
-        """
-        if self._seg is None:
-            c = self.stats.c
-            UV = _solve(self.L, np.column_stack([c[self.idx], self.sign]))
-            AD = self.stats.times(self.idx, UV)
-            self._seg = (UV[:, 0], UV[:, 1], c - AD[:, 0], AD[:, 1])
-        return self._seg
+    def _segment_uv(self) -> np.ndarray:
+        """(k, 2): u = M^{-1} c_A and v = M^{-1} s, M = G_AA + lam2 I; b_A = u - lam1 v."""
+        if self._uv is None:
+            self._uv = _solve(self.L, np.column_stack([self.stats.c[self.idx], self.sign]))
+        return self._uv
 
     def solution(self, lam1: float) -> np.ndarray:
-        u, v, _, _ = self._segment()
-        return u - lam1 * v
+        """Solution on the active set with signs fixed: linear in lam1, so along a lasso path
+        an alpha without a change of the active set needs no new solve."""
+        uv = self._segment_uv()
+        return uv[:, 0] - lam1 * uv[:, 1]
 
     def gradient(self, lam1: float) -> np.ndarray:
-        _, _, a, d = self._segment()
+        """c - G b at ``solution(lam1)``: a + lam1 d with a = c - G_:A u, d = G_:A v (one product
+        with the Gram columns per active set, then O(p) per alpha)."""
+        if self._ad is None:
+            AD = self.stats.times(self.idx, self._segment_uv())
+            self._ad = (self.stats.c - AD[:, 0], AD[:, 1])
+        a, d = self._ad
         return a + lam1 * d
 
     def keep(self, mask: np.ndarray) -> None:
-        """Keep only the positions in boolean ``mask`` and refactor."""
-        self._seg = None
+        """Keep only the positions in boolean ``mask``: rank-one updates of the factor for a
+        few removals (O(k^2) each), a new factorization for many."""
+        self._changed()
+        gone = np.flatnonzero(~mask)
+        if gone.size == 0:
+            return
+        if gone.size <= 3 and self.idx.size > 8:
+            L = np.array(self.L, order="F")
+            for i in gone[::-1]:
+                L = _delete(L, int(i))
+            self.L = L
+            self.idx = self.idx[mask]
+            self.sign = self.sign[mask]
+            return
         self.idx = self.idx[mask]
         self.sign = self.sign[mask]
         L = self._factor(self.idx)
@@ -139,7 +155,7 @@ class ActiveSet:
         if L22 is None or np.any(np.diagonal(L22) ** 2 <= _DEPENDENT * (np.diagonal(cols[new]) + self.lam2)):
             return False
         m = new.size
-        self._seg = None
+        self._changed()
         L = np.zeros((k + m, k + m), order="F")
         if k:
             L[:k, :k] = self.L
@@ -276,6 +292,30 @@ def solve_enet(
         coef=coef, grad=grad, n_iter=n_iter, max_kkt_violation=kkt, converged=converged,
         active_set=act,
     )
+
+
+def _delete(L: np.ndarray, i: int) -> np.ndarray:
+    """Cholesky factor of M without row and column i, from the factor L of M (lower).
+
+    The trailing block absorbs the removed column as a rank-one update L22 L22' + l l'.
+    """
+    k = L.shape[0]
+    out = np.empty((k - 1, k - 1), order="F")
+    out[:i, :i] = L[:i, :i]
+    out[i:, :i] = L[i + 1:, :i]
+    T = np.tril(L[i + 1:, i + 1:])
+    x = L[i + 1:, i].copy()
+    for j in range(k - 1 - i):
+        ljj = T[j, j]
+        r = np.hypot(ljj, x[j])
+        cj, sj = r / ljj, x[j] / ljj
+        T[j, j] = r
+        if j + 1 < T.shape[0]:
+            T[j + 1:, j] = (T[j + 1:, j] + sj * x[j + 1:]) / cj
+            x[j + 1:] = cj * x[j + 1:] - sj * T[j + 1:, j]
+    out[i:, i:] = T
+    out[:i, i:] = 0.0
+    return out
 
 
 def _pivot(act: ActiveSet, coef: np.ndarray, grad: np.ndarray, j: int, col: np.ndarray) -> bool:

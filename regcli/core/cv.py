@@ -31,6 +31,7 @@ from regcli.core.stats import (
     LazyStats,
     Standardization,
     normalized_weights,
+    prepare,
     standardization,
 )
 from regcli.core.threads import single_blas_thread
@@ -213,13 +214,10 @@ def cross_validate(
     t0 = time.perf_counter()
     n, p = X.shape
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
-    v = normalized_weights(n, w)
-    full_std = standardization(X, y, v, fit_intercept=fit_intercept, standardize=standardize)
     if gram is None:
-        gram = int((~full_std.constant).sum()) <= min(n, GRAM_MAX_FEATURES)
-    from regcli.core.stats import build_stats
-
-    full_stats = build_stats(X, y, v, full_std, gram=gram)
+        gram = p <= min(n, GRAM_MAX_FEATURES)
+    full_std, full_stats = prepare(X, y, weights, fit_intercept=fit_intercept,
+                                   standardize=standardize, gram=gram)
     K = int(max(f.max() for f in folds)) + 1
     sums = [FoldSums(X, y, w, f, K, fit_intercept=fit_intercept) for f in folds] if gram else None
     curves = []

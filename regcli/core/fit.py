@@ -11,7 +11,7 @@ from regcli.core.activeset import solve_enet
 from regcli.core.path import DEFAULT_TOL, _dev_ratio
 from regcli.core.penalty import ElasticNet, alpha_max
 from regcli.core.ridge import ridge_coef
-from regcli.core.stats import Standardization, build_stats, normalized_weights, standardization
+from regcli.core.stats import Standardization, prepare
 from regcli.core.threads import single_blas_thread
 
 
@@ -67,9 +67,8 @@ def fit(
     """
     t0 = time.perf_counter()
     n = X.shape[0]
-    v = normalized_weights(n, weights)
-    std = standardization(X, y, v, fit_intercept=fit_intercept, standardize=standardize)
-    stats = build_stats(X, y, v, std, gram=gram)
+    std, stats = prepare(X, y, weights, fit_intercept=fit_intercept, standardize=standardize,
+                         gram=gram)
     penalty = ElasticNet(alpha=float(alpha), l1_ratio=float(l1_ratio))
     if penalty.l1_ratio == 0.0 and penalty.lam2 > 0:
         coef_std = ridge_coef(stats, penalty.lam2)

@@ -14,7 +14,7 @@ import numpy as np
 from regcli.core.activeset import solve_enet
 from regcli.core.penalty import ElasticNet, alpha_max
 from regcli.core.ridge import RidgeSolver
-from regcli.core.stats import Standardization, Stats, build_stats, normalized_weights, standardization
+from regcli.core.stats import Standardization, Stats, prepare
 from regcli.core.threads import single_blas_thread
 
 #: glmnet's defaults: stop after at least this many points when the fit no longer improves.
@@ -203,9 +203,8 @@ def compute_path(
     """
     t0 = time.perf_counter()
     n, p = X.shape
-    v = normalized_weights(n, weights)
-    std = standardization(X, y, v, fit_intercept=fit_intercept, standardize=standardize)
-    stats = build_stats(X, y, v, std, gram=gram)
+    std, stats = prepare(X, y, weights, fit_intercept=fit_intercept, standardize=standardize,
+                         gram=gram)
     amax = alpha_max(stats.c, l1_ratio)
     if alphas is None:
         grid = alpha_grid(amax, n, p, n_alphas=n_alphas, eps=eps)
