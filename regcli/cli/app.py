@@ -15,6 +15,7 @@ from regcli import __version__
 from regcli.cli.fit import fit_command
 from regcli.cli.path import path_command
 from regcli.cli.cv import cv_command
+from regcli.cli.predict import predict_command
 
 app = typer.Typer(
     name="regcli",
@@ -50,6 +51,7 @@ def root(
 app.command("fit", no_args_is_help=True)(fit_command)
 app.command("path", no_args_is_help=True)(path_command)
 app.command("cv", no_args_is_help=True)(cv_command)
+app.command("predict", no_args_is_help=True)(predict_command)
 
 
 def _fail(code: int, message: str) -> int:

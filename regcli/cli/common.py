@@ -161,3 +161,9 @@ def build_folds(ds: Dataset, *, n_folds: int, seed: int, repeats: int, fold_col:
         if n_groups < n_folds:
             raise UsageError(f"--folds: {n_folds} folds but only {n_groups} groups in {group_col!r}")
     return [make_folds(n, n_folds, seed=seed + r, groups=groups) for r in range(repeats)]
+
+
+def check_save(path: str | None, force: bool) -> None:
+    """Fail before any work when --save cannot be written as asked."""
+    if path is not None:
+        check_writable(path, force=force, option="--save")

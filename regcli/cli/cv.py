@@ -16,10 +16,13 @@ from regcli.cli.options import (
     FormatOption,
     GroupColOption,
     InterceptOption,
+    JunitOption,
     L1RatiosOption,
     MaxIterOption,
+    MaxNonzeroOption,
     Metric,
     MetricOption,
+    MinR2Option,
     NaMode,
     NaOption,
     NAlphasOption,
@@ -27,9 +30,12 @@ from regcli.cli.options import (
     PenaltyOption,
     PlotOption,
     RepeatsOption,
+    RequireFeatureOption,
+    SaveOption,
     Select,
     SelectOption,
     SeedOption,
+    SignOption,
     StandardizeOption,
     TargetOption,
     TolOption,
@@ -89,13 +95,21 @@ def cv_command(
     output: OutputOption = None,
     force: ForceOption = False,
     plot: PlotOption = None,
+    save: SaveOption = None,
+    min_r2: MinR2Option = None,
+    max_nonzero: MaxNonzeroOption = None,
+    require_feature: RequireFeatureOption = None,
+    sign: SignOption = None,
+    junit: JunitOption = None,
 ) -> None:
     """Cross-validate alpha (and l1 ratios): glmnet's alpha_min and alpha_1se, then refit."""
     import numpy as np
 
     from regcli.cli import common, render
+    from regcli.cli.checks import Gates, evaluate, report
     from regcli.cli.plot import check_plot_target, plot_cv
     from regcli.errors import UsageError
+    from regcli.io.model import model_document, save_model
 
     ratios = common.resolve_l1_ratios(penalty, l1_ratio)
     grid = None
@@ -109,8 +123,11 @@ def cv_command(
         raise UsageError(f"--eps: {eps:g} must be between 0 and 1 (exclusive)")
     emitter = common.Emitter.create(fmt, output, force)
     check_plot_target(plot, force=force)
+    gates = Gates(min_r2, max_nonzero, require_feature or [], sign or [], junit)
+    common.check_save(save, force)
     extra = {k: v for k, v in (("fold", fold_col), ("group", group_col)) if v is not None}
     ds = common.DataOptions(data, target, features, exclude, weights, na.value).load(extra)
+    gates.validate(ds.feature_names, force=force)
     fold_ids = common.build_folds(ds, n_folds=folds, seed=seed, repeats=repeats,
                                   fold_col=fold_col, group_col=group_col)
     res, model = run_cv(ds, l1_ratios=ratios, folds=fold_ids, select=select.value,
@@ -120,6 +137,19 @@ def cv_command(
         common.warn(f"refit did not converge: max KKT violation {model.max_kkt_violation:.3g}")
     payload = render.cv_payload(res, model, ds, select=select.value, seed=seed,
                                 fold_col=fold_col, group_col=group_col)
+    curve = res.curve
+    chosen = curve.index_min if select.value == "min" else curve.index_1se
+    payload["cv_r2_selected"] = float(curve.cv_r2[chosen])
+    payload["checks"] = evaluate(gates, r2=float(curve.cv_r2[chosen]), r2_label="cross-validated",
+                                 n_nonzero=model.n_nonzero,
+                                 coefficients=payload["model"]["coefficients"])
+    if save is not None:
+        cv_metrics = {"method": "cv", "metric": res.metric, "n_folds": res.n_folds,
+                      "select": select.value, "alpha_min": curve.alpha_min,
+                      "alpha_1se": curve.alpha_1se, "cv_mean": float(curve.cv_mean[chosen]),
+                      "cv_se": float(curve.cv_se[chosen]), "cv_r2": float(curve.cv_r2[chosen])}
+        save_model(save, model_document(model, ds, metrics={"train_r2": model.r2, "cv": cv_metrics}),
+                   force=force)
     if plot is not None:
         plot_cv(payload, plot, force=force)
     if emitter.fmt.value == "json":
@@ -132,3 +162,4 @@ def cv_command(
                                   terminal=terminal)
         if text is not None:
             emitter.emit(text)
+    report(payload["checks"], gates, command="cv", force=force)

@@ -10,12 +10,18 @@ from regcli.cli.options import (
     ForceOption,
     FormatOption,
     InterceptOption,
+    JunitOption,
     L1RatioOption,
     MaxIterOption,
+    MaxNonzeroOption,
+    MinR2Option,
     NaMode,
     NaOption,
     OutputOption,
     PenaltyOption,
+    RequireFeatureOption,
+    SaveOption,
+    SignOption,
     StandardizeOption,
     TargetOption,
     TolOption,
@@ -40,17 +46,28 @@ def fit_command(
     fmt: FormatOption = None,
     output: OutputOption = None,
     force: ForceOption = False,
+    save: SaveOption = None,
+    min_r2: MinR2Option = None,
+    max_nonzero: MaxNonzeroOption = None,
+    require_feature: RequireFeatureOption = None,
+    sign: SignOption = None,
+    junit: JunitOption = None,
 ) -> None:
     """Fit one lasso, ridge or elastic-net model and report its coefficients and sparsity.
 
     Without --alpha, alpha is chosen as `regcli cv` would (10 folds, seed 0, alpha_1se).
     """
     from regcli.cli import common, render
+    from regcli.cli.checks import Gates, evaluate, report
     from regcli.core import fit
+    from regcli.io.model import model_document, save_model
 
     ratio = common.resolve_l1_ratio(penalty, l1_ratio)
     emitter = common.Emitter.create(fmt, output, force)
+    gates = Gates(min_r2, max_nonzero, require_feature or [], sign or [], junit)
+    common.check_save(save, force)
     ds = common.DataOptions(data, target, features, exclude, weights, na.value).load()
+    gates.validate(ds.feature_names, force=force)
     selection = None
     if alpha is None:
         # chosen as `regcli cv` would with its defaults: 10 folds, seed 0, alpha_1se
@@ -75,6 +92,11 @@ def fit_command(
                     f"> tol x alpha = {tol * res.alpha:.3g}; raise --max-iter or --tol")
     payload = render.fit_payload(res, ds)
     payload["alpha_selection"] = selection or {"method": "--alpha"}
+    payload["checks"] = evaluate(gates, r2=res.r2, r2_label="training", n_nonzero=res.n_nonzero,
+                                 coefficients=payload["coefficients"])
+    if save is not None:
+        save_model(save, model_document(res, ds, metrics={"train_r2": res.r2, "cv": selection}),
+                   force=force)
     if emitter.fmt.value == "json":
         emitter.emit(common.json_text(payload))
     elif emitter.fmt.value == "csv":
@@ -84,3 +106,4 @@ def fit_command(
                                   terminal=emitter.to_terminal)
         if text is not None:
             emitter.emit(text)
+    report(payload["checks"], gates, command="fit", force=force)

@@ -175,3 +175,36 @@ MetricOption = Annotated[Metric, typer.Option(help="CV error: mse, mae, or r2 (h
                                               rich_help_panel=CV, case_sensitive=False)]
 SelectOption = Annotated[Select, typer.Option(help="Refit at alpha_min or alpha_1se (largest alpha "
                                               "within one se of the best).", rich_help_panel=CV)]
+
+GATES = "Checks (CI gates)"
+
+MinR2Option = Annotated[
+    Optional[float],
+    typer.Option("--min-r2", help="Fail (exit 1) when R² is below this: CV R² for cv, training R² "
+                 "for fit.", rich_help_panel=GATES, show_default=False),
+]
+MaxNonzeroOption = Annotated[
+    Optional[int],
+    typer.Option("--max-nonzero", help="Fail when more coefficients than this are nonzero.", min=0,
+                 rich_help_panel=GATES, show_default=False),
+]
+RequireFeatureOption = Annotated[
+    Optional[list[str]],
+    typer.Option("--require-feature", help="Fail when this feature's coefficient is zero "
+                 "(repeatable).", rich_help_panel=GATES, show_default=False),
+]
+SignOption = Annotated[
+    Optional[list[str]],
+    typer.Option("--sign", help="NAME:+ or NAME:-: fail unless the coefficient has this sign "
+                 "(repeatable).", rich_help_panel=GATES, show_default=False),
+]
+JunitOption = Annotated[
+    Optional[str],
+    typer.Option("--junit", help="Write the checks as a JUnit XML report to this file.",
+                 rich_help_panel=GATES, show_default=False),
+]
+SaveOption = Annotated[
+    Optional[str],
+    typer.Option("--save", help="Save the fitted model as a JSON model file (for regcli predict).",
+                 rich_help_panel=OUTPUT, show_default=False),
+]

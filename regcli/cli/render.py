@@ -361,6 +361,7 @@ def _curve_dict(curve: Any) -> dict[str, Any]:
         "cv_min": _f(curve.cv_mean[curve.index_min]),
         "cv_se_at_min": _f(curve.cv_se[curve.index_min]),
         "cv_at_1se": _f(curve.cv_mean[curve.index_1se]),
+        "cv_r2": [_f(v) for v in curve.cv_r2],
     }
 
 

@@ -68,6 +68,7 @@ class CVCurve:
     alphas: np.ndarray  # (k,)
     cv_mean: np.ndarray  # (k,)
     cv_se: np.ndarray  # (k,)
+    cv_r2: np.ndarray  # (k,) held-out R^2 (1 - mse / variance of the fold), fold-weighted mean
     n_nonzero: np.ndarray  # (k,) of the fit on all rows
     fold_errors: np.ndarray  # (K, k)
     fold_support: np.ndarray  # (K, k, p) bool: nonzero in each fold's fit
@@ -231,12 +232,13 @@ def cross_validate(
                 grid = np.sort(np.asarray(alphas, dtype=float))[::-1]
                 full = solve_path(full_stats, grid, ratio, tol=tol, max_iter=max_iter)
             grid = full.alphas
-            errors, support = [], []
+            errors, r2s, support = [], [], []
             for r, fold in enumerate(folds):
-                e, s = _fold_errors(X, y, w, fold, K, grid, ratio, sums[r] if sums else None,
+                e, q, s = _fold_errors(X, y, w, fold, K, grid, ratio, sums[r] if sums else None,
                                     full_std, metric=metric, standardize=standardize,
                                     fit_intercept=fit_intercept, tol=tol, max_iter=max_iter)
                 errors.append(e)
+                r2s.append(q)
                 support.append(s)
         fold_w = [np.bincount(f, weights=w, minlength=K) for f in folds]
         means, ses = [], []
@@ -246,9 +248,11 @@ def cross_validate(
             means.append(m)
             ses.append(se)
         cv_mean, cv_se = np.mean(means, axis=0), np.mean(ses, axis=0)
+        cv_r2 = np.mean([(fw[:, None] * q).sum(axis=0) / fw.sum() for q, fw in zip(r2s, fold_w)],
+                        axis=0)
         i_min, i_1se = select_indices(cv_mean, cv_se, larger_is_better=metric == "r2")
         curves.append(CVCurve(
-            l1_ratio=ratio, alphas=grid, cv_mean=cv_mean, cv_se=cv_se,
+            l1_ratio=ratio, alphas=grid, cv_mean=cv_mean, cv_se=cv_se, cv_r2=cv_r2,
             n_nonzero=(full.coefs != 0).sum(axis=1), fold_errors=np.concatenate(errors),
             fold_support=np.concatenate(support), index_min=i_min, index_1se=i_1se,
         ))
@@ -260,9 +264,10 @@ def cross_validate(
 
 def _fold_errors(X, y, w, fold, K, grid, ratio, sums, full_std, *, metric, standardize,  # type: ignore[no-untyped-def]
                  fit_intercept, tol, max_iter):
-    """Errors (K, k) and supports (K, k, p) of every fold's path on ``grid``."""
+    """Errors (K, k), held-out R^2 (K, k) and supports (K, k, p) of every fold's path."""
     p = X.shape[1]
     errors = np.zeros((K, len(grid)))
+    r2 = np.zeros((K, len(grid)))
     support = np.zeros((K, len(grid), p), dtype=bool)
     for k in range(K):
         test = fold == k
@@ -289,6 +294,9 @@ def _fold_errors(X, y, w, fold, K, grid, ratio, sums, full_std, *, metric, stand
             var = float(wt @ (y[test] - wt @ y[test]) ** 2)
             if metric == "mae":
                 errors[k] = np.abs(resid) @ wt
-                continue
-        errors[k] = mse if metric == "mse" else 1.0 - mse / var if var > 0 else np.nan
-    return errors, support
+        r2[k] = 1.0 - mse / var if var > 0 else np.nan
+        if metric == "mse":
+            errors[k] = mse
+        elif metric == "r2":
+            errors[k] = r2[k]
+    return errors, r2, support

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from regcli.errors import DataError, UsageError
-from regcli.io.table import read_table, source_name
+from regcli.io.table import read_table_with_digest, source_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -60,6 +60,7 @@ class Dataset:
     imputed: dict[str, int]
     extra: dict[str, np.ndarray]
     load_s: float
+    sha256: str = ""
 
     @property
     def n_samples(self) -> int:
@@ -87,7 +88,7 @@ def load_dataset(
     """
     t0 = time.perf_counter()
     name = source_name(path)
-    df = read_table(path)
+    df, digest = read_table_with_digest(path)
     if df.shape[1] == 0:
         raise DataError(f"{name}: no columns")
     if df.shape[0] == 0:
@@ -160,6 +161,7 @@ def load_dataset(
         imputed=imputed,
         extra=extra,
         load_s=time.perf_counter() - t0,
+        sha256=digest,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import io
 import sys
 from pathlib import Path
@@ -24,16 +25,39 @@ def source_name(path: str) -> str:
 
 def read_table(path: str) -> pd.DataFrame:
     """Read ``path`` ('-' for stdin).  Raises InputError (66) or DataError (65)."""
-    name = source_name(path)
+    return read_table_with_digest(path)[0]
+
+
+def file_digest(path: str) -> str:
+    """sha256 of a file's bytes (hex)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def read_table_with_digest(path: str) -> tuple[pd.DataFrame, str]:
+    """The table and the sha256 of the bytes it was read from."""
     if path == STDIN:
         raw = sys.stdin.buffer.read()
-        if not raw.strip():
-            raise DataError(f"{name}: empty input")
-        if raw[:4] == PARQUET_MAGIC:
-            return _read_parquet(io.BytesIO(raw), name)
-        text = raw
-        sep = _sniff_sep(raw.split(b"\n", 1)[0].decode("utf-8", "replace"))
-        return _read_delimited(io.BytesIO(text), name, sep, header_bytes=raw)
+        return _read_stdin(raw), hashlib.sha256(raw).hexdigest()
+    df = _read_path(path)
+    return df, file_digest(path)
+
+
+def _read_stdin(raw: bytes) -> pd.DataFrame:
+    name = source_name(STDIN)
+    if not raw.strip():
+        raise DataError(f"{name}: empty input")
+    if raw[:4] == PARQUET_MAGIC:
+        return _read_parquet(io.BytesIO(raw), name)
+    sep = _sniff_sep(raw.split(b"\n", 1)[0].decode("utf-8", "replace"))
+    return _read_delimited(io.BytesIO(raw), name, sep, header_bytes=raw)
+
+
+def _read_path(path: str) -> pd.DataFrame:
+    name = path
     file = Path(path)
     if not file.exists():
         raise InputError(f"{path}: no such file")

@@ -1,0 +1,68 @@
+"""`regcli predict MODEL DATA`: score new rows with a saved model file."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+
+from regcli.cli.options import DataArgument, ForceOption, NaMode, NaOption, OutputOption
+
+
+class Unknown(str, Enum):
+    error = "error"
+    zero = "zero"
+
+
+def predict_command(
+    model: Annotated[str, typer.Argument(metavar="MODEL", help="A model file written by --save.",
+                                         show_default=False)],
+    data: DataArgument,
+    keep: Annotated[Optional[list[str]], typer.Option(
+        "--keep", help="Carry this input column into the output (repeatable), e.g. an id.",
+        show_default=False)] = None,
+    unknown: Annotated[Unknown, typer.Option(
+        help="A category level not seen in training: error, or zero (no indicator set).")]
+    = Unknown.error,
+    na: NaOption = NaMode.error,
+    output: OutputOption = None,
+    force: ForceOption = False,
+) -> None:
+    """Predict with a saved model: CSV with a `prediction` column (intercept + X . coef)."""
+    import csv
+    import io
+
+    from regcli.cli.common import Emitter
+    from regcli.cli.options import OutputFormat
+    from regcli.errors import UsageError
+    from regcli.io.model import design_matrix, load_model
+    from regcli.io.table import read_table, source_name
+
+    emitter = Emitter.create(OutputFormat.csv, output, force)
+    fitted = load_model(model)
+    df = read_table(data)
+    name = source_name(data)
+    keep = keep or []
+    for col in keep:
+        if col not in df.columns:
+            raise UsageError(f"--keep: no column {col!r} in {name}")
+    if "prediction" in keep:
+        raise UsageError("--keep: 'prediction' is the name of the output column")
+    X, rows = design_matrix(df, fitted, name=name, na=na.value, unknown=unknown.value)
+    pred = fitted.predict(X)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(keep + ["prediction"])
+    kept = [df[col].to_numpy()[rows] for col in keep]
+    for i, value in enumerate(pred):
+        w.writerow([_cell(k[i]) for k in kept] + [repr(float(value))])
+    emitter.emit(buf.getvalue())
+
+
+def _cell(v: object) -> str:
+    import math
+
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    return str(v)

@@ -1,0 +1,233 @@
+"""Model files: a fitted model as JSON (no pickle), written atomically, read with validation.
+
+A model file holds everything needed to score new data the way the training data were encoded:
+the features in order, each input column's encoding (one-hot levels), the intercept and the
+coefficients on the original scale, the training means (for --na mean), and provenance.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from regcli import __version__
+from regcli.errors import DataError, InputError
+from regcli.io.dataset import ColumnEncoding, _as_bool, _is_boolean_object
+from regcli.io.files import write_atomic
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from regcli.core.fit import FitResult
+    from regcli.io.dataset import Dataset
+
+FORMAT = "regcli-model"
+SCHEMA_VERSION = 1
+KINDS = ("numeric", "bool", "onehot")
+
+
+def model_document(res: FitResult, ds: Dataset, *, metrics: dict[str, Any]) -> dict[str, Any]:
+    """The JSON document of a fitted model."""
+    names = ds.feature_names
+    std = res.standardization
+    return {
+        "format": FORMAT,
+        "schema_version": SCHEMA_VERSION,
+        "regcli_version": __version__,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "training_data": {"source": ds.source, "sha256": ds.sha256, "rows": ds.n_samples,
+                          "rows_read": ds.n_rows_read},
+        "target": ds.target,
+        "features": names,
+        "encoding": [{"column": e.column, "kind": e.kind, "features": e.features,
+                      "levels": e.levels} for e in ds.encodings],
+        "standardization": {
+            "standardize": std.standardize,
+            "fit_intercept": std.fit_intercept,
+            "mean": dict(zip(names, map(float, std.mean))),
+            "scale": dict(zip(names, map(float, std.scale))),
+        },
+        "penalty": res.penalty,
+        "alpha": res.alpha,
+        "l1_ratio": res.l1_ratio,
+        "intercept": res.intercept,
+        "coefficients": dict(zip(names, map(float, res.coef))),
+        "metrics": metrics,
+    }
+
+
+def save_model(path: str, document: dict[str, Any], *, force: bool) -> None:
+    write_atomic(path, json.dumps(document, indent=2, allow_nan=False) + "\n", force=force,
+                 option="--save")
+
+
+@dataclass(frozen=True)
+class Model:
+    """A validated model file."""
+
+    path: str
+    target: str
+    features: list[str]
+    encodings: list[ColumnEncoding]
+    intercept: float
+    coef: np.ndarray
+    means: np.ndarray
+    document: dict[str, Any]
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return self.intercept + X @ self.coef
+
+
+def _bad(path: str, what: str) -> DataError:
+    return DataError(f"{path}: not a usable regcli model file ({what})")
+
+
+def load_model(path: str) -> Model:
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such model file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, not a model file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise _bad(path, "not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise _bad(path, f"invalid or truncated JSON at line {exc.lineno}, column {exc.colno}") from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise _bad(path, f"'format' is not {FORMAT!r}")
+    version = doc.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise _bad(path, "'schema_version' is not an integer")
+    if version > SCHEMA_VERSION:
+        raise DataError(f"{path}: written with model schema {version} by regcli "
+                        f"{doc.get('regcli_version', '?')}; this regcli ({__version__}) reads "
+                        f"schema {SCHEMA_VERSION} or older: upgrade regcli")
+    if version < 1:
+        raise _bad(path, f"unknown schema version {version}")
+    features = doc.get("features")
+    if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
+        raise _bad(path, "'features' is not a list of names")
+    target = doc.get("target")
+    if not isinstance(target, str):
+        raise _bad(path, "'target' is not a name")
+    intercept = _number(doc.get("intercept"), path, "intercept")
+    coefs = doc.get("coefficients")
+    if not isinstance(coefs, dict) or set(coefs) != set(features):
+        raise _bad(path, "'coefficients' do not match 'features'")
+    coef = np.array([_number(coefs[f], path, f"coefficients.{f}") for f in features])
+    encodings = _encodings(doc.get("encoding"), path)
+    if [f for e in encodings for f in e.features] != features:
+        raise _bad(path, "'encoding' does not produce 'features' in order")
+    std = doc.get("standardization")
+    means_doc = std.get("mean") if isinstance(std, dict) else None
+    if not isinstance(means_doc, dict) or set(means_doc) != set(features):
+        raise _bad(path, "'standardization.mean' does not match 'features'")
+    means = np.array([_number(means_doc[f], path, f"standardization.mean.{f}") for f in features])
+    return Model(path=path, target=target, features=features, encodings=encodings,
+                 intercept=intercept, coef=coef, means=means, document=doc)
+
+
+def _number(value: Any, path: str, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise _bad(path, f"{key!r} is not a finite number")
+    return float(value)
+
+
+def _encodings(value: Any, path: str) -> list[ColumnEncoding]:
+    if not isinstance(value, list):
+        raise _bad(path, "'encoding' is not a list")
+    out = []
+    for i, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise _bad(path, f"'encoding[{i}]' is not an object")
+        column, kind = item.get("column"), item.get("kind")
+        feats, levels = item.get("features"), item.get("levels", [])
+        if not isinstance(column, str) or kind not in KINDS:
+            raise _bad(path, f"'encoding[{i}]' needs a column name and a kind in {KINDS}")
+        if not isinstance(feats, list) or not all(isinstance(f, str) for f in feats):
+            raise _bad(path, f"'encoding[{i}].features' is not a list of names")
+        if not isinstance(levels, list) or not all(isinstance(lv, str) for lv in levels):
+            raise _bad(path, f"'encoding[{i}].levels' is not a list of strings")
+        if kind == "onehot" and len(levels) != len(feats):
+            raise _bad(path, f"'encoding[{i}]' has {len(levels)} levels for {len(feats)} features")
+        if kind != "onehot" and len(feats) != 1:
+            raise _bad(path, f"'encoding[{i}]' of kind {kind} must give one feature")
+        out.append(ColumnEncoding(column, kind, feats, levels))
+    return out
+
+
+def design_matrix(df: pd.DataFrame, model: Model, *, name: str, na: str,
+                  unknown: str) -> tuple[np.ndarray, np.ndarray]:
+    """X (rows kept, p) encoded as in training, and the boolean mask of input rows kept."""
+    import pandas as pd
+
+    missing_cols = [e.column for e in model.encodings if e.column not in df.columns]
+    if missing_cols:
+        listed = ", ".join(repr(c) for c in missing_cols)
+        raise DataError(f"{name}: missing feature column(s) {listed} needed by the model")
+    blocks = []
+    for enc in model.encodings:
+        s = df[enc.column]
+        if enc.kind == "numeric":
+            if pd.api.types.is_bool_dtype(s):
+                values = s.to_numpy(dtype=np.float64)
+            elif pd.api.types.is_numeric_dtype(s):
+                values = s.to_numpy(dtype=np.float64)
+            else:
+                coerced = pd.to_numeric(s, errors="coerce")
+                bad = s[coerced.isna() & s.notna()]
+                if len(bad):
+                    raise DataError(f"{name}: column {enc.column!r} is not numeric "
+                                    f"(found {str(bad.iloc[0])!r})")
+                values = coerced.to_numpy(dtype=np.float64)
+            if np.isinf(values).any():
+                raise DataError(f"{name}: column {enc.column!r} has infinite values")
+            blocks.append(values[:, None])
+        elif enc.kind == "bool":
+            if not (pd.api.types.is_bool_dtype(s) or _is_boolean_object(s) or s.dropna().empty
+                    or set(pd.unique(s.dropna())) <= {0, 1}):
+                raise DataError(f"{name}: column {enc.column!r} is not boolean")
+            blocks.append(s.map(_as_bool).to_numpy(dtype=np.float64)[:, None])
+        else:
+            text = s.astype("object").map(lambda v: None if pd.isna(v) else str(v))
+            index = {level: k for k, level in enumerate(enc.levels)}
+            codes = np.array([index.get(v, -1) if v is not None else -1 for v in text],
+                             dtype=np.intp)
+            unseen = text.notna().to_numpy() & (codes < 0)
+            if unseen.any() and unknown != "zero":
+                level = text[unseen].iloc[0]
+                raise DataError(f"{name}: column {enc.column!r} has level {level!r} not seen in "
+                                "training; use --unknown zero to score it with no indicator set")
+            block = np.zeros((len(s), len(enc.levels)))
+            seen = codes >= 0
+            block[np.flatnonzero(seen), codes[seen]] = 1.0
+            block[text.isna().to_numpy()] = np.nan
+            blocks.append(block)
+    X = np.column_stack(blocks) if blocks else np.zeros((len(df), 0))
+    nan = np.isnan(X)
+    keep = np.ones(len(df), dtype=bool)
+    if nan.any():
+        if na == "error":
+            counts = {}
+            for enc in model.encodings:
+                cells = int(df[enc.column].isna().sum())
+                if cells:
+                    counts[enc.column] = cells
+            listed = ", ".join(f"{c!r} ({k} cell{'s' if k > 1 else ''})" for c, k in counts.items())
+            raise DataError(f"{name}: missing values in {listed}; use --na drop or --na mean")
+        if na == "drop":
+            keep = ~nan.any(axis=1)
+            X = X[keep]
+        else:  # mean: the training means (level frequencies for one-hot columns)
+            X = np.where(nan, model.means[None, :], X)
+    return np.ascontiguousarray(X), keep
