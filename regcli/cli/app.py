@@ -14,6 +14,7 @@ import typer
 from regcli import __version__
 from regcli.cli.fit import fit_command
 from regcli.cli.path import path_command
+from regcli.cli.compare import compare_command
 from regcli.cli.cv import cv_command
 from regcli.cli.predict import predict_command
 
@@ -51,6 +52,7 @@ def root(
 app.command("fit", no_args_is_help=True)(fit_command)
 app.command("path", no_args_is_help=True)(path_command)
 app.command("cv", no_args_is_help=True)(cv_command)
+app.command("compare", no_args_is_help=True)(compare_command)
 app.command("predict", no_args_is_help=True)(predict_command)
 
 

@@ -208,3 +208,9 @@ SaveOption = Annotated[
     typer.Option("--save", help="Save the fitted model as a JSON model file (for regcli predict).",
                  rich_help_panel=OUTPUT, show_default=False),
 ]
+
+TestSizeOption = Annotated[
+    Optional[float],
+    typer.Option("--test-size", help="Hold out this seeded fraction of rows and report test error "
+                 "per model.", min=0.0, max=0.9, rich_help_panel=CV, show_default=False),
+]

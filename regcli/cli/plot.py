@@ -100,3 +100,41 @@ def plot_cv(payload: dict[str, Any], path: str, *, force: bool) -> None:
                  f"{payload['n_folds']}-fold CV", fontsize=10)
     _save(fig, path, force)
     plt.close(fig)
+
+
+def plot_compare(payload: dict[str, Any], res: Any, path: str, *, force: bool,
+                 top: int = 15) -> None:
+    """Left: every model's CV curve against log(alpha); right: coefficients side by side."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5))
+    for m in res.models:
+        if m.curve is None:
+            left.axhline(m.cv_mean, ls="--", color="grey", lw=1, label="ols")
+            continue
+        c = m.curve
+        line = left.plot(np.log(c.alphas), c.cv_mean, lw=1.2, label=f"{m.name} ({m.l1_ratio:g})")
+        left.axvline(np.log(m.alpha), ls=":", lw=0.8, color=line[0].get_color())
+    left.set_xlabel("log(alpha)")
+    left.set_ylabel(f"CV {payload['metric']}")
+    left.invert_xaxis()
+    left.legend(fontsize=8)
+    names = (payload["entry_order"] + [n for n in payload["models"][0]["coefficients"]
+                                       if n not in payload["entry_order"]])[:top]
+    width = 0.8 / len(payload["models"])
+    ypos = np.arange(len(names))
+    for k, m in enumerate(payload["models"]):
+        vals = [m["standardized_coefficients"][n] for n in names]
+        right.barh(ypos + k * width, vals, height=width, label=m["penalty"])
+    right.set_yticks(ypos + 0.4 - width / 2)
+    right.set_yticklabels(names, fontsize=8)
+    right.invert_yaxis()
+    right.axvline(0, color="grey", lw=0.5)
+    right.set_xlabel("standardized coefficient")
+    right.legend(fontsize=8)
+    fig.suptitle(f"regcli compare: {payload['target']} ({payload['source']})", fontsize=10)
+    _save(fig, path, force)
+    plt.close(fig)

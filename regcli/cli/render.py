@@ -459,3 +459,207 @@ def draw_cv(console: Console, p: dict[str, Any], *, thin: bool) -> None:
     _draw_coefficients(console, p["model"])
     console.print()
     _draw_sparsity(console, p["model"]["sparsity"], p["model"]["penalty"])
+
+
+def _model_label(m: dict[str, Any]) -> str:
+    return m["penalty"] if m["penalty"] != "elasticnet" else f"elasticnet({num(m['l1_ratio'], 3)})"
+
+
+def compare_payload(res: Any, ds: Dataset, *, select: str, seed: int, fold_col: str | None,
+                    group_col: str | None, test_size: float | None) -> dict[str, Any]:
+    names = ds.feature_names
+    col = res.collinearity
+    models = []
+    for m in res.models:
+        models.append({
+            "penalty": m.name,
+            "alpha": m.alpha,
+            "l1_ratio": m.l1_ratio,
+            "cv_mean": m.cv_mean,
+            "cv_se": m.cv_se,
+            "cv_r2": _f(m.cv_r2),
+            "n_nonzero": m.n_nonzero,
+            "n_features": len(names),
+            "l1_norm": m.l1_norm,
+            "l2_norm": m.l2_norm,
+            "intercept": m.intercept,
+            "coefficients": dict(zip(names, map(float, m.coef))),
+            "standardized_coefficients": dict(zip(names, map(float, m.standardized_coef))),
+            "selection_frequency": (None if m.selection_frequency is None else
+                                    dict(zip(names, map(float, m.selection_frequency)))),
+            "test_mse": m.test_mse,
+            "test_r2": m.test_r2,
+            "time_s": m.seconds,
+        })
+    v = res.verdict
+    groups = [{"members": [names[j] for j in g.members], "l1_kept": [names[j] for j in g.l1_kept],
+               "l1_dropped": [names[j] for j in g.l1_dropped],
+               "l2_coefficients": {names[j]: float(res.model("l2").standardized_coef[j])
+                                   for j in g.members}} for g in v.groups]
+    payload: dict[str, Any] = {
+        "command": "compare",
+        "source": ds.source,
+        "target": ds.target,
+        "target_source": ds.target_reason,
+        "n_samples": int(res.models[0].fit.n_samples) if res.models[0].fit else ds.n_samples,
+        "n_features": len(names),
+        "metric": res.metric,
+        "select": select,
+        "n_folds": res.n_folds,
+        "repeats": res.n_repeats,
+        "seed": None if fold_col else seed,
+        "fold_col": fold_col,
+        "group_col": group_col,
+        "test_size": test_size,
+        "models": models,
+        "entry_order": entry_order(names, res.entry_alpha),
+        "collinearity": {
+            "condition_number": _f(col.condition_number),
+            "rank_deficient": not np.isfinite(col.condition_number),
+            "correlation_threshold": 0.9,
+            "groups": [[names[j] for j in g] for g in col.groups],
+            "max_vif": col.max_vif,
+            "max_vif_feature": None if col.max_vif_feature is None else names[col.max_vif_feature],
+        },
+        "verdict": {
+            "best": v.best,
+            "within_one_se": v.within_one_se,
+            "sparsest_within_one_se": v.sparsest_within_one_se,
+            "recommended": v.recommended,
+            "correlated_groups": groups,
+        },
+        "ols_absent_reason": res.ols_absent_reason,
+        "timings": {"load_s": ds.load_s, "data_pass_s": res.data_pass_s, "fit_s": res.total_s},
+    }
+    payload["verdict"]["sentences"] = verdict_sentences(payload)
+    return payload
+
+
+def verdict_sentences(p: dict[str, Any]) -> list[str]:
+    """The verdict in words, each sentence computed from the numbers in the payload."""
+    models = {m["penalty"]: m for m in p["models"]}
+    v = p["verdict"]
+    best = models[v["best"]]
+    out = [f"Best cross-validated error: {_model_label(best)}, CV {p['metric']} "
+           f"{num(best['cv_mean'], 5)} +- {num(best['cv_se'], 3)} (CV R² {num(best['cv_r2'], 3)})."]
+    others = [k for k in v["within_one_se"] if k != v["best"]]
+    if others:
+        out.append("Within one standard error of it: "
+                   + ", ".join(f"{_model_label(models[k])} ({num(models[k]['cv_mean'], 5)})"
+                               for k in others) + ": their difference from the best is noise.")
+    else:
+        out.append("No other model is within one standard error of it.")
+    behind = [k for k in models if k not in v["within_one_se"]]
+    if behind:
+        out.append("More than one standard error behind: " + ", ".join(
+            f"{_model_label(models[k])} ({num(models[k]['cv_mean'], 5)})" for k in behind) + ".")
+    sp = models[v["sparsest_within_one_se"]]
+    out.append(f"Sparsest model within one standard error of the best: {_model_label(sp)}, "
+               f"{sp['n_nonzero']} of {sp['n_features']} coefficients nonzero.")
+    l1, l2 = models.get("l1"), models.get("l2")
+    if l1 and l2:
+        zero = l1["n_features"] - l1["n_nonzero"]
+        small = min((abs(x) for x in l2["standardized_coefficients"].values() if x != 0), default=0)
+        out.append(f"L1 set {zero} of {l1['n_features']} coefficients exactly to zero; L2 kept "
+                   f"{l2['n_nonzero']} nonzero (smallest |standardized coefficient| {num(small, 3)}).")
+    for g in v["correlated_groups"]:
+        spread = ", ".join(f"{k} {num(val, 3)}" for k, val in g["l2_coefficients"].items())
+        out.append(f"Correlated group {{{', '.join(g['members'])}}} (|r| > 0.9): L1 kept "
+                   f"{', '.join(g['l1_kept'])} and dropped {', '.join(g['l1_dropped'])}, while "
+                   f"L2 spread the weight over all {len(g['members'])} ({spread}).")
+    if l1 and l1["selection_frequency"] is not None:
+        kept = [k for k, c in l1["coefficients"].items() if c != 0]
+        shaky = [(k, l1["selection_frequency"][k]) for k in kept if l1["selection_frequency"][k] < 0.8]
+        if kept and not shaky:
+            out.append(f"The L1 selection is stable: each of its {len(kept)} features was chosen in "
+                       "at least 80% of the fold fits.")
+        elif shaky:
+            listed = ", ".join(f"{k} ({100 * f:.0f}%)" for k, f in shaky[:8])
+            out.append(f"The L1 selection is unstable for {len(shaky)} of its {len(kept)} "
+                       f"features, chosen in under 80% of the fold fits: {listed}.")
+    if p["ols_absent_reason"]:
+        out.append(p["ols_absent_reason"][0].upper() + p["ols_absent_reason"][1:] + ".")
+    return out
+
+
+def compare_csv(p: dict[str, Any]) -> str:
+    """One row per feature (L1 entry order first): each model's coefficient and the selection
+    frequencies."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    labels = [_model_label(m) for m in p["models"]]
+    freq_models = [m for m in p["models"] if m["selection_frequency"] is not None]
+    w.writerow(["feature"] + labels + [f"selection_frequency_{_model_label(m)}" for m in freq_models])
+    w.writerow(["(intercept)"] + [repr(m["intercept"]) for m in p["models"]] + [""] * len(freq_models))
+    names = list(p["models"][0]["coefficients"])
+    order = p["entry_order"] + [n for n in names if n not in p["entry_order"]]
+    for name in order:
+        w.writerow([name] + [repr(m["coefficients"][name]) for m in p["models"]]
+                   + [repr(m["selection_frequency"][name]) for m in freq_models])
+    return buf.getvalue()
+
+
+def draw_compare(console: Console, p: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    folds = (f"from column {p['fold_col']!r}" if p["fold_col"] else f"seed {p['seed']}")
+    rows = [
+        ("file", p["source"]),
+        ("target", f"{p['target']}  ({p['target_source']})"),
+        ("rows, features", f"{p['n_samples']}{' (training)' if p['test_size'] else ''}, "
+                           f"{p['n_features']}"),
+        ("folds", f"{p['n_folds']} ({folds}), alpha_{p['select']} for every model"),
+        ("time", f"load {p['timings']['load_s']:.3f} s, compare {p['timings']['fit_s']:.3f} s"),
+    ]
+    console.print(_kv_table(rows, title="regcli compare"))
+    console.print()
+    has_test = any(m["test_mse"] is not None for m in p["models"])
+    t = Table(title="Models (tuned by CV on the same folds)", title_justify="left",
+              title_style="bold")
+    cols = ["model", "l1_ratio", "alpha", f"CV {p['metric']} +- se", "CV R²"]
+    cols += ["test mse", "test R²"] if has_test else []
+    cols += ["nonzero", "L1 norm", "L2 norm", "time s"]
+    for c in cols:
+        t.add_column(c, justify="left" if c == "model" else "right")
+    for m in p["models"]:
+        row = [m["penalty"], num(m["l1_ratio"]) if m["l1_ratio"] is not None else "-",
+               num(m["alpha"], 4), f"{num(m['cv_mean'], 5)} +- {num(m['cv_se'], 3)}",
+               num(m["cv_r2"], 3)]
+        if has_test:
+            row += [num(m["test_mse"], 5), num(m["test_r2"], 3)]
+        row += [f"{m['n_nonzero']}/{m['n_features']}", num(m["l1_norm"], 4), num(m["l2_norm"], 4),
+                f"{m['time_s']:.3f}"]
+        t.add_row(*row)
+    console.print(t)
+    console.print()
+    names = list(p["models"][0]["coefficients"])
+    order = p["entry_order"] + [n for n in names if n not in p["entry_order"]]
+    limit = TERMINAL_ROWS if console.is_terminal else len(order)
+    t = Table(title="Standardized coefficients (blank = exactly zero), rows in L1 entry order",
+              title_justify="left", title_style="bold")
+    t.add_column("feature")
+    for m in p["models"]:
+        t.add_column(_model_label(m), justify="right")
+    freq_models = [m for m in p["models"] if m["selection_frequency"] is not None]
+    for m in freq_models:
+        t.add_column(f"sel. {_model_label(m)}", justify="right")
+    for name in order[:limit]:
+        t.add_row(name, *[num(m["standardized_coefficients"][name], 4)
+                          if m["coefficients"][name] != 0 else "" for m in p["models"]],
+                  *[f"{100 * m['selection_frequency'][name]:.0f}%" for m in freq_models])
+    console.print(t)
+    if len(order) > limit:
+        console.print(f"... {len(order) - limit} more features; --format csv lists all")
+    console.print()
+    c = p["collinearity"]
+    crows = [("condition number", "inf (rank deficient)" if c["rank_deficient"]
+              else num(c["condition_number"], 4)),
+             ("|r| > 0.9 groups", "; ".join("{" + ", ".join(g) + "}" for g in c["groups"][:10])
+              or "none")]
+    if c["max_vif"] is not None:
+        crows.append(("largest VIF", f"{num(c['max_vif'], 4)} ({c['max_vif_feature']})"))
+    console.print(_kv_table(crows, title="Collinearity of the standardized X"))
+    console.print()
+    console.print("[bold]Verdict[/bold]")
+    for sentence in p["verdict"]["sentences"]:
+        console.print(f"- {sentence}")

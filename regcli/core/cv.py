@@ -74,6 +74,15 @@ class CVCurve:
     fold_support: np.ndarray  # (K, k, p) bool: nonzero in each fold's fit
     index_min: int
     index_1se: int
+    entry_alpha: np.ndarray  # (p,) first alpha at which each feature is nonzero on all rows; NaN
+
+    def selected(self, select: str) -> int:
+        """Grid index of alpha_min ('min') or alpha_1se ('1se')."""
+        return self.index_min if select == "min" else self.index_1se
+
+    def selection_frequency(self, select: str) -> np.ndarray:
+        """(p,) share of fold fits (over repeats too) in which each feature is nonzero."""
+        return self.fold_support[:, self.selected(select), :].mean(axis=0)
 
     @property
     def alpha_min(self) -> float:
@@ -89,6 +98,16 @@ class CVCurve:
 
 
 @dataclass(frozen=True)
+class OLSCV:
+    """Cross-validated unpenalized least squares on the same folds (n > p only)."""
+
+    cv_mean: float
+    cv_se: float
+    cv_r2: float
+    fold_errors: np.ndarray  # (K,)
+
+
+@dataclass(frozen=True)
 class CVResult:
     curves: list[CVCurve]
     best: int  # index into curves of the l1 ratio with the best cv_mean at its alpha_min
@@ -96,6 +115,7 @@ class CVResult:
     n_folds: int
     n_repeats: int
     fit_s: float
+    ols: OLSCV | None = None
 
     @property
     def curve(self) -> CVCurve:
@@ -189,6 +209,14 @@ class FoldSums:
         return float(self.syy[k] / self.W[k] - my * my)
 
 
+def fold_sums(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None, folds: list[np.ndarray],
+              *, fit_intercept: bool) -> list[FoldSums]:
+    """Per-fold statistics of every repeat: the one pass over the rows that CV needs."""
+    w = np.ones(X.shape[0]) if weights is None else np.asarray(weights, dtype=float)
+    K = int(max(f.max() for f in folds)) + 1
+    return [FoldSums(X, y, w, f, K, fit_intercept=fit_intercept) for f in folds]
+
+
 def cross_validate(
     X: np.ndarray,
     y: np.ndarray,
@@ -205,12 +233,16 @@ def cross_validate(
     tol: float = 1e-7,
     max_iter: int = 10_000,
     gram: bool | None = None,
+    include_ols: bool = False,
+    sums: list[FoldSums] | None = None,
 ) -> CVResult:
     """Cross-validate every l1 ratio on the same folds.
 
     ``folds`` holds one fold-id array (values 0..K-1) per repeat; curves are averaged over
     repeats.  Without ``alphas`` each ratio's grid is the one its path on all rows uses (glmnet's
-    rule: cv.glmnet takes the lambdas of the full fit, early stop included).
+    rule: cv.glmnet takes the lambdas of the full fit, early stop included).  ``include_ols``
+    adds unpenalized least squares on the same folds (needs n > p and the Gram statistics).
+    ``sums`` are fold statistics from ``fold_sums`` to share between calls (one data pass).
     """
     t0 = time.perf_counter()
     n, p = X.shape
@@ -220,7 +252,10 @@ def cross_validate(
     full_std, full_stats = prepare(X, y, weights, fit_intercept=fit_intercept,
                                    standardize=standardize, gram=gram)
     K = int(max(f.max() for f in folds)) + 1
-    sums = [FoldSums(X, y, w, f, K, fit_intercept=fit_intercept) for f in folds] if gram else None
+    if gram and sums is None:
+        sums = fold_sums(X, y, weights, folds, fit_intercept=fit_intercept)
+    elif not gram:
+        sums = None
     curves = []
     for ratio in l1_ratios:
         amax = alpha_max(full_stats.c, ratio)
@@ -251,15 +286,51 @@ def cross_validate(
         cv_r2 = np.mean([(fw[:, None] * q).sum(axis=0) / fw.sum() for q, fw in zip(r2s, fold_w)],
                         axis=0)
         i_min, i_1se = select_indices(cv_mean, cv_se, larger_is_better=metric == "r2")
+        nz = full.coefs != 0
+        entry = np.full(p, np.nan)
+        entry[full_std.keep] = np.where(nz.any(axis=0), grid[np.argmax(nz, axis=0)], np.nan)
         curves.append(CVCurve(
             l1_ratio=ratio, alphas=grid, cv_mean=cv_mean, cv_se=cv_se, cv_r2=cv_r2,
-            n_nonzero=(full.coefs != 0).sum(axis=1), fold_errors=np.concatenate(errors),
+            n_nonzero=nz.sum(axis=1), fold_errors=np.concatenate(errors),
             fold_support=np.concatenate(support), index_min=i_min, index_1se=i_1se,
+            entry_alpha=entry,
         ))
     sign = -1.0 if metric == "r2" else 1.0
     best = int(np.argmin([sign * c.best for c in curves]))
+    ols = None
+    if include_ols and sums is not None and n > p:
+        ols = _ols_cv(sums, folds, w, K, full_std, metric=metric, standardize=standardize,
+                      fit_intercept=fit_intercept)
     return CVResult(curves=curves, best=best, metric=metric, n_folds=K, n_repeats=len(folds),
-                    fit_s=time.perf_counter() - t0)
+                    fit_s=time.perf_counter() - t0, ols=ols)
+
+
+def ols_coef(stats: GramStats) -> np.ndarray:
+    """Least squares on the standardized statistics (minimum-norm if G is singular)."""
+    return np.linalg.lstsq(stats.gram, stats.c, rcond=None)[0]
+
+
+def _ols_cv(sums, folds, w, K, full_std, *, metric, standardize, fit_intercept) -> OLSCV:  # type: ignore[no-untyped-def]
+    means, ses, r2s, errs = [], [], [], []
+    for fs, fold in zip(sums, folds):
+        e = np.zeros(K)
+        q = np.zeros(K)
+        for k in range(K):
+            std, stats = fs.training(k, fit_intercept=fit_intercept, standardize=standardize,
+                                     constant=full_std.constant)
+            coef, intercept = std.to_original(ols_coef(stats)[None, :])
+            mse = float(fs.heldout_mse(k, coef, intercept)[0])
+            var = fs.heldout_variance(k)
+            q[k] = 1.0 - mse / var if var > 0 else np.nan
+            e[k] = q[k] if metric == "r2" else mse
+        fw = np.bincount(fold, weights=w, minlength=K)
+        m = float(fw @ e / fw.sum())
+        means.append(m)
+        ses.append(float(np.sqrt(fw @ (e - m) ** 2 / fw.sum() / max(K - 1, 1))))
+        r2s.append(float(fw @ q / fw.sum()))
+        errs.append(e)
+    return OLSCV(cv_mean=float(np.mean(means)), cv_se=float(np.mean(ses)),
+                 cv_r2=float(np.mean(r2s)), fold_errors=np.concatenate(errs))
 
 
 def _fold_errors(X, y, w, fold, K, grid, ratio, sums, full_std, *, metric, standardize,  # type: ignore[no-untyped-def]

@@ -1,0 +1,123 @@
+"""`regcli compare`: L1, L2 and elastic net side by side on the same folds, with a verdict."""
+
+from __future__ import annotations
+
+from regcli.cli.options import (
+    DataArgument,
+    ExcludeOption,
+    FeaturesOption,
+    FoldColOption,
+    FoldsOption,
+    ForceOption,
+    FormatOption,
+    GroupColOption,
+    InterceptOption,
+    L1RatiosOption,
+    MaxIterOption,
+    NaMode,
+    NaOption,
+    OutputOption,
+    PlotOption,
+    RepeatsOption,
+    SaveOption,
+    Select,
+    SelectOption,
+    SeedOption,
+    StandardizeOption,
+    TargetOption,
+    TestSizeOption,
+    TolOption,
+    WeightsOption,
+)
+
+
+def compare_command(
+    data: DataArgument,
+    target: TargetOption = None,
+    features: FeaturesOption = None,
+    exclude: ExcludeOption = None,
+    weights: WeightsOption = None,
+    na: NaOption = NaMode.error,
+    l1_ratio: L1RatiosOption = None,
+    folds: FoldsOption = 10,
+    seed: SeedOption = 0,
+    fold_col: FoldColOption = None,
+    group_col: GroupColOption = None,
+    repeats: RepeatsOption = 1,
+    select: SelectOption = Select.one_se,
+    test_size: TestSizeOption = None,
+    standardize: StandardizeOption = True,
+    intercept: InterceptOption = True,
+    tol: TolOption = 1e-7,
+    max_iter: MaxIterOption = 10_000,
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    force: ForceOption = False,
+    plot: PlotOption = None,
+    save: SaveOption = None,
+) -> None:
+    """Compare lasso, ridge and elastic net (and least squares) tuned by CV on the same folds."""
+    import dataclasses
+
+    import numpy as np
+
+    from regcli.cli import common, render
+    from regcli.cli.plot import check_plot_target, plot_compare
+    from regcli.core.compare import compare_models
+    from regcli.errors import DataError, UsageError
+    from regcli.io.model import model_document, save_model
+
+    ratios = common.parse_floats(l1_ratio, "--l1-ratio", low=0.0, high=1.0) if l1_ratio else [
+        0.1, 0.5, 0.9]
+    emitter = common.Emitter.create(fmt, output, force)
+    check_plot_target(plot, force=force)
+    common.check_save(save, force)
+    if test_size is not None and not 0 < test_size < 1:
+        raise UsageError(f"--test-size: {test_size:g} must be between 0 and 1 (exclusive)")
+    extra = {k: v for k, v in (("fold", fold_col), ("group", group_col)) if v is not None}
+    ds = common.DataOptions(data, target, features, exclude, weights, na.value).load(extra)
+    test = None
+    train_ds = ds
+    if test_size is not None:
+        n_test = int(round(test_size * ds.n_samples))
+        if n_test < 1 or ds.n_samples - n_test < 4:
+            raise DataError(f"{ds.source}: --test-size {test_size:g} leaves too few rows")
+        perm = np.random.default_rng(seed).permutation(ds.n_samples)
+        test = np.zeros(ds.n_samples, dtype=bool)
+        test[perm[:n_test]] = True
+        train = ~test
+        train_ds = dataclasses.replace(
+            ds, X=ds.X[train], y=ds.y[train],
+            weights=None if ds.weights is None else ds.weights[train],
+            extra={k: v[train] for k, v in ds.extra.items()})
+    fold_ids = common.build_folds(train_ds, n_folds=folds, seed=seed, repeats=repeats,
+                                  fold_col=fold_col, group_col=group_col)
+    res = compare_models(
+        train_ds.X, train_ds.y, folds=fold_ids, en_ratios=ratios, weights=train_ds.weights,
+        select=select.value, standardize=standardize, fit_intercept=intercept, tol=tol,
+        max_iter=max_iter,
+        X_test=None if test is None else ds.X[test], y_test=None if test is None else ds.y[test],
+        w_test=None if test is None or ds.weights is None else ds.weights[test],
+    )
+    payload = render.compare_payload(res, ds, select=select.value, seed=seed, fold_col=fold_col,
+                                     group_col=group_col, test_size=test_size)
+    if save is not None:
+        chosen = res.model(res.verdict.recommended)
+        assert chosen.fit is not None
+        cv_metrics = {"method": "compare", "recommended": chosen.name, "select": select.value,
+                      "n_folds": res.n_folds, "cv_mean": chosen.cv_mean, "cv_se": chosen.cv_se,
+                      "cv_r2": chosen.cv_r2}
+        save_model(save, model_document(chosen.fit, train_ds,
+                                        metrics={"train_r2": chosen.fit.r2, "cv": cv_metrics}),
+                   force=force)
+    if plot is not None:
+        plot_compare(payload, res, plot, force=force)
+    if emitter.fmt.value == "json":
+        emitter.emit(common.json_text(payload))
+    elif emitter.fmt.value == "csv":
+        emitter.emit(render.compare_csv(payload))
+    else:
+        text = render.render_text(lambda con: render.draw_compare(con, payload),
+                                  terminal=emitter.to_terminal)
+        if text is not None:
+            emitter.emit(text)

@@ -1,0 +1,189 @@
+"""L1, L2, elastic net (and least squares) tuned on the same folds, with a verdict from numbers."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from regcli.core.cv import CVCurve, cross_validate, fold_sums, ols_coef
+from regcli.core.diagnostics import Collinearity, collinearity
+from regcli.core.fit import FitResult, fit
+from regcli.core.stats import GRAM_MAX_FEATURES, prepare
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    """One compared model, refit on all (training) rows at its CV-selected alpha."""
+
+    name: str  # 'l1', 'l2', 'elasticnet' or 'ols'
+    l1_ratio: float | None
+    alpha: float | None
+    cv_mean: float
+    cv_se: float
+    cv_r2: float
+    coef: np.ndarray  # (p,) original scale
+    standardized_coef: np.ndarray  # (p,)
+    intercept: float
+    selection_frequency: np.ndarray | None  # (p,) for l1 and elastic net
+    curve: CVCurve | None
+    fit: FitResult | None
+    seconds: float
+    test_mse: float | None = None
+    test_r2: float | None = None
+
+    @property
+    def n_nonzero(self) -> int:
+        return int(np.count_nonzero(self.coef))
+
+    @property
+    def l1_norm(self) -> float:
+        return float(np.abs(self.standardized_coef).sum())
+
+    @property
+    def l2_norm(self) -> float:
+        return float(np.sqrt((self.standardized_coef**2).sum()))
+
+
+@dataclass(frozen=True)
+class GroupContrast:
+    """A correlated group where L1 kept some members and dropped the rest, L2 kept all."""
+
+    members: list[int]
+    l1_kept: list[int]
+    l1_dropped: list[int]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    best: str
+    within_one_se: list[str]  # models whose cv_mean <= best cv_mean + best cv_se (best included)
+    sparsest_within_one_se: str
+    recommended: str  # the sparsest penalized model within one se of the best
+    groups: list[GroupContrast]
+
+
+@dataclass(frozen=True)
+class CompareResult:
+    models: list[ModelRow]
+    verdict: Verdict
+    collinearity: Collinearity
+    entry_alpha: np.ndarray  # (p,) from the L1 path on all rows
+    metric: str
+    n_folds: int
+    n_repeats: int
+    ols_absent_reason: str | None
+    data_pass_s: float
+    total_s: float
+
+    def model(self, name: str) -> ModelRow:
+        return next(m for m in self.models if m.name == name)
+
+
+def compare_models(
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    folds: list[np.ndarray],
+    en_ratios: list[float],
+    weights: np.ndarray | None = None,
+    select: str = "1se",
+    standardize: bool = True,
+    fit_intercept: bool = True,
+    tol: float = 1e-7,
+    max_iter: int = 10_000,
+    X_test: np.ndarray | None = None,
+    y_test: np.ndarray | None = None,
+    w_test: np.ndarray | None = None,
+) -> CompareResult:
+    """Tune L1, L2 and elastic net (best of ``en_ratios``) by CV on the same folds; add least
+    squares when n > p.  Rows are refit on all rows at their selected alpha."""
+    t0 = time.perf_counter()
+    n, p = X.shape
+    gram = p <= min(n, GRAM_MAX_FEATURES)
+    sums = fold_sums(X, y, weights, folds, fit_intercept=fit_intercept) if gram else None
+    data_pass = time.perf_counter() - t0
+    common = dict(folds=folds, weights=weights, standardize=standardize,
+                  fit_intercept=fit_intercept, tol=tol, max_iter=max_iter, gram=gram, sums=sums)
+    rows: list[ModelRow] = []
+    entry = np.full(p, np.nan)
+    base_eps = 1e-4 if n >= p else 1e-2
+    for name, ratios in (("l1", [1.0]), ("l2", [0.0]), ("elasticnet", en_ratios)):
+        t1 = time.perf_counter()
+        # ridge's alpha_max uses the 1e-3 floor on l1_ratio: extend its grid down to the lasso
+        # grid's bottom, so that ridge is not judged on large alphas only (its path is cheap)
+        eps = base_eps * 1e-3 if name == "l2" else None
+        res = cross_validate(X, y, l1_ratios=ratios, eps=eps, **common)  # type: ignore[arg-type]
+        curve = res.curve
+        if name == "l1":
+            entry = curve.entry_alpha
+        i = curve.selected(select)
+        model = fit(X, y, alpha=float(curve.alphas[i]), l1_ratio=curve.l1_ratio, weights=weights,
+                    standardize=standardize, fit_intercept=fit_intercept, tol=tol,
+                    max_iter=max_iter)
+        rows.append(ModelRow(
+            name=name, l1_ratio=curve.l1_ratio, alpha=model.alpha, cv_mean=float(curve.cv_mean[i]),
+            cv_se=float(curve.cv_se[i]), cv_r2=float(curve.cv_r2[i]), coef=model.coef,
+            standardized_coef=model.standardized_coef, intercept=model.intercept,
+            selection_frequency=None if name == "l2" else curve.selection_frequency(select),
+            curve=curve, fit=model, seconds=time.perf_counter() - t1 + data_pass,
+        ))
+    ols_reason = None
+    if n > p and gram:
+        t1 = time.perf_counter()
+        res = cross_validate(X, y, l1_ratios=[1.0], alphas=np.array([rows[0].alpha]),
+                             include_ols=True, **common)  # type: ignore[arg-type]
+        std, stats = prepare(X, y, weights, fit_intercept=fit_intercept, standardize=standardize,
+                             gram=True)
+        coef, intercept = std.to_original(ols_coef(stats)[None, :])
+        assert res.ols is not None
+        rows.append(ModelRow(
+            name="ols", l1_ratio=None, alpha=0.0, cv_mean=res.ols.cv_mean, cv_se=res.ols.cv_se,
+            cv_r2=res.ols.cv_r2, coef=coef[0], standardized_coef=coef[0] * std.scale,
+            intercept=float(intercept[0]), selection_frequency=None, curve=None, fit=None,
+            seconds=time.perf_counter() - t1 + data_pass,
+        ))
+    elif n <= p:
+        ols_reason = (f"no least-squares baseline: with p = {p} features and n = {n} rows "
+                      "(p >= n) the unpenalized fit is not unique and interpolates the data")
+    else:
+        ols_reason = f"no least-squares baseline: p = {p} is too large for the Gram statistics"
+    if X_test is not None and y_test is not None:
+        wt = np.ones(len(y_test)) if w_test is None else w_test
+        wt = wt / wt.sum()
+        var = float(wt @ (y_test - wt @ y_test) ** 2)
+        rows = [_with_test(r, X_test, y_test, wt, var) for r in rows]
+    return CompareResult(
+        models=rows, verdict=_verdict(rows, collinearity(X, weights)),
+        collinearity=collinearity(X, weights), entry_alpha=entry, metric="mse",
+        n_folds=int(max(f.max() for f in folds)) + 1, n_repeats=len(folds),
+        ols_absent_reason=ols_reason, data_pass_s=data_pass, total_s=time.perf_counter() - t0,
+    )
+
+
+def _with_test(row: ModelRow, X: np.ndarray, y: np.ndarray, wt: np.ndarray, var: float) -> ModelRow:
+    from dataclasses import replace
+
+    mse = float(wt @ (y - row.intercept - X @ row.coef) ** 2)
+    return replace(row, test_mse=mse, test_r2=1.0 - mse / var if var > 0 else None)
+
+
+def _verdict(rows: list[ModelRow], col: Collinearity) -> Verdict:
+    best = min(rows, key=lambda r: r.cv_mean)
+    bound = best.cv_mean + best.cv_se
+    within = [r for r in rows if r.cv_mean <= bound]
+    sparsest = min(within, key=lambda r: (r.n_nonzero, r.cv_mean))
+    penalized = [r for r in within if r.name != "ols"] or [r for r in rows if r.name != "ols"]
+    recommended = min(penalized, key=lambda r: (r.n_nonzero, r.cv_mean))
+    l1 = next(r for r in rows if r.name == "l1")
+    l2 = next(r for r in rows if r.name == "l2")
+    groups = []
+    for g in col.groups:
+        kept = [j for j in g if l1.coef[j] != 0]
+        if kept and len(kept) < len(g) and all(l2.coef[j] != 0 for j in g):
+            groups.append(GroupContrast(members=g, l1_kept=kept,
+                                        l1_dropped=[j for j in g if l1.coef[j] == 0]))
+    return Verdict(best=best.name, within_one_se=[r.name for r in within],
+                   sparsest_within_one_se=sparsest.name, recommended=recommended.name,
+                   groups=groups)

@@ -1,0 +1,129 @@
+"""`regcli compare`: rows equal fits, verdicts follow the numbers, wide and collinear data."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from regcli.core import fit
+from regcli.io.dataset import load_dataset
+from tests.conftest import SAMPLE
+
+DIABETES = str(SAMPLE / "diabetes.csv")
+MODEL_KEYS = {"penalty", "alpha", "l1_ratio", "cv_mean", "cv_se", "n_nonzero", "coefficients",
+              "selection_frequency"}
+
+
+def write(tmp_path, X, y, name="d.csv"):
+    df = pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])])
+    df["y"] = y
+    path = tmp_path / name
+    df.to_csv(path, index=False)
+    return path
+
+
+def test_compare_contract_rows_equal_fit(cli):
+    r = cli("compare", DIABETES, "--folds", "5", "-f", "json")
+    assert r.exit_code == 0 and r.stderr == ""
+    out = r.json()
+    names = [m["penalty"] for m in out["models"]]
+    assert names == ["l1", "l2", "elasticnet", "ols"]
+    ds = load_dataset(DIABETES)
+    for m in out["models"]:
+        assert MODEL_KEYS <= m.keys()
+        if m["penalty"] == "ols":
+            ref = np.linalg.lstsq(np.column_stack([np.ones(442), ds.X]), ds.y, rcond=None)[0]
+            np.testing.assert_allclose(list(m["coefficients"].values()), ref[1:], rtol=1e-8)
+            continue
+        ref = fit(ds.X, ds.y, alpha=m["alpha"], l1_ratio=m["l1_ratio"])
+        assert m["coefficients"] == dict(zip(ds.feature_names, ref.coef.tolist()))
+        if m["selection_frequency"] is not None:
+            assert all(0 <= f <= 1 for f in m["selection_frequency"].values())
+    l2 = out["models"][1]
+    assert l2["n_nonzero"] == 10 and l2["selection_frequency"] is None
+    v = out["verdict"]
+    best = min(out["models"], key=lambda m: m["cv_mean"])
+    assert v["best"] == best["penalty"]
+    bound = best["cv_mean"] + best["cv_se"]
+    assert set(v["within_one_se"]) == {m["penalty"] for m in out["models"] if m["cv_mean"] <= bound}
+    assert v["sentences"] and "Best cross-validated error" in v["sentences"][0]
+
+
+def test_l2_wins_on_many_small_correlated_effects(cli, tmp_path):
+    # every feature matters a little and they are strongly correlated: ridge's home ground
+    rng = np.random.default_rng(1)
+    n, p = 120, 60
+    X = np.sqrt(0.3) * rng.standard_normal((n, p)) + np.sqrt(0.7) * rng.standard_normal((n, 1))
+    y = X @ rng.normal(0.3, 0.3, p) + 2.0 * rng.standard_normal(n)
+    out = cli("compare", write(tmp_path, X, y), "--folds", "5", "--select", "min", "-f", "json").json()
+    models = {m["penalty"]: m for m in out["models"]}
+    assert models["l2"]["cv_mean"] < models["l1"]["cv_mean"]
+    assert out["verdict"]["best"] in ("l2", "elasticnet")
+
+
+def test_l1_wins_on_few_strong_effects_and_is_sparsest(cli, tmp_path):
+    rng = np.random.default_rng(2)
+    n, p = 100, 200
+    X = rng.standard_normal((n, p))
+    y = 4 * X[:, 0] - 3 * X[:, 1] + 2 * X[:, 2] + 0.5 * rng.standard_normal(n)
+    out = cli("compare", write(tmp_path, X, y), "--folds", "5", "-f", "json").json()
+    models = {m["penalty"]: m for m in out["models"]}
+    assert "ols" not in models and "p >= n" in out["ols_absent_reason"]
+    assert models["l1"]["cv_mean"] < models["l2"]["cv_mean"]
+    assert out["verdict"]["sparsest_within_one_se"] in ("l1", "elasticnet")
+    assert models["l2"]["n_nonzero"] == 200
+    for j in range(3):
+        assert models["l1"]["selection_frequency"][f"x{j}"] == 1.0
+
+
+def test_near_collinear_group_contrast(cli, tmp_path):
+    rng = np.random.default_rng(3)
+    n = 200
+    z = rng.standard_normal(n)
+    X = np.column_stack([z + 0.05 * rng.standard_normal(n) for _ in range(3)]
+                        + [rng.standard_normal((n, 3))])
+    y = X[:, :3].sum(axis=1) + X[:, 3] + rng.standard_normal(n)
+    out = cli("compare", write(tmp_path, X, y), "--folds", "5", "-f", "json").json()
+    col = out["collinearity"]
+    assert ["x0", "x1", "x2"] in col["groups"] and col["max_vif"] > 10
+    assert col["condition_number"] > 10
+    models = {m["penalty"]: m for m in out["models"]}
+    assert all(models["l2"]["coefficients"][f"x{j}"] != 0 for j in range(3))
+    l1_kept = [j for j in range(3) if models["l1"]["coefficients"][f"x{j}"] != 0]
+    if 0 < len(l1_kept) < 3:
+        groups = out["verdict"]["correlated_groups"]
+        assert groups and groups[0]["members"] == ["x0", "x1", "x2"]
+        assert any("Correlated group" in s for s in out["verdict"]["sentences"])
+
+
+def test_test_size_csv_table_plot_save(cli, tmp_path):
+    out = cli("compare", DIABETES, "--folds", "5", "--test-size", "0.25", "-f", "json").json()
+    assert all(m["test_mse"] is not None and m["test_r2"] is not None for m in out["models"])
+    assert out["n_samples"] == 442 - round(0.25 * 442)
+    r = cli("compare", DIABETES, "--folds", "5")
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert rows[0]["feature"] == "(intercept)" and rows[1]["feature"] == out["entry_order"][0]
+    r = cli("compare", DIABETES, "--folds", "5", "-f", "table")
+    assert "Verdict" in r.stdout and "Collinearity" in r.stdout
+    model = tmp_path / "m.json"
+    r = cli("compare", DIABETES, "--folds", "5", "--save", model, "-f", "json")
+    doc = json.loads(model.read_text())
+    assert doc["metrics"]["cv"]["recommended"] == r.json()["verdict"]["recommended"]
+    pytest.importorskip("matplotlib")
+    r = cli("compare", DIABETES, "--folds", "5", "--plot", tmp_path / "c.png", "-f", "json")
+    assert r.exit_code == 0 and (tmp_path / "c.png").stat().st_size > 1000
+
+
+@pytest.mark.parametrize("args,code,words", [
+    (["--test-size", "0.95"], 2, "--test-size"),
+    (["--l1-ratio", "x"], 2, "--l1-ratio"),
+    (["--folds", "1"], 2, "--folds"),
+])
+def test_compare_bad_options(cli, args, code, words):
+    r = cli("compare", DIABETES, *args)
+    assert r.exit_code == code and words in r.stderr and r.stdout == ""
