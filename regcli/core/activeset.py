@@ -27,7 +27,7 @@ import numpy as np
 from scipy.linalg import lapack
 
 from regcli.core.penalty import ElasticNet
-from regcli.core.stats import Stats
+from regcli.core.stats import LazyStats, Stats
 
 #: A column whose Cholesky pivot falls below this share of its norm is taken as dependent.
 _DEPENDENT = 1e-10
@@ -43,7 +43,7 @@ class PointSolution:
     n_iter: int  # linear solves performed
     max_kkt_violation: float
     converged: bool
-    active_set: ActiveSet  # the factor at the solution, reusable as the next warm start
+    active_set: ActiveSet | DualActiveSet  # the solution's factor, reusable as the next warm start
 
 
 def _chol(M: np.ndarray) -> np.ndarray | None:
@@ -96,10 +96,14 @@ class ActiveSet:
         self._uv = None
         self._ad = None
 
+    def solve(self, rhs: np.ndarray) -> np.ndarray:
+        """(G_AA + lam2 I)^{-1} rhs."""
+        return _solve(self.L, rhs)
+
     def _segment_uv(self) -> np.ndarray:
         """(k, 2): u = M^{-1} c_A and v = M^{-1} s, M = G_AA + lam2 I; b_A = u - lam1 v."""
         if self._uv is None:
-            self._uv = _solve(self.L, np.column_stack([self.stats.c[self.idx], self.sign]))
+            self._uv = self.solve(np.column_stack([self.stats.c[self.idx], self.sign]))
         return self._uv
 
     def solution(self, lam1: float) -> np.ndarray:
@@ -116,6 +120,10 @@ class ActiveSet:
             self._ad = (self.stats.c - AD[:, 0], AD[:, 1])
         a, d = self._ad
         return a + lam1 * d
+
+    def retarget(self, lam2: float) -> bool:
+        """Whether this factor serves lam2 (a Cholesky factor holds one lam2 only)."""
+        return lam2 == self.lam2
 
     def keep(self, mask: np.ndarray) -> None:
         """Keep only the positions in boolean ``mask``: rank-one updates of the factor for a
@@ -167,6 +175,96 @@ class ActiveSet:
         return True
 
 
+class DualActiveSet:
+    """The active set for the elastic net on wide data (lam2 > 0, X~ kept in memory).
+
+    With k = |A| possibly far above n, (X_A'X_A + lam2 I)^{-1} r is computed by Woodbury as
+    (r - X_A' (K + lam2 I)^{-1} X_A r) / lam2 with K = X_A X_A' (n x n): an n x n Cholesky
+    instead of a k x k one.  K is updated as features enter and leave, and a new lam2 (the next
+    alpha) only needs a new n x n factorization, so one object serves the whole path.
+    """
+
+    __slots__ = ("stats", "lam2", "idx", "sign", "K", "_chol_K", "_uv", "_ad", "_updates")
+
+    def __init__(self, stats: LazyStats, coef: np.ndarray, lam2: float):
+        self.stats = stats
+        self.lam2 = lam2
+        self.idx = np.flatnonzero(coef)
+        self.sign = np.sign(coef[self.idx])
+        XA = stats.Xs[:, self.idx]
+        self.K = XA @ XA.T
+        self._updates = 0
+        self._changed()
+
+    def _changed(self) -> None:
+        self._chol_K: np.ndarray | None = None
+        self._uv: np.ndarray | None = None
+        self._ad: tuple[np.ndarray, np.ndarray] | None = None
+
+    def retarget(self, lam2: float) -> bool:
+        if lam2 <= 0.0:
+            return False
+        if lam2 != self.lam2:
+            self.lam2 = lam2
+            self._changed()
+        return True
+
+    def solve(self, rhs: np.ndarray) -> np.ndarray:
+        if self._chol_K is None:
+            M = self.K.copy()
+            M.flat[:: M.shape[0] + 1] += self.lam2
+            L = _chol(M)
+            if L is None:  # pragma: no cover - K + lam2 I is positive definite for lam2 > 0
+                raise np.linalg.LinAlgError("K + lam2 I is not positive definite")
+            self._chol_K = L
+        XA = self.stats.Xs[:, self.idx]
+        return (rhs - XA.T @ _solve(self._chol_K, XA @ rhs)) / self.lam2
+
+    def _segment_uv(self) -> np.ndarray:
+        if self._uv is None:
+            self._uv = self.solve(np.column_stack([self.stats.c[self.idx], self.sign]))
+        return self._uv
+
+    def solution(self, lam1: float) -> np.ndarray:
+        uv = self._segment_uv()
+        return uv[:, 0] - lam1 * uv[:, 1]
+
+    def gradient(self, lam1: float) -> np.ndarray:
+        if self._ad is None:
+            Xs = self.stats.Xs
+            AD = Xs.T @ (Xs[:, self.idx] @ self._segment_uv())
+            self._ad = (self.stats.c - AD[:, 0], AD[:, 1])
+        a, d = self._ad
+        return a + lam1 * d
+
+    def append(self, new: np.ndarray, signs: np.ndarray, cols: np.ndarray) -> bool:
+        Xn = self.stats.Xs[:, new]
+        self.K += Xn @ Xn.T
+        self.idx = np.concatenate([self.idx, new])
+        self.sign = np.concatenate([self.sign, signs])
+        self._bump(new.size)
+        return True
+
+    def keep(self, mask: np.ndarray) -> None:
+        gone = self.idx[~mask]
+        self.idx = self.idx[mask]
+        self.sign = self.sign[mask]
+        if gone.size:
+            Xg = self.stats.Xs[:, gone]
+            self.K -= Xg @ Xg.T
+            self._bump(gone.size)
+        self._changed()
+
+    def _bump(self, count: int) -> None:
+        """Recompute K from scratch now and then, so updates cannot accumulate rounding."""
+        self._updates += count
+        if self._updates > 64:
+            XA = self.stats.Xs[:, self.idx]
+            self.K = XA @ XA.T
+            self._updates = 0
+        self._changed()
+
+
 def solve_enet(
     stats: Stats,
     penalty: ElasticNet,
@@ -176,7 +274,7 @@ def solve_enet(
     max_iter: int = 10_000,
     max_add: int = 10,
     screen: np.ndarray | None = None,
-    active_set: ActiveSet | None = None,
+    active_set: ActiveSet | DualActiveSet | None = None,
 ) -> PointSolution:
     """Solve at one alpha from the warm start ``coef0`` (m,).
 
@@ -187,9 +285,12 @@ def solve_enet(
     lam1, lam2 = penalty.lam1, penalty.lam2
     c = stats.c
     coef = np.array(coef0, dtype=float)
-    if (active_set is not None and active_set.lam2 == lam2
-            and active_set.idx.size == np.count_nonzero(coef)):
+    act: ActiveSet | DualActiveSet
+    if (active_set is not None and active_set.idx.size == np.count_nonzero(coef)
+            and active_set.retarget(lam2)):
         act = active_set
+    elif isinstance(stats, LazyStats) and lam2 > 0.0:
+        act = DualActiveSet(stats, coef, lam2)
     else:
         act = ActiveSet(stats, coef, lam2)
     n_iter = 0
@@ -249,7 +350,7 @@ def solve_enet(
         if worst <= tol:
             # only rounding in the active solve: steps of iterative refinement
             for _ in range(3):
-                coef[A] += _solve(act.L, grad[A] - lam1 * act.sign - lam2 * coef[A])
+                coef[A] += act.solve(grad[A] - lam1 * act.sign - lam2 * coef[A])
                 grad = stats.grad(A, coef[A])
                 kkt = penalty.kkt_violation(grad, coef)
                 if kkt <= tol:
@@ -268,9 +369,13 @@ def solve_enet(
         if cand.size > k:
             cand = cand[np.argpartition(viol[cand], cand.size - k)[cand.size - k:]]
         cand = cand[np.argsort(-viol[cand], kind="stable")]
-        cols = stats.cols(cand)
         signs = np.sign(grad[cand])
         moved = False
+        if isinstance(act, DualActiveSet):  # always positive definite: no Gram columns needed
+            act.append(cand, signs, cand)
+            n_entered, entered_round = cand.size, True
+            continue
+        cols = stats.cols(cand)
         if act.append(cand, signs, cols):
             n_entered, entered_round = cand.size, True
             continue

@@ -229,10 +229,10 @@ class LazyStats:
         return self._cache[:, : self._n_cached] @ full[self._order]
 
     def grad(self, active: np.ndarray, coef_active: np.ndarray) -> np.ndarray:
-        """c - G b for b supported on ``active``."""
+        """c - G b for b supported on ``active`` (through X~: no Gram columns needed)."""
         if active.size == 0:
             return self.c.copy()
-        return self.c - self.times(active, coef_active)
+        return self.c - self.Xs.T @ (self.Xs[:, active] @ coef_active)
 
 
 Stats = GramStats | LazyStats

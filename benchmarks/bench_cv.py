@@ -1,0 +1,126 @@
+"""Cross-validation: regcli's cross_validate vs scikit-learn's ElasticNetCV, same folds and grids.
+
+    python benchmarks/bench_cv.py             # n = 10^4, 10^5, 10^6 (p = 100) and a p > n design
+    python benchmarks/bench_cv.py --quick     # n = 10^4 and the p > n design
+
+Each design: 4 l1 ratios (0.1, 0.5, 0.9, 1) x 100 alphas x 10 folds.  regcli: one call of
+`cross_validate` (every fold's statistics in one pass, then paths in feature space) on the
+explicit 100-alpha grid of each ratio; scikit-learn: `ElasticNetCV(l1_ratio=r, alphas=grid_r,
+cv=<the same 10 splits>)` for each ratio, times added (tol 1e-4, its default).  Also timed: one
+`compute_path` on the same data (the lasso, default grid), `regcli compare` and the whole `cv`
+against it, and the agreement of the CV curves (max relative difference of cv_mean).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.common import fht_design  # noqa: E402
+from regcli.core import alpha_grid, compute_path  # noqa: E402
+from regcli.core.compare import compare_models  # noqa: E402
+from regcli.core.cv import cross_validate, make_folds  # noqa: E402
+from regcli.core.penalty import alpha_max  # noqa: E402
+
+RATIOS = [0.1, 0.5, 0.9, 1.0]
+DESIGNS = [(10_000, 100), (100_000, 100), (1_000_000, 100), (200, 1000)]
+QUICK = [(10_000, 100), (200, 1000)]
+
+
+def grids(X, y):
+    Xs = (X - X.mean(0)) / X.std(0)
+    c = Xs.T @ (y - y.mean()) / len(y)
+    return {r: alpha_grid(alpha_max(c, r), *X.shape, n_alphas=100) for r in RATIOS}
+
+
+def run(n: int, p: int, *, sklearn: bool) -> dict:
+    X, y = fht_design(n, p, 0.5, seed=7)
+    folds = make_folds(n, 10, seed=0)
+    g = grids(X, y)
+    t0 = time.perf_counter()
+    path = compute_path(X, y)
+    t_path = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    res = _cv_explicit(X, y, folds, g)
+    t_cv = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    cv_default = cross_validate(X, y, folds=[folds], l1_ratios=RATIOS)
+    t_cv_default = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    compare_models(X, y, folds=[folds], en_ratios=[0.1, 0.5, 0.9])
+    t_compare = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    cross_validate(X, y, folds=[folds], l1_ratios=[0.1, 0.5, 0.9])
+    t_cv_en = time.perf_counter() - t0
+    row = {"n": n, "p": p, "regcli_cv_s": t_cv, "regcli_cv_default_s": t_cv_default,
+           "path_s": t_path, "path_points": len(path.alphas), "compare_s": t_compare,
+           "cv_en_s": t_cv_en}
+    del cv_default
+    if sklearn:
+        from sklearn.linear_model import ElasticNetCV
+
+        Xs = (X - X.mean(0)) / X.std(0)
+        splits = [(np.flatnonzero(folds != k), np.flatnonzero(folds == k)) for k in range(10)]
+        t_sk, worst = 0.0, 0.0
+        for r, curve in zip(RATIOS, res):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                t0 = time.perf_counter()
+                sk = ElasticNetCV(l1_ratio=r, alphas=g[r], cv=splits).fit(Xs, y)
+                t_sk += time.perf_counter() - t0
+            # scikit-learn averages folds without weights; folds here differ by at most one row
+            sk_mean = sk.mse_path_.mean(axis=1)
+            worst = max(worst, float(np.max(np.abs(sk_mean - curve.cv_mean) / curve.cv_mean)))
+        row.update(sklearn_s=t_sk, curve_rel_diff=worst)
+    return row
+
+
+def _cv_explicit(X, y, folds, g):
+    """Every ratio on its explicit grid, sharing one pass of fold statistics."""
+    from regcli.core.cv import fold_sums
+
+    sums = fold_sums(X, y, None, [folds], fit_intercept=True) if X.shape[1] <= X.shape[0] else None
+    return [cross_validate(X, y, folds=[folds], l1_ratios=[r], alphas=g[r], sums=sums).curve
+            for r in RATIOS]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--no-sklearn", action="store_true")
+    args = ap.parse_args()
+    sklearn = not args.no_sklearn
+    if sklearn:
+        try:
+            import sklearn  # noqa: F401
+        except ImportError:
+            print("skipping scikit-learn: not installed", file=sys.stderr)
+            sklearn = False
+    rows = []
+    for n, p in QUICK if args.quick else DESIGNS:
+        rows.append(run(n, p, sklearn=sklearn))
+        print(f"  done n={n} p={p}", file=sys.stderr, flush=True)
+    head = (f"{'n':>8} {'p':>5} | {'regcli cv s':>11} {'sklearn s':>10} {'ratio':>7} | "
+            f"{'path s':>7} {'cv/path':>8} | {'cv EN s':>8} {'compare s':>9} {'cmp/cvEN':>8} | "
+            f"{'curve diff':>10}")
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        sk = r.get("sklearn_s")
+        ratio = f"{r['regcli_cv_s'] / sk:.4f}" if sk else "-"
+        diff = f"{r['curve_rel_diff']:.1e}" if "curve_rel_diff" in r else "-"
+        sk_s = f"{sk:.3f}" if sk else "-"
+        print(f"{r['n']:>8} {r['p']:>5} | {r['regcli_cv_s']:>11.3f} {sk_s:>10} {ratio:>7} | "
+              f"{r['path_s']:>7.3f} {r['regcli_cv_default_s'] / r['path_s']:>8.1f} | "
+              f"{r['cv_en_s']:>8.3f} {r['compare_s']:>9.3f} {r['compare_s'] / r['cv_en_s']:>8.2f} | "
+              f"{diff:>10}")
+
+if __name__ == "__main__":
+    main()
