@@ -59,9 +59,16 @@ def run(n: int, p: int, *, sklearn: bool) -> dict:
     t0 = time.perf_counter()
     cross_validate(X, y, folds=[folds], l1_ratios=[0.1, 0.5, 0.9])
     t_cv_en = time.perf_counter() - t0
-    row = {"n": n, "p": p, "regcli_cv_s": t_cv, "regcli_cv_default_s": t_cv_default,
-           "path_s": t_path, "path_points": len(path.alphas), "compare_s": t_compare,
-           "cv_en_s": t_cv_en}
+    row = {
+        "n": n,
+        "p": p,
+        "regcli_cv_s": t_cv,
+        "regcli_cv_default_s": t_cv_default,
+        "path_s": t_path,
+        "path_points": len(path.alphas),
+        "compare_s": t_compare,
+        "cv_en_s": t_cv_en,
+    }
     del cv_default
     if sklearn:
         from sklearn.linear_model import ElasticNetCV
@@ -87,12 +94,16 @@ def _cv_explicit(X, y, folds, g):
     from regcli.core.cv import fold_sums
 
     sums = fold_sums(X, y, None, [folds], fit_intercept=True) if X.shape[1] <= X.shape[0] else None
-    return [cross_validate(X, y, folds=[folds], l1_ratios=[r], alphas=g[r], sums=sums).curve
-            for r in RATIOS]
+    return [
+        cross_validate(X, y, folds=[folds], l1_ratios=[r], alphas=g[r], sums=sums).curve
+        for r in RATIOS
+    ]
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--no-sklearn", action="store_true")
     args = ap.parse_args()
@@ -107,9 +118,11 @@ def main() -> None:
     for n, p in QUICK if args.quick else DESIGNS:
         rows.append(run(n, p, sklearn=sklearn))
         print(f"  done n={n} p={p}", file=sys.stderr, flush=True)
-    head = (f"{'n':>8} {'p':>5} | {'regcli cv s':>11} {'sklearn s':>10} {'ratio':>7} | "
-            f"{'path s':>7} {'cv/path':>8} | {'cv EN s':>8} {'compare s':>9} {'cmp/cvEN':>8} | "
-            f"{'curve diff':>10}")
+    head = (
+        f"{'n':>8} {'p':>5} | {'regcli cv s':>11} {'sklearn s':>10} {'ratio':>7} | "
+        f"{'path s':>7} {'cv/path':>8} | {'cv EN s':>8} {'compare s':>9} {'cmp/cvEN':>8} | "
+        f"{'curve diff':>10}"
+    )
     print(head)
     print("-" * len(head))
     for r in rows:
@@ -117,10 +130,13 @@ def main() -> None:
         ratio = f"{r['regcli_cv_s'] / sk:.4f}" if sk else "-"
         diff = f"{r['curve_rel_diff']:.1e}" if "curve_rel_diff" in r else "-"
         sk_s = f"{sk:.3f}" if sk else "-"
-        print(f"{r['n']:>8} {r['p']:>5} | {r['regcli_cv_s']:>11.3f} {sk_s:>10} {ratio:>7} | "
-              f"{r['path_s']:>7.3f} {r['regcli_cv_default_s'] / r['path_s']:>8.1f} | "
-              f"{r['cv_en_s']:>8.3f} {r['compare_s']:>9.3f} {r['compare_s'] / r['cv_en_s']:>8.2f} | "
-              f"{diff:>10}")
+        print(
+            f"{r['n']:>8} {r['p']:>5} | {r['regcli_cv_s']:>11.3f} {sk_s:>10} {ratio:>7} | "
+            f"{r['path_s']:>7.3f} {r['regcli_cv_default_s'] / r['path_s']:>8.1f} | "
+            f"{r['cv_en_s']:>8.3f} {r['compare_s']:>9.3f} {r['compare_s'] / r['cv_en_s']:>8.2f} | "
+            f"{diff:>10}"
+        )
+
 
 if __name__ == "__main__":
     main()

@@ -36,8 +36,15 @@ from benchmarks.common import (  # noqa: E402
 from regcli.core import alpha_grid, compute_path  # noqa: E402
 from regcli.core.penalty import alpha_max  # noqa: E402
 
-DESIGNS = [(1000, 100), (5000, 100), (100000, 100), (2000, 500), (100, 1000), (500, 2000),
-           (100, 5000)]
+DESIGNS = [
+    (1000, 100),
+    (5000, 100),
+    (100000, 100),
+    (2000, 500),
+    (100, 1000),
+    (500, 2000),
+    (100, 5000),
+]
 RHOS = [0.0, 0.5, 0.9]
 QUICK = [(1000, 100), (2000, 500), (100, 1000)]
 
@@ -58,8 +65,12 @@ def run_design(n: int, p: int, rho: float, *, use_glmnet: bool, use_sklearn: boo
     ref_obj, _ = path_quality(Xs, z, grid, ref.standardized_coefs, 1.0)
     obj, kkt = path_quality(Xs, z, grid, res.standardized_coefs, 1.0)
     row = {
-        "n": n, "p": p, "rho": rho, "regcli_s": t_reg,
-        "regcli_kkt": float(kkt.max()), "regcli_kkt_reported": float(res.max_kkt_relative.max()),
+        "n": n,
+        "p": p,
+        "rho": rho,
+        "regcli_s": t_reg,
+        "regcli_kkt": float(kkt.max()),
+        "regcli_kkt_reported": float(res.max_kkt_relative.max()),
         "regcli_gap": float(np.max((obj - ref_obj) / ref_obj)),
     }
     if use_sklearn:
@@ -67,17 +78,25 @@ def run_design(n: int, p: int, rho: float, *, use_glmnet: bool, use_sklearn: boo
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            t_sk, (_, coefs, _) = best_time(lambda: enet_path(Xs, z, l1_ratio=1.0, alphas=grid),
-                                            repeats)
+            t_sk, (_, coefs, _) = best_time(
+                lambda: enet_path(Xs, z, l1_ratio=1.0, alphas=grid), repeats
+            )
         obj_sk, kkt_sk = path_quality(Xs, z, grid, coefs.T, 1.0)
-        row.update(sklearn_s=t_sk, sklearn_kkt=float(kkt_sk.max()),
-                   sklearn_gap=float(np.max((obj_sk - ref_obj) / ref_obj)))
+        row.update(
+            sklearn_s=t_sk,
+            sklearn_kkt=float(kkt_sk.max()),
+            sklearn_gap=float(np.max((obj_sk - ref_obj) / ref_obj)),
+        )
     if use_glmnet:
         t_gl, beta, _ = glmnet_path(X, y, grid, repeats=repeats)
         k = beta.shape[0]
         obj_gl, kkt_gl = path_quality(Xs, z, grid[:k], beta * sd, 1.0)
-        row.update(glmnet_s=t_gl, glmnet_points=k, glmnet_kkt=float(kkt_gl.max()),
-                   glmnet_gap=float(np.max((obj_gl - ref_obj[:k]) / ref_obj[:k])))
+        row.update(
+            glmnet_s=t_gl,
+            glmnet_points=k,
+            glmnet_kkt=float(kkt_gl.max()),
+            glmnet_gap=float(np.max((obj_gl - ref_obj[:k]) / ref_obj[:k])),
+        )
     return row
 
 
@@ -86,27 +105,33 @@ def fmt(x, spec=".3f") -> str:
 
 
 def print_table(rows: list[dict]) -> None:
-    head = (f"{'n':>7} {'p':>5} {'rho':>4} | {'regcli s':>9} {'glmnet s':>9} {'sklearn s':>9} | "
-            f"{'r/glmnet':>8} {'r/sklearn':>9} | {'KKT/alpha: regcli':>17} {'glmnet':>8} "
-            f"{'sklearn':>8} | {'obj gap: regcli':>15} {'glmnet':>8} {'sklearn':>8}")
+    head = (
+        f"{'n':>7} {'p':>5} {'rho':>4} | {'regcli s':>9} {'glmnet s':>9} {'sklearn s':>9} | "
+        f"{'r/glmnet':>8} {'r/sklearn':>9} | {'KKT/alpha: regcli':>17} {'glmnet':>8} "
+        f"{'sklearn':>8} | {'obj gap: regcli':>15} {'glmnet':>8} {'sklearn':>8}"
+    )
     print(head)
     print("-" * len(head))
     for r in rows:
         rg = r["regcli_s"] / r["glmnet_s"] if "glmnet_s" in r else None
         rs = r["regcli_s"] / r["sklearn_s"] if "sklearn_s" in r else None
         r["ratio_glmnet"], r["ratio_sklearn"] = rg, rs
-        print(f"{r['n']:>7} {r['p']:>5} {r['rho']:>4} | {fmt(r['regcli_s']):>9} "
-              f"{fmt(r.get('glmnet_s')):>9} {fmt(r.get('sklearn_s')):>9} | {fmt(rg, '.2f'):>8} "
-              f"{fmt(rs, '.3f'):>9} | {fmt(r['regcli_kkt'], '.1e'):>17} "
-              f"{fmt(r.get('glmnet_kkt'), '.1e'):>8} {fmt(r.get('sklearn_kkt'), '.1e'):>8} | "
-              f"{fmt(r['regcli_gap'], '.1e'):>15} {fmt(r.get('glmnet_gap'), '.1e'):>8} "
-              f"{fmt(r.get('sklearn_gap'), '.1e'):>8}")
+        print(
+            f"{r['n']:>7} {r['p']:>5} {r['rho']:>4} | {fmt(r['regcli_s']):>9} "
+            f"{fmt(r.get('glmnet_s')):>9} {fmt(r.get('sklearn_s')):>9} | {fmt(rg, '.2f'):>8} "
+            f"{fmt(rs, '.3f'):>9} | {fmt(r['regcli_kkt'], '.1e'):>17} "
+            f"{fmt(r.get('glmnet_kkt'), '.1e'):>8} {fmt(r.get('sklearn_kkt'), '.1e'):>8} | "
+            f"{fmt(r['regcli_gap'], '.1e'):>15} {fmt(r.get('glmnet_gap'), '.1e'):>8} "
+            f"{fmt(r.get('sklearn_gap'), '.1e'):>8}"
+        )
     gr = geomean([r["ratio_glmnet"] for r in rows if r["ratio_glmnet"] is not None])
     sr = geomean([r["ratio_sklearn"] for r in rows if r["ratio_sklearn"] is not None])
     worst = max((r["ratio_glmnet"] for r in rows if r["ratio_glmnet"] is not None), default=None)
-    print(f"\ngeometric mean regcli/glmnet = {fmt(gr, '.3f')}   regcli/sklearn = {fmt(sr, '.3f')}   "
-          f"worst regcli/glmnet = {fmt(worst, '.2f')}   "
-          f"max regcli KKT/alpha = {max(r['regcli_kkt'] for r in rows):.1e}")
+    print(
+        f"\ngeometric mean regcli/glmnet = {fmt(gr, '.3f')}   regcli/sklearn = {fmt(sr, '.3f')}   "
+        f"worst regcli/glmnet = {fmt(worst, '.2f')}   "
+        f"max regcli KKT/alpha = {max(r['regcli_kkt'] for r in rows):.1e}"
+    )
 
 
 def memory_check(n: int = 1_000_000, p: int = 100) -> None:
@@ -130,22 +155,32 @@ print(base, peak, X.nbytes, dt, len(res.alphas))
 """
     # ru_maxrss before the path already includes X (and generation temporaries); measure the
     # process's own peak against a baseline process that only imports
-    base_code = ("import resource, numpy, scipy.linalg; "
-                 "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
-    empty = int(subprocess.run([sys.executable, "-c", base_code], capture_output=True, text=True,
-                               check=True).stdout)
+    base_code = (
+        "import resource, numpy, scipy.linalg; "
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    empty = int(
+        subprocess.run(
+            [sys.executable, "-c", base_code], capture_output=True, text=True, check=True
+        ).stdout
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     before, peak, nbytes, dt, k = out.stdout.split()
     peak_kb, before_kb, nbytes = int(peak), int(before), int(nbytes)
     extra = (peak_kb - empty) * 1024
     print(f"n={n} p={p}: X is {nbytes / 2**20:.0f} MiB; path ({k} points) took {float(dt):.2f} s")
-    print(f"peak RSS above an import-only process: {extra / 2**20:.0f} MiB = {extra / nbytes:.2f} x X "
-          f"(before the path: {(before_kb - empty) * 1024 / nbytes:.2f} x X)")
+    print(
+        f"peak RSS above an import-only process: {extra / 2**20:.0f} MiB = "
+        f"{extra / nbytes:.2f} x X "
+        f"(before the path: {(before_kb - empty) * 1024 / nbytes:.2f} x X)"
+    )
     del resource
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--quick", action="store_true", help="a subset of designs")
     ap.add_argument("--no-sklearn", action="store_true")
     ap.add_argument("--no-glmnet", action="store_true")
@@ -166,7 +201,9 @@ def main() -> None:
         try:
             import sklearn  # noqa: F401
         except ImportError:
-            print("skipping scikit-learn: not installed (pip install scikit-learn)", file=sys.stderr)
+            print(
+                "skipping scikit-learn: not installed (pip install scikit-learn)", file=sys.stderr
+            )
             use_sklearn = False
     designs = QUICK if args.quick else DESIGNS
     rows = []

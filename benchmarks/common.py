@@ -46,8 +46,9 @@ def best_time(func, repeats: int):
 def have_glmnet() -> tuple[bool, str]:
     if shutil.which("Rscript") is None:
         return False, "Rscript not found (apt-get install -y r-cran-glmnet)"
-    probe = subprocess.run(["Rscript", "-e", "suppressMessages(library(glmnet))"],
-                           capture_output=True, text=True)
+    probe = subprocess.run(
+        ["Rscript", "-e", "suppressMessages(library(glmnet))"], capture_output=True, text=True
+    )
     if probe.returncode != 0:
         return False, "R package glmnet not installed (apt-get install -y r-cran-glmnet)"
     return True, ""
@@ -72,8 +73,9 @@ cat(best, length(f$lambda), "\n")
 """
 
 
-def glmnet_path(X: np.ndarray, y: np.ndarray, lambdas: np.ndarray, *, alpha: float = 1.0,
-                repeats: int = 1):
+def glmnet_path(
+    X: np.ndarray, y: np.ndarray, lambdas: np.ndarray, *, alpha: float = 1.0, repeats: int = 1
+):
     """Time glmnet(x, y, alpha, lambda = lambdas) in R; returns (seconds, beta (k, p), a0 (k,)).
 
     Only the glmnet() call is timed (inside R); data travel as raw float64 files.
@@ -87,8 +89,19 @@ def glmnet_path(X: np.ndarray, y: np.ndarray, lambdas: np.ndarray, *, alpha: flo
         script = dpath / "path.R"
         script.write_text(_R_PATH)
         out = subprocess.run(
-            ["Rscript", str(script), d, str(n), str(p), str(repeats), repr(alpha), str(len(lambdas))],
-            capture_output=True, text=True, check=True,
+            [
+                "Rscript",
+                str(script),
+                d,
+                str(n),
+                str(p),
+                str(repeats),
+                repr(alpha),
+                str(len(lambdas)),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         seconds, k = out.stdout.split()
         k = int(k)
@@ -110,11 +123,13 @@ def path_quality(Xs: np.ndarray, z: np.ndarray, alphas: np.ndarray, B: np.ndarra
     R = z[:, None] - Xs @ B.T  # (n, k)
     G = Xs.T @ R / n  # gradients (p, k)
     obj = 0.5 * np.mean(R * R, axis=0) + alphas * (
-        l1_ratio * np.abs(B).sum(axis=1) + 0.5 * (1 - l1_ratio) * (B * B).sum(axis=1))
+        l1_ratio * np.abs(B).sum(axis=1) + 0.5 * (1 - l1_ratio) * (B * B).sum(axis=1)
+    )
     lam1, lam2 = alphas * l1_ratio, alphas * (1 - l1_ratio)
     nz = B.T != 0
-    viol = np.where(nz, np.abs(G - lam1 * np.sign(B.T) - lam2 * B.T),
-                    np.maximum(np.abs(G) - lam1, 0.0))
+    viol = np.where(
+        nz, np.abs(G - lam1 * np.sign(B.T) - lam2 * B.T), np.maximum(np.abs(G) - lam1, 0.0)
+    )
     return obj, viol.max(axis=0) / alphas
 
 

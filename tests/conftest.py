@@ -14,8 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"
 
 
-def make_problem(n: int, p: int, *, seed: int = 0, k: int = 5, rho: float = 0.3,
-                 noise: float = 1.0):
+def make_problem(
+    n: int, p: int, *, seed: int = 0, k: int = 5, rho: float = 0.3, noise: float = 1.0
+):
     """Correlated Gaussian X (n, p) with an offset and scales, and y from k true features."""
     rng = np.random.default_rng(seed)
     X = np.sqrt(1 - rho) * rng.standard_normal((n, p)) + np.sqrt(rho) * rng.standard_normal((n, 1))

@@ -10,8 +10,9 @@ from tests.conftest import ROOT
 
 def loaded_after(code: str) -> set[str]:
     script = code + "\nimport sys\nprint(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
-                         cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT
+    )
     return set(out.stdout.split())
 
 
@@ -21,14 +22,17 @@ def test_core_loads_no_pandas_rich_typer():
 
 
 def test_help_loads_no_pandas_scipy():
-    code = ("import io, contextlib\nfrom regcli.cli.app import main\n"
-            "with contextlib.redirect_stdout(io.StringIO()):\n    main(['--help'])\n"
-            "with contextlib.redirect_stdout(io.StringIO()):\n    main(['fit', '--help'])")
+    code = (
+        "import io, contextlib\nfrom regcli.cli.app import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n    main(['--help'])\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n    main(['fit', '--help'])"
+    )
     mods = loaded_after(code)
     assert not mods & {"pandas", "scipy", "numpy", "pyarrow"}
 
 
 def test_python_dash_m_works():
-    out = subprocess.run([sys.executable, "-m", "regcli", "--version"], capture_output=True,
-                         text=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-m", "regcli", "--version"], capture_output=True, text=True, cwd=ROOT
+    )
     assert out.returncode == 0 and out.stdout.startswith("regcli ")

@@ -12,10 +12,10 @@ from typing import Annotated, Optional
 import typer
 
 from regcli import __version__
-from regcli.cli.fit import fit_command
-from regcli.cli.path import path_command
 from regcli.cli.compare import compare_command
 from regcli.cli.cv import cv_command
+from regcli.cli.fit import fit_command
+from regcli.cli.path import path_command
 from regcli.cli.predict import predict_command
 
 app = typer.Typer(
@@ -41,7 +41,9 @@ def _version(value: bool) -> None:
 def root(
     version: Annotated[
         Optional[bool],
-        typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show a traceback on errors.")] = False,
 ) -> None:

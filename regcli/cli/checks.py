@@ -21,8 +21,12 @@ class Gates:
 
     @property
     def any(self) -> bool:
-        return (self.min_r2 is not None or self.max_nonzero is not None or bool(self.require)
-                or bool(self.signs))
+        return (
+            self.min_r2 is not None
+            or self.max_nonzero is not None
+            or bool(self.require)
+            or bool(self.signs)
+        )
 
     def validate(self, features: list[str], *, force: bool) -> None:
         """Usage errors (exit 2) before any work is done on the data... once names are known."""
@@ -52,26 +56,46 @@ def _split_sign(spec: str) -> tuple[str, str]:
     return name, sign
 
 
-def evaluate(gates: Gates, *, r2: float, r2_label: str, coefficients: dict[str, float],
-             n_nonzero: int) -> list[dict[str, Any]]:
+def evaluate(
+    gates: Gates, *, r2: float, r2_label: str, coefficients: dict[str, float], n_nonzero: int
+) -> list[dict[str, Any]]:
     """The checks as {name, observed, threshold, passed} records."""
     out: list[dict[str, Any]] = []
     if gates.min_r2 is not None:
-        out.append({"name": f"min_r2 ({r2_label})", "observed": r2, "threshold": gates.min_r2,
-                    "passed": bool(r2 >= gates.min_r2)})
+        out.append(
+            {
+                "name": f"min_r2 ({r2_label})",
+                "observed": r2,
+                "threshold": gates.min_r2,
+                "passed": bool(r2 >= gates.min_r2),
+            }
+        )
     if gates.max_nonzero is not None:
-        out.append({"name": "max_nonzero", "observed": n_nonzero, "threshold": gates.max_nonzero,
-                    "passed": bool(n_nonzero <= gates.max_nonzero)})
+        out.append(
+            {
+                "name": "max_nonzero",
+                "observed": n_nonzero,
+                "threshold": gates.max_nonzero,
+                "passed": bool(n_nonzero <= gates.max_nonzero),
+            }
+        )
     for name in gates.require:
         value = coefficients[name]
-        out.append({"name": f"require_feature {name}", "observed": value, "threshold": "nonzero",
-                    "passed": bool(value != 0)})
+        out.append(
+            {
+                "name": f"require_feature {name}",
+                "observed": value,
+                "threshold": "nonzero",
+                "passed": bool(value != 0),
+            }
+        )
     for spec in gates.signs:
         name, sign = _split_sign(spec)
         value = coefficients[name]
         ok = value > 0 if sign == "+" else value < 0
-        out.append({"name": f"sign {name}", "observed": value, "threshold": sign,
-                    "passed": bool(ok)})
+        out.append(
+            {"name": f"sign {name}", "observed": value, "threshold": sign, "passed": bool(ok)}
+        )
     return out
 
 
@@ -90,11 +114,16 @@ def report(checks: list[dict[str, Any]], gates: Gates, *, command: str, force: b
             sys.stderr.write(f"::error title=regcli {command}::{line}\n")
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary and checks:
-        rows = "\n".join(f"| {c['name']} | {_fmt(c['observed'])} | {_req(c)} | "
-                         f"{'pass' if c['passed'] else '**FAIL**'} |" for c in checks)
+        rows = "\n".join(
+            f"| {c['name']} | {_fmt(c['observed'])} | {_req(c)} | "
+            f"{'pass' if c['passed'] else '**FAIL**'} |"
+            for c in checks
+        )
         with open(summary, "a", encoding="utf-8") as fh:
-            fh.write(f"### regcli {command} checks\n\n| check | observed | required | result |\n"
-                     f"| --- | --- | --- | --- |\n{rows}\n\n")
+            fh.write(
+                f"### regcli {command} checks\n\n| check | observed | required | result |\n"
+                f"| --- | --- | --- | --- |\n{rows}\n\n"
+            )
     sys.stderr.flush()
     if failed:
         raise CheckFailed(f"{len(failed)} of {len(checks)} checks failed")
@@ -123,8 +152,12 @@ def junit_xml(checks: list[dict[str, Any]], command: str) -> str:
         if not c["passed"]:
             msg = f"observed {_fmt(c['observed'])}, required {_req(c)}"
             body = f"<failure message={quoteattr(msg)}>{escape(msg)}</failure>"
-        cases.append(f'    <testcase classname="regcli.{command}" name={quoteattr(c["name"])}>'
-                     f"{body}</testcase>")
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<testsuite name="regcli {command}" tests="{len(checks)}" failures="{failures}" '
-            'errors="0">\n' + "\n".join(cases) + "\n</testsuite>\n")
+        cases.append(
+            f'    <testcase classname="regcli.{command}" name={quoteattr(c["name"])}>'
+            f"{body}</testcase>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<testsuite name="regcli {command}" tests="{len(checks)}" failures="{failures}" '
+        'errors="0">\n' + "\n".join(cases) + "\n</testsuite>\n"
+    )

@@ -25,7 +25,9 @@ def split_list(value: str | None, option: str) -> list[str] | None:
     return items
 
 
-def parse_floats(value: str, option: str, *, low: float = 0.0, high: float | None = None) -> list[float]:
+def parse_floats(
+    value: str, option: str, *, low: float = 0.0, high: float | None = None
+) -> list[float]:
     out = []
     for item in value.split(","):
         try:
@@ -49,8 +51,10 @@ def resolve_l1_ratio(penalty: Penalty | None, l1_ratio: float | None) -> float:
         return 0.5 if l1_ratio is None else l1_ratio
     fixed = 1.0 if penalty is Penalty.l1 else 0.0
     if l1_ratio is not None and l1_ratio != fixed:
-        raise UsageError(f"--l1-ratio: {l1_ratio:g} conflicts with --penalty {penalty.value}; "
-                         "use --penalty elasticnet")
+        raise UsageError(
+            f"--l1-ratio: {l1_ratio:g} conflicts with --penalty {penalty.value}; "
+            "use --penalty elasticnet"
+        )
     return fixed
 
 
@@ -89,8 +93,15 @@ class Emitter:
             check_writable(output, force=force)  # fail before doing any work
         if fmt is None:
             if output is not None:
-                fmt = OutputFormat.json if output.lower().endswith(".json") else (
-                    OutputFormat.csv if output.lower().endswith((".csv", ".tsv")) else OutputFormat.json)
+                fmt = (
+                    OutputFormat.json
+                    if output.lower().endswith(".json")
+                    else (
+                        OutputFormat.csv
+                        if output.lower().endswith((".csv", ".tsv"))
+                        else OutputFormat.json
+                    )
+                )
             else:
                 fmt = OutputFormat.table if sys.stdout.isatty() else OutputFormat.csv
         return cls(fmt=fmt, output=output, force=force)
@@ -129,8 +140,15 @@ def resolve_l1_ratios(penalty: Penalty | None, l1_ratio: str | None) -> list[flo
     return list(dict.fromkeys(ratios))
 
 
-def build_folds(ds: Dataset, *, n_folds: int, seed: int, repeats: int, fold_col: str | None,
-                group_col: str | None) -> list:  # type: ignore[type-arg]
+def build_folds(
+    ds: Dataset,
+    *,
+    n_folds: int,
+    seed: int,
+    repeats: int,
+    fold_col: str | None,
+    group_col: str | None,
+) -> list:  # type: ignore[type-arg]
     """Fold-id arrays (one per repeat) from --folds/--seed/--repeats, --fold-col or --group-col."""
     import numpy as np
 
@@ -146,8 +164,9 @@ def build_folds(ds: Dataset, *, n_folds: int, seed: int, repeats: int, fold_col:
         values = ds.extra["fold"]
         if any(v is None or v != v for v in values):
             raise DataError(f"{ds.source}: fold column {fold_col!r} has missing values")
-        _, ids = np.unique(values.astype(str) if values.dtype == object else values,
-                           return_inverse=True)
+        _, ids = np.unique(
+            values.astype(str) if values.dtype == object else values, return_inverse=True
+        )
         if ids.max() < 1:
             raise DataError(f"{ds.source}: fold column {fold_col!r} has a single fold")
         return [ids.ravel().astype(np.intp)]
@@ -159,7 +178,9 @@ def build_folds(ds: Dataset, *, n_folds: int, seed: int, repeats: int, fold_col:
         groups = values.astype(str) if values.dtype == object else values
         n_groups = np.unique(groups).size
         if n_groups < n_folds:
-            raise UsageError(f"--folds: {n_folds} folds but only {n_groups} groups in {group_col!r}")
+            raise UsageError(
+                f"--folds: {n_folds} folds but only {n_groups} groups in {group_col!r}"
+            )
     return [make_folds(n, n_folds, seed=seed + r, groups=groups) for r in range(repeats)]
 
 

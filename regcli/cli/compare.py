@@ -20,9 +20,9 @@ from regcli.cli.options import (
     PlotOption,
     RepeatsOption,
     SaveOption,
+    SeedOption,
     Select,
     SelectOption,
-    SeedOption,
     StandardizeOption,
     TargetOption,
     TestSizeOption,
@@ -67,8 +67,11 @@ def compare_command(
     from regcli.errors import DataError, UsageError
     from regcli.io.model import model_document, save_model
 
-    ratios = common.parse_floats(l1_ratio, "--l1-ratio", low=0.0, high=1.0) if l1_ratio else [
-        0.1, 0.5, 0.9]
+    ratios = (
+        common.parse_floats(l1_ratio, "--l1-ratio", low=0.0, high=1.0)
+        if l1_ratio
+        else [0.1, 0.5, 0.9]
+    )
     emitter = common.Emitter.create(fmt, output, force)
     check_plot_target(plot, force=force)
     common.check_save(save, force)
@@ -87,29 +90,58 @@ def compare_command(
         test[perm[:n_test]] = True
         train = ~test
         train_ds = dataclasses.replace(
-            ds, X=ds.X[train], y=ds.y[train],
+            ds,
+            X=ds.X[train],
+            y=ds.y[train],
             weights=None if ds.weights is None else ds.weights[train],
-            extra={k: v[train] for k, v in ds.extra.items()})
-    fold_ids = common.build_folds(train_ds, n_folds=folds, seed=seed, repeats=repeats,
-                                  fold_col=fold_col, group_col=group_col)
+            extra={k: v[train] for k, v in ds.extra.items()},
+        )
+    fold_ids = common.build_folds(
+        train_ds, n_folds=folds, seed=seed, repeats=repeats, fold_col=fold_col, group_col=group_col
+    )
     res = compare_models(
-        train_ds.X, train_ds.y, folds=fold_ids, en_ratios=ratios, weights=train_ds.weights,
-        select=select.value, standardize=standardize, fit_intercept=intercept, tol=tol,
+        train_ds.X,
+        train_ds.y,
+        folds=fold_ids,
+        en_ratios=ratios,
+        weights=train_ds.weights,
+        select=select.value,
+        standardize=standardize,
+        fit_intercept=intercept,
+        tol=tol,
         max_iter=max_iter,
-        X_test=None if test is None else ds.X[test], y_test=None if test is None else ds.y[test],
+        X_test=None if test is None else ds.X[test],
+        y_test=None if test is None else ds.y[test],
         w_test=None if test is None or ds.weights is None else ds.weights[test],
     )
-    payload = render.compare_payload(res, ds, select=select.value, seed=seed, fold_col=fold_col,
-                                     group_col=group_col, test_size=test_size)
+    payload = render.compare_payload(
+        res,
+        ds,
+        select=select.value,
+        seed=seed,
+        fold_col=fold_col,
+        group_col=group_col,
+        test_size=test_size,
+    )
     if save is not None:
         chosen = res.model(res.verdict.recommended)
         assert chosen.fit is not None
-        cv_metrics = {"method": "compare", "recommended": chosen.name, "select": select.value,
-                      "n_folds": res.n_folds, "cv_mean": chosen.cv_mean, "cv_se": chosen.cv_se,
-                      "cv_r2": chosen.cv_r2}
-        save_model(save, model_document(chosen.fit, train_ds,
-                                        metrics={"train_r2": chosen.fit.r2, "cv": cv_metrics}),
-                   force=force)
+        cv_metrics = {
+            "method": "compare",
+            "recommended": chosen.name,
+            "select": select.value,
+            "n_folds": res.n_folds,
+            "cv_mean": chosen.cv_mean,
+            "cv_se": chosen.cv_se,
+            "cv_r2": chosen.cv_r2,
+        }
+        save_model(
+            save,
+            model_document(
+                chosen.fit, train_ds, metrics={"train_r2": chosen.fit.r2, "cv": cv_metrics}
+            ),
+            force=force,
+        )
     if plot is not None:
         plot_compare(payload, res, plot, force=force)
     if emitter.fmt.value == "json":
@@ -117,7 +149,8 @@ def compare_command(
     elif emitter.fmt.value == "csv":
         emitter.emit(render.compare_csv(payload))
     else:
-        text = render.render_text(lambda con: render.draw_compare(con, payload),
-                                  terminal=emitter.to_terminal)
+        text = render.render_text(
+            lambda con: render.draw_compare(con, payload), terminal=emitter.to_terminal
+        )
         if text is not None:
             emitter.emit(text)

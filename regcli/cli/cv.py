@@ -23,18 +23,18 @@ from regcli.cli.options import (
     Metric,
     MetricOption,
     MinR2Option,
+    NAlphasOption,
     NaMode,
     NaOption,
-    NAlphasOption,
     OutputOption,
     PenaltyOption,
     PlotOption,
     RepeatsOption,
     RequireFeatureOption,
     SaveOption,
+    SeedOption,
     Select,
     SelectOption,
-    SeedOption,
     SignOption,
     StandardizeOption,
     TargetOption,
@@ -48,23 +48,53 @@ if TYPE_CHECKING:
     from regcli.io.dataset import Dataset
 
 
-def run_cv(ds: Dataset, *, l1_ratios: list[float], folds: list, select: str, metric: str,  # type: ignore[type-arg]
-           alphas: Any = None, n_alphas: int = 100, eps: float | None = None,
-           standardize: bool = True, intercept: bool = True, tol: float = 1e-7,
-           max_iter: int = 10_000) -> tuple[CVResult, FitResult]:
+def run_cv(
+    ds: Dataset,
+    *,
+    l1_ratios: list[float],
+    folds: list,
+    select: str,
+    metric: str,  # type: ignore[type-arg]
+    alphas: Any = None,
+    n_alphas: int = 100,
+    eps: float | None = None,
+    standardize: bool = True,
+    intercept: bool = True,
+    tol: float = 1e-7,
+    max_iter: int = 10_000,
+) -> tuple[CVResult, FitResult]:
     """Cross-validate, then refit on all rows at the selected (l1 ratio, alpha)."""
     from regcli.core import fit
     from regcli.core.cv import cross_validate
 
     res = cross_validate(
-        ds.X, ds.y, folds=folds, l1_ratios=l1_ratios, weights=ds.weights, alphas=alphas,
-        n_alphas=n_alphas, eps=eps, standardize=standardize, fit_intercept=intercept,
-        metric=metric, tol=tol, max_iter=max_iter,
+        ds.X,
+        ds.y,
+        folds=folds,
+        l1_ratios=l1_ratios,
+        weights=ds.weights,
+        alphas=alphas,
+        n_alphas=n_alphas,
+        eps=eps,
+        standardize=standardize,
+        fit_intercept=intercept,
+        metric=metric,
+        tol=tol,
+        max_iter=max_iter,
     )
     curve = res.curve
     alpha = curve.alpha_min if select == "min" else curve.alpha_1se
-    model = fit(ds.X, ds.y, alpha=alpha, l1_ratio=curve.l1_ratio, weights=ds.weights,
-                standardize=standardize, fit_intercept=intercept, tol=tol, max_iter=max_iter)
+    model = fit(
+        ds.X,
+        ds.y,
+        alpha=alpha,
+        l1_ratio=curve.l1_ratio,
+        weights=ds.weights,
+        standardize=standardize,
+        fit_intercept=intercept,
+        tol=tol,
+        max_iter=max_iter,
+    )
     return res, model
 
 
@@ -128,28 +158,55 @@ def cv_command(
     extra = {k: v for k, v in (("fold", fold_col), ("group", group_col)) if v is not None}
     ds = common.DataOptions(data, target, features, exclude, weights, na.value).load(extra)
     gates.validate(ds.feature_names, force=force)
-    fold_ids = common.build_folds(ds, n_folds=folds, seed=seed, repeats=repeats,
-                                  fold_col=fold_col, group_col=group_col)
-    res, model = run_cv(ds, l1_ratios=ratios, folds=fold_ids, select=select.value,
-                        metric=metric.value, alphas=grid, n_alphas=n_alphas, eps=eps,
-                        standardize=standardize, intercept=intercept, tol=tol, max_iter=max_iter)
+    fold_ids = common.build_folds(
+        ds, n_folds=folds, seed=seed, repeats=repeats, fold_col=fold_col, group_col=group_col
+    )
+    res, model = run_cv(
+        ds,
+        l1_ratios=ratios,
+        folds=fold_ids,
+        select=select.value,
+        metric=metric.value,
+        alphas=grid,
+        n_alphas=n_alphas,
+        eps=eps,
+        standardize=standardize,
+        intercept=intercept,
+        tol=tol,
+        max_iter=max_iter,
+    )
     if not model.converged:
         common.warn(f"refit did not converge: max KKT violation {model.max_kkt_violation:.3g}")
-    payload = render.cv_payload(res, model, ds, select=select.value, seed=seed,
-                                fold_col=fold_col, group_col=group_col)
+    payload = render.cv_payload(
+        res, model, ds, select=select.value, seed=seed, fold_col=fold_col, group_col=group_col
+    )
     curve = res.curve
     chosen = curve.index_min if select.value == "min" else curve.index_1se
     payload["cv_r2_selected"] = float(curve.cv_r2[chosen])
-    payload["checks"] = evaluate(gates, r2=float(curve.cv_r2[chosen]), r2_label="cross-validated",
-                                 n_nonzero=model.n_nonzero,
-                                 coefficients=payload["model"]["coefficients"])
+    payload["checks"] = evaluate(
+        gates,
+        r2=float(curve.cv_r2[chosen]),
+        r2_label="cross-validated",
+        n_nonzero=model.n_nonzero,
+        coefficients=payload["model"]["coefficients"],
+    )
     if save is not None:
-        cv_metrics = {"method": "cv", "metric": res.metric, "n_folds": res.n_folds,
-                      "select": select.value, "alpha_min": curve.alpha_min,
-                      "alpha_1se": curve.alpha_1se, "cv_mean": float(curve.cv_mean[chosen]),
-                      "cv_se": float(curve.cv_se[chosen]), "cv_r2": float(curve.cv_r2[chosen])}
-        save_model(save, model_document(model, ds, metrics={"train_r2": model.r2, "cv": cv_metrics}),
-                   force=force)
+        cv_metrics = {
+            "method": "cv",
+            "metric": res.metric,
+            "n_folds": res.n_folds,
+            "select": select.value,
+            "alpha_min": curve.alpha_min,
+            "alpha_1se": curve.alpha_1se,
+            "cv_mean": float(curve.cv_mean[chosen]),
+            "cv_se": float(curve.cv_se[chosen]),
+            "cv_r2": float(curve.cv_r2[chosen]),
+        }
+        save_model(
+            save,
+            model_document(model, ds, metrics={"train_r2": model.r2, "cv": cv_metrics}),
+            force=force,
+        )
     if plot is not None:
         plot_cv(payload, plot, force=force)
     if emitter.fmt.value == "json":
@@ -158,8 +215,9 @@ def cv_command(
         emitter.emit(render.cv_csv(payload))
     else:
         terminal = emitter.to_terminal
-        text = render.render_text(lambda con: render.draw_cv(con, payload, thin=terminal),
-                                  terminal=terminal)
+        text = render.render_text(
+            lambda con: render.draw_cv(con, payload, thin=terminal), terminal=terminal
+        )
         if text is not None:
             emitter.emit(text)
     report(payload["checks"], gates, command="cv", force=force)

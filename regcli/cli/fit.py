@@ -73,37 +73,71 @@ def fit_command(
         # chosen as `regcli cv` would with its defaults: 10 folds, seed 0, alpha_1se
         from regcli.cli.cv import run_cv
 
-        folds = common.build_folds(ds, n_folds=min(10, ds.n_samples), seed=0, repeats=1,
-                                   fold_col=None, group_col=None)
-        cv_res, res = run_cv(ds, l1_ratios=[ratio], folds=folds, select="1se", metric="mse",
-                             standardize=standardize, intercept=intercept, tol=tol,
-                             max_iter=max_iter)
+        folds = common.build_folds(
+            ds, n_folds=min(10, ds.n_samples), seed=0, repeats=1, fold_col=None, group_col=None
+        )
+        cv_res, res = run_cv(
+            ds,
+            l1_ratios=[ratio],
+            folds=folds,
+            select="1se",
+            metric="mse",
+            standardize=standardize,
+            intercept=intercept,
+            tol=tol,
+            max_iter=max_iter,
+        )
         curve = cv_res.curve
-        selection = {"method": "cv", "n_folds": cv_res.n_folds, "seed": 0, "select": "1se",
-                     "alpha_min": curve.alpha_min, "alpha_1se": curve.alpha_1se,
-                     "cv_mean": float(curve.cv_mean[curve.index_1se]), "cv_s": cv_res.fit_s}
+        selection = {
+            "method": "cv",
+            "n_folds": cv_res.n_folds,
+            "seed": 0,
+            "select": "1se",
+            "alpha_min": curve.alpha_min,
+            "alpha_1se": curve.alpha_1se,
+            "cv_mean": float(curve.cv_mean[curve.index_1se]),
+            "cv_s": cv_res.fit_s,
+        }
     else:
         res = fit(
-            ds.X, ds.y, alpha=alpha, l1_ratio=ratio, weights=ds.weights, standardize=standardize,
-            fit_intercept=intercept, tol=tol, max_iter=max_iter,
+            ds.X,
+            ds.y,
+            alpha=alpha,
+            l1_ratio=ratio,
+            weights=ds.weights,
+            standardize=standardize,
+            fit_intercept=intercept,
+            tol=tol,
+            max_iter=max_iter,
         )
     if not res.converged:
-        common.warn(f"solver did not converge: max KKT violation {res.max_kkt_violation:.3g} "
-                    f"> tol x alpha = {tol * res.alpha:.3g}; raise --max-iter or --tol")
+        common.warn(
+            f"solver did not converge: max KKT violation {res.max_kkt_violation:.3g} "
+            f"> tol x alpha = {tol * res.alpha:.3g}; raise --max-iter or --tol"
+        )
     payload = render.fit_payload(res, ds)
     payload["alpha_selection"] = selection or {"method": "--alpha"}
-    payload["checks"] = evaluate(gates, r2=res.r2, r2_label="training", n_nonzero=res.n_nonzero,
-                                 coefficients=payload["coefficients"])
+    payload["checks"] = evaluate(
+        gates,
+        r2=res.r2,
+        r2_label="training",
+        n_nonzero=res.n_nonzero,
+        coefficients=payload["coefficients"],
+    )
     if save is not None:
-        save_model(save, model_document(res, ds, metrics={"train_r2": res.r2, "cv": selection}),
-                   force=force)
+        save_model(
+            save,
+            model_document(res, ds, metrics={"train_r2": res.r2, "cv": selection}),
+            force=force,
+        )
     if emitter.fmt.value == "json":
         emitter.emit(common.json_text(payload))
     elif emitter.fmt.value == "csv":
         emitter.emit(render.fit_csv(payload))
     else:
-        text = render.render_text(lambda con: render.draw_fit(con, payload),
-                                  terminal=emitter.to_terminal)
+        text = render.render_text(
+            lambda con: render.draw_fit(con, payload), terminal=emitter.to_terminal
+        )
         if text is not None:
             emitter.emit(text)
     report(payload["checks"], gates, command="fit", force=force)

@@ -42,99 +42,161 @@ DataArgument = Annotated[
 TargetOption = Annotated[
     Optional[str],
     typer.Option(
-        "--target", "-t", help="Response column. Default: a column named y or target, else the last.",
-        rich_help_panel=DATA, show_default=False,
+        "--target",
+        "-t",
+        help="Response column. Default: a column named y or target, else the last.",
+        rich_help_panel=DATA,
+        show_default=False,
     ),
 ]
 FeaturesOption = Annotated[
     Optional[str],
-    typer.Option(help="Comma-separated feature columns to use (default: all others).",
-                 rich_help_panel=DATA, show_default=False),
+    typer.Option(
+        help="Comma-separated feature columns to use (default: all others).",
+        rich_help_panel=DATA,
+        show_default=False,
+    ),
 ]
 ExcludeOption = Annotated[
     Optional[str],
-    typer.Option(help="Comma-separated columns to leave out (ids, dates, ...).",
-                 rich_help_panel=DATA, show_default=False),
+    typer.Option(
+        help="Comma-separated columns to leave out (ids, dates, ...).",
+        rich_help_panel=DATA,
+        show_default=False,
+    ),
 ]
 WeightsOption = Annotated[
     Optional[str],
-    typer.Option(help="Column of non-negative sample weights (not a feature).",
-                 rich_help_panel=DATA, show_default=False),
+    typer.Option(
+        help="Column of non-negative sample weights (not a feature).",
+        rich_help_panel=DATA,
+        show_default=False,
+    ),
 ]
 NaOption = Annotated[
     NaMode,
-    typer.Option("--na", help="Missing values: error (name them), drop rows, or mean-impute features.",
-                 rich_help_panel=DATA, case_sensitive=False),
+    typer.Option(
+        "--na",
+        help="Missing values: error (name them), drop rows, or mean-impute features.",
+        rich_help_panel=DATA,
+        case_sensitive=False,
+    ),
 ]
 PenaltyOption = Annotated[
     Optional[Penalty],
-    typer.Option(help="l1 (lasso), l2 (ridge) or elasticnet. Default l1, or elasticnet when "
-                 "--l1-ratio is given.", rich_help_panel=MODEL, case_sensitive=False,
-                 show_default=False),
+    typer.Option(
+        help="l1 (lasso), l2 (ridge) or elasticnet. Default l1, or elasticnet when "
+        "--l1-ratio is given.",
+        rich_help_panel=MODEL,
+        case_sensitive=False,
+        show_default=False,
+    ),
 ]
 AlphaOption = Annotated[
     Optional[float],
-    typer.Option(help="Penalty strength (scikit-learn's alpha; glmnet's lambda for the lasso).",
-                 min=0.0, rich_help_panel=MODEL, show_default=False),
+    typer.Option(
+        help="Penalty strength (scikit-learn's alpha; glmnet's lambda for the lasso).",
+        min=0.0,
+        rich_help_panel=MODEL,
+        show_default=False,
+    ),
 ]
 L1RatioOption = Annotated[
     Optional[float],
-    typer.Option("--l1-ratio", help="Elastic-net mix: 1 is the lasso, 0 is ridge (default 0.5).",
-                 min=0.0, max=1.0, rich_help_panel=MODEL, show_default=False),
+    typer.Option(
+        "--l1-ratio",
+        help="Elastic-net mix: 1 is the lasso, 0 is ridge (default 0.5).",
+        min=0.0,
+        max=1.0,
+        rich_help_panel=MODEL,
+        show_default=False,
+    ),
 ]
 StandardizeOption = Annotated[
     bool,
-    typer.Option("--standardize/--no-standardize",
-                 help="Scale each feature to unit (weighted) sd before fitting.", rich_help_panel=MODEL),
+    typer.Option(
+        "--standardize/--no-standardize",
+        help="Scale each feature to unit (weighted) sd before fitting.",
+        rich_help_panel=MODEL,
+    ),
 ]
 InterceptOption = Annotated[
     bool,
-    typer.Option("--intercept/--no-intercept", help="Fit an unpenalized intercept.",
-                 rich_help_panel=MODEL),
+    typer.Option(
+        "--intercept/--no-intercept", help="Fit an unpenalized intercept.", rich_help_panel=MODEL
+    ),
 ]
 TolOption = Annotated[
     float,
-    typer.Option(help="Convergence: max KKT violation <= tol x alpha (standardized problem).",
-                 min=1e-300, rich_help_panel=SOLVER),
+    typer.Option(
+        help="Convergence: max KKT violation <= tol x alpha (standardized problem).",
+        min=1e-300,
+        rich_help_panel=SOLVER,
+    ),
 ]
 MaxIterOption = Annotated[
-    int, typer.Option("--max-iter", help="Most linear solves per alpha.", min=1, rich_help_panel=SOLVER)
+    int,
+    typer.Option("--max-iter", help="Most linear solves per alpha.", min=1, rich_help_panel=SOLVER),
 ]
 FormatOption = Annotated[
     Optional[OutputFormat],
-    typer.Option("--format", "-f", help="table, csv or json. Default: table on a terminal, "
-                 "csv when piped (json for a .json --output).", rich_help_panel=OUTPUT,
-                 case_sensitive=False, show_default=False),
+    typer.Option(
+        "--format",
+        "-f",
+        help="table, csv or json. Default: table on a terminal, "
+        "csv when piped (json for a .json --output).",
+        rich_help_panel=OUTPUT,
+        case_sensitive=False,
+        show_default=False,
+    ),
 ]
 OutputOption = Annotated[
     Optional[str],
-    typer.Option("--output", "-o", help="Write the result to this file (atomically) instead of stdout.",
-                 rich_help_panel=OUTPUT, show_default=False),
+    typer.Option(
+        "--output",
+        "-o",
+        help="Write the result to this file (atomically) instead of stdout.",
+        rich_help_panel=OUTPUT,
+        show_default=False,
+    ),
 ]
 ForceOption = Annotated[
-    bool, typer.Option("--force", help="Allow --output to replace an existing file.",
-                       rich_help_panel=OUTPUT),
+    bool,
+    typer.Option(
+        "--force", help="Allow --output to replace an existing file.", rich_help_panel=OUTPUT
+    ),
 ]
 
 PATH = "Path"
 
 AlphasOption = Annotated[
     Optional[str],
-    typer.Option(help="Explicit comma-separated alphas (solved in descending order; no early stop).",
-                 rich_help_panel=PATH, show_default=False),
+    typer.Option(
+        help="Explicit comma-separated alphas (solved in descending order; no early stop).",
+        rich_help_panel=PATH,
+        show_default=False,
+    ),
 ]
 NAlphasOption = Annotated[
     int, typer.Option("--n-alphas", help="Points on the default grid.", min=1, rich_help_panel=PATH)
 ]
 EpsOption = Annotated[
     Optional[float],
-    typer.Option(help="Smallest alpha as a share of alpha_max (default 1e-4 if n >= p, else 1e-2).",
-                 min=0.0, max=1.0, rich_help_panel=PATH, show_default=False),
+    typer.Option(
+        help="Smallest alpha as a share of alpha_max (default 1e-4 if n >= p, else 1e-2).",
+        min=0.0,
+        max=1.0,
+        rich_help_panel=PATH,
+        show_default=False,
+    ),
 ]
 PlotOption = Annotated[
     Optional[str],
-    typer.Option(help="Also draw a plot to this .png, .svg or .pdf file (needs regcli[plot]).",
-                 rich_help_panel=OUTPUT, show_default=False),
+    typer.Option(
+        help="Also draw a plot to this .png, .svg or .pdf file (needs regcli[plot]).",
+        rich_help_panel=OUTPUT,
+        show_default=False,
+    ),
 ]
 
 CV = "Cross-validation"
@@ -153,64 +215,124 @@ class Metric(str, Enum):
 
 L1RatiosOption = Annotated[
     Optional[str],
-    typer.Option("--l1-ratio", help="Elastic-net mix, or several comma-separated (e.g. 0.1,0.5,0.9,1) "
-                 "compared on the same folds.", rich_help_panel=MODEL, show_default=False),
+    typer.Option(
+        "--l1-ratio",
+        help="Elastic-net mix, or several comma-separated (e.g. 0.1,0.5,0.9,1) "
+        "compared on the same folds.",
+        rich_help_panel=MODEL,
+        show_default=False,
+    ),
 ]
-FoldsOption = Annotated[int, typer.Option("--folds", help="Number of folds K.", min=2, rich_help_panel=CV)]
-SeedOption = Annotated[int, typer.Option(help="Seed of the fold shuffle (runs repeat exactly).",
-                                         rich_help_panel=CV)]
+FoldsOption = Annotated[
+    int, typer.Option("--folds", help="Number of folds K.", min=2, rich_help_panel=CV)
+]
+SeedOption = Annotated[
+    int, typer.Option(help="Seed of the fold shuffle (runs repeat exactly).", rich_help_panel=CV)
+]
 FoldColOption = Annotated[
     Optional[str],
-    typer.Option("--fold-col", help="Column of fold ids (then not a feature); overrides --folds.",
-                 rich_help_panel=CV, show_default=False),
+    typer.Option(
+        "--fold-col",
+        help="Column of fold ids (then not a feature); overrides --folds.",
+        rich_help_panel=CV,
+        show_default=False,
+    ),
 ]
 GroupColOption = Annotated[
     Optional[str],
-    typer.Option("--group-col", help="Column of groups: all rows of a group fall in one fold.",
-                 rich_help_panel=CV, show_default=False),
+    typer.Option(
+        "--group-col",
+        help="Column of groups: all rows of a group fall in one fold.",
+        rich_help_panel=CV,
+        show_default=False,
+    ),
 ]
-RepeatsOption = Annotated[int, typer.Option(help="Average the curve over this many fold draws.",
-                                            min=1, rich_help_panel=CV)]
-MetricOption = Annotated[Metric, typer.Option(help="CV error: mse, mae, or r2 (higher is better).",
-                                              rich_help_panel=CV, case_sensitive=False)]
-SelectOption = Annotated[Select, typer.Option(help="Refit at alpha_min or alpha_1se (largest alpha "
-                                              "within one se of the best).", rich_help_panel=CV)]
+RepeatsOption = Annotated[
+    int,
+    typer.Option(help="Average the curve over this many fold draws.", min=1, rich_help_panel=CV),
+]
+MetricOption = Annotated[
+    Metric,
+    typer.Option(
+        help="CV error: mse, mae, or r2 (higher is better).",
+        rich_help_panel=CV,
+        case_sensitive=False,
+    ),
+]
+SelectOption = Annotated[
+    Select,
+    typer.Option(
+        help="Refit at alpha_min or alpha_1se (largest alpha within one se of the best).",
+        rich_help_panel=CV,
+    ),
+]
 
 GATES = "Checks (CI gates)"
 
 MinR2Option = Annotated[
     Optional[float],
-    typer.Option("--min-r2", help="Fail (exit 1) when R² is below this: CV R² for cv, training R² "
-                 "for fit.", rich_help_panel=GATES, show_default=False),
+    typer.Option(
+        "--min-r2",
+        help="Fail (exit 1) when R² is below this: CV R² for cv, training R² for fit.",
+        rich_help_panel=GATES,
+        show_default=False,
+    ),
 ]
 MaxNonzeroOption = Annotated[
     Optional[int],
-    typer.Option("--max-nonzero", help="Fail when more coefficients than this are nonzero.", min=0,
-                 rich_help_panel=GATES, show_default=False),
+    typer.Option(
+        "--max-nonzero",
+        help="Fail when more coefficients than this are nonzero.",
+        min=0,
+        rich_help_panel=GATES,
+        show_default=False,
+    ),
 ]
 RequireFeatureOption = Annotated[
     Optional[list[str]],
-    typer.Option("--require-feature", help="Fail when this feature's coefficient is zero "
-                 "(repeatable).", rich_help_panel=GATES, show_default=False),
+    typer.Option(
+        "--require-feature",
+        help="Fail when this feature's coefficient is zero (repeatable).",
+        rich_help_panel=GATES,
+        show_default=False,
+    ),
 ]
 SignOption = Annotated[
     Optional[list[str]],
-    typer.Option("--sign", help="NAME:+ or NAME:-: fail unless the coefficient has this sign "
-                 "(repeatable).", rich_help_panel=GATES, show_default=False),
+    typer.Option(
+        "--sign",
+        help="NAME:+ or NAME:-: fail unless the coefficient has this sign (repeatable).",
+        rich_help_panel=GATES,
+        show_default=False,
+    ),
 ]
 JunitOption = Annotated[
     Optional[str],
-    typer.Option("--junit", help="Write the checks as a JUnit XML report to this file.",
-                 rich_help_panel=GATES, show_default=False),
+    typer.Option(
+        "--junit",
+        help="Write the checks as a JUnit XML report to this file.",
+        rich_help_panel=GATES,
+        show_default=False,
+    ),
 ]
 SaveOption = Annotated[
     Optional[str],
-    typer.Option("--save", help="Save the fitted model as a JSON model file (for regcli predict).",
-                 rich_help_panel=OUTPUT, show_default=False),
+    typer.Option(
+        "--save",
+        help="Save the fitted model as a JSON model file (for regcli predict).",
+        rich_help_panel=OUTPUT,
+        show_default=False,
+    ),
 ]
 
 TestSizeOption = Annotated[
     Optional[float],
-    typer.Option("--test-size", help="Hold out this seeded fraction of rows and report test error "
-                 "per model.", min=0.0, max=0.9, rich_help_panel=CV, show_default=False),
+    typer.Option(
+        "--test-size",
+        help="Hold out this seeded fraction of rows and report test error per model.",
+        min=0.0,
+        max=0.9,
+        rich_help_panel=CV,
+        show_default=False,
+    ),
 ]

@@ -13,9 +13,9 @@ from regcli.cli.options import (
     InterceptOption,
     L1RatioOption,
     MaxIterOption,
+    NAlphasOption,
     NaMode,
     NaOption,
-    NAlphasOption,
     OutputOption,
     PenaltyOption,
     PlotOption,
@@ -69,13 +69,24 @@ def path_command(
     check_plot_target(plot, force=force)
     ds = common.DataOptions(data, target, features, exclude, weights, na.value).load()
     res = compute_path(
-        ds.X, ds.y, l1_ratio=ratio, weights=ds.weights, alphas=grid, n_alphas=n_alphas, eps=eps,
-        standardize=standardize, fit_intercept=intercept, tol=tol, max_iter=max_iter,
+        ds.X,
+        ds.y,
+        l1_ratio=ratio,
+        weights=ds.weights,
+        alphas=grid,
+        n_alphas=n_alphas,
+        eps=eps,
+        standardize=standardize,
+        fit_intercept=intercept,
+        tol=tol,
+        max_iter=max_iter,
     )
     if not res.converged.all():
         bad = int((~res.converged).sum())
-        common.warn(f"{bad} of {len(res.alphas)} path points did not converge "
-                    f"(worst KKT violation {res.max_kkt_relative.max():.3g} x alpha)")
+        common.warn(
+            f"{bad} of {len(res.alphas)} path points did not converge "
+            f"(worst KKT violation {res.max_kkt_relative.max():.3g} x alpha)"
+        )
     payload = render.path_payload(res, ds)
     if plot is not None:
         plot_path(payload, plot, force=force)
@@ -85,7 +96,8 @@ def path_command(
         emitter.emit(render.path_csv(payload))
     else:
         terminal = emitter.to_terminal
-        text = render.render_text(lambda con: render.draw_path(con, payload, thin=terminal),
-                                  terminal=terminal)
+        text = render.render_text(
+            lambda con: render.draw_path(con, payload, thin=terminal), terminal=terminal
+        )
         if text is not None:
             emitter.emit(text)

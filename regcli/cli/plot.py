@@ -49,13 +49,14 @@ def plot_path(payload: dict[str, Any], path: str, *, force: bool, label_top: int
     coefs = np.array([payload["standardized_coefficients"][n] for n in names])
     fig, ax = plt.subplots(figsize=(8, 5))
     x = np.log(alphas)
-    for j, name in enumerate(names):
-        if np.any(coefs[j] != 0):
-            ax.plot(x, coefs[j], lw=1)
+    for row in coefs:
+        if np.any(row != 0):
+            ax.plot(x, row, lw=1)
     for name in payload["entry_order"][:label_top]:
         j = names.index(name)
-        ax.annotate(name, (x[-1], coefs[j][-1]), fontsize=7, xytext=(3, 0),
-                    textcoords="offset points")
+        ax.annotate(
+            name, (x[-1], coefs[j][-1]), fontsize=7, xytext=(3, 0), textcoords="offset points"
+        )
     ax.axhline(0, color="grey", lw=0.5)
     ax.set_xlabel("log(alpha)")
     ax.set_ylabel("standardized coefficient")
@@ -66,7 +67,9 @@ def plot_path(payload: dict[str, Any], path: str, *, force: bool, label_top: int
     nz = np.asarray(payload["n_nonzero"])
     top.set_xticklabels([str(nz[np.argmin(np.abs(x - t))]) for t in ticks])
     top.set_xlabel("nonzero coefficients")
-    ax.set_title(f"{payload['penalty']} path: {payload['target']} ({payload['source']})", fontsize=10)
+    ax.set_title(
+        f"{payload['penalty']} path: {payload['target']} ({payload['source']})", fontsize=10
+    )
     _save(fig, path, force)
     plt.close(fig)
 
@@ -96,14 +99,17 @@ def plot_cv(payload: dict[str, Any], path: str, *, force: bool) -> None:
     nz = np.asarray(payload["n_nonzero"])
     top.set_xticklabels([str(nz[np.argmin(np.abs(x - t))]) for t in ticks])
     top.set_xlabel("nonzero coefficients")
-    ax.set_title(f"{payload['penalty']} (l1_ratio {payload['l1_ratio']:g}): "
-                 f"{payload['n_folds']}-fold CV", fontsize=10)
+    ax.set_title(
+        f"{payload['penalty']} (l1_ratio {payload['l1_ratio']:g}): {payload['n_folds']}-fold CV",
+        fontsize=10,
+    )
     _save(fig, path, force)
     plt.close(fig)
 
 
-def plot_compare(payload: dict[str, Any], res: Any, path: str, *, force: bool,
-                 top: int = 15) -> None:
+def plot_compare(
+    payload: dict[str, Any], res: Any, path: str, *, force: bool, top: int = 15
+) -> None:
     """Left: every model's CV curve against log(alpha); right: coefficients side by side."""
     import matplotlib
 
@@ -122,8 +128,10 @@ def plot_compare(payload: dict[str, Any], res: Any, path: str, *, force: bool,
     left.set_ylabel(f"CV {payload['metric']}")
     left.invert_xaxis()
     left.legend(fontsize=8)
-    names = (payload["entry_order"] + [n for n in payload["models"][0]["coefficients"]
-                                       if n not in payload["entry_order"]])[:top]
+    names = (
+        payload["entry_order"]
+        + [n for n in payload["models"][0]["coefficients"] if n not in payload["entry_order"]]
+    )[:top]
     width = 0.8 / len(payload["models"])
     ypos = np.arange(len(names))
     for k, m in enumerate(payload["models"]):

@@ -16,15 +16,25 @@ class Unknown(str, Enum):
 
 
 def predict_command(
-    model: Annotated[str, typer.Argument(metavar="MODEL", help="A model file written by --save.",
-                                         show_default=False)],
+    model: Annotated[
+        str,
+        typer.Argument(metavar="MODEL", help="A model file written by --save.", show_default=False),
+    ],
     data: DataArgument,
-    keep: Annotated[Optional[list[str]], typer.Option(
-        "--keep", help="Carry this input column into the output (repeatable), e.g. an id.",
-        show_default=False)] = None,
-    unknown: Annotated[Unknown, typer.Option(
-        help="A category level not seen in training: error, or zero (no indicator set).")]
-    = Unknown.error,
+    keep: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--keep",
+            help="Carry this input column into the output (repeatable), e.g. an id.",
+            show_default=False,
+        ),
+    ] = None,
+    unknown: Annotated[
+        Unknown,
+        typer.Option(
+            help="A category level not seen in training: error, or zero (no indicator set)."
+        ),
+    ] = Unknown.error,
     na: NaOption = NaMode.error,
     output: OutputOption = None,
     force: ForceOption = False,

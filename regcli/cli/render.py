@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -78,7 +78,9 @@ def fit_payload(res: FitResult, ds: Dataset) -> dict[str, Any]:
         "converged": res.converged,
         "n_iter": res.n_iter,
         "max_kkt_violation": res.max_kkt_violation,
-        "max_kkt_violation_relative": _f(res.max_kkt_violation / res.alpha) if res.alpha > 0 else None,
+        "max_kkt_violation_relative": _f(res.max_kkt_violation / res.alpha)
+        if res.alpha > 0
+        else None,
         "alpha_max": res.alpha_max,
         "sparsity": sparsity(names, res.standardized_coef, std.constant),
         "rows": {"read": ds.n_rows_read, "used": ds.n_samples, "dropped": ds.n_rows_dropped},
@@ -99,7 +101,7 @@ def fit_csv(payload: dict[str, Any]) -> str:
     return buf.getvalue()
 
 
-def make_console(file: io.TextIOBase | None = None, *, terminal: bool) -> Console:
+def make_console(file: IO[str] | None = None, *, terminal: bool) -> Console:
     """A rich console; off a terminal it is wide enough never to cut a table."""
     from rich.console import Console
 
@@ -121,8 +123,14 @@ def render_text(draw: Any, *, terminal: bool) -> str | None:
 def _kv_table(rows: list[tuple[str, str]], title: str | None = None):  # type: ignore[no-untyped-def]
     from rich.table import Table
 
-    t = Table(show_header=False, box=None, pad_edge=False, title=title, title_justify="left",
-              title_style="bold")
+    t = Table(
+        show_header=False,
+        box=None,
+        pad_edge=False,
+        title=title,
+        title_justify="left",
+        title_style="bold",
+    )
     t.add_column(style="bold")
     t.add_column()
     for k, v in rows:
@@ -133,32 +141,50 @@ def _kv_table(rows: list[tuple[str, str]], title: str | None = None):  # type: i
 def _selection_rows(sel: dict[str, Any] | None) -> list[tuple[str, str]]:
     if not sel or sel.get("method") != "cv":
         return []
-    return [("alpha chosen by", f"{sel['n_folds']}-fold CV, seed {sel['seed']}, alpha_{sel['select']} "
-             f"(alpha_min {num(sel['alpha_min'])}; CV mse {num(sel['cv_mean'])}); "
-             "regcli cv shows the curve")]
+    return [
+        (
+            "alpha chosen by",
+            f"{sel['n_folds']}-fold CV, seed {sel['seed']}, alpha_{sel['select']} "
+            f"(alpha_min {num(sel['alpha_min'])}; CV mse {num(sel['cv_mean'])}); "
+            "regcli cv shows the curve",
+        )
+    ]
 
 
 def _convergence_text(p: dict[str, Any]) -> str:
     rel = p.get("max_kkt_violation_relative")
     rel_s = f" = {num(rel, 2)} x alpha" if rel is not None else ""
     state = "yes" if p["converged"] else "[red]NO[/red]"
-    return f"{state} (max KKT violation {num(p['max_kkt_violation'], 2)}{rel_s}; {p['n_iter']} solves)"
+    return (
+        f"{state} (max KKT violation {num(p['max_kkt_violation'], 2)}{rel_s}; {p['n_iter']} solves)"
+    )
 
 
 def draw_fit(console: Console, p: dict[str, Any]) -> None:
-    from rich.table import Table
 
     rows = [
         ("file", p["source"]),
         ("target", f"{p['target']}  ({p['target_source']})"),
-        ("rows", f"{p['rows']['used']} used of {p['rows']['read']}"
-         + (f" ({p['rows']['dropped']} dropped for missing values)" if p["rows"]["dropped"] else "")),
+        (
+            "rows",
+            f"{p['rows']['used']} used of {p['rows']['read']}"
+            + (
+                f" ({p['rows']['dropped']} dropped for missing values)"
+                if p["rows"]["dropped"]
+                else ""
+            ),
+        ),
         ("features", str(p["n_features"])),
-        ("penalty", f"{p['penalty']}   alpha {num(p['alpha'])}   l1_ratio {num(p['l1_ratio'])}"
-         f"   (alpha_max {num(p['alpha_max'])})"),
+        (
+            "penalty",
+            f"{p['penalty']}   alpha {num(p['alpha'])}   l1_ratio {num(p['l1_ratio'])}"
+            f"   (alpha_max {num(p['alpha_max'])})",
+        ),
         *_selection_rows(p.get("alpha_selection")),
-        ("standardized", "yes" if p["standardize"] else "no"
-         + ("" if p["fit_intercept"] else "; no intercept")),
+        (
+            "standardized",
+            "yes" if p["standardize"] else "no" + ("" if p["fit_intercept"] else "; no intercept"),
+        ),
         ("training R²", num(p["r2"], 5)),
         ("converged", _convergence_text(p)),
         ("time", f"load {p['timings']['load_s']:.3f} s, fit {p['timings']['fit_s']:.4f} s"),
@@ -179,8 +205,11 @@ def _draw_coefficients(console: Console, p: dict[str, Any]) -> None:
     order = sorted((n for n in coef if std[n] != 0), key=lambda n: -abs(std[n]))
     terminal = console.is_terminal
     shown = order[:TERMINAL_ROWS] if terminal else order
-    t = Table(title="Coefficients (nonzero, by size of the standardized coefficient)",
-              title_justify="left", title_style="bold")
+    t = Table(
+        title="Coefficients (nonzero, by size of the standardized coefficient)",
+        title_justify="left",
+        title_style="bold",
+    )
     t.add_column("#", justify="right")
     t.add_column("feature")
     t.add_column("coefficient", justify="right")
@@ -207,9 +236,11 @@ def _draw_sparsity(console: Console, s: dict[str, Any], penalty: str) -> None:
         ("nonzero", f"{k} of {p}"),
         ("exactly zero", f"{len(zero)}: {_names(zero)}" if zero else "none"),
         ("constant", _names(s["constant_features"])),
-        (f"tiny (< {s['tiny_threshold']:g} x largest)",
-         f"{s['n_tiny_nonzero']}" + (f": {_names(s['tiny_nonzero_features'], 10)}"
-                                      if s["n_tiny_nonzero"] else "")),
+        (
+            f"tiny (< {s['tiny_threshold']:g} x largest)",
+            f"{s['n_tiny_nonzero']}"
+            + (f": {_names(s['tiny_nonzero_features'], 10)}" if s["n_tiny_nonzero"] else ""),
+        ),
         ("L1 norm (standardized)", num(s["l1_norm"])),
         ("L2 norm (standardized)", num(s["l2_norm"])),
     ]
@@ -248,8 +279,9 @@ def path_payload(res: PathResult, ds: Dataset) -> dict[str, Any]:
         "dev_ratio": res.dev_ratio.tolist(),
         "intercepts": res.intercepts.tolist(),
         "coefficients": {n: res.coefs[:, j].tolist() for j, n in enumerate(names)},
-        "standardized_coefficients": {n: res.standardized_coefs[:, j].tolist()
-                                      for j, n in enumerate(names)},
+        "standardized_coefficients": {
+            n: res.standardized_coefs[:, j].tolist() for j, n in enumerate(names)
+        },
         "entry_alpha": {n: _f(entry[j]) for j, n in enumerate(names)},
         "entry_order": entry_order(names, entry),
         "constant_features": [n for n, k in zip(names, std.constant) if k],
@@ -272,11 +304,21 @@ def path_csv(p: dict[str, Any]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     names = list(p["coefficients"])
-    w.writerow(["index", "alpha", "n_nonzero", "dev_ratio", "intercept", "max_kkt_violation"] + names)
+    w.writerow(
+        ["index", "alpha", "n_nonzero", "dev_ratio", "intercept", "max_kkt_violation"] + names
+    )
     for i, alpha in enumerate(p["alphas"]):
-        w.writerow([i + 1, repr(alpha), p["n_nonzero"][i], repr(p["dev_ratio"][i]),
-                    repr(p["intercepts"][i]), repr(p["max_kkt_violation"][i])]
-                   + [repr(p["coefficients"][n][i]) for n in names])
+        w.writerow(
+            [
+                i + 1,
+                repr(alpha),
+                p["n_nonzero"][i],
+                repr(p["dev_ratio"][i]),
+                repr(p["intercepts"][i]),
+                repr(p["max_kkt_violation"][i]),
+            ]
+            + [repr(p["coefficients"][n][i]) for n in names]
+        )
     return buf.getvalue()
 
 
@@ -303,18 +345,31 @@ def draw_path(console: Console, p: dict[str, Any], *, thin: bool) -> None:
         ("file", p["source"]),
         ("target", f"{p['target']}  ({p['target_source']})"),
         ("rows, features", f"{p['n_samples']}, {p['n_features']}"),
-        ("penalty", f"{p['penalty']}   l1_ratio {num(p['l1_ratio'])}   alpha_max {num(p['alpha_max'])}"),
+        (
+            "penalty",
+            f"{p['penalty']}   l1_ratio {num(p['l1_ratio'])}   alpha_max {num(p['alpha_max'])}",
+        ),
         ("points", f"{len(p['alphas'])} (stop: {p['stop_reason']})"),
-        ("converged", ("yes" if p["converged"] else "[red]NO[/red]")
-         + (f" (max KKT violation {num(max(rel), 2)} x alpha)" if rel else "")),
+        (
+            "converged",
+            ("yes" if p["converged"] else "[red]NO[/red]")
+            + (f" (max KKT violation {num(max(rel), 2)} x alpha)" if rel else ""),
+        ),
         ("time", f"load {p['timings']['load_s']:.3f} s, path {p['timings']['fit_s']:.4f} s"),
     ]
     console.print(_kv_table(rows, title=f"regcli path: {p['penalty']}"))
     console.print()
     shown = thin_rows(coefs) if thin else list(range(len(p["alphas"])))
-    t = Table(title="Path" + (" (thinned: about 20 rows plus every change of the nonzero set; "
-                               "--format csv gives all)" if thin and len(shown) < len(p["alphas"]) else ""),
-              title_justify="left", title_style="bold")
+    t = Table(
+        title="Path"
+        + (
+            " (thinned: about 20 rows plus every change of the nonzero set; --format csv gives all)"
+            if thin and len(shown) < len(p["alphas"])
+            else ""
+        ),
+        title_justify="left",
+        title_style="bold",
+    )
     for col in ("#", "alpha", "nonzero", "%dev", "entered / left"):
         t.add_column(col, justify="right" if col != "entered / left" else "left")
     prev = np.zeros(len(names), dtype=bool)
@@ -326,15 +381,27 @@ def draw_path(console: Console, p: dict[str, Any], *, thin: bool) -> None:
         prev = now
         if i not in shown:
             continue
-        change = " ".join([f"+{n}" for n in entered[:6]] + (["..."] if len(entered) > 6 else [])
-                          + [f"-{n}" for n in left[:4]] + (["..."] if len(left) > 4 else []))
-        t.add_row(str(i + 1), num(p["alphas"][i], 5), str(p["n_nonzero"][i]),
-                  f"{100 * p['dev_ratio'][i]:.2f}", change)
+        change = " ".join(
+            [f"+{n}" for n in entered[:6]]
+            + (["..."] if len(entered) > 6 else [])
+            + [f"-{n}" for n in left[:4]]
+            + (["..."] if len(left) > 4 else [])
+        )
+        t.add_row(
+            str(i + 1),
+            num(p["alphas"][i], 5),
+            str(p["n_nonzero"][i]),
+            f"{100 * p['dev_ratio'][i]:.2f}",
+            change,
+        )
     console.print(t)
     console.print()
     order = p["entry_order"]
-    t = Table(title="Entry order (largest alpha at which each feature becomes nonzero)",
-              title_justify="left", title_style="bold")
+    t = Table(
+        title="Entry order (largest alpha at which each feature becomes nonzero)",
+        title_justify="left",
+        title_style="bold",
+    )
     for col in ("#", "feature", "entry alpha", "coefficient at smallest alpha"):
         t.add_column(col, justify="left" if col == "feature" else "right")
     limit = TERMINAL_ROWS if console.is_terminal else len(order)
@@ -365,25 +432,39 @@ def _curve_dict(curve: Any) -> dict[str, Any]:
     }
 
 
-def cv_payload(res: Any, model: FitResult, ds: Dataset, *, select: str, seed: int,
-               fold_col: str | None, group_col: str | None) -> dict[str, Any]:
+def cv_payload(
+    res: Any,
+    model: FitResult,
+    ds: Dataset,
+    *,
+    select: str,
+    seed: int,
+    fold_col: str | None,
+    group_col: str | None,
+) -> dict[str, Any]:
     curve = res.curve
-    out: dict[str, Any] = {"command": "cv", "source": ds.source, "target": ds.target,
-                           "target_source": ds.target_reason}
+    out: dict[str, Any] = {
+        "command": "cv",
+        "source": ds.source,
+        "target": ds.target,
+        "target_source": ds.target_reason,
+    }
     out.update(_curve_dict(curve))
-    out.update({
-        "select": select,
-        "metric": res.metric,
-        "n_folds": res.n_folds,
-        "repeats": res.n_repeats,
-        "seed": None if fold_col else seed,
-        "fold_col": fold_col,
-        "group_col": group_col,
-        "l1_ratios": [_curve_dict(c) for c in res.curves],
-        "model": fit_payload(model, ds),
-        "checks": [],
-        "timings": {"load_s": ds.load_s, "cv_s": res.fit_s, "fit_s": res.fit_s + model.fit_s},
-    })
+    out.update(
+        {
+            "select": select,
+            "metric": res.metric,
+            "n_folds": res.n_folds,
+            "repeats": res.n_repeats,
+            "seed": None if fold_col else seed,
+            "fold_col": fold_col,
+            "group_col": group_col,
+            "l1_ratios": [_curve_dict(c) for c in res.curves],
+            "model": fit_payload(model, ds),
+            "checks": [],
+            "timings": {"load_s": ds.load_s, "cv_s": res.fit_s, "fit_s": res.fit_s + model.fit_s},
+        }
+    )
     return out
 
 
@@ -391,34 +472,65 @@ def cv_csv(p: dict[str, Any]) -> str:
     """The CV curve of every l1 ratio: one row per (l1_ratio, alpha)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["l1_ratio", "alpha", "cv_mean", "cv_se", "n_nonzero", "is_alpha_min", "is_alpha_1se",
-                "chosen"])
+    w.writerow(
+        [
+            "l1_ratio",
+            "alpha",
+            "cv_mean",
+            "cv_se",
+            "n_nonzero",
+            "is_alpha_min",
+            "is_alpha_1se",
+            "chosen",
+        ]
+    )
     for c in p["l1_ratios"]:
         chosen_ratio = c["l1_ratio"] == p["l1_ratio"]
         for i, a in enumerate(c["alphas"]):
             is_min, is_1se = a == c["alpha_min"], a == c["alpha_1se"]
-            chosen = chosen_ratio and ((p["select"] == "min" and is_min) or
-                                       (p["select"] == "1se" and is_1se))
-            w.writerow([repr(c["l1_ratio"]), repr(a), repr(c["cv_mean"][i]), repr(c["cv_se"][i]),
-                        c["n_nonzero"][i], int(is_min), int(is_1se), int(chosen)])
+            chosen = chosen_ratio and (
+                (p["select"] == "min" and is_min) or (p["select"] == "1se" and is_1se)
+            )
+            w.writerow(
+                [
+                    repr(c["l1_ratio"]),
+                    repr(a),
+                    repr(c["cv_mean"][i]),
+                    repr(c["cv_se"][i]),
+                    c["n_nonzero"][i],
+                    int(is_min),
+                    int(is_1se),
+                    int(chosen),
+                ]
+            )
     return buf.getvalue()
 
 
 def draw_cv(console: Console, p: dict[str, Any], *, thin: bool) -> None:
     from rich.table import Table
 
-    folds = (f"from column {p['fold_col']!r}" if p["fold_col"] else
-             f"seed {p['seed']}" + (f", {p['repeats']} repeats" if p["repeats"] > 1 else "")
-             + (f", groups from {p['group_col']!r}" if p["group_col"] else ""))
+    folds = (
+        f"from column {p['fold_col']!r}"
+        if p["fold_col"]
+        else f"seed {p['seed']}"
+        + (f", {p['repeats']} repeats" if p["repeats"] > 1 else "")
+        + (f", groups from {p['group_col']!r}" if p["group_col"] else "")
+    )
     rows = [
         ("file", p["source"]),
         ("target", f"{p['target']}  ({p['target_source']})"),
         ("rows, features", f"{p['model']['n_samples']}, {p['model']['n_features']}"),
         ("folds", f"{p['n_folds']} ({folds})"),
         ("metric", p["metric"]),
-        ("chosen", f"{p['penalty']}  l1_ratio {num(p['l1_ratio'])}  alpha_{p['select']} "
-         f"{num(p['alpha_min'] if p['select'] == 'min' else p['alpha_1se'])}"),
-        ("alpha_min", f"{num(p['alpha_min'])}  (cv {num(p['cv_min'])} +- {num(p['cv_se_at_min'], 3)})"),
+        (
+            "chosen",
+            f"{p['penalty']}  l1_ratio {num(p['l1_ratio'])}  alpha_{p['select']} "
+            f"{num(p['alpha_min'] if p['select'] == 'min' else p['alpha_1se'])}",
+        ),
+        (
+            "alpha_min",
+            f"{num(p['alpha_min'])}  (cv {num(p['cv_min'])} +- {num(p['cv_se_at_min'], 3)})",
+        ),
         ("alpha_1se", f"{num(p['alpha_1se'])}  (cv {num(p['cv_at_1se'])})"),
         ("time", f"load {p['timings']['load_s']:.3f} s, cv {p['timings']['cv_s']:.3f} s"),
     ]
@@ -426,35 +538,61 @@ def draw_cv(console: Console, p: dict[str, Any], *, thin: bool) -> None:
     console.print()
     if len(p["l1_ratios"]) > 1:
         t = Table(title="Per l1 ratio (same folds)", title_justify="left", title_style="bold")
-        for col in ("l1_ratio", "alpha_min", "cv at min", "se", "nonzero at min", "alpha_1se",
-                    "nonzero at 1se", ""):
+        for col in (
+            "l1_ratio",
+            "alpha_min",
+            "cv at min",
+            "se",
+            "nonzero at min",
+            "alpha_1se",
+            "nonzero at 1se",
+            "",
+        ):
             t.add_column(col, justify="right")
         for c in p["l1_ratios"]:
             i_min, i_1se = c["alphas"].index(c["alpha_min"]), c["alphas"].index(c["alpha_1se"])
-            t.add_row(num(c["l1_ratio"]), num(c["alpha_min"]), num(c["cv_min"]),
-                      num(c["cv_se_at_min"], 3), str(c["n_nonzero"][i_min]), num(c["alpha_1se"]),
-                      str(c["n_nonzero"][i_1se]), "best" if c["l1_ratio"] == p["l1_ratio"] else "")
+            t.add_row(
+                num(c["l1_ratio"]),
+                num(c["alpha_min"]),
+                num(c["cv_min"]),
+                num(c["cv_se_at_min"], 3),
+                str(c["n_nonzero"][i_min]),
+                num(c["alpha_1se"]),
+                str(c["n_nonzero"][i_1se]),
+                "best" if c["l1_ratio"] == p["l1_ratio"] else "",
+            )
         console.print(t)
         console.print()
     alphas = p["alphas"]
     marks = {alphas.index(p["alpha_min"]): "min", alphas.index(p["alpha_1se"]): "1se"}
     if p["alpha_min"] == p["alpha_1se"]:
         marks = {alphas.index(p["alpha_min"]): "min, 1se"}
-    shown = set(np.linspace(0, len(alphas) - 1, min(len(alphas), 20)).round().astype(int).tolist())
-    shown = sorted(shown | set(marks)) if thin else list(range(len(alphas)))
-    t = Table(title=f"CV curve, l1_ratio {num(p['l1_ratio'])}"
-              + (" (thinned; --format csv gives all)" if thin and len(shown) < len(alphas) else ""),
-              title_justify="left", title_style="bold")
+    even = set(np.linspace(0, len(alphas) - 1, min(len(alphas), 20)).round().astype(int).tolist())
+    shown = sorted(even | set(marks)) if thin else list(range(len(alphas)))
+    t = Table(
+        title=f"CV curve, l1_ratio {num(p['l1_ratio'])}"
+        + (" (thinned; --format csv gives all)" if thin and len(shown) < len(alphas) else ""),
+        title_justify="left",
+        title_style="bold",
+    )
     for col in ("#", "alpha", f"cv {p['metric']}", "+- se", "nonzero", ""):
         t.add_column(col, justify="right")
     for i in shown:
-        t.add_row(str(i + 1), num(alphas[i], 5), num(p["cv_mean"][i]), num(p["cv_se"][i], 3),
-                  str(p["n_nonzero"][i]), marks.get(i, ""))
+        t.add_row(
+            str(i + 1),
+            num(alphas[i], 5),
+            num(p["cv_mean"][i]),
+            num(p["cv_se"][i], 3),
+            str(p["n_nonzero"][i]),
+            marks.get(i, ""),
+        )
     console.print(t)
     console.print()
-    console.print(f"[bold]Refit on all rows[/bold] at alpha_{p['select']} = "
-                  f"{num(p['model']['alpha'])}: training R² {num(p['model']['r2'], 5)}, "
-                  f"converged: {_convergence_text(p['model'])}")
+    console.print(
+        f"[bold]Refit on all rows[/bold] at alpha_{p['select']} = "
+        f"{num(p['model']['alpha'])}: training R² {num(p['model']['r2'], 5)}, "
+        f"converged: {_convergence_text(p['model'])}"
+    )
     console.print()
     _draw_coefficients(console, p["model"])
     console.print()
@@ -465,37 +603,57 @@ def _model_label(m: dict[str, Any]) -> str:
     return m["penalty"] if m["penalty"] != "elasticnet" else f"elasticnet({num(m['l1_ratio'], 3)})"
 
 
-def compare_payload(res: Any, ds: Dataset, *, select: str, seed: int, fold_col: str | None,
-                    group_col: str | None, test_size: float | None) -> dict[str, Any]:
+def compare_payload(
+    res: Any,
+    ds: Dataset,
+    *,
+    select: str,
+    seed: int,
+    fold_col: str | None,
+    group_col: str | None,
+    test_size: float | None,
+) -> dict[str, Any]:
     names = ds.feature_names
     col = res.collinearity
     models = []
     for m in res.models:
-        models.append({
-            "penalty": m.name,
-            "alpha": m.alpha,
-            "l1_ratio": m.l1_ratio,
-            "cv_mean": m.cv_mean,
-            "cv_se": m.cv_se,
-            "cv_r2": _f(m.cv_r2),
-            "n_nonzero": m.n_nonzero,
-            "n_features": len(names),
-            "l1_norm": m.l1_norm,
-            "l2_norm": m.l2_norm,
-            "intercept": m.intercept,
-            "coefficients": dict(zip(names, map(float, m.coef))),
-            "standardized_coefficients": dict(zip(names, map(float, m.standardized_coef))),
-            "selection_frequency": (None if m.selection_frequency is None else
-                                    dict(zip(names, map(float, m.selection_frequency)))),
-            "test_mse": m.test_mse,
-            "test_r2": m.test_r2,
-            "time_s": m.seconds,
-        })
+        models.append(
+            {
+                "penalty": m.name,
+                "alpha": m.alpha,
+                "l1_ratio": m.l1_ratio,
+                "cv_mean": m.cv_mean,
+                "cv_se": m.cv_se,
+                "cv_r2": _f(m.cv_r2),
+                "n_nonzero": m.n_nonzero,
+                "n_features": len(names),
+                "l1_norm": m.l1_norm,
+                "l2_norm": m.l2_norm,
+                "intercept": m.intercept,
+                "coefficients": dict(zip(names, map(float, m.coef))),
+                "standardized_coefficients": dict(zip(names, map(float, m.standardized_coef))),
+                "selection_frequency": (
+                    None
+                    if m.selection_frequency is None
+                    else dict(zip(names, map(float, m.selection_frequency)))
+                ),
+                "test_mse": m.test_mse,
+                "test_r2": m.test_r2,
+                "time_s": m.seconds,
+            }
+        )
     v = res.verdict
-    groups = [{"members": [names[j] for j in g.members], "l1_kept": [names[j] for j in g.l1_kept],
-               "l1_dropped": [names[j] for j in g.l1_dropped],
-               "l2_coefficients": {names[j]: float(res.model("l2").standardized_coef[j])
-                                   for j in g.members}} for g in v.groups]
+    groups = [
+        {
+            "members": [names[j] for j in g.members],
+            "l1_kept": [names[j] for j in g.l1_kept],
+            "l1_dropped": [names[j] for j in g.l1_dropped],
+            "l2_coefficients": {
+                names[j]: float(res.model("l2").standardized_coef[j]) for j in g.members
+            },
+        }
+        for g in v.groups
+    ]
     payload: dict[str, Any] = {
         "command": "compare",
         "source": ds.source,
@@ -540,43 +698,66 @@ def verdict_sentences(p: dict[str, Any]) -> list[str]:
     models = {m["penalty"]: m for m in p["models"]}
     v = p["verdict"]
     best = models[v["best"]]
-    out = [f"Best cross-validated error: {_model_label(best)}, CV {p['metric']} "
-           f"{num(best['cv_mean'], 5)} +- {num(best['cv_se'], 3)} (CV R² {num(best['cv_r2'], 3)})."]
+    out = [
+        f"Best cross-validated error: {_model_label(best)}, CV {p['metric']} "
+        f"{num(best['cv_mean'], 5)} +- {num(best['cv_se'], 3)} (CV R² {num(best['cv_r2'], 3)})."
+    ]
     others = [k for k in v["within_one_se"] if k != v["best"]]
     if others:
-        out.append("Within one standard error of it: "
-                   + ", ".join(f"{_model_label(models[k])} ({num(models[k]['cv_mean'], 5)})"
-                               for k in others) + ": their difference from the best is noise.")
+        out.append(
+            "Within one standard error of it: "
+            + ", ".join(
+                f"{_model_label(models[k])} ({num(models[k]['cv_mean'], 5)})" for k in others
+            )
+            + ": their difference from the best is noise."
+        )
     else:
         out.append("No other model is within one standard error of it.")
     behind = [k for k in models if k not in v["within_one_se"]]
     if behind:
-        out.append("More than one standard error behind: " + ", ".join(
-            f"{_model_label(models[k])} ({num(models[k]['cv_mean'], 5)})" for k in behind) + ".")
+        out.append(
+            "More than one standard error behind: "
+            + ", ".join(
+                f"{_model_label(models[k])} ({num(models[k]['cv_mean'], 5)})" for k in behind
+            )
+            + "."
+        )
     sp = models[v["sparsest_within_one_se"]]
-    out.append(f"Sparsest model within one standard error of the best: {_model_label(sp)}, "
-               f"{sp['n_nonzero']} of {sp['n_features']} coefficients nonzero.")
+    out.append(
+        f"Sparsest model within one standard error of the best: {_model_label(sp)}, "
+        f"{sp['n_nonzero']} of {sp['n_features']} coefficients nonzero."
+    )
     l1, l2 = models.get("l1"), models.get("l2")
     if l1 and l2:
         zero = l1["n_features"] - l1["n_nonzero"]
         small = min((abs(x) for x in l2["standardized_coefficients"].values() if x != 0), default=0)
-        out.append(f"L1 set {zero} of {l1['n_features']} coefficients exactly to zero; L2 kept "
-                   f"{l2['n_nonzero']} nonzero (smallest |standardized coefficient| {num(small, 3)}).")
+        out.append(
+            f"L1 set {zero} of {l1['n_features']} coefficients exactly to zero; L2 kept "
+            f"{l2['n_nonzero']} nonzero (smallest |standardized coefficient| {num(small, 3)})."
+        )
     for g in v["correlated_groups"]:
         spread = ", ".join(f"{k} {num(val, 3)}" for k, val in g["l2_coefficients"].items())
-        out.append(f"Correlated group {{{', '.join(g['members'])}}} (|r| > 0.9): L1 kept "
-                   f"{', '.join(g['l1_kept'])} and dropped {', '.join(g['l1_dropped'])}, while "
-                   f"L2 spread the weight over all {len(g['members'])} ({spread}).")
+        out.append(
+            f"Correlated group {{{', '.join(g['members'])}}} (|r| > 0.9): L1 kept "
+            f"{', '.join(g['l1_kept'])} and dropped {', '.join(g['l1_dropped'])}, while "
+            f"L2 spread the weight over all {len(g['members'])} ({spread})."
+        )
     if l1 and l1["selection_frequency"] is not None:
         kept = [k for k, c in l1["coefficients"].items() if c != 0]
-        shaky = [(k, l1["selection_frequency"][k]) for k in kept if l1["selection_frequency"][k] < 0.8]
+        shaky = [
+            (k, l1["selection_frequency"][k]) for k in kept if l1["selection_frequency"][k] < 0.8
+        ]
         if kept and not shaky:
-            out.append(f"The L1 selection is stable: each of its {len(kept)} features was chosen in "
-                       "at least 80% of the fold fits.")
+            out.append(
+                f"The L1 selection is stable: each of its {len(kept)} features was chosen in "
+                "at least 80% of the fold fits."
+            )
         elif shaky:
             listed = ", ".join(f"{k} ({100 * f:.0f}%)" for k, f in shaky[:8])
-            out.append(f"The L1 selection is unstable for {len(shaky)} of its {len(kept)} "
-                       f"features, chosen in under 80% of the fold fits: {listed}.")
+            out.append(
+                f"The L1 selection is unstable for {len(shaky)} of its {len(kept)} "
+                f"features, chosen in under 80% of the fold fits: {listed}."
+            )
     if p["ols_absent_reason"]:
         out.append(p["ols_absent_reason"][0].upper() + p["ols_absent_reason"][1:] + ".")
     return out
@@ -589,54 +770,75 @@ def compare_csv(p: dict[str, Any]) -> str:
     w = csv.writer(buf, lineterminator="\n")
     labels = [_model_label(m) for m in p["models"]]
     freq_models = [m for m in p["models"] if m["selection_frequency"] is not None]
-    w.writerow(["feature"] + labels + [f"selection_frequency_{_model_label(m)}" for m in freq_models])
-    w.writerow(["(intercept)"] + [repr(m["intercept"]) for m in p["models"]] + [""] * len(freq_models))
+    w.writerow(
+        ["feature"] + labels + [f"selection_frequency_{_model_label(m)}" for m in freq_models]
+    )
+    w.writerow(
+        ["(intercept)"] + [repr(m["intercept"]) for m in p["models"]] + [""] * len(freq_models)
+    )
     names = list(p["models"][0]["coefficients"])
     order = p["entry_order"] + [n for n in names if n not in p["entry_order"]]
     for name in order:
-        w.writerow([name] + [repr(m["coefficients"][name]) for m in p["models"]]
-                   + [repr(m["selection_frequency"][name]) for m in freq_models])
+        w.writerow(
+            [name]
+            + [repr(m["coefficients"][name]) for m in p["models"]]
+            + [repr(m["selection_frequency"][name]) for m in freq_models]
+        )
     return buf.getvalue()
 
 
 def draw_compare(console: Console, p: dict[str, Any]) -> None:
     from rich.table import Table
 
-    folds = (f"from column {p['fold_col']!r}" if p["fold_col"] else f"seed {p['seed']}")
+    folds = f"from column {p['fold_col']!r}" if p["fold_col"] else f"seed {p['seed']}"
     rows = [
         ("file", p["source"]),
         ("target", f"{p['target']}  ({p['target_source']})"),
-        ("rows, features", f"{p['n_samples']}{' (training)' if p['test_size'] else ''}, "
-                           f"{p['n_features']}"),
+        (
+            "rows, features",
+            f"{p['n_samples']}{' (training)' if p['test_size'] else ''}, {p['n_features']}",
+        ),
         ("folds", f"{p['n_folds']} ({folds}), alpha_{p['select']} for every model"),
         ("time", f"load {p['timings']['load_s']:.3f} s, compare {p['timings']['fit_s']:.3f} s"),
     ]
     console.print(_kv_table(rows, title="regcli compare"))
     console.print()
     has_test = any(m["test_mse"] is not None for m in p["models"])
-    t = Table(title="Models (tuned by CV on the same folds)", title_justify="left",
-              title_style="bold")
+    t = Table(
+        title="Models (tuned by CV on the same folds)", title_justify="left", title_style="bold"
+    )
     cols = ["model", "l1_ratio", "alpha", f"CV {p['metric']} +- se", "CV R²"]
     cols += ["test mse", "test R²"] if has_test else []
     cols += ["nonzero", "L1 norm", "L2 norm", "time s"]
     for c in cols:
         t.add_column(c, justify="left" if c == "model" else "right")
     for m in p["models"]:
-        row = [m["penalty"], num(m["l1_ratio"]) if m["l1_ratio"] is not None else "-",
-               num(m["alpha"], 4), f"{num(m['cv_mean'], 5)} +- {num(m['cv_se'], 3)}",
-               num(m["cv_r2"], 3)]
+        row = [
+            m["penalty"],
+            num(m["l1_ratio"]) if m["l1_ratio"] is not None else "-",
+            num(m["alpha"], 4),
+            f"{num(m['cv_mean'], 5)} +- {num(m['cv_se'], 3)}",
+            num(m["cv_r2"], 3),
+        ]
         if has_test:
             row += [num(m["test_mse"], 5), num(m["test_r2"], 3)]
-        row += [f"{m['n_nonzero']}/{m['n_features']}", num(m["l1_norm"], 4), num(m["l2_norm"], 4),
-                f"{m['time_s']:.3f}"]
+        row += [
+            f"{m['n_nonzero']}/{m['n_features']}",
+            num(m["l1_norm"], 4),
+            num(m["l2_norm"], 4),
+            f"{m['time_s']:.3f}",
+        ]
         t.add_row(*row)
     console.print(t)
     console.print()
     names = list(p["models"][0]["coefficients"])
     order = p["entry_order"] + [n for n in names if n not in p["entry_order"]]
     limit = TERMINAL_ROWS if console.is_terminal else len(order)
-    t = Table(title="Standardized coefficients (blank = exactly zero), rows in L1 entry order",
-              title_justify="left", title_style="bold")
+    t = Table(
+        title="Standardized coefficients (blank = exactly zero), rows in L1 entry order",
+        title_justify="left",
+        title_style="bold",
+    )
     t.add_column("feature")
     for m in p["models"]:
         t.add_column(_model_label(m), justify="right")
@@ -644,18 +846,29 @@ def draw_compare(console: Console, p: dict[str, Any]) -> None:
     for m in freq_models:
         t.add_column(f"sel. {_model_label(m)}", justify="right")
     for name in order[:limit]:
-        t.add_row(name, *[num(m["standardized_coefficients"][name], 4)
-                          if m["coefficients"][name] != 0 else "" for m in p["models"]],
-                  *[f"{100 * m['selection_frequency'][name]:.0f}%" for m in freq_models])
+        t.add_row(
+            name,
+            *[
+                num(m["standardized_coefficients"][name], 4) if m["coefficients"][name] != 0 else ""
+                for m in p["models"]
+            ],
+            *[f"{100 * m['selection_frequency'][name]:.0f}%" for m in freq_models],
+        )
     console.print(t)
     if len(order) > limit:
         console.print(f"... {len(order) - limit} more features; --format csv lists all")
     console.print()
     c = p["collinearity"]
-    crows = [("condition number", "inf (rank deficient)" if c["rank_deficient"]
-              else num(c["condition_number"], 4)),
-             ("|r| > 0.9 groups", "; ".join("{" + ", ".join(g) + "}" for g in c["groups"][:10])
-              or "none")]
+    crows = [
+        (
+            "condition number",
+            "inf (rank deficient)" if c["rank_deficient"] else num(c["condition_number"], 4),
+        ),
+        (
+            "|r| > 0.9 groups",
+            "; ".join("{" + ", ".join(g) + "}" for g in c["groups"][:10]) or "none",
+        ),
+    ]
     if c["max_vif"] is not None:
         crows.append(("largest VIF", f"{num(c['max_vif'], 4)} ({c['max_vif_feature']})"))
     console.print(_kv_table(crows, title="Collinearity of the standardized X"))

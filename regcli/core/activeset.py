@@ -142,10 +142,10 @@ class ActiveSet:
             return
         self.idx = self.idx[mask]
         self.sign = self.sign[mask]
-        L = self._factor(self.idx)
-        if L is None:  # cannot happen in exact arithmetic: a subset of independent columns
+        factor = self._factor(self.idx)
+        if factor is None:  # cannot happen in exact arithmetic: a subset of independent columns
             raise np.linalg.LinAlgError("active Gram block lost positive definiteness")
-        self.L = L
+        self.L = factor
 
     def append(self, new: np.ndarray, signs: np.ndarray, cols: np.ndarray) -> bool:
         """Add features ``new`` (with Gram columns ``cols``, m x len(new)) in one block.
@@ -160,7 +160,9 @@ class ActiveSet:
             W = _tri(self.L, cols[self.idx])
             S = S - W.T @ W
         L22 = _chol(S)
-        if L22 is None or np.any(np.diagonal(L22) ** 2 <= _DEPENDENT * (np.diagonal(cols[new]) + self.lam2)):
+        if L22 is None or np.any(
+            np.diagonal(L22) ** 2 <= _DEPENDENT * (np.diagonal(cols[new]) + self.lam2)
+        ):
             return False
         m = new.size
         self._changed()
@@ -286,8 +288,11 @@ def solve_enet(
     c = stats.c
     coef = np.array(coef0, dtype=float)
     act: ActiveSet | DualActiveSet
-    if (active_set is not None and active_set.idx.size == np.count_nonzero(coef)
-            and active_set.retarget(lam2)):
+    if (
+        active_set is not None
+        and active_set.idx.size == np.count_nonzero(coef)
+        and active_set.retarget(lam2)
+    ):
         act = active_set
     elif isinstance(stats, LazyStats) and lam2 > 0.0:
         act = DualActiveSet(stats, coef, lam2)
@@ -323,7 +328,7 @@ def solve_enet(
             drop |= s * new_b <= 0
             moved = moved or tmin > 0.0
             if n_entered:
-                n_entered = int((~drop[A.size - n_entered:]).sum())
+                n_entered = int((~drop[A.size - n_entered :]).sum())
             new_b[drop] = 0.0
             coef[A] = new_b
             act.keep(~drop)
@@ -367,7 +372,7 @@ def solve_enet(
         if wide:
             k = min(k, max(1, (stats.n_samples - 1 - A.size) // 2))
         if cand.size > k:
-            cand = cand[np.argpartition(viol[cand], cand.size - k)[cand.size - k:]]
+            cand = cand[np.argpartition(viol[cand], cand.size - k)[cand.size - k :]]
         cand = cand[np.argsort(-viol[cand], kind="stable")]
         signs = np.sign(grad[cand])
         moved = False
@@ -386,7 +391,7 @@ def solve_enet(
             if act.append(one, signs[pos : pos + 1], cols[:, pos : pos + 1]):
                 added += 1
             elif added == 0 and lam2 == 0.0:
-                if _pivot(act, coef, grad, j, cols[:, pos]):
+                if _pivot(act, coef, grad, int(j), cols[:, pos]):
                     moved = True  # a pivot lowers the objective: progress
                     added = 1
                 break
@@ -394,7 +399,11 @@ def solve_enet(
             break  # nothing can enter: report the violation as it stands
         n_entered, entered_round = added, True
     return PointSolution(
-        coef=coef, grad=grad, n_iter=n_iter, max_kkt_violation=kkt, converged=converged,
+        coef=coef,
+        grad=grad,
+        n_iter=n_iter,
+        max_kkt_violation=kkt,
+        converged=converged,
         active_set=act,
     )
 
@@ -407,17 +416,17 @@ def _delete(L: np.ndarray, i: int) -> np.ndarray:
     k = L.shape[0]
     out = np.empty((k - 1, k - 1), order="F")
     out[:i, :i] = L[:i, :i]
-    out[i:, :i] = L[i + 1:, :i]
-    T = np.tril(L[i + 1:, i + 1:])
-    x = L[i + 1:, i].copy()
+    out[i:, :i] = L[i + 1 :, :i]
+    T = np.tril(L[i + 1 :, i + 1 :])
+    x = L[i + 1 :, i].copy()
     for j in range(k - 1 - i):
         ljj = T[j, j]
         r = np.hypot(ljj, x[j])
         cj, sj = r / ljj, x[j] / ljj
         T[j, j] = r
         if j + 1 < T.shape[0]:
-            T[j + 1:, j] = (T[j + 1:, j] + sj * x[j + 1:]) / cj
-            x[j + 1:] = cj * x[j + 1:] - sj * T[j + 1:, j]
+            T[j + 1 :, j] = (T[j + 1 :, j] + sj * x[j + 1 :]) / cj
+            x[j + 1 :] = cj * x[j + 1 :] - sj * T[j + 1 :, j]
     out[i:, i:] = T
     out[:i, i:] = 0.0
     return out

@@ -10,7 +10,7 @@ import numpy as np
 from regcli.core.cv import CVCurve, cross_validate, fold_sums, ols_coef
 from regcli.core.diagnostics import Collinearity, collinearity
 from regcli.core.fit import FitResult, fit
-from regcli.core.stats import GRAM_MAX_FEATURES, prepare
+from regcli.core.stats import GRAM_MAX_FEATURES, GramStats, prepare
 
 
 @dataclass(frozen=True)
@@ -104,8 +104,16 @@ def compare_models(
     gram = p <= min(n, GRAM_MAX_FEATURES)
     sums = fold_sums(X, y, weights, folds, fit_intercept=fit_intercept) if gram else None
     data_pass = time.perf_counter() - t0
-    common = dict(folds=folds, weights=weights, standardize=standardize,
-                  fit_intercept=fit_intercept, tol=tol, max_iter=max_iter, gram=gram, sums=sums)
+    common = dict(
+        folds=folds,
+        weights=weights,
+        standardize=standardize,
+        fit_intercept=fit_intercept,
+        tol=tol,
+        max_iter=max_iter,
+        gram=gram,
+        sums=sums,
+    )
     rows: list[ModelRow] = []
     entry = np.full(p, np.nan)
     base_eps = 1e-4 if n >= p else 1e-2
@@ -119,34 +127,68 @@ def compare_models(
         if name == "l1":
             entry = curve.entry_alpha
         i = curve.selected(select)
-        model = fit(X, y, alpha=float(curve.alphas[i]), l1_ratio=curve.l1_ratio, weights=weights,
-                    standardize=standardize, fit_intercept=fit_intercept, tol=tol,
-                    max_iter=max_iter)
-        rows.append(ModelRow(
-            name=name, l1_ratio=curve.l1_ratio, alpha=model.alpha, cv_mean=float(curve.cv_mean[i]),
-            cv_se=float(curve.cv_se[i]), cv_r2=float(curve.cv_r2[i]), coef=model.coef,
-            standardized_coef=model.standardized_coef, intercept=model.intercept,
-            selection_frequency=None if name == "l2" else curve.selection_frequency(select),
-            curve=curve, fit=model, seconds=time.perf_counter() - t1 + data_pass,
-        ))
+        model = fit(
+            X,
+            y,
+            alpha=float(curve.alphas[i]),
+            l1_ratio=curve.l1_ratio,
+            weights=weights,
+            standardize=standardize,
+            fit_intercept=fit_intercept,
+            tol=tol,
+            max_iter=max_iter,
+        )
+        rows.append(
+            ModelRow(
+                name=name,
+                l1_ratio=curve.l1_ratio,
+                alpha=model.alpha,
+                cv_mean=float(curve.cv_mean[i]),
+                cv_se=float(curve.cv_se[i]),
+                cv_r2=float(curve.cv_r2[i]),
+                coef=model.coef,
+                standardized_coef=model.standardized_coef,
+                intercept=model.intercept,
+                selection_frequency=None if name == "l2" else curve.selection_frequency(select),
+                curve=curve,
+                fit=model,
+                seconds=time.perf_counter() - t1 + data_pass,
+            )
+        )
     ols_reason = None
     if n > p and gram:
         t1 = time.perf_counter()
-        res = cross_validate(X, y, l1_ratios=[1.0], alphas=np.array([rows[0].alpha]),
-                             include_ols=True, **common)  # type: ignore[arg-type]
-        std, stats = prepare(X, y, weights, fit_intercept=fit_intercept, standardize=standardize,
-                             gram=True)
+        res = cross_validate(
+            X, y, l1_ratios=[1.0], alphas=np.array([rows[0].alpha]), include_ols=True, **common
+        )  # type: ignore[arg-type]
+        std, stats = prepare(
+            X, y, weights, fit_intercept=fit_intercept, standardize=standardize, gram=True
+        )
+        assert isinstance(stats, GramStats)
         coef, intercept = std.to_original(ols_coef(stats)[None, :])
         assert res.ols is not None
-        rows.append(ModelRow(
-            name="ols", l1_ratio=None, alpha=0.0, cv_mean=res.ols.cv_mean, cv_se=res.ols.cv_se,
-            cv_r2=res.ols.cv_r2, coef=coef[0], standardized_coef=coef[0] * std.scale,
-            intercept=float(intercept[0]), selection_frequency=None, curve=None, fit=None,
-            seconds=time.perf_counter() - t1 + data_pass,
-        ))
+        rows.append(
+            ModelRow(
+                name="ols",
+                l1_ratio=None,
+                alpha=0.0,
+                cv_mean=res.ols.cv_mean,
+                cv_se=res.ols.cv_se,
+                cv_r2=res.ols.cv_r2,
+                coef=coef[0],
+                standardized_coef=coef[0] * std.scale,
+                intercept=float(intercept[0]),
+                selection_frequency=None,
+                curve=None,
+                fit=None,
+                seconds=time.perf_counter() - t1 + data_pass,
+            )
+        )
     elif n <= p:
-        ols_reason = (f"no least-squares baseline: with p = {p} features and n = {n} rows "
-                      "(p >= n) the unpenalized fit is not unique and interpolates the data")
+        ols_reason = (
+            f"no least-squares baseline: with p = {p} features and n = {n} rows "
+            "(p >= n) the unpenalized fit is not unique and interpolates the data"
+        )
     else:
         ols_reason = f"no least-squares baseline: p = {p} is too large for the Gram statistics"
     if X_test is not None and y_test is not None:
@@ -155,10 +197,16 @@ def compare_models(
         var = float(wt @ (y_test - wt @ y_test) ** 2)
         rows = [_with_test(r, X_test, y_test, wt, var) for r in rows]
     return CompareResult(
-        models=rows, verdict=_verdict(rows, collinearity(X, weights)),
-        collinearity=collinearity(X, weights), entry_alpha=entry, metric="mse",
-        n_folds=int(max(f.max() for f in folds)) + 1, n_repeats=len(folds),
-        ols_absent_reason=ols_reason, data_pass_s=data_pass, total_s=time.perf_counter() - t0,
+        models=rows,
+        verdict=_verdict(rows, collinearity(X, weights)),
+        collinearity=collinearity(X, weights),
+        entry_alpha=entry,
+        metric="mse",
+        n_folds=int(max(f.max() for f in folds)) + 1,
+        n_repeats=len(folds),
+        ols_absent_reason=ols_reason,
+        data_pass_s=data_pass,
+        total_s=time.perf_counter() - t0,
     )
 
 
@@ -182,8 +230,13 @@ def _verdict(rows: list[ModelRow], col: Collinearity) -> Verdict:
     for g in col.groups:
         kept = [j for j in g if l1.coef[j] != 0]
         if kept and len(kept) < len(g) and all(l2.coef[j] != 0 for j in g):
-            groups.append(GroupContrast(members=g, l1_kept=kept,
-                                        l1_dropped=[j for j in g if l1.coef[j] == 0]))
-    return Verdict(best=best.name, within_one_se=[r.name for r in within],
-                   sparsest_within_one_se=sparsest.name, recommended=recommended.name,
-                   groups=groups)
+            groups.append(
+                GroupContrast(members=g, l1_kept=kept, l1_dropped=[j for j in g if l1.coef[j] == 0])
+            )
+    return Verdict(
+        best=best.name,
+        within_one_se=[r.name for r in within],
+        sparsest_within_one_se=sparsest.name,
+        recommended=recommended.name,
+        groups=groups,
+    )

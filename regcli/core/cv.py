@@ -40,7 +40,9 @@ METRICS = ("mse", "mae", "r2")
 _CHUNK = 32768
 
 
-def make_folds(n: int, n_folds: int, *, seed: int = 0, groups: np.ndarray | None = None) -> np.ndarray:
+def make_folds(
+    n: int, n_folds: int, *, seed: int = 0, groups: np.ndarray | None = None
+) -> np.ndarray:
     """Fold ids 0..K-1: a seeded shuffle of balanced labels, or whole groups kept together.
 
     With ``groups`` the groups are shuffled and each goes to the currently smallest fold, so
@@ -136,8 +138,16 @@ def select_indices(cv_mean: np.ndarray, cv_se: np.ndarray, *, larger_is_better: 
 class FoldSums:
     """Per-fold weighted sums of the held-out rows, centered at the global (weighted) means."""
 
-    def __init__(self, X: np.ndarray, y: np.ndarray, w: np.ndarray, folds: np.ndarray, K: int,
-                 *, fit_intercept: bool):
+    def __init__(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        w: np.ndarray,
+        folds: np.ndarray,
+        K: int,
+        *,
+        fit_intercept: bool,
+    ):
         n, p = X.shape
         v = w / w.sum()
         self.center = v @ X if fit_intercept else np.zeros(p)
@@ -152,10 +162,10 @@ class FoldSums:
         order = np.argsort(folds, kind="stable")
         bounds = np.searchsorted(folds[order], np.arange(K + 1))
         for k in range(K):
-            rows = order[bounds[k]:bounds[k + 1]]
+            rows = order[bounds[k] : bounds[k + 1]]
             Sk = np.zeros((p, p), order="F")
             for start in range(0, rows.size, _CHUNK):
-                r = rows[start:start + _CHUNK]
+                r = rows[start : start + _CHUNK]
                 xc = X[r] - self.center
                 yc = y[r] - self.y_center
                 wr = w[r]
@@ -168,8 +178,9 @@ class FoldSums:
                 Sk = blas.dsyrk(1.0, xc.T, beta=1.0, c=Sk, trans=0, overwrite_c=1)
             self.S[k] = np.triu(Sk) + np.triu(Sk, 1).T
 
-    def training(self, k: int, *, fit_intercept: bool, standardize: bool,
-                 constant: np.ndarray) -> tuple[Standardization, GramStats]:
+    def training(
+        self, k: int, *, fit_intercept: bool, standardize: bool, constant: np.ndarray
+    ) -> tuple[Standardization, GramStats]:
         """Standardization and Gram statistics of training fold k (all rows but fold k)."""
         W = self.W.sum() - self.W[k]
         S = self.S.sum(axis=0) - self.S[k]
@@ -186,11 +197,22 @@ class FoldSums:
             mx, my = np.zeros_like(sx), 0.0
             C, cxy, cyy = S / W, sxy / W, syy / W
         var = np.diagonal(C).copy()
-        const = constant | (var <= 1e-13 * np.maximum(np.diagonal(self.S.sum(axis=0)) / self.W.sum(), 1e-300))
-        scale = np.where(const, 1.0, np.sqrt(np.maximum(var, 0.0))) if standardize else np.ones_like(var)
-        std = Standardization(mean=mx + self.center, scale=scale, constant=const,
-                              y_mean=my + self.y_center, fit_intercept=fit_intercept,
-                              standardize=standardize)
+        const = constant | (
+            var <= 1e-13 * np.maximum(np.diagonal(self.S.sum(axis=0)) / self.W.sum(), 1e-300)
+        )
+        scale = (
+            np.where(const, 1.0, np.sqrt(np.maximum(var, 0.0)))
+            if standardize
+            else np.ones_like(var)
+        )
+        std = Standardization(
+            mean=mx + self.center,
+            scale=scale,
+            constant=const,
+            y_mean=my + self.y_center,
+            fit_intercept=fit_intercept,
+            standardize=standardize,
+        )
         keep = std.keep
         G = C[np.ix_(keep, keep)] / np.outer(scale[keep], scale[keep])
         c = cxy[keep] / scale[keep]
@@ -200,8 +222,14 @@ class FoldSums:
         """Weighted mean squared error on held-out fold k for coefficient rows (a, p)."""
         b0 = intercepts - self.y_center + coefs @ self.center  # intercept in centered units
         quad = np.einsum("ij,ij->i", coefs @ self.S[k], coefs)
-        sse = (self.syy[k] - 2 * b0 * self.sy[k] - 2 * coefs @ self.sxy[k] + b0 * b0 * self.W[k]
-               + 2 * b0 * (coefs @ self.sx[k]) + quad)
+        sse = (
+            self.syy[k]
+            - 2 * b0 * self.sy[k]
+            - 2 * coefs @ self.sxy[k]
+            + b0 * b0 * self.W[k]
+            + 2 * b0 * (coefs @ self.sx[k])
+            + quad
+        )
         return np.maximum(sse, 0.0) / self.W[k]
 
     def heldout_variance(self, k: int) -> float:
@@ -209,8 +237,14 @@ class FoldSums:
         return float(self.syy[k] / self.W[k] - my * my)
 
 
-def fold_sums(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None, folds: list[np.ndarray],
-              *, fit_intercept: bool) -> list[FoldSums]:
+def fold_sums(
+    X: np.ndarray,
+    y: np.ndarray,
+    weights: np.ndarray | None,
+    folds: list[np.ndarray],
+    *,
+    fit_intercept: bool,
+) -> list[FoldSums]:
     """Per-fold statistics of every repeat: the one pass over the rows that CV needs."""
     w = np.ones(X.shape[0]) if weights is None else np.asarray(weights, dtype=float)
     K = int(max(f.max() for f in folds)) + 1
@@ -249,8 +283,9 @@ def cross_validate(
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
     if gram is None:
         gram = p <= min(n, GRAM_MAX_FEATURES)
-    full_std, full_stats = prepare(X, y, weights, fit_intercept=fit_intercept,
-                                   standardize=standardize, gram=gram)
+    full_std, full_stats = prepare(
+        X, y, weights, fit_intercept=fit_intercept, standardize=standardize, gram=gram
+    )
     K = int(max(f.max() for f in folds)) + 1
     if gram and sums is None:
         sums = fold_sums(X, y, weights, folds, fit_intercept=fit_intercept)
@@ -262,16 +297,31 @@ def cross_validate(
         with single_blas_thread():
             if alphas is None:
                 grid = alpha_grid(amax, n, p, n_alphas=n_alphas, eps=eps)
-                full = solve_path(full_stats, grid, ratio, tol=tol, max_iter=max_iter, early_stop=True)
+                full = solve_path(
+                    full_stats, grid, ratio, tol=tol, max_iter=max_iter, early_stop=True
+                )
             else:
                 grid = np.sort(np.asarray(alphas, dtype=float))[::-1]
                 full = solve_path(full_stats, grid, ratio, tol=tol, max_iter=max_iter)
             grid = full.alphas
             errors, r2s, support = [], [], []
             for r, fold in enumerate(folds):
-                e, q, s = _fold_errors(X, y, w, fold, K, grid, ratio, sums[r] if sums else None,
-                                    full_std, metric=metric, standardize=standardize,
-                                    fit_intercept=fit_intercept, tol=tol, max_iter=max_iter)
+                e, q, s = _fold_errors(
+                    X,
+                    y,
+                    w,
+                    fold,
+                    K,
+                    grid,
+                    ratio,
+                    sums[r] if sums else None,
+                    full_std,
+                    metric=metric,
+                    standardize=standardize,
+                    fit_intercept=fit_intercept,
+                    tol=tol,
+                    max_iter=max_iter,
+                )
                 errors.append(e)
                 r2s.append(q)
                 support.append(s)
@@ -283,26 +333,51 @@ def cross_validate(
             means.append(m)
             ses.append(se)
         cv_mean, cv_se = np.mean(means, axis=0), np.mean(ses, axis=0)
-        cv_r2 = np.mean([(fw[:, None] * q).sum(axis=0) / fw.sum() for q, fw in zip(r2s, fold_w)],
-                        axis=0)
+        cv_r2 = np.mean(
+            [(fw[:, None] * q).sum(axis=0) / fw.sum() for q, fw in zip(r2s, fold_w)], axis=0
+        )
         i_min, i_1se = select_indices(cv_mean, cv_se, larger_is_better=metric == "r2")
         nz = full.coefs != 0
         entry = np.full(p, np.nan)
         entry[full_std.keep] = np.where(nz.any(axis=0), grid[np.argmax(nz, axis=0)], np.nan)
-        curves.append(CVCurve(
-            l1_ratio=ratio, alphas=grid, cv_mean=cv_mean, cv_se=cv_se, cv_r2=cv_r2,
-            n_nonzero=nz.sum(axis=1), fold_errors=np.concatenate(errors),
-            fold_support=np.concatenate(support), index_min=i_min, index_1se=i_1se,
-            entry_alpha=entry,
-        ))
+        curves.append(
+            CVCurve(
+                l1_ratio=ratio,
+                alphas=grid,
+                cv_mean=cv_mean,
+                cv_se=cv_se,
+                cv_r2=cv_r2,
+                n_nonzero=nz.sum(axis=1),
+                fold_errors=np.concatenate(errors),
+                fold_support=np.concatenate(support),
+                index_min=i_min,
+                index_1se=i_1se,
+                entry_alpha=entry,
+            )
+        )
     sign = -1.0 if metric == "r2" else 1.0
     best = int(np.argmin([sign * c.best for c in curves]))
     ols = None
     if include_ols and sums is not None and n > p:
-        ols = _ols_cv(sums, folds, w, K, full_std, metric=metric, standardize=standardize,
-                      fit_intercept=fit_intercept)
-    return CVResult(curves=curves, best=best, metric=metric, n_folds=K, n_repeats=len(folds),
-                    fit_s=time.perf_counter() - t0, ols=ols)
+        ols = _ols_cv(
+            sums,
+            folds,
+            w,
+            K,
+            full_std,
+            metric=metric,
+            standardize=standardize,
+            fit_intercept=fit_intercept,
+        )
+    return CVResult(
+        curves=curves,
+        best=best,
+        metric=metric,
+        n_folds=K,
+        n_repeats=len(folds),
+        fit_s=time.perf_counter() - t0,
+        ols=ols,
+    )
 
 
 def ols_coef(stats: GramStats) -> np.ndarray:
@@ -316,8 +391,9 @@ def _ols_cv(sums, folds, w, K, full_std, *, metric, standardize, fit_intercept) 
         e = np.zeros(K)
         q = np.zeros(K)
         for k in range(K):
-            std, stats = fs.training(k, fit_intercept=fit_intercept, standardize=standardize,
-                                     constant=full_std.constant)
+            std, stats = fs.training(
+                k, fit_intercept=fit_intercept, standardize=standardize, constant=full_std.constant
+            )
             coef, intercept = std.to_original(ols_coef(stats)[None, :])
             mse = float(fs.heldout_mse(k, coef, intercept)[0])
             var = fs.heldout_variance(k)
@@ -329,12 +405,31 @@ def _ols_cv(sums, folds, w, K, full_std, *, metric, standardize, fit_intercept) 
         ses.append(float(np.sqrt(fw @ (e - m) ** 2 / fw.sum() / max(K - 1, 1))))
         r2s.append(float(fw @ q / fw.sum()))
         errs.append(e)
-    return OLSCV(cv_mean=float(np.mean(means)), cv_se=float(np.mean(ses)),
-                 cv_r2=float(np.mean(r2s)), fold_errors=np.concatenate(errs))
+    return OLSCV(
+        cv_mean=float(np.mean(means)),
+        cv_se=float(np.mean(ses)),
+        cv_r2=float(np.mean(r2s)),
+        fold_errors=np.concatenate(errs),
+    )
 
 
-def _fold_errors(X, y, w, fold, K, grid, ratio, sums, full_std, *, metric, standardize,  # type: ignore[no-untyped-def]
-                 fit_intercept, tol, max_iter):
+def _fold_errors(
+    X,
+    y,
+    w,
+    fold,
+    K,
+    grid,
+    ratio,
+    sums,
+    full_std,
+    *,
+    metric,
+    standardize,  # type: ignore[no-untyped-def]
+    fit_intercept,
+    tol,
+    max_iter,
+):
     """Errors (K, k), held-out R^2 (K, k) and supports (K, k, p) of every fold's path."""
     p = X.shape[1]
     errors = np.zeros((K, len(grid)))
@@ -343,13 +438,15 @@ def _fold_errors(X, y, w, fold, K, grid, ratio, sums, full_std, *, metric, stand
     for k in range(K):
         test = fold == k
         if sums is not None:
-            std, stats = sums.training(k, fit_intercept=fit_intercept, standardize=standardize,
-                                       constant=full_std.constant)
+            std, stats = sums.training(
+                k, fit_intercept=fit_intercept, standardize=standardize, constant=full_std.constant
+            )
         else:
             train = ~test
             v = normalized_weights(int(train.sum()), w[train])
-            std = standardization(X[train], y[train], v, fit_intercept=fit_intercept,
-                                  standardize=standardize)
+            std = standardization(
+                X[train], y[train], v, fit_intercept=fit_intercept, standardize=standardize
+            )
             stats = LazyStats(X[train], y[train], v, std)
         raw = solve_path(stats, grid, ratio, tol=tol, max_iter=max_iter)
         coefs, intercepts = std.to_original(raw.coefs)

@@ -45,7 +45,7 @@ def collinearity(X: np.ndarray, weights: np.ndarray | None = None) -> Collineari
         return a
 
     for start in range(0, m, _BLOCK):
-        block = Z[:, start:start + _BLOCK].T @ Z  # (b, m) correlations
+        block = Z[:, start : start + _BLOCK].T @ Z  # (b, m) correlations
         rows, cols = np.nonzero(np.abs(block) > CORRELATION_GROUP)
         for r, c in zip(rows + start, cols):
             if r < c:
@@ -61,5 +61,6 @@ def collinearity(X: np.ndarray, weights: np.ndarray | None = None) -> Collineari
         vif = np.diagonal(np.linalg.inv(Z.T @ Z))
         k = int(np.argmax(vif))
         max_vif, max_vif_feature = float(vif[k]), int(live[k])
-    return Collinearity(condition_number=cond, groups=groups, max_vif=max_vif,
-                        max_vif_feature=max_vif_feature)
+    return Collinearity(
+        condition_number=cond, groups=groups, max_vif=max_vif, max_vif_feature=max_vif_feature
+    )

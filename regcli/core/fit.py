@@ -67,8 +67,9 @@ def fit(
     """
     t0 = time.perf_counter()
     n = X.shape[0]
-    std, stats = prepare(X, y, weights, fit_intercept=fit_intercept, standardize=standardize,
-                         gram=gram)
+    std, stats = prepare(
+        X, y, weights, fit_intercept=fit_intercept, standardize=standardize, gram=gram
+    )
     penalty = ElasticNet(alpha=float(alpha), l1_ratio=float(l1_ratio))
     if penalty.l1_ratio == 0.0 and penalty.lam2 > 0:
         coef_std = ridge_coef(stats, penalty.lam2)

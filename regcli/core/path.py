@@ -76,7 +76,11 @@ class PathResult:
 
 
 def alpha_grid(
-    alpha_max_value: float, n_samples: int, n_features: int, *, n_alphas: int = 100,
+    alpha_max_value: float,
+    n_samples: int,
+    n_features: int,
+    *,
+    n_alphas: int = 100,
     eps: float | None = None,
 ) -> np.ndarray:
     """glmnet's grid: n_alphas log-spaced from alpha_max down to eps * alpha_max."""
@@ -159,8 +163,7 @@ def _ridge_points(stats: Stats, alphas: np.ndarray, tol: float):  # type: ignore
         yield coef, grad, 1, violation, violation <= tol * max(a, np.finfo(float).tiny)
 
 
-def _activeset_points(stats: Stats, alphas: np.ndarray, l1_ratio: float, tol: float,
-                      max_iter: int):  # type: ignore[no-untyped-def]
+def _activeset_points(stats: Stats, alphas: np.ndarray, l1_ratio: float, tol: float, max_iter: int):  # type: ignore[no-untyped-def]
     """Warm-started active-set solves, one per alpha, with the sequential strong rule."""
     penalty = ElasticNet(alpha=float(alphas[0]) if len(alphas) else 0.0, l1_ratio=l1_ratio)
     coef = np.zeros(stats.n_features)
@@ -173,8 +176,15 @@ def _activeset_points(stats: Stats, alphas: np.ndarray, l1_ratio: float, tol: fl
         screen = None
         if prev_alpha is not None:
             screen = np.abs(grad) >= l1_ratio * (2.0 * a - prev_alpha)
-        sol = solve_enet(stats, penalty, coef, tol=tol * a, max_iter=max_iter, screen=screen,
-                         active_set=active_set)
+        sol = solve_enet(
+            stats,
+            penalty,
+            coef,
+            tol=tol * a,
+            max_iter=max_iter,
+            screen=screen,
+            active_set=active_set,
+        )
         coef, grad, active_set = sol.coef, sol.grad, sol.active_set
         prev_alpha = a
         yield coef, grad, sol.n_iter, sol.max_kkt_violation, sol.converged
@@ -203,8 +213,9 @@ def compute_path(
     """
     t0 = time.perf_counter()
     n, p = X.shape
-    std, stats = prepare(X, y, weights, fit_intercept=fit_intercept, standardize=standardize,
-                         gram=gram)
+    std, stats = prepare(
+        X, y, weights, fit_intercept=fit_intercept, standardize=standardize, gram=gram
+    )
     amax = alpha_max(stats.c, l1_ratio)
     if alphas is None:
         grid = alpha_grid(amax, n, p, n_alphas=n_alphas, eps=eps)
@@ -218,7 +229,12 @@ def compute_path(
 
 
 def path_result(
-    raw: RawPath, std: Standardization, *, l1_ratio: float, alpha_max: float, n_samples: int,
+    raw: RawPath,
+    std: Standardization,
+    *,
+    l1_ratio: float,
+    alpha_max: float,
+    n_samples: int,
     t0: float,
 ) -> PathResult:
     """Map a standardized path back to the original feature scale."""

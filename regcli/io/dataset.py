@@ -99,7 +99,9 @@ def load_dataset(
     target, reason = choose_target(columns, target, name)
     extra_columns = dict(extra_columns or {})
     reserved = {target} | set(extra_columns.values()) | ({weights} if weights else set())
-    for option, col in [("--weights", weights)] + [(f"--{k}-col", v) for k, v in extra_columns.items()]:
+    for option, col in [("--weights", weights)] + [
+        (f"--{k}-col", v) for k, v in extra_columns.items()
+    ]:
         if col is not None and col not in columns:
             raise UsageError(f"{option}: no column {col!r} in {name}{_listing(columns)}")
     feature_cols = select_features(columns, features, exclude, reserved, name)
@@ -247,7 +249,9 @@ def _first_non_numeric(series: pd.Series) -> str:
 def _check_finite(values: np.ndarray, col: str, name: str) -> None:
     n_inf = int(np.isinf(values).sum())
     if n_inf:
-        raise DataError(f"{name}: column {col!r} has {n_inf} infinite value{'s' if n_inf > 1 else ''}")
+        raise DataError(
+            f"{name}: column {col!r} has {n_inf} infinite value{'s' if n_inf > 1 else ''}"
+        )
 
 
 def encode_column(series: pd.Series, col: str, name: str) -> tuple[np.ndarray, ColumnEncoding, int]:

@@ -40,12 +40,18 @@ def model_document(res: FitResult, ds: Dataset, *, metrics: dict[str, Any]) -> d
         "schema_version": SCHEMA_VERSION,
         "regcli_version": __version__,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "training_data": {"source": ds.source, "sha256": ds.sha256, "rows": ds.n_samples,
-                          "rows_read": ds.n_rows_read},
+        "training_data": {
+            "source": ds.source,
+            "sha256": ds.sha256,
+            "rows": ds.n_samples,
+            "rows_read": ds.n_rows_read,
+        },
         "target": ds.target,
         "features": names,
-        "encoding": [{"column": e.column, "kind": e.kind, "features": e.features,
-                      "levels": e.levels} for e in ds.encodings],
+        "encoding": [
+            {"column": e.column, "kind": e.kind, "features": e.features, "levels": e.levels}
+            for e in ds.encodings
+        ],
         "standardization": {
             "standardize": std.standardize,
             "fit_intercept": std.fit_intercept,
@@ -62,8 +68,9 @@ def model_document(res: FitResult, ds: Dataset, *, metrics: dict[str, Any]) -> d
 
 
 def save_model(path: str, document: dict[str, Any], *, force: bool) -> None:
-    write_atomic(path, json.dumps(document, indent=2, allow_nan=False) + "\n", force=force,
-                 option="--save")
+    write_atomic(
+        path, json.dumps(document, indent=2, allow_nan=False) + "\n", force=force, option="--save"
+    )
 
 
 @dataclass(frozen=True)
@@ -102,16 +109,20 @@ def load_model(path: str) -> Model:
     except UnicodeDecodeError:
         raise _bad(path, "not UTF-8 text") from None
     except json.JSONDecodeError as exc:
-        raise _bad(path, f"invalid or truncated JSON at line {exc.lineno}, column {exc.colno}") from None
+        raise _bad(
+            path, f"invalid or truncated JSON at line {exc.lineno}, column {exc.colno}"
+        ) from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise _bad(path, f"'format' is not {FORMAT!r}")
     version = doc.get("schema_version")
     if not isinstance(version, int) or isinstance(version, bool):
         raise _bad(path, "'schema_version' is not an integer")
     if version > SCHEMA_VERSION:
-        raise DataError(f"{path}: written with model schema {version} by regcli "
-                        f"{doc.get('regcli_version', '?')}; this regcli ({__version__}) reads "
-                        f"schema {SCHEMA_VERSION} or older: upgrade regcli")
+        raise DataError(
+            f"{path}: written with model schema {version} by regcli "
+            f"{doc.get('regcli_version', '?')}; this regcli ({__version__}) reads "
+            f"schema {SCHEMA_VERSION} or older: upgrade regcli"
+        )
     if version < 1:
         raise _bad(path, f"unknown schema version {version}")
     features = doc.get("features")
@@ -133,8 +144,16 @@ def load_model(path: str) -> Model:
     if not isinstance(means_doc, dict) or set(means_doc) != set(features):
         raise _bad(path, "'standardization.mean' does not match 'features'")
     means = np.array([_number(means_doc[f], path, f"standardization.mean.{f}") for f in features])
-    return Model(path=path, target=target, features=features, encodings=encodings,
-                 intercept=intercept, coef=coef, means=means, document=doc)
+    return Model(
+        path=path,
+        target=target,
+        features=features,
+        encodings=encodings,
+        intercept=intercept,
+        coef=coef,
+        means=means,
+        document=doc,
+    )
 
 
 def _number(value: Any, path: str, key: str) -> float:
@@ -166,8 +185,9 @@ def _encodings(value: Any, path: str) -> list[ColumnEncoding]:
     return out
 
 
-def design_matrix(df: pd.DataFrame, model: Model, *, name: str, na: str,
-                  unknown: str) -> tuple[np.ndarray, np.ndarray]:
+def design_matrix(
+    df: pd.DataFrame, model: Model, *, name: str, na: str, unknown: str
+) -> tuple[np.ndarray, np.ndarray]:
     """X (rows kept, p) encoded as in training, and the boolean mask of input rows kept."""
     import pandas as pd
 
@@ -187,27 +207,35 @@ def design_matrix(df: pd.DataFrame, model: Model, *, name: str, na: str,
                 coerced = pd.to_numeric(s, errors="coerce")
                 bad = s[coerced.isna() & s.notna()]
                 if len(bad):
-                    raise DataError(f"{name}: column {enc.column!r} is not numeric "
-                                    f"(found {str(bad.iloc[0])!r})")
+                    raise DataError(
+                        f"{name}: column {enc.column!r} is not numeric (found {str(bad.iloc[0])!r})"
+                    )
                 values = coerced.to_numpy(dtype=np.float64)
             if np.isinf(values).any():
                 raise DataError(f"{name}: column {enc.column!r} has infinite values")
             blocks.append(values[:, None])
         elif enc.kind == "bool":
-            if not (pd.api.types.is_bool_dtype(s) or _is_boolean_object(s) or s.dropna().empty
-                    or set(pd.unique(s.dropna())) <= {0, 1}):
+            if not (
+                pd.api.types.is_bool_dtype(s)
+                or _is_boolean_object(s)
+                or s.dropna().empty
+                or set(pd.unique(s.dropna())) <= {0, 1}
+            ):
                 raise DataError(f"{name}: column {enc.column!r} is not boolean")
             blocks.append(s.map(_as_bool).to_numpy(dtype=np.float64)[:, None])
         else:
             text = s.astype("object").map(lambda v: None if pd.isna(v) else str(v))
             index = {level: k for k, level in enumerate(enc.levels)}
-            codes = np.array([index.get(v, -1) if v is not None else -1 for v in text],
-                             dtype=np.intp)
+            codes = np.array(
+                [index.get(v, -1) if v is not None else -1 for v in text], dtype=np.intp
+            )
             unseen = text.notna().to_numpy() & (codes < 0)
             if unseen.any() and unknown != "zero":
                 level = text[unseen].iloc[0]
-                raise DataError(f"{name}: column {enc.column!r} has level {level!r} not seen in "
-                                "training; use --unknown zero to score it with no indicator set")
+                raise DataError(
+                    f"{name}: column {enc.column!r} has level {level!r} not seen in "
+                    "training; use --unknown zero to score it with no indicator set"
+                )
             block = np.zeros((len(s), len(enc.levels)))
             seen = codes >= 0
             block[np.flatnonzero(seen), codes[seen]] = 1.0
@@ -226,7 +254,7 @@ def design_matrix(df: pd.DataFrame, model: Model, *, name: str, na: str,
             listed = ", ".join(f"{c!r} ({k} cell{'s' if k > 1 else ''})" for c, k in counts.items())
             raise DataError(f"{name}: missing values in {listed}; use --na drop or --na mean")
         if na == "drop":
-            keep = ~nan.any(axis=1)
+            keep = np.asarray(~nan.any(axis=1), dtype=bool)
             X = X[keep]
         else:  # mean: the training means (level frequencies for one-hot columns)
             X = np.where(nan, model.means[None, :], X)

@@ -15,8 +15,16 @@ from regcli.io.dataset import load_dataset
 from tests.conftest import SAMPLE
 
 DIABETES = str(SAMPLE / "diabetes.csv")
-MODEL_KEYS = {"penalty", "alpha", "l1_ratio", "cv_mean", "cv_se", "n_nonzero", "coefficients",
-              "selection_frequency"}
+MODEL_KEYS = {
+    "penalty",
+    "alpha",
+    "l1_ratio",
+    "cv_mean",
+    "cv_se",
+    "n_nonzero",
+    "coefficients",
+    "selection_frequency",
+}
 
 
 def write(tmp_path, X, y, name="d.csv"):
@@ -60,7 +68,9 @@ def test_l2_wins_on_many_small_correlated_effects(cli, tmp_path):
     n, p = 120, 60
     X = np.sqrt(0.3) * rng.standard_normal((n, p)) + np.sqrt(0.7) * rng.standard_normal((n, 1))
     y = X @ rng.normal(0.3, 0.3, p) + 2.0 * rng.standard_normal(n)
-    out = cli("compare", write(tmp_path, X, y), "--folds", "5", "--select", "min", "-f", "json").json()
+    out = cli(
+        "compare", write(tmp_path, X, y), "--folds", "5", "--select", "min", "-f", "json"
+    ).json()
     models = {m["penalty"]: m for m in out["models"]}
     assert models["l2"]["cv_mean"] < models["l1"]["cv_mean"]
     assert out["verdict"]["best"] in ("l2", "elasticnet")
@@ -85,8 +95,9 @@ def test_near_collinear_group_contrast(cli, tmp_path):
     rng = np.random.default_rng(3)
     n = 200
     z = rng.standard_normal(n)
-    X = np.column_stack([z + 0.05 * rng.standard_normal(n) for _ in range(3)]
-                        + [rng.standard_normal((n, 3))])
+    X = np.column_stack(
+        [z + 0.05 * rng.standard_normal(n) for _ in range(3)] + [rng.standard_normal((n, 3))]
+    )
     y = X[:, :3].sum(axis=1) + X[:, 3] + rng.standard_normal(n)
     out = cli("compare", write(tmp_path, X, y), "--folds", "5", "-f", "json").json()
     col = out["collinearity"]
@@ -119,11 +130,14 @@ def test_test_size_csv_table_plot_save(cli, tmp_path):
     assert r.exit_code == 0 and (tmp_path / "c.png").stat().st_size > 1000
 
 
-@pytest.mark.parametrize("args,code,words", [
-    (["--test-size", "0.95"], 2, "--test-size"),
-    (["--l1-ratio", "x"], 2, "--l1-ratio"),
-    (["--folds", "1"], 2, "--folds"),
-])
+@pytest.mark.parametrize(
+    "args,code,words",
+    [
+        (["--test-size", "0.95"], 2, "--test-size"),
+        (["--l1-ratio", "x"], 2, "--l1-ratio"),
+        (["--folds", "1"], 2, "--folds"),
+    ],
+)
 def test_compare_bad_options(cli, args, code, words):
     r = cli("compare", DIABETES, *args)
     assert r.exit_code == code and words in r.stderr and r.stdout == ""

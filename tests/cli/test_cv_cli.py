@@ -13,8 +13,19 @@ from regcli.io.dataset import load_dataset
 from tests.conftest import SAMPLE
 
 DIABETES = str(SAMPLE / "diabetes.csv")
-CV_KEYS = {"alphas", "cv_mean", "cv_se", "n_nonzero", "alpha_min", "alpha_1se", "l1_ratio",
-           "select", "model", "checks", "timings"}
+CV_KEYS = {
+    "alphas",
+    "cv_mean",
+    "cv_se",
+    "n_nonzero",
+    "alpha_min",
+    "alpha_1se",
+    "l1_ratio",
+    "select",
+    "model",
+    "checks",
+    "timings",
+}
 
 
 def test_cv_json_contract_and_refit(cli):
@@ -47,9 +58,13 @@ def test_fold_col_group_col_repeats_select_metric(cli, tmp_path):
     df.to_csv(path, index=False)
     out = cli("cv", path, "--fold-col", "fold", "--exclude", "grp", "-f", "json").json()
     assert out["n_folds"] == 4 and "fold" not in out["model"]["coefficients"]
-    out = cli("cv", path, "--group-col", "grp", "--exclude", "fold", "--folds", "5", "-f", "json").json()
+    out = cli(
+        "cv", path, "--group-col", "grp", "--exclude", "fold", "--folds", "5", "-f", "json"
+    ).json()
     assert out["group_col"] == "grp" and "grp" not in out["model"]["coefficients"]
-    out = cli("cv", DIABETES, "--repeats", "3", "--folds", "5", "--select", "min", "-f", "json").json()
+    out = cli(
+        "cv", DIABETES, "--repeats", "3", "--folds", "5", "--select", "min", "-f", "json"
+    ).json()
     assert out["repeats"] == 3 and out["model"]["alpha"] == out["alpha_min"]
     out = cli("cv", DIABETES, "--metric", "r2", "--folds", "5", "-f", "json").json()
     assert out["metric"] == "r2" and max(out["cv_mean"]) == out["cv_min"]
@@ -70,17 +85,20 @@ def test_cv_plot(cli, tmp_path):
     assert r.exit_code == 0 and (tmp_path / "cv.svg").read_text().lstrip().startswith("<?xml")
 
 
-@pytest.mark.parametrize("args,code,words", [
-    (["--folds", "1"], 2, "--folds"),
-    (["--folds", "1000"], 2, "--folds"),
-    (["--fold-col", "nope"], 2, "--fold-col"),
-    (["--group-col", "sex"], 2, "groups"),
-    (["--l1-ratio", "0.5,2"], 2, "--l1-ratio"),
-    (["--penalty", "l1", "--l1-ratio", "0.5"], 2, "--l1-ratio"),
-    (["--select", "best"], 2, "--select"),
-    (["--metric", "auc"], 2, "--metric"),
-    (["--repeats", "0"], 2, "--repeats"),
-])
+@pytest.mark.parametrize(
+    "args,code,words",
+    [
+        (["--folds", "1"], 2, "--folds"),
+        (["--folds", "1000"], 2, "--folds"),
+        (["--fold-col", "nope"], 2, "--fold-col"),
+        (["--group-col", "sex"], 2, "groups"),
+        (["--l1-ratio", "0.5,2"], 2, "--l1-ratio"),
+        (["--penalty", "l1", "--l1-ratio", "0.5"], 2, "--l1-ratio"),
+        (["--select", "best"], 2, "--select"),
+        (["--metric", "auc"], 2, "--metric"),
+        (["--repeats", "0"], 2, "--repeats"),
+    ],
+)
 def test_cv_bad_options(cli, args, code, words):
     r = cli("cv", DIABETES, *args)
     assert r.exit_code == code and words in r.stderr and r.stdout == ""

@@ -15,8 +15,19 @@ from tests.conftest import SAMPLE
 
 DIABETES = str(SAMPLE / "diabetes.csv")
 FIT_KEYS = {
-    "penalty", "alpha", "l1_ratio", "intercept", "coefficients", "standardized_coefficients",
-    "n_samples", "n_features", "n_nonzero", "r2", "converged", "n_iter", "max_kkt_violation",
+    "penalty",
+    "alpha",
+    "l1_ratio",
+    "intercept",
+    "coefficients",
+    "standardized_coefficients",
+    "n_samples",
+    "n_features",
+    "n_nonzero",
+    "r2",
+    "converged",
+    "n_iter",
+    "max_kkt_violation",
     "timings",
 }
 
@@ -32,7 +43,9 @@ def test_fit_json_contract_and_values(cli):
     assert out["coefficients"] == dict(zip(ds.feature_names, ref.coef.tolist()))
     assert out["n_nonzero"] == ref.n_nonzero and out["converged"] is True
     assert out["target"] == "y" and "named" in out["target_source"]
-    assert out["sparsity"]["zero_features"] == [n for n, c in zip(ds.feature_names, ref.coef) if c == 0]
+    assert out["sparsity"]["zero_features"] == [
+        n for n, c in zip(ds.feature_names, ref.coef) if c == 0
+    ]
 
 
 def test_piped_default_is_csv_with_every_feature(cli):
@@ -40,7 +53,18 @@ def test_piped_default_is_csv_with_every_feature(cli):
     assert r.exit_code == 0 and r.stderr == ""
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     assert rows[0]["feature"] == "(intercept)"
-    assert [row["feature"] for row in rows[1:]] == ["age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"]
+    assert [row["feature"] for row in rows[1:]] == [
+        "age",
+        "sex",
+        "bmi",
+        "bp",
+        "s1",
+        "s2",
+        "s3",
+        "s4",
+        "s5",
+        "s6",
+    ]
 
 
 def test_table_format_off_terminal_is_not_cut(cli, write_csv):
@@ -69,7 +93,9 @@ def test_l1_ratio_alone_means_elasticnet_and_conflicts_are_usage_errors(cli):
 
 def test_parquet_stdin_and_options(cli, tmp_path):
     a = cli("fit", str(SAMPLE / "diabetes.parquet"), "--alpha", "1", "-f", "json").json()
-    b = cli("fit", "-", "--alpha", "1", "-f", "json", input=(SAMPLE / "diabetes.csv").read_bytes()).json()
+    b = cli(
+        "fit", "-", "--alpha", "1", "-f", "json", input=(SAMPLE / "diabetes.csv").read_bytes()
+    ).json()
     assert a["coefficients"] == b["coefficients"] and b["source"] == "<stdin>"
     c = cli("fit", DIABETES, "--alpha", "1", "--features", "bmi,bp,s5", "-f", "json").json()
     assert list(c["coefficients"]) == ["bmi", "bp", "s5"]
@@ -93,7 +119,9 @@ def test_no_standardize_no_intercept_tol_max_iter(cli):
 
 
 def test_weights_option(cli, write_csv):
-    rows = "\n".join(f"{i % 7},{(i * 3) % 5},{1 + i % 2},{i % 7 + 0.1 * (i % 3)}" for i in range(40))
+    rows = "\n".join(
+        f"{i % 7},{(i * 3) % 5},{1 + i % 2},{i % 7 + 0.1 * (i % 3)}" for i in range(40)
+    )
     path = write_csv("a,b,w,y\n" + rows + "\n")
     out = cli("fit", path, "--alpha", "0.01", "--weights", "w", "-f", "json").json()
     assert set(out["coefficients"]) == {"a", "b"}
@@ -106,8 +134,12 @@ def test_na_option(cli, write_csv):
     path = write_csv("a,b,y\n1,,1\n2,3,2\n3,4,3\n4,5,5\n5,7,6\n")
     r = cli("fit", path, "--alpha", "0.01")
     assert r.exit_code == 65 and "'b' (1 cell)" in r.stderr and "--na" in r.stderr
-    assert cli("fit", path, "--alpha", "0.01", "--na", "drop", "-f", "json").json()["n_samples"] == 4
-    assert cli("fit", path, "--alpha", "0.01", "--na", "mean", "-f", "json").json()["imputed"] == {"b": 1}
+    assert (
+        cli("fit", path, "--alpha", "0.01", "--na", "drop", "-f", "json").json()["n_samples"] == 4
+    )
+    assert cli("fit", path, "--alpha", "0.01", "--na", "mean", "-f", "json").json()["imputed"] == {
+        "b": 1
+    }
 
 
 def test_output_file_is_atomic_and_never_overwritten(cli, tmp_path):
@@ -172,7 +204,8 @@ def test_fit_without_alpha_chooses_it_by_cv(cli):
     cv = cli("cv", DIABETES, "-f", "json").json()
     assert out["alpha"] == cv["alpha_1se"] and out["coefficients"] == cv["model"]["coefficients"]
     assert cli("fit", DIABETES, "--alpha", "1", "-f", "json").json()["alpha_selection"] == {
-        "method": "--alpha"}
+        "method": "--alpha"
+    }
 
 
 def test_internal_error_is_exit_70_one_line(cli, monkeypatch):
@@ -205,14 +238,23 @@ def test_constant_column_reported(cli, write_csv):
 
 
 def test_tiny_count_separates_l1_from_l2(cli):
-    ridge = cli("fit", str(SAMPLE / "sparse_wide.csv"), "--penalty", "l2", "--alpha", "50", "-f", "json").json()
-    lasso = cli("fit", str(SAMPLE / "sparse_wide.csv"), "--penalty", "l1", "--alpha", "0.5", "-f", "json").json()
+    ridge = cli(
+        "fit", str(SAMPLE / "sparse_wide.csv"), "--penalty", "l2", "--alpha", "50", "-f", "json"
+    ).json()
+    lasso = cli(
+        "fit", str(SAMPLE / "sparse_wide.csv"), "--penalty", "l1", "--alpha", "0.5", "-f", "json"
+    ).json()
     # ridge: nothing exactly zero, many tiny; lasso: most exactly zero
     assert ridge["n_nonzero"] == 400 and ridge["sparsity"]["zero_features"] == []
-    assert lasso["n_nonzero"] < 40 and len(lasso["sparsity"]["zero_features"]) == 400 - lasso["n_nonzero"]
+    assert (
+        lasso["n_nonzero"] < 40
+        and len(lasso["sparsity"]["zero_features"]) == 400 - lasso["n_nonzero"]
+    )
     for out in (ridge, lasso):
         std = np.abs(list(out["standardized_coefficients"].values()))
         tiny = int(((std > 0) & (std < 1e-3 * std.max())).sum())
         assert out["sparsity"]["n_tiny_nonzero"] == tiny
-    assert np.isclose(sum(abs(v) for v in lasso["standardized_coefficients"].values()),
-                      lasso["sparsity"]["l1_norm"])
+    assert np.isclose(
+        sum(abs(v) for v in lasso["standardized_coefficients"].values()),
+        lasso["sparsity"]["l1_norm"],
+    )

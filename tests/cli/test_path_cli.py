@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 
-import numpy as np
 import pytest
 
 from regcli.core import compute_path
@@ -13,8 +12,16 @@ from regcli.io.dataset import load_dataset
 from tests.conftest import SAMPLE
 
 DIABETES = str(SAMPLE / "diabetes.csv")
-PATH_KEYS = {"alphas", "n_nonzero", "dev_ratio", "intercepts", "coefficients", "entry_alpha",
-             "stop_reason", "timings"}
+PATH_KEYS = {
+    "alphas",
+    "n_nonzero",
+    "dev_ratio",
+    "intercepts",
+    "coefficients",
+    "entry_alpha",
+    "stop_reason",
+    "timings",
+}
 
 
 def test_path_json_contract(cli):
@@ -44,7 +51,10 @@ def test_path_options(cli):
     out = cli("path", DIABETES, "--alphas", "0.1,10,1", "-f", "json").json()
     assert out["alphas"] == [10.0, 1.0, 0.1] and out["stop_reason"] == "completed"
     out = cli("path", DIABETES, "--n-alphas", "10", "--eps", "0.1", "-f", "json").json()
-    assert out["alphas"][-1] == pytest.approx(0.1 * out["alphas"][0]) or out["stop_reason"] != "completed"
+    assert (
+        out["alphas"][-1] == pytest.approx(0.1 * out["alphas"][0])
+        or out["stop_reason"] != "completed"
+    )
     out = cli("path", DIABETES, "--penalty", "l2", "--n-alphas", "5", "-f", "json").json()
     assert out["penalty"] == "l2" and all(k == 10 for k in out["n_nonzero"])
     out = cli("path", str(SAMPLE / "sparse_wide.parquet"), "-f", "json").json()
@@ -56,14 +66,17 @@ def test_path_terminal_table_thins(cli):
     assert r.exit_code == 0 and "Entry order" in r.stdout and "%dev" in r.stdout
 
 
-@pytest.mark.parametrize("args,code,words", [
-    (["--alphas", "1,x"], 2, "--alphas"),
-    (["--alphas", "1,0"], 2, "--alphas"),
-    (["--alphas", "1", "--eps", "0.1"], 2, "together"),
-    (["--eps", "1"], 2, "--eps"),
-    (["--n-alphas", "0"], 2, "--n-alphas"),
-    (["--plot", "x.gif"], 2, "--plot"),
-])
+@pytest.mark.parametrize(
+    "args,code,words",
+    [
+        (["--alphas", "1,x"], 2, "--alphas"),
+        (["--alphas", "1,0"], 2, "--alphas"),
+        (["--alphas", "1", "--eps", "0.1"], 2, "together"),
+        (["--eps", "1"], 2, "--eps"),
+        (["--n-alphas", "0"], 2, "--n-alphas"),
+        (["--plot", "x.gif"], 2, "--plot"),
+    ],
+)
 def test_path_bad_options(cli, args, code, words):
     r = cli("path", DIABETES, *args)
     assert r.exit_code == code and words in r.stderr and r.stdout == ""

@@ -26,12 +26,14 @@ def mixed(tmp_path):
     """A table with numeric, boolean and category features, an id, and a target."""
     rng = np.random.default_rng(0)
     n = 120
-    df = pd.DataFrame({
-        "id": [f"r{i}" for i in range(n)],
-        "x": rng.normal(size=n),
-        "flag": rng.integers(0, 2, n).astype(bool),
-        "color": rng.choice(["red", "green", "blue"], n),
-    })
+    df = pd.DataFrame(
+        {
+            "id": [f"r{i}" for i in range(n)],
+            "x": rng.normal(size=n),
+            "flag": rng.integers(0, 2, n).astype(bool),
+            "color": rng.choice(["red", "green", "blue"], n),
+        }
+    )
     df["y"] = 2 * df["x"] + 1.5 * df["flag"] + (df["color"] == "red") * 3 + rng.normal(size=n) * 0.1
     path = tmp_path / "mixed.csv"
     df.to_csv(path, index=False)
@@ -47,9 +49,12 @@ def test_fit_save_predict_round_trip(cli, tmp_path, mixed):
     doc = json.loads(model.read_text())
     assert doc["schema_version"] == 1 and doc["features"] == list(out["coefficients"])
     assert doc["training_data"]["rows"] == 120 and len(doc["training_data"]["sha256"]) == 64
-    assert doc["encoding"][2] == {"column": "color", "kind": "onehot",
-                                  "features": ["color=blue", "color=green", "color=red"],
-                                  "levels": ["blue", "green", "red"]}
+    assert doc["encoding"][2] == {
+        "column": "color",
+        "kind": "onehot",
+        "features": ["color=blue", "color=green", "color=red"],
+        "levels": ["blue", "green", "red"],
+    }
     r = cli("predict", model, path, "--keep", "id")
     assert r.exit_code == 0 and r.stderr == ""
     rows = predictions(r.stdout)
@@ -76,7 +81,10 @@ def test_save_never_overwrites_without_force(cli, tmp_path):
     before = model.read_text()
     r = cli("fit", DIABETES, "--alpha", "2", "--save", model, "-f", "json")
     assert r.exit_code == 2 and "--save" in r.stderr and model.read_text() == before
-    assert cli("fit", DIABETES, "--alpha", "2", "--save", model, "--force", "-f", "json").exit_code == 0
+    assert (
+        cli("fit", DIABETES, "--alpha", "2", "--save", model, "--force", "-f", "json").exit_code
+        == 0
+    )
     assert json.loads(model.read_text())["alpha"] == 2.0
 
 
@@ -101,26 +109,40 @@ def test_predict_data_problems(cli, tmp_path, mixed):
     df.assign(x=[np.nan] + df["x"].tolist()[1:]).to_csv(holes, index=False)
     r = cli("predict", model, holes)
     assert r.exit_code == 65 and "'x' (1 cell)" in r.stderr
-    assert len(predictions(cli("predict", model, holes, "--na", "drop", "--keep", "id").stdout)) == 119
+    assert (
+        len(predictions(cli("predict", model, holes, "--na", "drop", "--keep", "id").stdout)) == 119
+    )
     filled = predictions(cli("predict", model, holes, "--na", "mean").stdout)
     assert len(filled) == 120
     r = cli("predict", model, path, "--keep", "nope")
     assert r.exit_code == 2 and "--keep" in r.stderr
 
 
-@pytest.mark.parametrize("content,words", [
-    ('{"format": "regcli-model", "schema_version": 1, "features": [', "truncated JSON"),
-    ("[1, 2, 3]", "format"),
-    ('{"format": "regcli-model", "schema_version": "1"}', "schema_version"),
-    ('{"format": "regcli-model", "schema_version": 99, "regcli_version": "9.0"}', "upgrade"),
-    ('{"format": "regcli-model", "schema_version": 1, "features": ["a"], "target": "y",'
-     ' "intercept": "zero", "coefficients": {"a": 1}}', "intercept"),
-    ('{"format": "regcli-model", "schema_version": 1, "features": ["a"], "target": "y",'
-     ' "intercept": 1, "coefficients": {"b": 1}}', "coefficients"),
-    ('{"format": "regcli-model", "schema_version": 1, "features": ["a"], "target": "y",'
-     ' "intercept": 1, "coefficients": {"a": 1}, "encoding": [{"column": "a", "kind": "text",'
-     ' "features": ["a"]}]}', "kind"),
-])
+@pytest.mark.parametrize(
+    "content,words",
+    [
+        ('{"format": "regcli-model", "schema_version": 1, "features": [', "truncated JSON"),
+        ("[1, 2, 3]", "format"),
+        ('{"format": "regcli-model", "schema_version": "1"}', "schema_version"),
+        ('{"format": "regcli-model", "schema_version": 99, "regcli_version": "9.0"}', "upgrade"),
+        (
+            '{"format": "regcli-model", "schema_version": 1, "features": ["a"], "target": "y",'
+            ' "intercept": "zero", "coefficients": {"a": 1}}',
+            "intercept",
+        ),
+        (
+            '{"format": "regcli-model", "schema_version": 1, "features": ["a"], "target": "y",'
+            ' "intercept": 1, "coefficients": {"b": 1}}',
+            "coefficients",
+        ),
+        (
+            '{"format": "regcli-model", "schema_version": 1, "features": ["a"], "target": "y",'
+            ' "intercept": 1, "coefficients": {"a": 1},'
+            ' "encoding": [{"column": "a", "kind": "text", "features": ["a"]}]}',
+            "kind",
+        ),
+    ],
+)
 def test_malformed_model_files(cli, tmp_path, content, words):
     bad = tmp_path / "bad.json"
     bad.write_text(content)
@@ -135,14 +157,44 @@ def test_missing_model_file_is_66(cli, tmp_path):
 
 
 def test_passing_and_failing_gates(cli, tmp_path):
-    ok = cli("fit", DIABETES, "--alpha", "1", "--min-r2", "0.4", "--max-nonzero", "8",
-             "--require-feature", "bmi", "--sign", "bmi:+", "--sign", "sex:-", "-f", "json")
+    ok = cli(
+        "fit",
+        DIABETES,
+        "--alpha",
+        "1",
+        "--min-r2",
+        "0.4",
+        "--max-nonzero",
+        "8",
+        "--require-feature",
+        "bmi",
+        "--sign",
+        "bmi:+",
+        "--sign",
+        "sex:-",
+        "-f",
+        "json",
+    )
     assert ok.exit_code == 0 and ok.stderr == ""
     checks = ok.json()["checks"]
     assert len(checks) == 5 and all(c["passed"] for c in checks)
     assert {"name", "observed", "threshold", "passed"} <= checks[0].keys()
-    bad = cli("fit", DIABETES, "--alpha", "1", "--min-r2", "0.9", "--require-feature", "age",
-              "--sign", "bmi:-", "-f", "json", "--junit", tmp_path / "j.xml")
+    bad = cli(
+        "fit",
+        DIABETES,
+        "--alpha",
+        "1",
+        "--min-r2",
+        "0.9",
+        "--require-feature",
+        "age",
+        "--sign",
+        "bmi:-",
+        "-f",
+        "json",
+        "--junit",
+        tmp_path / "j.xml",
+    )
     assert bad.exit_code == 1
     assert [c["passed"] for c in bad.json()["checks"]] == [False, False, False]
     assert bad.stderr.count("check failed") == 3
@@ -168,12 +220,15 @@ def test_github_annotations_and_step_summary(cli, tmp_path, monkeypatch):
     assert "| require_feature age |" in summary.read_text() and "**FAIL**" in summary.read_text()
 
 
-@pytest.mark.parametrize("args,words", [
-    (["--require-feature", "nope"], "--require-feature"),
-    (["--sign", "bmi"], "--sign"),
-    (["--sign", "nope:+"], "--sign"),
-    (["--max-nonzero", "-1"], "--max-nonzero"),
-])
+@pytest.mark.parametrize(
+    "args,words",
+    [
+        (["--require-feature", "nope"], "--require-feature"),
+        (["--sign", "bmi"], "--sign"),
+        (["--sign", "nope:+"], "--sign"),
+        (["--max-nonzero", "-1"], "--max-nonzero"),
+    ],
+)
 def test_gate_usage_errors(cli, args, words):
     r = cli("fit", DIABETES, "--alpha", "1", *args)
     assert r.exit_code == 2 and words in r.stderr

@@ -1,4 +1,4 @@
-"""Cross-validation: statistics-based fold errors against direct fits, scikit-learn, glmnet rules."""
+"""Cross-validation: fold errors from statistics against direct fits, scikit-learn, glmnet."""
 
 from __future__ import annotations
 
@@ -56,12 +56,12 @@ def test_matches_sklearn_elasticnetcv_with_predefined_folds():
     X, y = make_problem(120, 8, seed=4)
     folds = make_folds(120, 5, seed=1)
     Xs, _, _ = standardize(X)
-    res = cross_validate(Xs, y, folds=[folds], l1_ratios=[0.5, 1.0], n_alphas=30,
-                         standardize=False)
+    res = cross_validate(Xs, y, folds=[folds], l1_ratios=[0.5, 1.0], n_alphas=30, standardize=False)
     splits = [(np.flatnonzero(folds != k), np.flatnonzero(folds == k)) for k in range(5)]
     for curve in res.curves:
-        sk = ElasticNetCV(l1_ratio=curve.l1_ratio, alphas=curve.alphas, cv=splits, tol=1e-12,
-                          max_iter=100_000).fit(Xs, y)
+        sk = ElasticNetCV(
+            l1_ratio=curve.l1_ratio, alphas=curve.alphas, cv=splits, tol=1e-12, max_iter=100_000
+        ).fit(Xs, y)
         # scikit-learn averages fold MSEs without weighting by fold size; folds here are equal
         np.testing.assert_allclose(curve.cv_mean, sk.mse_path_.mean(axis=1), rtol=1e-6)
         assert curve.alpha_min == pytest.approx(sk.alpha_)
@@ -105,7 +105,9 @@ def test_metrics_mae_and_r2():
     X, y = make_problem(90, 6, seed=6)
     folds = make_folds(90, 3, seed=0)
     mse = cross_validate(X, y, folds=[folds], l1_ratios=[1.0], n_alphas=10).curve
-    mae = cross_validate(X, y, folds=[folds], l1_ratios=[1.0], alphas=mse.alphas, metric="mae").curve
+    mae = cross_validate(
+        X, y, folds=[folds], l1_ratios=[1.0], alphas=mse.alphas, metric="mae"
+    ).curve
     r2 = cross_validate(X, y, folds=[folds], l1_ratios=[1.0], alphas=mse.alphas, metric="r2").curve
     for k in range(3):
         tr = folds != k

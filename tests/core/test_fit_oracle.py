@@ -48,14 +48,18 @@ def test_matches_sklearn_on_standardized_data(name, n, p, l1_ratio, frac):
     assert res.standardized_coef[5] == 0 and res.coef[5] == 0
     if l1_ratio == 1.0:
         # a lasso with duplicated columns has many solutions: compare the objective and the fit
-        gap = objective(Xs, y, res.standardized_coef, alpha, 1.0) - objective(Xs, y, sk.coef_, alpha, 1.0)
+        gap = objective(Xs, y, res.standardized_coef, alpha, 1.0) - objective(
+            Xs, y, sk.coef_, alpha, 1.0
+        )
         assert gap <= 1e-10
         assert rel(Xs @ res.standardized_coef + (y.mean() - 0), Xs @ sk.coef_ + y.mean()) < 1e-6
     else:
         assert rel(res.standardized_coef, sk.coef_) < 1e-6
         # original scale: coef = b / sd, intercept = ybar - mean . coef
         assert rel(res.coef, sk.coef_ / sd) < 1e-6
-        assert abs(res.intercept - (sk.intercept_ - (sk.coef_ / sd) @ mean)) < 1e-6 * max(1, abs(res.intercept))
+        assert abs(res.intercept - (sk.intercept_ - (sk.coef_ / sd) @ mean)) < 1e-6 * max(
+            1, abs(res.intercept)
+        )
 
 
 def test_lasso_without_duplicates_matches_sklearn_coefficients():
@@ -102,7 +106,9 @@ def test_no_standardize_no_intercept_match_sklearn():
     assert rel(res.coef, sk.coef_) < 1e-6
     assert abs(res.intercept - sk.intercept_) < 1e-6 * abs(sk.intercept_)
     res = fit(X, y, alpha=0.3, l1_ratio=0.6, standardize=False, fit_intercept=False)
-    sk = SkElasticNet(alpha=0.3, l1_ratio=0.6, tol=1e-15, max_iter=10**6, fit_intercept=False).fit(X, y)
+    sk = SkElasticNet(alpha=0.3, l1_ratio=0.6, tol=1e-15, max_iter=10**6, fit_intercept=False).fit(
+        X, y
+    )
     assert rel(res.coef, sk.coef_) < 1e-6 and res.intercept == 0.0
     del Xc
 
@@ -151,5 +157,7 @@ def test_collinear_columns_lasso_reaches_full_rank_limit():
     assert res.n_nonzero <= 11
     Xs, _, _ = standardize(X)
     sk = Lasso(alpha=res.alpha, tol=1e-15, max_iter=10**7).fit(Xs, y)
-    gap = objective(Xs, y, res.standardized_coef, res.alpha, 1.0) - objective(Xs, y, sk.coef_, res.alpha, 1.0)
+    gap = objective(Xs, y, res.standardized_coef, res.alpha, 1.0) - objective(
+        Xs, y, sk.coef_, res.alpha, 1.0
+    )
     assert gap <= 1e-9

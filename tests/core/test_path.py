@@ -22,8 +22,9 @@ def test_path_matches_sklearn_enet_path(n, p, l1_ratio):
     X[:, 2] = 1.0  # constant
     res = compute_path(X, y, l1_ratio=l1_ratio, n_alphas=30)
     Xs, _, _ = standardize(X)
-    _, coefs, _ = enet_path(Xs, y - y.mean(), l1_ratio=l1_ratio, alphas=res.alphas, tol=1e-14,
-                            max_iter=1_000_000)
+    _, coefs, _ = enet_path(
+        Xs, y - y.mean(), l1_ratio=l1_ratio, alphas=res.alphas, tol=1e-14, max_iter=1_000_000
+    )
     assert res.converged.all()
     assert (res.max_kkt_relative <= 1e-6).all()
     if l1_ratio == 1.0:  # duplicated column: compare fitted values, not the split

@@ -74,8 +74,9 @@ def test_scaling_y_and_alpha_scales_coefficients(problem, l1_ratio, frac, scale)
     new_alpha = scale * lam1 + lam2
     new_ratio = scale * lam1 / new_alpha
     b = fit(X, scale * y, alpha=new_alpha, l1_ratio=new_ratio)
-    np.testing.assert_allclose(b.coef, scale * a.coef, rtol=1e-7,
-                               atol=1e-9 * scale * max(np.abs(a.coef).max(), 1e-300))
+    np.testing.assert_allclose(
+        b.coef, scale * a.coef, rtol=1e-7, atol=1e-9 * scale * max(np.abs(a.coef).max(), 1e-300)
+    )
 
 
 @FAST
@@ -85,4 +86,6 @@ def test_lasso_scaling_y_and_alpha_together(problem, frac):
     amax = fit(X, y, alpha=1.0).alpha_max
     a = fit(X, y, alpha=frac * amax)
     b = fit(X, 3.0 * y, alpha=3.0 * frac * amax)
-    np.testing.assert_allclose(b.coef, 3.0 * a.coef, rtol=1e-7, atol=1e-9 * max(np.abs(a.coef).max(), 1e-300))
+    np.testing.assert_allclose(
+        b.coef, 3.0 * a.coef, rtol=1e-7, atol=1e-9 * max(np.abs(a.coef).max(), 1e-300)
+    )

@@ -14,7 +14,10 @@ from regcli.errors import DataError, InputError, UsageError
 from regcli.io.dataset import load_dataset
 from tests.conftest import SAMPLE
 
-CSV = "a,b,color,flag,y\n1,2.5,red,true,1.0\n2,3.5,blue,false,2.0\n3,1.0,red,true,2.5\n4,0.5,green,false,4.0\n"
+CSV = (
+    "a,b,color,flag,y\n1,2.5,red,true,1.0\n2,3.5,blue,false,2.0\n"
+    "3,1.0,red,true,2.5\n4,0.5,green,false,4.0\n"
+)
 
 
 def test_diabetes_csv_and_parquet_load_identically():
@@ -42,7 +45,9 @@ def test_stdin_csv_and_parquet(monkeypatch, tmp_path):
     a = load_dataset("-")
     assert a.source == "<stdin>" and a.n_samples == 4
     pd.read_csv(io.StringIO(CSV)).to_parquet(tmp_path / "x.parquet")
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO((tmp_path / "x.parquet").read_bytes())))
+    monkeypatch.setattr(
+        sys, "stdin", io.TextIOWrapper(io.BytesIO((tmp_path / "x.parquet").read_bytes()))
+    )
     b = load_dataset("-")
     np.testing.assert_array_equal(a.X, b.X)
 
