@@ -11,6 +11,8 @@ from regcli.cli.options import (
     ExcludeOption,
     FeaturesOption,
     FoldColOption,
+    FoldGrid,
+    FoldGridOption,
     FoldsOption,
     ForceOption,
     FormatOption,
@@ -62,6 +64,7 @@ def run_cv(
     intercept: bool = True,
     tol: float = 1e-7,
     max_iter: int = 10_000,
+    fold_grid: str = "common",
 ) -> tuple[CVResult, FitResult]:
     """Cross-validate, then refit on all rows at the selected (l1 ratio, alpha)."""
     from regcli.core import fit
@@ -81,6 +84,7 @@ def run_cv(
         metric=metric,
         tol=tol,
         max_iter=max_iter,
+        fold_grid=fold_grid,
     )
     curve = res.curve
     alpha = curve.alpha_min if select == "min" else curve.alpha_1se
@@ -112,6 +116,7 @@ def cv_command(
     fold_col: FoldColOption = None,
     group_col: GroupColOption = None,
     repeats: RepeatsOption = 1,
+    fold_grid: FoldGridOption = FoldGrid.common,
     metric: MetricOption = Metric.mse,
     select: SelectOption = Select.one_se,
     alphas: AlphasOption = None,
@@ -174,11 +179,19 @@ def cv_command(
         intercept=intercept,
         tol=tol,
         max_iter=max_iter,
+        fold_grid=fold_grid.value,
     )
     if not model.converged:
         common.warn(f"refit did not converge: max KKT violation {model.max_kkt_violation:.3g}")
     payload = render.cv_payload(
-        res, model, ds, select=select.value, seed=seed, fold_col=fold_col, group_col=group_col
+        res,
+        model,
+        ds,
+        select=select.value,
+        seed=seed,
+        fold_col=fold_col,
+        group_col=group_col,
+        fold_grid=fold_grid.value,
     )
     curve = res.curve
     chosen = curve.index_min if select.value == "min" else curve.index_1se

@@ -336,3 +336,20 @@ TestSizeOption = Annotated[
         show_default=False,
     ),
 ]
+
+
+class FoldGrid(str, Enum):
+    common = "common"
+    own = "own"
+
+
+FoldGridOption = Annotated[
+    FoldGrid,
+    typer.Option(
+        "--fold-grid",
+        help="common: every fold solves the full fit's alphas exactly. own: each fold its own "
+        "grid, interpolated at those alphas, as cv.glmnet does (reproduces its numbers).",
+        rich_help_panel=CV,
+        case_sensitive=False,
+    ),
+]

@@ -441,6 +441,7 @@ def cv_payload(
     seed: int,
     fold_col: str | None,
     group_col: str | None,
+    fold_grid: str = "common",
 ) -> dict[str, Any]:
     curve = res.curve
     out: dict[str, Any] = {
@@ -453,6 +454,7 @@ def cv_payload(
     out.update(
         {
             "select": select,
+            "fold_grid": fold_grid,
             "metric": res.metric,
             "n_folds": res.n_folds,
             "repeats": res.n_repeats,

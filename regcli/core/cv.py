@@ -269,6 +269,7 @@ def cross_validate(
     gram: bool | None = None,
     include_ols: bool = False,
     sums: list[FoldSums] | None = None,
+    fold_grid: str = "common",
 ) -> CVResult:
     """Cross-validate every l1 ratio on the same folds.
 
@@ -277,7 +278,12 @@ def cross_validate(
     rule: cv.glmnet takes the lambdas of the full fit, early stop included).  ``include_ols``
     adds unpenalized least squares on the same folds (needs n > p and the Gram statistics).
     ``sums`` are fold statistics from ``fold_sums`` to share between calls (one data pass).
+    ``fold_grid``: 'common' (every fold solves the alphas of the full fit exactly; the default)
+    or 'own' (each fold solves its own default grid, early stop included, and its coefficients
+    are interpolated linearly in alpha at the common alphas: exactly what cv.glmnet does).
     """
+    if fold_grid not in ("common", "own"):
+        raise ValueError(f"fold_grid must be 'common' or 'own', not {fold_grid!r}")
     t0 = time.perf_counter()
     n, p = X.shape
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
@@ -321,6 +327,8 @@ def cross_validate(
                     fit_intercept=fit_intercept,
                     tol=tol,
                     max_iter=max_iter,
+                    # with explicit alphas cv.glmnet gives folds those alphas too
+                    own_grid=(n_alphas, eps) if fold_grid == "own" and alphas is None else None,
                 )
                 errors.append(e)
                 r2s.append(q)
@@ -413,6 +421,25 @@ def _ols_cv(sums, folds, w, K, full_std, *, metric, standardize, fit_intercept) 
     )
 
 
+def interpolate_path(
+    alphas: np.ndarray, coefs: np.ndarray, intercepts: np.ndarray, at: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Coefficients (len(at), p) and intercepts at ``at`` by linear interpolation in alpha
+    between the neighbouring points of a descending path; outside it, its end points (zero
+    above its alpha_max).  This is glmnet's rule for predict(fit, s = ...)."""
+    asc = alphas[::-1]
+    pos = np.clip(np.searchsorted(asc, at), 1, max(len(asc) - 1, 1))
+    if len(asc) == 1:
+        return np.repeat(coefs, len(at), axis=0), np.repeat(intercepts, len(at))
+    lo, hi = asc[pos - 1], asc[pos]
+    frac = np.clip((at - lo) / (hi - lo), 0.0, 1.0)  # weight of the larger alpha
+    i_hi = len(alphas) - 1 - pos  # row of asc[pos] in the descending path
+    i_lo = i_hi + 1
+    c = frac[:, None] * coefs[i_hi] + (1 - frac)[:, None] * coefs[i_lo]
+    b0 = frac * intercepts[i_hi] + (1 - frac) * intercepts[i_lo]
+    return c, b0
+
+
 def _fold_errors(
     X,
     y,
@@ -429,8 +456,12 @@ def _fold_errors(
     fit_intercept,
     tol,
     max_iter,
+    own_grid=None,
 ):
-    """Errors (K, k), held-out R^2 (K, k) and supports (K, k, p) of every fold's path."""
+    """Errors (K, k), held-out R^2 (K, k) and supports (K, k, p) of every fold's path.
+
+    ``own_grid`` = (n_alphas, eps): each fold on its own default grid, interpolated at ``grid``.
+    """
     p = X.shape[1]
     errors = np.zeros((K, len(grid)))
     r2 = np.zeros((K, len(grid)))
@@ -448,8 +479,17 @@ def _fold_errors(
                 X[train], y[train], v, fit_intercept=fit_intercept, standardize=standardize
             )
             stats = LazyStats(X[train], y[train], v, std)
-        raw = solve_path(stats, grid, ratio, tol=tol, max_iter=max_iter)
-        coefs, intercepts = std.to_original(raw.coefs)
+        if own_grid is None:
+            raw = solve_path(stats, grid, ratio, tol=tol, max_iter=max_iter)
+            coefs, intercepts = std.to_original(raw.coefs)
+        else:
+            n_alphas, eps = own_grid
+            own = alpha_grid(
+                alpha_max(stats.c, ratio), int((~test).sum()), p, n_alphas=n_alphas, eps=eps
+            )
+            raw = solve_path(stats, own, ratio, tol=tol, max_iter=max_iter, early_stop=True)
+            own_coefs, own_intercepts = std.to_original(raw.coefs)
+            coefs, intercepts = interpolate_path(raw.alphas, own_coefs, own_intercepts, grid)
         support[k] = coefs != 0
         if metric in ("mse", "r2") and sums is not None:
             mse = sums.heldout_mse(k, coefs, intercepts)

@@ -117,3 +117,30 @@ def test_metrics_mae_and_r2():
         var = y[~tr].var()
         np.testing.assert_allclose(r2.fold_errors[k], 1 - (resid**2).mean(axis=1) / var, rtol=1e-8)
     assert r2.index_min == int(np.argmax(r2.cv_mean))
+
+
+def test_interpolate_path_is_linear_in_alpha_and_clamps():
+    from regcli.core.cv import interpolate_path
+
+    alphas = np.array([4.0, 2.0, 1.0])
+    coefs = np.array([[0.0, 0.0], [1.0, -1.0], [3.0, -2.0]])
+    b0 = np.array([10.0, 9.0, 8.0])
+    c, i = interpolate_path(alphas, coefs, b0, np.array([5.0, 4.0, 3.0, 1.5, 1.0, 0.5]))
+    np.testing.assert_allclose(c[:, 0], [0.0, 0.0, 0.5, 2.0, 3.0, 3.0])
+    np.testing.assert_allclose(i, [10.0, 10.0, 9.5, 8.5, 8.0, 8.0])
+
+
+def test_own_fold_grid_is_cv_glmnet_procedure():
+    from regcli.core.cv import interpolate_path
+
+    X, y = make_problem(150, 10, seed=9)
+    folds = make_folds(150, 5, seed=2)
+    res = cross_validate(X, y, folds=[folds], l1_ratios=[1.0], fold_grid="own").curve
+    for k in range(5):
+        tr = folds != k
+        own = compute_path(X[tr], y[tr])  # the fold's own default grid, early stop included
+        c, b0 = interpolate_path(own.alphas, own.coefs, own.intercepts, res.alphas)
+        mse = ((y[~tr][None, :] - b0[:, None] - c @ X[~tr].T) ** 2).mean(axis=1)
+        np.testing.assert_allclose(res.fold_errors[k], mse, rtol=1e-9)
+    common = cross_validate(X, y, folds=[folds], l1_ratios=[1.0]).curve
+    np.testing.assert_array_equal(res.alphas, common.alphas)
