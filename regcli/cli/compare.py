@@ -7,6 +7,8 @@ from regcli.cli.options import (
     ExcludeOption,
     FeaturesOption,
     FoldColOption,
+    FoldGrid,
+    FoldGridOption,
     FoldsOption,
     ForceOption,
     FormatOption,
@@ -44,6 +46,7 @@ def compare_command(
     fold_col: FoldColOption = None,
     group_col: GroupColOption = None,
     repeats: RepeatsOption = 1,
+    fold_grid: FoldGridOption = FoldGrid.own,
     select: SelectOption = Select.one_se,
     test_size: TestSizeOption = None,
     standardize: StandardizeOption = True,
@@ -113,6 +116,7 @@ def compare_command(
         X_test=None if test is None else ds.X[test],
         y_test=None if test is None else ds.y[test],
         w_test=None if test is None or ds.weights is None else ds.weights[test],
+        fold_grid=fold_grid.value,
     )
     payload = render.compare_payload(
         res,

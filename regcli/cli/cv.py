@@ -64,7 +64,7 @@ def run_cv(
     intercept: bool = True,
     tol: float = 1e-7,
     max_iter: int = 10_000,
-    fold_grid: str = "common",
+    fold_grid: str = "own",
 ) -> tuple[CVResult, FitResult]:
     """Cross-validate, then refit on all rows at the selected (l1 ratio, alpha)."""
     from regcli.core import fit
@@ -116,7 +116,7 @@ def cv_command(
     fold_col: FoldColOption = None,
     group_col: GroupColOption = None,
     repeats: RepeatsOption = 1,
-    fold_grid: FoldGridOption = FoldGrid.common,
+    fold_grid: FoldGridOption = FoldGrid.own,
     metric: MetricOption = Metric.mse,
     select: SelectOption = Select.one_se,
     alphas: AlphasOption = None,

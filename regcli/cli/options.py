@@ -347,8 +347,9 @@ FoldGridOption = Annotated[
     FoldGrid,
     typer.Option(
         "--fold-grid",
-        help="common: every fold solves the full fit's alphas exactly. own: each fold its own "
-        "grid, interpolated at those alphas, as cv.glmnet does (reproduces its numbers).",
+        help="own (default): each fold solves its own default grid and is interpolated at the "
+        "full fit's alphas, as cv.glmnet does (reproduces its numbers). common: every fold "
+        "solves the full fit's alphas exactly.",
         rich_help_panel=CV,
         case_sensitive=False,
     ),

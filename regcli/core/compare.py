@@ -96,6 +96,7 @@ def compare_models(
     X_test: np.ndarray | None = None,
     y_test: np.ndarray | None = None,
     w_test: np.ndarray | None = None,
+    fold_grid: str = "own",
 ) -> CompareResult:
     """Tune L1, L2 and elastic net (best of ``en_ratios``) by CV on the same folds; add least
     squares when n > p.  Rows are refit on all rows at their selected alpha."""
@@ -122,7 +123,7 @@ def compare_models(
         # ridge's alpha_max uses the 1e-3 floor on l1_ratio: extend its grid down to the lasso
         # grid's bottom, so that ridge is not judged on large alphas only (its path is cheap)
         eps = base_eps * 1e-3 if name == "l2" else None
-        res = cross_validate(X, y, l1_ratios=ratios, eps=eps, **common)  # type: ignore[arg-type]
+        res = cross_validate(X, y, l1_ratios=ratios, eps=eps, fold_grid=fold_grid, **common)  # type: ignore[arg-type]
         curve = res.curve
         if name == "l1":
             entry = curve.entry_alpha

@@ -1,0 +1,117 @@
+"""Agreement with R's glmnet (run at thresh = 1e-14 so that its answers are exact enough).
+
+    python benchmarks/check_glmnet.py
+
+For each dataset: lasso and elastic-net fits (coefficients and intercept, maximum relative
+difference), the default lasso path (number of points, first alpha, nonzero counts, deviance
+explained), and 10-fold CV with the same fold ids (cv_mean, cv_se, lambda.min, lambda.1se; regcli
+with fold_grid='own', cv.glmnet's procedure, and with the default common grid).  Skips with a
+message when Rscript or glmnet is missing.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.common import have_glmnet  # noqa: E402
+from regcli.core import compute_path, fit  # noqa: E402
+from regcli.core.cv import cross_validate, make_folds  # noqa: E402
+from regcli.io.dataset import load_dataset  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+R_SCRIPT = r"""
+args <- commandArgs(TRUE); d <- args[1]
+n <- as.integer(args[2]); p <- as.integer(args[3]); a <- as.double(args[4])
+suppressMessages(library(glmnet))
+x <- matrix(readBin(file.path(d, "x.bin"), "double", n * p), n, p)
+y <- readBin(file.path(d, "y.bin"), "double", n)
+foldid <- readBin(file.path(d, "fold.bin"), "integer", n)
+sdy <- sqrt(mean((y - mean(y))^2))
+out <- list()
+for (r in c(1, 0.5)) {
+  lam <- a * r + a * (1 - r) * sdy
+  f <- glmnet(x, y, alpha = a * r / lam, lambda = lam, thresh = 1e-14)
+  out[[paste0("fit", r)]] <- as.vector(coef(f))
+}
+f <- glmnet(x, y, alpha = 1, thresh = 1e-14)
+out$path_lambda <- f$lambda; out$path_df <- f$df; out$path_dev <- f$dev.ratio
+cv <- cv.glmnet(x, y, foldid = foldid, alpha = 1, thresh = 1e-14)
+out$cvm <- cv$cvm; out$cvsd <- cv$cvsd; out$cv_lambda <- cv$lambda
+out$cv_sel <- c(cv$lambda.min, cv$lambda.1se)
+for (k in names(out)) writeBin(as.double(out[[k]]), file.path(d, paste0(k, ".out")))
+"""
+
+
+def datasets():
+    ds = load_dataset(str(ROOT / "sample_data" / "diabetes.csv"))
+    yield "diabetes (442 x 10)", ds.X, ds.y
+    rng = np.random.default_rng(11)
+    n, p = 300, 40
+    X = np.sqrt(0.4) * rng.standard_normal((n, p)) + np.sqrt(0.6) * rng.standard_normal((n, 1))
+    X = X * rng.uniform(0.1, 10, p) + rng.uniform(-5, 5, p)
+    y = X[:, :6] @ rng.normal(0, 1, 6) + rng.standard_normal(n) * 3
+    yield "correlated (300 x 40)", X, y
+    ds = load_dataset(str(ROOT / "sample_data" / "sparse_wide.csv"))
+    yield "sparse_wide (80 x 400)", ds.X, ds.y
+
+
+def rel(a, b) -> float:
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300))
+
+
+def run_r(X, y, folds, alpha):
+    n, p = X.shape
+    with tempfile.TemporaryDirectory() as d:
+        dp = Path(d)
+        np.asfortranarray(X).T.tofile(dp / "x.bin")
+        y.astype(float).tofile(dp / "y.bin")
+        (folds + 1).astype(np.int32).tofile(dp / "fold.bin")
+        (dp / "s.R").write_text(R_SCRIPT)
+        subprocess.run(["Rscript", str(dp / "s.R"), d, str(n), str(p), repr(alpha)], check=True,
+                       capture_output=True)
+        return {f.stem: np.fromfile(f) for f in dp.glob("*.out")}
+
+
+def main() -> None:
+    ok, why = have_glmnet()
+    if not ok:
+        print(f"skipping: {why}")
+        return
+    for name, X, y in datasets():
+        n, p = X.shape
+        alpha = 0.05 * compute_path(X, y, n_alphas=1).alpha_max
+        folds = make_folds(n, 10, seed=0)
+        r = run_r(X, y, folds, alpha)
+        print(f"== {name}")
+        for ratio in (1.0, 0.5):
+            res = fit(X, y, alpha=alpha, l1_ratio=ratio, tol=1e-12)
+            g = r[f"fit{ratio:g}"]
+            print(f"  fit l1_ratio={ratio:g}: coefficients rel diff {rel(res.coef, g[1:]):.1e}, "
+                  f"intercept rel diff {abs(res.intercept - g[0]) / abs(g[0]):.1e}")
+        path = compute_path(X, y)
+        k = min(len(path.alphas), len(r["path_lambda"]))
+        print(f"  path: points regcli {len(path.alphas)} / glmnet {len(r['path_lambda'])}; first "
+              f"alpha rel diff {abs(path.alphas[0] - r['path_lambda'][0]) / path.alphas[0]:.1e}; "
+              f"nonzero counts equal on {np.mean(path.n_nonzero[:k] == r['path_df'][:k]):.0%} of "
+              f"points; dev ratio max abs diff {np.abs(path.dev_ratio[:k] - r['path_dev'][:k]).max():.1e}")
+        for grid in ("own", "common"):
+            cv = cross_validate(X, y, folds=[folds], l1_ratios=[1.0], fold_grid=grid).curve
+            k = min(len(cv.alphas), len(r["cv_lambda"]))
+            same = (np.isclose(cv.alpha_min, r["cv_sel"][0], rtol=1e-9)
+                    and np.isclose(cv.alpha_1se, r["cv_sel"][1], rtol=1e-9))
+            print(f"  cv (fold grid {grid}): cv_mean rel diff {rel(cv.cv_mean[:k], r['cvm'][:k]):.1e}, "
+                  f"cv_se rel diff {rel(cv.cv_se[:k], r['cvsd'][:k]):.1e}, "
+                  f"same alpha_min and alpha_1se: {same}")
+
+
+if __name__ == "__main__":
+    main()
