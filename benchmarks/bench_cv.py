@@ -90,12 +90,18 @@ def run(n: int, p: int, *, sklearn: bool) -> dict:
 
 
 def _cv_explicit(X, y, folds, g):
-    """Every ratio on its explicit grid, sharing one pass of fold statistics."""
+    """Every ratio on its explicit grid, sharing one pass of fold statistics and of all-row
+    statistics (as one `regcli cv` call with several ratios does)."""
     from regcli.core.cv import fold_sums
+    from regcli.core.stats import prepare
 
-    sums = fold_sums(X, y, None, [folds], fit_intercept=True) if X.shape[1] <= X.shape[0] else None
+    gram = X.shape[1] <= X.shape[0]
+    sums = fold_sums(X, y, None, [folds], fit_intercept=True) if gram else None
+    prepared = prepare(X, y, None, fit_intercept=True, standardize=True, gram=gram)
     return [
-        cross_validate(X, y, folds=[folds], l1_ratios=[r], alphas=g[r], sums=sums).curve
+        cross_validate(
+            X, y, folds=[folds], l1_ratios=[r], alphas=g[r], sums=sums, prepared=prepared
+        ).curve
         for r in RATIOS
     ]
 

@@ -76,8 +76,11 @@ def run_r(X, y, folds, alpha):
         y.astype(float).tofile(dp / "y.bin")
         (folds + 1).astype(np.int32).tofile(dp / "fold.bin")
         (dp / "s.R").write_text(R_SCRIPT)
-        subprocess.run(["Rscript", str(dp / "s.R"), d, str(n), str(p), repr(alpha)], check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["Rscript", str(dp / "s.R"), d, str(n), str(p), repr(alpha)],
+            check=True,
+            capture_output=True,
+        )
         return {f.stem: np.fromfile(f) for f in dp.glob("*.out")}
 
 
@@ -95,22 +98,29 @@ def main() -> None:
         for ratio in (1.0, 0.5):
             res = fit(X, y, alpha=alpha, l1_ratio=ratio, tol=1e-12)
             g = r[f"fit{ratio:g}"]
-            print(f"  fit l1_ratio={ratio:g}: coefficients rel diff {rel(res.coef, g[1:]):.1e}, "
-                  f"intercept rel diff {abs(res.intercept - g[0]) / abs(g[0]):.1e}")
+            print(
+                f"  fit l1_ratio={ratio:g}: coefficients rel diff {rel(res.coef, g[1:]):.1e}, "
+                f"intercept rel diff {abs(res.intercept - g[0]) / abs(g[0]):.1e}"
+            )
         path = compute_path(X, y)
         k = min(len(path.alphas), len(r["path_lambda"]))
-        print(f"  path: points regcli {len(path.alphas)} / glmnet {len(r['path_lambda'])}; first "
-              f"alpha rel diff {abs(path.alphas[0] - r['path_lambda'][0]) / path.alphas[0]:.1e}; "
-              f"nonzero counts equal on {np.mean(path.n_nonzero[:k] == r['path_df'][:k]):.0%} of "
-              f"points; dev ratio max abs diff {np.abs(path.dev_ratio[:k] - r['path_dev'][:k]).max():.1e}")
+        print(
+            f"  path: points regcli {len(path.alphas)} / glmnet {len(r['path_lambda'])}; first "
+            f"alpha rel diff {abs(path.alphas[0] - r['path_lambda'][0]) / path.alphas[0]:.1e}; "
+            f"nonzero counts equal on {np.mean(path.n_nonzero[:k] == r['path_df'][:k]):.0%} of "
+            f"points; dev ratio max abs diff {np.abs(path.dev_ratio[:k] - r['path_dev'][:k]).max():.1e}"
+        )
         for grid in ("own", "common"):
             cv = cross_validate(X, y, folds=[folds], l1_ratios=[1.0], fold_grid=grid).curve
             k = min(len(cv.alphas), len(r["cv_lambda"]))
-            same = (np.isclose(cv.alpha_min, r["cv_sel"][0], rtol=1e-9)
-                    and np.isclose(cv.alpha_1se, r["cv_sel"][1], rtol=1e-9))
-            print(f"  cv (fold grid {grid}): cv_mean rel diff {rel(cv.cv_mean[:k], r['cvm'][:k]):.1e}, "
-                  f"cv_se rel diff {rel(cv.cv_se[:k], r['cvsd'][:k]):.1e}, "
-                  f"same alpha_min and alpha_1se: {same}")
+            same = np.isclose(cv.alpha_min, r["cv_sel"][0], rtol=1e-9) and np.isclose(
+                cv.alpha_1se, r["cv_sel"][1], rtol=1e-9
+            )
+            print(
+                f"  cv (fold grid {grid}): cv_mean rel diff {rel(cv.cv_mean[:k], r['cvm'][:k]):.1e}, "
+                f"cv_se rel diff {rel(cv.cv_se[:k], r['cvsd'][:k]):.1e}, "
+                f"same alpha_min and alpha_1se: {same}"
+            )
 
 
 if __name__ == "__main__":

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from regcli.core.cv import CVCurve, cross_validate, fold_sums, ols_coef
-from regcli.core.diagnostics import Collinearity, collinearity
-from regcli.core.fit import FitResult, fit
+from regcli.core.cv import CVCurve, cross_validate, fold_sums, ols_coef, ols_cross_validate
+from regcli.core.diagnostics import Collinearity, collinearity, collinearity_from_gram
+from regcli.core.fit import FitResult, fit_prepared
 from regcli.core.stats import GRAM_MAX_FEATURES, GramStats, prepare
 
 
@@ -103,6 +103,10 @@ def compare_models(
     t0 = time.perf_counter()
     n, p = X.shape
     gram = p <= min(n, GRAM_MAX_FEATURES)
+    # the only passes over the rows: all-row statistics and per-fold statistics, shared below
+    prepared = prepare(
+        X, y, weights, fit_intercept=fit_intercept, standardize=standardize, gram=gram
+    )
     sums = fold_sums(X, y, weights, folds, fit_intercept=fit_intercept) if gram else None
     data_pass = time.perf_counter() - t0
     common = dict(
@@ -114,6 +118,7 @@ def compare_models(
         max_iter=max_iter,
         gram=gram,
         sums=sums,
+        prepared=prepared,
     )
     rows: list[ModelRow] = []
     entry = np.full(p, np.nan)
@@ -128,14 +133,10 @@ def compare_models(
         if name == "l1":
             entry = curve.entry_alpha
         i = curve.selected(select)
-        model = fit(
-            X,
-            y,
+        model = fit_prepared(
+            *prepared,
             alpha=float(curve.alphas[i]),
             l1_ratio=curve.l1_ratio,
-            weights=weights,
-            standardize=standardize,
-            fit_intercept=fit_intercept,
             tol=tol,
             max_iter=max_iter,
         )
@@ -159,23 +160,29 @@ def compare_models(
     ols_reason = None
     if n > p and gram:
         t1 = time.perf_counter()
-        res = cross_validate(
-            X, y, l1_ratios=[1.0], alphas=np.array([rows[0].alpha]), include_ols=True, **common
-        )  # type: ignore[arg-type]
-        std, stats = prepare(
-            X, y, weights, fit_intercept=fit_intercept, standardize=standardize, gram=True
-        )
+        assert sums is not None
+        std, stats = prepared
         assert isinstance(stats, GramStats)
+        w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+        ols = ols_cross_validate(
+            sums,
+            folds,
+            w,
+            int(max(f.max() for f in folds)) + 1,
+            std,
+            metric="mse",
+            standardize=standardize,
+            fit_intercept=fit_intercept,
+        )
         coef, intercept = std.to_original(ols_coef(stats)[None, :])
-        assert res.ols is not None
         rows.append(
             ModelRow(
                 name="ols",
                 l1_ratio=None,
                 alpha=0.0,
-                cv_mean=res.ols.cv_mean,
-                cv_se=res.ols.cv_se,
-                cv_r2=res.ols.cv_r2,
+                cv_mean=ols.cv_mean,
+                cv_se=ols.cv_se,
+                cv_r2=ols.cv_r2,
                 coef=coef[0],
                 standardized_coef=coef[0] * std.scale,
                 intercept=float(intercept[0]),
@@ -197,10 +204,15 @@ def compare_models(
         wt = wt / wt.sum()
         var = float(wt @ (y_test - wt @ y_test) ** 2)
         rows = [_with_test(r, X_test, y_test, wt, var) for r in rows]
+    std, stats = prepared
+    if isinstance(stats, GramStats):
+        col = collinearity_from_gram(stats.gram, std.keep, n)
+    else:
+        col = collinearity(X, weights)
     return CompareResult(
         models=rows,
-        verdict=_verdict(rows, collinearity(X, weights)),
-        collinearity=collinearity(X, weights),
+        verdict=_verdict(rows, col),
+        collinearity=col,
         entry_alpha=entry,
         metric="mse",
         n_folds=int(max(f.max() for f in folds)) + 1,

@@ -30,6 +30,7 @@ from regcli.core.stats import (
     GramStats,
     LazyStats,
     Standardization,
+    Stats,
     normalized_weights,
     prepare,
     standardization,
@@ -270,6 +271,7 @@ def cross_validate(
     include_ols: bool = False,
     sums: list[FoldSums] | None = None,
     fold_grid: str = "common",
+    prepared: tuple[Standardization, Stats] | None = None,
 ) -> CVResult:
     """Cross-validate every l1 ratio on the same folds.
 
@@ -277,7 +279,8 @@ def cross_validate(
     repeats.  Without ``alphas`` each ratio's grid is the one its path on all rows uses (glmnet's
     rule: cv.glmnet takes the lambdas of the full fit, early stop included).  ``include_ols``
     adds unpenalized least squares on the same folds (needs n > p and the Gram statistics).
-    ``sums`` are fold statistics from ``fold_sums`` to share between calls (one data pass).
+    ``sums`` are fold statistics from ``fold_sums`` to share between calls (one data pass), and
+    ``prepared`` the (standardization, statistics) of all rows from ``prepare`` (same settings).
     ``fold_grid``: 'common' (every fold solves the alphas of the full fit exactly; the default)
     or 'own' (each fold solves its own default grid, early stop included, and its coefficients
     are interpolated linearly in alpha at the common alphas: exactly what cv.glmnet does).
@@ -289,9 +292,12 @@ def cross_validate(
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
     if gram is None:
         gram = p <= min(n, GRAM_MAX_FEATURES)
-    full_std, full_stats = prepare(
-        X, y, weights, fit_intercept=fit_intercept, standardize=standardize, gram=gram
-    )
+    if prepared is not None:  # the full-data statistics, shared with the caller
+        full_std, full_stats = prepared
+    else:
+        full_std, full_stats = prepare(
+            X, y, weights, fit_intercept=fit_intercept, standardize=standardize, gram=gram
+        )
     K = int(max(f.max() for f in folds)) + 1
     if gram and sums is None:
         sums = fold_sums(X, y, weights, folds, fit_intercept=fit_intercept)
@@ -367,7 +373,7 @@ def cross_validate(
     best = int(np.argmin([sign * c.best for c in curves]))
     ols = None
     if include_ols and sums is not None and n > p:
-        ols = _ols_cv(
+        ols = ols_cross_validate(
             sums,
             folds,
             w,
@@ -393,7 +399,8 @@ def ols_coef(stats: GramStats) -> np.ndarray:
     return np.linalg.lstsq(stats.gram, stats.c, rcond=None)[0]
 
 
-def _ols_cv(sums, folds, w, K, full_std, *, metric, standardize, fit_intercept) -> OLSCV:  # type: ignore[no-untyped-def]
+def ols_cross_validate(sums, folds, w, K, full_std, *, metric, standardize, fit_intercept) -> OLSCV:  # type: ignore[no-untyped-def]
+    """Unpenalized least squares on the same folds, from the fold statistics."""
     means, ses, r2s, errs = [], [], [], []
     for fs, fold in zip(sums, folds):
         e = np.zeros(K)

@@ -19,10 +19,31 @@ class Collinearity:
     max_vif_feature: int | None
 
 
+def collinearity_from_gram(G: np.ndarray, live: np.ndarray, n: int) -> Collinearity:
+    """Diagnostics from the Gram matrix G (m x m) of the kept columns ``live`` (indices into the
+    p features) of a design with n rows; G need not be scaled (it is turned into correlations)."""
+    d = np.sqrt(np.diagonal(G))
+    C = G / np.outer(d, d)
+    m = live.size
+    eig = np.linalg.eigvalsh(C) if m else np.zeros(0)
+    tol = eig.max() * max(n, m) * np.finfo(float).eps if eig.size else 0.0
+    cond = float(np.sqrt(eig.max() / eig.min())) if eig.size and eig.min() > tol else float("inf")
+    groups = _groups(np.abs(C) > CORRELATION_GROUP, live)
+    max_vif = max_vif_feature = None
+    if n > m and np.isfinite(cond) and m:
+        vif = np.diagonal(np.linalg.inv(C))
+        k = int(np.argmax(vif))
+        max_vif, max_vif_feature = float(vif[k]), int(live[k])
+    return Collinearity(
+        condition_number=cond, groups=groups, max_vif=max_vif, max_vif_feature=max_vif_feature
+    )
+
+
 def collinearity(X: np.ndarray, weights: np.ndarray | None = None) -> Collinearity:
     """Condition number, correlated groups and the largest VIF of the non-constant columns.
 
-    Correlations are computed in column blocks, so no p x p matrix is formed when p is large.
+    With p <= n the Gram of the standardized columns is formed (``collinearity_from_gram``);
+    otherwise correlations are computed in column blocks, so no p x p matrix is formed.
     """
     n, p = X.shape
     v = np.full(n, 1.0 / n) if weights is None else weights / weights.sum()
@@ -32,10 +53,32 @@ def collinearity(X: np.ndarray, weights: np.ndarray | None = None) -> Collineari
     live = np.flatnonzero(sd > 1e-13 * np.maximum(np.abs(mean), 1e-300))
     Z = Z[:, live] / sd[live]
     m = live.size
-    s = np.linalg.svd(Z, compute_uv=False) if m else np.zeros(0)
-    rank_tol = s.max() * max(n, m) * np.finfo(float).eps if s.size else 0.0
-    cond = float(s.max() / s.min()) if s.size and s.min() > rank_tol else float("inf")
-    # groups: connected components of the graph |corr_ij| > threshold
+    if m <= n:
+        return collinearity_from_gram(Z.T @ Z, live, n)
+    s = np.linalg.svd(Z, compute_uv=False)
+    rank_tol = s.max() * max(n, m) * np.finfo(float).eps
+    cond = float(s.max() / s.min()) if s.min() > rank_tol else float("inf")
+    edges: list[tuple[int, int]] = []
+    for start in range(0, m, _BLOCK):
+        block = Z[:, start : start + _BLOCK].T @ Z  # (b, m) correlations
+        rows, cols = np.nonzero(np.abs(block) > CORRELATION_GROUP)
+        edges.extend(zip((rows + start).tolist(), cols.tolist()))
+    return Collinearity(
+        condition_number=cond,
+        groups=_groups_from_edges(edges, live),
+        max_vif=None,
+        max_vif_feature=None,
+    )
+
+
+def _groups(adjacent: np.ndarray, live: np.ndarray) -> list[list[int]]:
+    rows, cols = np.nonzero(adjacent)
+    return _groups_from_edges(list(zip(rows.tolist(), cols.tolist())), live)
+
+
+def _groups_from_edges(edges: list[tuple[int, int]], live: np.ndarray) -> list[list[int]]:
+    """Connected components (size >= 2) of the graph on positions 0..m-1, as feature indices."""
+    m = live.size
     parent = list(range(m))
 
     def find(a: int) -> int:
@@ -44,23 +87,12 @@ def collinearity(X: np.ndarray, weights: np.ndarray | None = None) -> Collineari
             a = parent[a]
         return a
 
-    for start in range(0, m, _BLOCK):
-        block = Z[:, start : start + _BLOCK].T @ Z  # (b, m) correlations
-        rows, cols = np.nonzero(np.abs(block) > CORRELATION_GROUP)
-        for r, c in zip(rows + start, cols):
-            if r < c:
-                ra, rb = find(int(r)), find(int(c))
-                if ra != rb:
-                    parent[ra] = rb
+    for r, c in edges:
+        if r != c:
+            ra, rb = find(r), find(c)
+            if ra != rb:
+                parent[ra] = rb
     members: dict[int, list[int]] = {}
     for j in range(m):
         members.setdefault(find(j), []).append(int(live[j]))
-    groups = sorted((g for g in members.values() if len(g) > 1), key=lambda g: g[0])
-    max_vif = max_vif_feature = None
-    if n > m and np.isfinite(cond) and m:
-        vif = np.diagonal(np.linalg.inv(Z.T @ Z))
-        k = int(np.argmax(vif))
-        max_vif, max_vif_feature = float(vif[k]), int(live[k])
-    return Collinearity(
-        condition_number=cond, groups=groups, max_vif=max_vif, max_vif_feature=max_vif_feature
-    )
+    return sorted((g for g in members.values() if len(g) > 1), key=lambda g: g[0])

@@ -11,7 +11,7 @@ from regcli.core.activeset import solve_enet
 from regcli.core.path import DEFAULT_TOL, _dev_ratio
 from regcli.core.penalty import ElasticNet, alpha_max
 from regcli.core.ridge import ridge_coef
-from regcli.core.stats import Standardization, prepare
+from regcli.core.stats import Standardization, Stats, prepare
 from regcli.core.threads import single_blas_thread
 
 
@@ -66,10 +66,27 @@ def fit(
     KKT violation on the standardized problem is at most ``tol * alpha``.
     """
     t0 = time.perf_counter()
-    n = X.shape[0]
     std, stats = prepare(
         X, y, weights, fit_intercept=fit_intercept, standardize=standardize, gram=gram
     )
+    return fit_prepared(
+        std, stats, alpha=alpha, l1_ratio=l1_ratio, tol=tol, max_iter=max_iter, t0=t0
+    )
+
+
+def fit_prepared(
+    std: Standardization,
+    stats: Stats,
+    *,
+    alpha: float,
+    l1_ratio: float = 1.0,
+    tol: float = DEFAULT_TOL,
+    max_iter: int = 10_000,
+    t0: float | None = None,
+) -> FitResult:
+    """``fit`` on statistics already prepared (several fits on the same data share one pass)."""
+    t0 = time.perf_counter() if t0 is None else t0
+    n = stats.n_samples
     penalty = ElasticNet(alpha=float(alpha), l1_ratio=float(l1_ratio))
     if penalty.l1_ratio == 0.0 and penalty.lam2 > 0:
         coef_std = ridge_coef(stats, penalty.lam2)
