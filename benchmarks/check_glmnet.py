@@ -108,7 +108,8 @@ def main() -> None:
             f"  path: points regcli {len(path.alphas)} / glmnet {len(r['path_lambda'])}; first "
             f"alpha rel diff {abs(path.alphas[0] - r['path_lambda'][0]) / path.alphas[0]:.1e}; "
             f"nonzero counts equal on {np.mean(path.n_nonzero[:k] == r['path_df'][:k]):.0%} of "
-            f"points; dev ratio max abs diff {np.abs(path.dev_ratio[:k] - r['path_dev'][:k]).max():.1e}"
+            f"points; dev ratio max abs diff "
+            f"{np.abs(path.dev_ratio[:k] - r['path_dev'][:k]).max():.1e}"
         )
         for grid in ("own", "common"):
             cv = cross_validate(X, y, folds=[folds], l1_ratios=[1.0], fold_grid=grid).curve
@@ -117,7 +118,8 @@ def main() -> None:
                 cv.alpha_1se, r["cv_sel"][1], rtol=1e-9
             )
             print(
-                f"  cv (fold grid {grid}): cv_mean rel diff {rel(cv.cv_mean[:k], r['cvm'][:k]):.1e}, "
+                f"  cv (fold grid {grid}): "
+                f"cv_mean rel diff {rel(cv.cv_mean[:k], r['cvm'][:k]):.1e}, "
                 f"cv_se rel diff {rel(cv.cv_se[:k], r['cvsd'][:k]):.1e}, "
                 f"same alpha_min and alpha_1se: {same}"
             )
