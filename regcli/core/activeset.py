@@ -80,7 +80,7 @@ class ActiveSet:
             if L is not None:
                 self.idx, self.sign, self.L = support, np.sign(coef[support]), L
             else:  # warm start lost definiteness: rebuild one column at a time
-                cols = stats.cols(support)
+                cols = stats.cols_for(support, support)
                 for pos, j in enumerate(support):
                     if not self.append(np.array([j]), np.sign(coef[[j]]), cols[:, [pos]]):
                         coef[j] = 0.0
@@ -380,7 +380,7 @@ def solve_enet(
             act.append(cand, signs, cand)
             n_entered, entered_round = cand.size, True
             continue
-        cols = stats.cols(cand)
+        cols = stats.cols_for(cand, np.concatenate([A, cand]))
         if act.append(cand, signs, cols):
             n_entered, entered_round = cand.size, True
             continue

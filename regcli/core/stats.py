@@ -9,8 +9,8 @@ columns.  Two sources provide them behind one small interface:
 
 - ``GramStats`` holds G, formed once by ``prepare`` (one BLAS ``syrk`` pass over the rows, in
   chunks so memory stays near the size of X).  Best when n >= p and p is moderate.
-- ``LazyStats`` keeps the standardized X~ (n x p) and fills Gram columns on demand, one matrix
-  product per block of entering features.  Best when p is large or p > n.
+- ``LazyStats`` keeps the standardized X~ (n x p) and forms only the Gram blocks the active set
+  needs, and gradients as X~'(X~_A b).  Best when p is large or p > n.
 
 Constant columns are removed before either is built; the solvers see only the ``keep`` columns.
 """
@@ -151,8 +151,9 @@ class GramStats:
     def diag(self) -> np.ndarray:
         return np.diagonal(self.gram)
 
-    def cols(self, idx: np.ndarray) -> np.ndarray:
-        """Gram columns G[:, idx] (m x len(idx))."""
+    def cols_for(self, idx: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Gram columns G[:, idx] (m x len(idx)); all rows are valid, ``rows`` is a hint for
+        the lazy source, which fills only the rows a caller reads."""
         return self.gram[:, idx]
 
     def block(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -174,7 +175,11 @@ class GramStats:
 
 
 class LazyStats:
-    """Standardized X~ kept in memory; Gram columns computed on demand and cached."""
+    """Standardized X~ (n x m) kept in memory; Gram entries are computed from it as needed.
+
+    Only the blocks the active-set factor needs (G[A u new, new]) and gradient products
+    X~'(X~_A M) are formed: no p x p Gram and no full Gram column per entering feature.
+    """
 
     def __init__(self, X: np.ndarray, y: np.ndarray, v: np.ndarray, std: Standardization):
         keep = std.keep
@@ -189,50 +194,26 @@ class LazyStats:
         self.yy = float(self.zs @ self.zs)
         self.n_samples = X.shape[0]
         self.n_features = keep.size
-        self.diag = np.einsum("ij,ij->j", self.Xs, self.Xs)
-        self._pos = np.full(self.n_features, -1, dtype=np.intp)
-        self._order = np.zeros(0, dtype=np.intp)  # cached features in cache-column order
-        self._cache = np.empty((self.n_features, 0), order="F")
-        self._n_cached = 0
 
-    def _ensure(self, idx: np.ndarray) -> None:
-        missing = idx[self._pos[idx] < 0]
-        if missing.size == 0:
-            return
-        missing = np.unique(missing)
-        need = self._n_cached + missing.size
-        if need > self._cache.shape[1]:
-            grown = np.empty((self.n_features, max(need, 2 * self._cache.shape[1], 16)), order="F")
-            grown[:, : self._n_cached] = self._cache[:, : self._n_cached]
-            self._cache = grown
-        # one matrix product per block of entering features
-        self._cache[:, self._n_cached : need] = self.Xs.T @ self.Xs[:, missing]
-        self._pos[missing] = np.arange(self._n_cached, need)
-        self._order = np.concatenate([self._order, missing])
-        self._n_cached = need
-
-    def cols(self, idx: np.ndarray) -> np.ndarray:
-        idx = np.asarray(idx, dtype=np.intp)
-        self._ensure(idx)
-        return self._cache[:, self._pos[idx]]
+    def cols_for(self, idx: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """An (m, len(idx)) array whose rows ``rows`` hold G[rows, idx] (other rows are zero)."""
+        out = np.zeros((self.n_features, idx.size))
+        out[rows] = self.block(rows, idx)
+        return out
 
     def block(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        cols = np.asarray(cols, dtype=np.intp)
-        self._ensure(cols)
-        return self._cache[np.ix_(rows, self._pos[cols])]
+        """G[rows, cols] (a new array)."""
+        return self.Xs[:, rows].T @ self.Xs[:, cols]
 
     def times(self, active: np.ndarray, M: np.ndarray) -> np.ndarray:
-        """G[:, active] @ M from the cached Gram columns (one contiguous product, no gather)."""
-        self._ensure(active)
-        full = np.zeros((self.n_features,) + M.shape[1:])
-        full[active] = M
-        return self._cache[:, : self._n_cached] @ full[self._order]
+        """G[:, active] @ M as X~'(X~_A M)."""
+        return self.Xs.T @ (self.Xs[:, active] @ M)
 
     def grad(self, active: np.ndarray, coef_active: np.ndarray) -> np.ndarray:
-        """c - G b for b supported on ``active`` (through X~: no Gram columns needed)."""
+        """c - G b for b supported on ``active``."""
         if active.size == 0:
             return self.c.copy()
-        return self.c - self.Xs.T @ (self.Xs[:, active] @ coef_active)
+        return self.c - self.times(active, coef_active)
 
 
 Stats = GramStats | LazyStats
