@@ -169,7 +169,9 @@ def build_folds(
         )
         if ids.max() < 1:
             raise DataError(f"{ds.source}: fold column {fold_col!r} has a single fold")
-        return [ids.ravel().astype(np.intp)]
+        folds = [ids.ravel().astype(np.intp)]
+        _check_training_rows(folds, n, f"{ds.source}: fold column {fold_col!r}", DataError)
+        return folds
     if n_folds > n:
         raise UsageError(f"--folds: {n_folds} folds for {n} rows")
     groups = None
@@ -181,7 +183,18 @@ def build_folds(
             raise UsageError(
                 f"--folds: {n_folds} folds but only {n_groups} groups in {group_col!r}"
             )
-    return [make_folds(n, n_folds, seed=seed + r, groups=groups) for r in range(repeats)]
+    folds = [make_folds(n, n_folds, seed=seed + r, groups=groups) for r in range(repeats)]
+    _check_training_rows(folds, n, f"--folds: {n_folds} folds of {n} rows", UsageError)
+    return folds
+
+
+def _check_training_rows(folds: list, n: int, what: str, error: type) -> None:  # type: ignore[type-arg]
+    """Every training fold (all rows but one fold) needs at least 2 rows to fit."""
+    import numpy as np
+
+    smallest = min(n - int(np.bincount(f).max()) for f in folds)
+    if smallest < 2:
+        raise error(f"{what} leave a training fold with {smallest} row(s); need at least 2")
 
 
 def check_save(path: str | None, force: bool) -> None:

@@ -195,7 +195,7 @@ def cv_command(
     )
     curve = res.curve
     chosen = curve.index_min if select.value == "min" else curve.index_1se
-    payload["cv_r2_selected"] = float(curve.cv_r2[chosen])
+    payload["cv_r2_selected"] = render._f(curve.cv_r2[chosen])
     payload["checks"] = evaluate(
         gates,
         r2=float(curve.cv_r2[chosen]),

@@ -439,7 +439,9 @@ def interpolate_path(
     if len(asc) == 1:
         return np.repeat(coefs, len(at), axis=0), np.repeat(intercepts, len(at))
     lo, hi = asc[pos - 1], asc[pos]
-    frac = np.clip((at - lo) / (hi - lo), 0.0, 1.0)  # weight of the larger alpha
+    gap = hi - lo
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = np.where(gap > 0, np.clip((at - lo) / gap, 0.0, 1.0), 1.0)  # larger alpha's weight
     i_hi = len(alphas) - 1 - pos  # row of asc[pos] in the descending path
     i_lo = i_hi + 1
     c = frac[:, None] * coefs[i_hi] + (1 - frac)[:, None] * coefs[i_lo]

@@ -9,7 +9,7 @@ import numpy as np
 
 from regcli.core.activeset import solve_enet
 from regcli.core.path import DEFAULT_TOL, _dev_ratio
-from regcli.core.penalty import ElasticNet, alpha_max
+from regcli.core.penalty import ElasticNet, alpha_max, kkt_scale
 from regcli.core.ridge import ridge_coef
 from regcli.core.stats import Standardization, Stats, prepare
 from regcli.core.threads import single_blas_thread
@@ -63,7 +63,8 @@ def fit(
     """Minimize 1/(2 sum w) sum w_i (y_i - b0 - x_i b)^2 + alpha (r ||b||_1 + (1 - r)/2 ||b||^2).
 
     X is (n, p) float64, y (n,).  ``tol`` is relative to alpha: the fit is converged when its max
-    KKT violation on the standardized problem is at most ``tol * alpha``.
+    KKT violation on the standardized problem is at most ``tol * alpha`` (alpha floored at 1e-6
+    of alpha_max for the lasso, see ``penalty.kkt_scale``).
     """
     t0 = time.perf_counter()
     std, stats = prepare(
@@ -88,16 +89,17 @@ def fit_prepared(
     t0 = time.perf_counter() if t0 is None else t0
     n = stats.n_samples
     penalty = ElasticNet(alpha=float(alpha), l1_ratio=float(l1_ratio))
+    scale = kkt_scale(alpha, stats.c)
     if penalty.l1_ratio == 0.0 and penalty.lam2 > 0:
         coef_std = ridge_coef(stats, penalty.lam2)
         active = np.flatnonzero(coef_std)
         grad = stats.grad(active, coef_std[active])
         kkt = penalty.kkt_violation(grad, coef_std)
-        n_iter, converged = 1, kkt <= tol * alpha
+        n_iter, converged = 1, kkt <= tol * scale
     else:
         with single_blas_thread():
             sol = solve_enet(
-                stats, penalty, np.zeros(stats.n_features), tol=tol * alpha, max_iter=max_iter
+                stats, penalty, np.zeros(stats.n_features), tol=tol * scale, max_iter=max_iter
             )
         coef_std, grad = sol.coef, sol.grad
         kkt, n_iter, converged = sol.max_kkt_violation, sol.n_iter, sol.converged

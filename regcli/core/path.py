@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from regcli.core.activeset import solve_enet
-from regcli.core.penalty import ElasticNet, alpha_max
+from regcli.core.penalty import ElasticNet, alpha_max, kkt_scale
 from regcli.core.ridge import RidgeSolver
 from regcli.core.stats import Standardization, Stats, prepare
 from regcli.core.threads import single_blas_thread
@@ -110,7 +110,8 @@ def solve_path(
 ) -> RawPath:
     """Solve every alpha of the descending grid.
 
-    ``tol`` is relative: a point converges when its max KKT violation <= tol * alpha.
+    ``tol`` is relative: a point converges when its max KKT violation <= tol * alpha (alpha
+    floored at 1e-6 max |c|: ``penalty.kkt_scale``).
     Ridge uses its closed form; the lasso and elastic net warm-started active-set solves.
     (An exact homotopy for the lasso was measured slower here on every benchmark design: its
     kinks outnumber the grid points and each costs as much Python overhead as a grid point.)
@@ -160,7 +161,7 @@ def _ridge_points(stats: Stats, alphas: np.ndarray, tol: float):  # type: ignore
         active = np.flatnonzero(coef)
         grad = stats.grad(active, coef[active])
         violation = penalty.kkt_violation(grad, coef)
-        yield coef, grad, 1, violation, violation <= tol * max(a, np.finfo(float).tiny)
+        yield coef, grad, 1, violation, violation <= tol * kkt_scale(a, stats.c)
 
 
 def _activeset_points(stats: Stats, alphas: np.ndarray, l1_ratio: float, tol: float, max_iter: int):  # type: ignore[no-untyped-def]
@@ -180,7 +181,7 @@ def _activeset_points(stats: Stats, alphas: np.ndarray, l1_ratio: float, tol: fl
             stats,
             penalty,
             coef,
-            tol=tol * a,
+            tol=tol * kkt_scale(a, stats.c),
             max_iter=max_iter,
             screen=screen,
             active_set=active_set,

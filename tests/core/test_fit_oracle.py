@@ -161,3 +161,13 @@ def test_collinear_columns_lasso_reaches_full_rank_limit():
         Xs, y, sk.coef_, res.alpha, 1.0
     )
     assert gap <= 1e-9
+
+
+def test_alpha_zero_is_least_squares_and_converged():
+    X, y = make_problem(60, 5, seed=13)
+    ols = np.linalg.lstsq(np.column_stack([np.ones(60), X]), y, rcond=None)[0]
+    for l1_ratio in (1.0, 0.0):
+        res = fit(X, y, alpha=0.0, l1_ratio=l1_ratio)
+        assert res.converged
+        np.testing.assert_allclose(res.coef, ols[1:], rtol=1e-9)
+        assert abs(res.intercept - ols[0]) < 1e-9 * max(1, abs(ols[0]))
