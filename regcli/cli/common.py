@@ -34,7 +34,7 @@ def parse_floats(
             x = float(item)
         except ValueError:
             raise UsageError(f"{option}: {item.strip()!r} is not a number") from None
-        if not (x >= low and (high is None or x <= high)) or x != x:
+        if not (x >= low and (high is None or x <= high)) or x != x or x == float("inf"):
             bound = f"[{low:g}, {high:g}]" if high is not None else f">= {low:g}"
             raise UsageError(f"{option}: {x:g} is outside {bound}")
         out.append(x)

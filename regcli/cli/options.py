@@ -26,6 +26,18 @@ class NaMode(str, Enum):
     mean = "mean"
 
 
+def _positive(value: float) -> float:
+    if not value > 0 or value == float("inf"):
+        raise typer.BadParameter("must be a finite number > 0")
+    return value
+
+
+def _finite(value: Optional[float]) -> Optional[float]:
+    if value is not None and (value != value or value in (float("inf"), float("-inf"))):
+        raise typer.BadParameter("must be a finite number")
+    return value
+
+
 DATA = "Input data"
 MODEL = "Model"
 SOLVER = "Solver"
@@ -97,6 +109,7 @@ AlphaOption = Annotated[
     typer.Option(
         help="Penalty strength (scikit-learn's alpha; glmnet's lambda for the lasso).",
         min=0.0,
+        callback=_finite,
         rich_help_panel=MODEL,
         show_default=False,
     ),
@@ -130,7 +143,7 @@ TolOption = Annotated[
     float,
     typer.Option(
         help="Convergence: max KKT violation <= tol x alpha (standardized problem).",
-        min=1e-300,
+        callback=_positive,
         rich_help_panel=SOLVER,
     ),
 ]

@@ -26,7 +26,10 @@ def write_atomic(path: str, data: str | bytes, *, force: bool, option: str = "--
     """Write to a temporary file beside ``path``, then rename it into place."""
     target = check_writable(path, force=force, option=option)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise UsageError(f"{option}: cannot write {path} ({exc.strerror})") from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
@@ -35,6 +38,10 @@ def write_atomic(path: str, data: str | bytes, *, force: bool, option: str = "--
         if not force and target.exists():  # appeared meanwhile: still never replace it
             raise UsageError(f"{option}: {path} exists; add --force to replace it")
         os.replace(tmp, target)
+    except OSError as exc:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise UsageError(f"{option}: cannot write {path} ({exc.strerror})") from None
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
