@@ -79,6 +79,22 @@ class DataOptions:
         )
 
 
+def parse_grid(alphas: str | None, eps: float | None):  # type: ignore[no-untyped-def]
+    """--alphas (an explicit grid, every alpha > 0) or --eps (in (0, 1)), not both."""
+    import numpy as np
+
+    if eps is not None and not 0 < eps < 1:
+        raise UsageError(f"--eps: {eps:g} must be between 0 and 1 (exclusive)")
+    if alphas is None:
+        return None
+    if eps is not None:
+        raise UsageError("--alphas and --eps cannot be used together")
+    grid = np.array(parse_floats(alphas, "--alphas"))
+    if not (grid > 0).all():
+        raise UsageError("--alphas: every alpha must be > 0")
+    return grid
+
+
 @dataclass(frozen=True)
 class Emitter:
     """Where and how a result goes: stdout or a file, as table, csv or json."""
@@ -109,6 +125,21 @@ class Emitter:
     @property
     def to_terminal(self) -> bool:
         return self.output is None and sys.stdout.isatty()
+
+    def result(self, payload: dict[str, Any], to_csv: Any, draw: Any) -> None:
+        """Emit ``payload`` as JSON, as ``to_csv(payload)``, or as the table ``draw(console,
+        payload, terminal)`` draws (rich on a terminal, plain text otherwise)."""
+        from regcli.cli.render import render_text
+
+        if self.fmt is OutputFormat.json:
+            self.emit(json_text(payload))
+        elif self.fmt is OutputFormat.csv:
+            self.emit(to_csv(payload))
+        else:
+            terminal = self.to_terminal
+            text = render_text(lambda con: draw(con, payload, terminal), terminal=terminal)
+            if text is not None:
+                self.emit(text)
 
     def emit(self, text: str) -> None:
         if self.output is None:

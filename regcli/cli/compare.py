@@ -148,13 +148,6 @@ def compare_command(
         )
     if plot is not None:
         plot_compare(payload, res, plot, force=force)
-    if emitter.fmt.value == "json":
-        emitter.emit(common.json_text(payload))
-    elif emitter.fmt.value == "csv":
-        emitter.emit(render.compare_csv(payload))
-    else:
-        text = render.render_text(
-            lambda con: render.draw_compare(con, payload), terminal=emitter.to_terminal
-        )
-        if text is not None:
-            emitter.emit(text)
+    emitter.result(
+        payload, render.compare_csv, lambda con, p, _terminal: render.draw_compare(con, p)
+    )

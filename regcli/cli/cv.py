@@ -138,24 +138,14 @@ def cv_command(
     junit: JunitOption = None,
 ) -> None:
     """Cross-validate alpha (and l1 ratios): glmnet's alpha_min and alpha_1se, then refit."""
-    import numpy as np
 
     from regcli.cli import common, render
     from regcli.cli.checks import Gates, evaluate, report
     from regcli.cli.plot import check_plot_target, plot_cv
-    from regcli.errors import UsageError
     from regcli.io.model import model_document, save_model
 
     ratios = common.resolve_l1_ratios(penalty, l1_ratio)
-    grid = None
-    if alphas is not None:
-        if eps is not None:
-            raise UsageError("--alphas and --eps cannot be used together")
-        grid = np.array(common.parse_floats(alphas, "--alphas"))
-        if not (grid > 0).all():
-            raise UsageError("--alphas: every alpha must be > 0")
-    if eps is not None and not 0 < eps < 1:
-        raise UsageError(f"--eps: {eps:g} must be between 0 and 1 (exclusive)")
+    grid = common.parse_grid(alphas, eps)
     emitter = common.Emitter.create(fmt, output, force)
     check_plot_target(plot, force=force)
     gates = Gates(min_r2, max_nonzero, require_feature or [], sign or [], junit)
@@ -222,15 +212,7 @@ def cv_command(
         )
     if plot is not None:
         plot_cv(payload, plot, force=force)
-    if emitter.fmt.value == "json":
-        emitter.emit(common.json_text(payload))
-    elif emitter.fmt.value == "csv":
-        emitter.emit(render.cv_csv(payload))
-    else:
-        terminal = emitter.to_terminal
-        text = render.render_text(
-            lambda con: render.draw_cv(con, payload, thin=terminal), terminal=terminal
-        )
-        if text is not None:
-            emitter.emit(text)
+    emitter.result(
+        payload, render.cv_csv, lambda con, p, terminal: render.draw_cv(con, p, thin=terminal)
+    )
     report(payload["checks"], gates, command="cv", force=force)

@@ -130,14 +130,5 @@ def fit_command(
             model_document(res, ds, metrics={"train_r2": res.r2, "cv": selection}),
             force=force,
         )
-    if emitter.fmt.value == "json":
-        emitter.emit(common.json_text(payload))
-    elif emitter.fmt.value == "csv":
-        emitter.emit(render.fit_csv(payload))
-    else:
-        text = render.render_text(
-            lambda con: render.draw_fit(con, payload), terminal=emitter.to_terminal
-        )
-        if text is not None:
-            emitter.emit(text)
+    emitter.result(payload, render.fit_csv, lambda con, p, _terminal: render.draw_fit(con, p))
     report(payload["checks"], gates, command="fit", force=force)

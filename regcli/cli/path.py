@@ -48,23 +48,13 @@ def path_command(
     plot: PlotOption = None,
 ) -> None:
     """Compute the whole regularization path: nonzeros, deviance explained, entry order."""
-    import numpy as np
 
     from regcli.cli import common, render
     from regcli.cli.plot import check_plot_target, plot_path
     from regcli.core import compute_path
-    from regcli.errors import UsageError
 
     ratio = common.resolve_l1_ratio(penalty, l1_ratio)
-    grid = None
-    if alphas is not None:
-        if eps is not None:
-            raise UsageError("--alphas and --eps cannot be used together")
-        grid = np.array(common.parse_floats(alphas, "--alphas"))
-        if not (grid > 0).all():
-            raise UsageError("--alphas: every alpha must be > 0")
-    if eps is not None and not 0 < eps < 1:
-        raise UsageError(f"--eps: {eps:g} must be between 0 and 1 (exclusive)")
+    grid = common.parse_grid(alphas, eps)
     emitter = common.Emitter.create(fmt, output, force)
     check_plot_target(plot, force=force)
     ds = common.DataOptions(data, target, features, exclude, weights, na.value).load()
@@ -90,14 +80,6 @@ def path_command(
     payload = render.path_payload(res, ds)
     if plot is not None:
         plot_path(payload, plot, force=force)
-    if emitter.fmt.value == "json":
-        emitter.emit(common.json_text(payload))
-    elif emitter.fmt.value == "csv":
-        emitter.emit(render.path_csv(payload))
-    else:
-        terminal = emitter.to_terminal
-        text = render.render_text(
-            lambda con: render.draw_path(con, payload, thin=terminal), terminal=terminal
-        )
-        if text is not None:
-            emitter.emit(text)
+    emitter.result(
+        payload, render.path_csv, lambda con, p, terminal: render.draw_path(con, p, thin=terminal)
+    )

@@ -37,6 +37,15 @@ def _save(fig: Any, path: str, force: bool) -> None:
     write_atomic(path, buf.getvalue(), force=force, option="--plot")
 
 
+def _nonzero_axis(ax: Any, x: np.ndarray, n_nonzero: np.ndarray) -> None:
+    """The number of nonzero coefficients on a top axis over log(alpha), as glmnet draws it."""
+    top = ax.secondary_xaxis("top")
+    ticks = np.linspace(x.min(), x.max(), min(6, len(x))) if len(x) > 1 else x
+    top.set_xticks(ticks)
+    top.set_xticklabels([str(n_nonzero[np.argmin(np.abs(x - t))]) for t in ticks])
+    top.set_xlabel("nonzero coefficients")
+
+
 def plot_path(payload: dict[str, Any], path: str, *, force: bool, label_top: int = 10) -> None:
     """Coefficient paths (standardized) against log(alpha), nonzero counts on the top axis."""
     import matplotlib
@@ -61,12 +70,7 @@ def plot_path(payload: dict[str, Any], path: str, *, force: bool, label_top: int
     ax.set_xlabel("log(alpha)")
     ax.set_ylabel("standardized coefficient")
     ax.invert_xaxis()
-    top = ax.secondary_xaxis("top")
-    ticks = np.linspace(x.min(), x.max(), min(6, len(x))) if len(x) > 1 else x
-    top.set_xticks(ticks)
-    nz = np.asarray(payload["n_nonzero"])
-    top.set_xticklabels([str(nz[np.argmin(np.abs(x - t))]) for t in ticks])
-    top.set_xlabel("nonzero coefficients")
+    _nonzero_axis(ax, x, np.asarray(payload["n_nonzero"]))
     ax.set_title(
         f"{payload['penalty']} path: {payload['target']} ({payload['source']})", fontsize=10
     )
@@ -93,12 +97,7 @@ def plot_cv(payload: dict[str, Any], path: str, *, force: bool) -> None:
     ax.set_xlabel("log(alpha)")
     ax.set_ylabel(f"CV {payload['metric']}")
     ax.invert_xaxis()
-    top = ax.secondary_xaxis("top")
-    ticks = np.linspace(x.min(), x.max(), min(6, len(x))) if len(x) > 1 else x
-    top.set_xticks(ticks)
-    nz = np.asarray(payload["n_nonzero"])
-    top.set_xticklabels([str(nz[np.argmin(np.abs(x - t))]) for t in ticks])
-    top.set_xlabel("nonzero coefficients")
+    _nonzero_axis(ax, x, np.asarray(payload["n_nonzero"]))
     ax.set_title(
         f"{payload['penalty']} (l1_ratio {payload['l1_ratio']:g}): {payload['n_folds']}-fold CV",
         fontsize=10,
