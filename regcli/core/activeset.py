@@ -156,13 +156,15 @@ class ActiveSet:
         k = self.idx.size
         S = cols[new]
         S.flat[:: new.size + 1] += self.lam2
+        norms = S.diagonal().copy()  # G_jj + lam2 of the new columns
         if k:
             W = _tri(self.L, cols[self.idx])
             S = S - W.T @ W
         L22 = _chol(S)
-        if L22 is None or np.any(
-            np.diagonal(L22) ** 2 <= _DEPENDENT * (np.diagonal(cols[new]) + self.lam2)
-        ):
+        if L22 is None:
+            return False
+        pivots = L22.diagonal()
+        if (pivots * pivots <= _DEPENDENT * norms).any():
             return False
         m = new.size
         self._changed()
@@ -170,7 +172,7 @@ class ActiveSet:
         if k:
             L[:k, :k] = self.L
             L[k:, :k] = W.T
-        L[k:, k:] = np.tril(L22)
+        L[k:, k:] = L22  # its upper triangle is never read
         self.L = L
         self.idx = np.concatenate([self.idx, new])
         self.sign = np.concatenate([self.sign, signs])
