@@ -32,6 +32,8 @@ from regcli.core.stats import LazyStats, Stats
 #: A column whose Cholesky pivot falls below this share of its norm is taken as dependent.
 _DEPENDENT = 1e-10
 _EMPTY_IDX = np.zeros(0, dtype=np.intp)
+#: n x p from which rounds look for violators in the strong set before the full check.
+_STRONG_ROUNDS_MIN_SIZE = 800_000
 
 
 @dataclass(frozen=True)
@@ -304,6 +306,14 @@ def solve_enet(
     single = False  # one entering feature per round, after a round that made no progress
     converged = False
     wide = stats.n_features >= stats.n_samples and lam2 == 0.0
+    # strong-set rounds pay off only where a full gradient product is large (measured: 1.45x on
+    # n x p = 500 x 2000, 5-15% slower on 100 x 1000 and 100 x 5000)
+    large = stats.n_samples * stats.n_features >= _STRONG_ROUNDS_MIN_SIZE
+    strong = (
+        np.flatnonzero(screen)
+        if screen is not None and isinstance(stats, LazyStats) and large
+        else None
+    )
     n_entered = 0  # features of the last round still active (they sit at the end of act.idx)
     entered_round = False
     moved = False
@@ -337,33 +347,48 @@ def solve_enet(
         if entered_round and n_entered == 0 and not moved:
             single = True  # the whole last block left again without any progress
         entered_round = False
-        # 2. optimality on all features
         A = act.idx
-        grad = act.gradient(lam1) if A.size else c.copy()
-        viol = np.abs(grad)
-        viol -= lam1
-        if A.size:
-            active_resid = float(np.abs(grad[A] - lam1 * act.sign - lam2 * coef[A]).max())
-            viol[A] = -np.inf
-        else:
-            active_resid = 0.0
-        worst = float(viol.max()) if viol.size else 0.0
-        kkt = max(worst, active_resid, 0.0)
-        if kkt <= tol:
-            converged = True
-            break
-        if n_iter >= max_iter:
-            break
-        if worst <= tol:
-            # only rounding in the active solve: steps of iterative refinement
-            for _ in range(3):
-                coef[A] += act.solve(grad[A] - lam1 * act.sign - lam2 * coef[A])
-                grad = stats.grad(A, coef[A])
-                kkt = penalty.kkt_violation(grad, coef)
-                if kkt <= tol:
-                    converged = True
-                    break
-            break
+        partial = False
+        if strong is not None and A.size and n_iter < max_iter:
+            # 2a. wide data: look for violators in the strong set first; a gradient on its
+            # columns costs n (|A| + |S|) instead of n p.  Only the full check below certifies.
+            g_s = c[strong] - stats.times_rows(strong, A, coef[A])
+            v_s = np.abs(g_s) - lam1
+            v_s[np.isin(strong, A)] = -np.inf
+            if (v_s > tol).any():
+                partial = True
+                viol = np.full(stats.n_features, -np.inf)
+                viol[strong] = v_s
+                grad = np.zeros(stats.n_features)
+                grad[strong] = g_s
+        if not partial:
+            # 2. optimality on all features: the certificate
+            grad = act.gradient(lam1) if A.size else c.copy()
+            viol = np.abs(grad)
+            viol -= lam1
+            if A.size:
+                active_resid = float(np.abs(grad[A] - lam1 * act.sign - lam2 * coef[A]).max())
+                viol[A] = -np.inf
+            else:
+                active_resid = 0.0
+            worst = float(viol.max()) if viol.size else 0.0
+            kkt = max(worst, active_resid, 0.0)
+            if kkt <= tol:
+                converged = True
+                break
+            if n_iter >= max_iter:
+                break
+            if worst <= tol:
+                # only rounding in the active solve: steps of iterative refinement
+                for _ in range(3):
+                    coef[A] += act.solve(grad[A] - lam1 * act.sign - lam2 * coef[A])
+                    grad = stats.grad(A, coef[A])
+                    kkt = penalty.kkt_violation(grad, coef)
+                    if kkt <= tol:
+                        converged = True
+                        break
+                break
+            strong = None  # a violator outside the strong set: check every feature from now on
         # 3. add the worst violators (the strong set's first)
         cand = np.flatnonzero(viol > tol)
         if screen is not None:

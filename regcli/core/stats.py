@@ -209,6 +209,10 @@ class LazyStats:
         """G[:, active] @ M as X~'(X~_A M)."""
         return self.Xs.T @ (self.Xs[:, active] @ M)
 
+    def times_rows(self, rows: np.ndarray, active: np.ndarray, M: np.ndarray) -> np.ndarray:
+        """G[rows, active] @ M as X~_rows'(X~_A M)."""
+        return self.Xs[:, rows].T @ (self.Xs[:, active] @ M)
+
     def grad(self, active: np.ndarray, coef_active: np.ndarray) -> np.ndarray:
         """c - G b for b supported on ``active``."""
         if active.size == 0:
