@@ -163,6 +163,10 @@ class GramStats:
         """G[:, active] @ M for M (len(active), k)."""
         return (M.T @ self.gram[active]).T  # G is symmetric: gather rows
 
+    def times_rows(self, rows: np.ndarray, active: np.ndarray, M: np.ndarray) -> np.ndarray:
+        """G[rows, active] @ M."""
+        return self.gram[np.ix_(rows, active)] @ M
+
     def grad(self, active: np.ndarray, coef_active: np.ndarray) -> np.ndarray:
         """c - G b for b supported on ``active``."""
         if active.size == 0:
