@@ -67,9 +67,15 @@ def run_cv(
     fold_grid: str = "own",
 ) -> tuple[CVResult, FitResult]:
     """Cross-validate, then refit on all rows at the selected (l1 ratio, alpha)."""
-    from regcli.core import fit
     from regcli.core.cv import cross_validate
+    from regcli.core.fit import fit_prepared
+    from regcli.core.stats import GRAM_MAX_FEATURES, prepare
 
+    n, p = ds.X.shape
+    gram = p <= min(n, GRAM_MAX_FEATURES)
+    prepared = prepare(
+        ds.X, ds.y, ds.weights, fit_intercept=intercept, standardize=standardize, gram=gram
+    )
     res = cross_validate(
         ds.X,
         ds.y,
@@ -85,19 +91,14 @@ def run_cv(
         tol=tol,
         max_iter=max_iter,
         fold_grid=fold_grid,
+        gram=gram,
+        prepared=prepared,
     )
     curve = res.curve
     alpha = curve.alpha_min if select == "min" else curve.alpha_1se
-    model = fit(
-        ds.X,
-        ds.y,
-        alpha=alpha,
-        l1_ratio=curve.l1_ratio,
-        weights=ds.weights,
-        standardize=standardize,
-        fit_intercept=intercept,
-        tol=tol,
-        max_iter=max_iter,
+    # the refit shares the all-row statistics of the CV: no second pass over the rows
+    model = fit_prepared(
+        *prepared, alpha=alpha, l1_ratio=curve.l1_ratio, tol=tol, max_iter=max_iter
     )
     return res, model
 
