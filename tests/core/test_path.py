@@ -106,3 +106,29 @@ def test_p_much_larger_than_n_saturates():
     res = compute_path(X, y)
     assert res.converged.all()
     assert res.n_nonzero.max() <= 19  # a lasso has at most n - 1 nonzeros (with an intercept)
+
+
+@pytest.mark.parametrize("l1_ratio", [0.5, 0.1])
+def test_wide_elastic_net_dual_solver_matches_gram_mode(l1_ratio):
+    # lazy statistics + lam2 > 0 use the Woodbury (n x n) active set
+    X, y = make_problem(30, 200, seed=14)
+    a = compute_path(X, y, l1_ratio=l1_ratio, n_alphas=25, gram=False)
+    b = compute_path(X, y, l1_ratio=l1_ratio, alphas=a.alphas, gram=True)
+    assert a.converged.all() and (a.max_kkt_relative <= 1e-6).all()
+    assert rel(a.coefs, b.coefs) < 1e-7
+
+
+def test_large_wide_path_with_strong_set_rounds_is_certified():
+    # n x p >= 800,000 switches on strong-set rounds inside each alpha
+    X, y = make_problem(400, 2100, seed=15, k=40)
+    grid = compute_path(X, y, n_alphas=1).alpha_max * np.logspace(0, -1.5, 12)
+    a = compute_path(X, y, alphas=grid)
+    assert a.converged.all() and (a.max_kkt_relative <= 1e-6).all()
+    b = compute_path(X, y, alphas=grid, gram=True)
+    Xs, _, _ = standardize(X)
+    np.testing.assert_allclose(
+        Xs @ a.standardized_coefs.T,
+        Xs @ b.standardized_coefs.T,
+        rtol=0,
+        atol=1e-7 * np.abs(y).max(),
+    )
