@@ -72,6 +72,13 @@ def fit_command(
     if alpha is None:
         # chosen as `regcli cv` would with its defaults: 10 folds, seed 0, alpha_1se
         from regcli.cli.cv import run_cv
+        from regcli.errors import UsageError
+
+        if ds.n_samples < 3:
+            raise UsageError(
+                f"--alpha is needed: {ds.n_samples} rows are too few to choose it "
+                "by cross-validation"
+            )
 
         folds = common.build_folds(
             ds, n_folds=min(10, ds.n_samples), seed=0, repeats=1, fold_col=None, group_col=None

@@ -108,6 +108,8 @@ def test_tiny_folds(cli, write_csv):
     two = write_csv("a,b,y\n1,2,3\n2,1,5\n", "two.csv")
     r = cli("cv", two, "--folds", "2")
     assert r.exit_code == 2 and "training fold" in r.stderr
+    r = cli("fit", two)
+    assert r.exit_code == 2 and "--alpha is needed" in r.stderr
     four = write_csv("a,b,y\n1,x,2\n2,y,3\n3,x,5\n4,y,4\n", "four.csv")
     r = cli("cv", four, "--folds", "4", "-f", "json")  # single-row held-out folds: R² undefined
     assert r.exit_code == 0 and r.json()["cv_r2_selected"] is None
