@@ -9,8 +9,6 @@ import numpy as np
 #: Floor on l1_ratio in alpha_max, so that ridge still gets a finite grid (glmnet's rule).
 L1_RATIO_FLOOR = 1e-3
 
-PENALTY_L1_RATIO = {"l1": 1.0, "l2": 0.0}
-
 
 @dataclass(frozen=True)
 class ElasticNet:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -89,3 +90,13 @@ def test_lasso_scaling_y_and_alpha_together(problem, frac):
     np.testing.assert_allclose(
         b.coef, 3.0 * a.coef, rtol=1e-7, atol=1e-9 * max(np.abs(a.coef).max(), 1e-300)
     )
+
+
+def test_penalty_value_and_kkt_violation_closed_forms():
+    pen = ElasticNet(alpha=2.0, l1_ratio=0.25)
+    b = np.array([1.0, -2.0, 0.0])
+    assert pen.value(b) == 2.0 * (0.25 * 3.0 + 0.75 / 2 * 5.0)
+    # optimal grad for nonzero b: lam1 sign(b) + lam2 b; zero b: |grad| <= lam1
+    grad = np.array([0.5 + 1.5, -0.5 - 3.0, 0.4])
+    assert pen.kkt_violation(grad, b) == 0.0
+    assert pen.kkt_violation(grad + np.array([0.0, 0.0, 0.2]), b) == pytest.approx(0.1)
