@@ -93,9 +93,9 @@ def _cv_explicit(X, y, folds, g):
     """Every ratio on its explicit grid, sharing one pass of fold statistics and of all-row
     statistics (as one `regcli cv` call with several ratios does)."""
     from regcli.core.cv import fold_sums
-    from regcli.core.stats import prepare
+    from regcli.core.stats import prepare, use_gram
 
-    gram = X.shape[1] <= X.shape[0]
+    gram = use_gram(*X.shape)
     sums = fold_sums(X, y, None, [folds], fit_intercept=True) if gram else None
     prepared = prepare(X, y, None, fit_intercept=True, standardize=True, gram=gram)
     return [

@@ -69,13 +69,9 @@ def run_cv(
     """Cross-validate, then refit on all rows at the selected (l1 ratio, alpha)."""
     from regcli.core.cv import cross_validate
     from regcli.core.fit import fit_prepared
-    from regcli.core.stats import GRAM_MAX_FEATURES, prepare
+    from regcli.core.stats import prepare
 
-    n, p = ds.X.shape
-    gram = p <= min(n, GRAM_MAX_FEATURES)
-    prepared = prepare(
-        ds.X, ds.y, ds.weights, fit_intercept=intercept, standardize=standardize, gram=gram
-    )
+    prepared = prepare(ds.X, ds.y, ds.weights, fit_intercept=intercept, standardize=standardize)
     res = cross_validate(
         ds.X,
         ds.y,
@@ -91,7 +87,6 @@ def run_cv(
         tol=tol,
         max_iter=max_iter,
         fold_grid=fold_grid,
-        gram=gram,
         prepared=prepared,
     )
     curve = res.curve

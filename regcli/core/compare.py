@@ -10,7 +10,7 @@ import numpy as np
 from regcli.core.cv import CVCurve, cross_validate, fold_sums, ols_coef, ols_cross_validate
 from regcli.core.diagnostics import Collinearity, collinearity, collinearity_from_gram
 from regcli.core.fit import FitResult, fit_prepared
-from regcli.core.stats import GRAM_MAX_FEATURES, GramStats, prepare
+from regcli.core.stats import GramStats, prepare, use_gram
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def compare_models(
     squares when n > p.  Rows are refit on all rows at their selected alpha."""
     t0 = time.perf_counter()
     n, p = X.shape
-    gram = p <= min(n, GRAM_MAX_FEATURES)
+    gram = use_gram(n, p)
     # the only passes over the rows: all-row statistics and per-fold statistics, shared below
     prepared = prepare(
         X, y, weights, fit_intercept=fit_intercept, standardize=standardize, gram=gram

@@ -26,7 +26,6 @@ from scipy.linalg import blas
 from regcli.core.path import alpha_grid, solve_path
 from regcli.core.penalty import alpha_max
 from regcli.core.stats import (
-    GRAM_MAX_FEATURES,
     GramStats,
     LazyStats,
     Standardization,
@@ -34,6 +33,7 @@ from regcli.core.stats import (
     normalized_weights,
     prepare,
     standardization,
+    use_gram,
 )
 from regcli.core.threads import single_blas_thread
 
@@ -178,16 +178,20 @@ class FoldSums:
                 xc *= np.sqrt(wr)[:, None]
                 Sk = blas.dsyrk(1.0, xc.T, beta=1.0, c=Sk, trans=0, overwrite_c=1)
             self.S[k] = np.triu(Sk) + np.triu(Sk, 1).T
+        # totals over all folds, once: every training fold is total minus its held-out fold
+        self.S_tot = self.S.sum(axis=0)
+        self.sx_tot = self.sx.sum(axis=0)
+        self.sxy_tot = self.sxy.sum(axis=0)
 
     def training(
         self, k: int, *, fit_intercept: bool, standardize: bool, constant: np.ndarray
     ) -> tuple[Standardization, GramStats]:
         """Standardization and Gram statistics of training fold k (all rows but fold k)."""
         W = self.W.sum() - self.W[k]
-        S = self.S.sum(axis=0) - self.S[k]
-        sx = self.sx.sum(axis=0) - self.sx[k]
+        S = self.S_tot - self.S[k]
+        sx = self.sx_tot - self.sx[k]
         sy = self.sy.sum() - self.sy[k]
-        sxy = self.sxy.sum(axis=0) - self.sxy[k]
+        sxy = self.sxy_tot - self.sxy[k]
         syy = self.syy.sum() - self.syy[k]
         if fit_intercept:
             mx, my = sx / W, sy / W
@@ -199,7 +203,7 @@ class FoldSums:
             C, cxy, cyy = S / W, sxy / W, syy / W
         var = np.diagonal(C).copy()
         const = constant | (
-            var <= 1e-13 * np.maximum(np.diagonal(self.S.sum(axis=0)) / self.W.sum(), 1e-300)
+            var <= 1e-13 * np.maximum(np.diagonal(self.S_tot) / self.W.sum(), 1e-300)
         )
         scale = (
             np.where(const, 1.0, np.sqrt(np.maximum(var, 0.0)))
@@ -217,7 +221,7 @@ class FoldSums:
         keep = std.keep
         G = C[np.ix_(keep, keep)] / np.outer(scale[keep], scale[keep])
         c = cxy[keep] / scale[keep]
-        return std, GramStats.from_arrays(G, c, cyy, n_samples=int(round(W)) if W > 1 else 2)
+        return std, GramStats(G, c, cyy, n_samples=int(round(W)) if W > 1 else 2)
 
     def heldout_mse(self, k: int, coefs: np.ndarray, intercepts: np.ndarray) -> np.ndarray:
         """Weighted mean squared error on held-out fold k for coefficient rows (a, p)."""
@@ -290,11 +294,12 @@ def cross_validate(
     t0 = time.perf_counter()
     n, p = X.shape
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
-    if gram is None:
-        gram = p <= min(n, GRAM_MAX_FEATURES)
     if prepared is not None:  # the full-data statistics, shared with the caller
         full_std, full_stats = prepared
+        gram = isinstance(full_stats, GramStats)
     else:
+        if gram is None:
+            gram = use_gram(n, p)
         full_std, full_stats = prepare(
             X, y, weights, fit_intercept=fit_intercept, standardize=standardize, gram=gram
         )
