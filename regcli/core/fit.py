@@ -89,7 +89,7 @@ def fit_prepared(
     t0 = time.perf_counter() if t0 is None else t0
     n = stats.n_samples
     penalty = ElasticNet(alpha=float(alpha), l1_ratio=float(l1_ratio))
-    scale = kkt_scale(alpha, stats.c)
+    scale = kkt_scale(alpha, alpha_max(stats.c, 1.0))
     if penalty.l1_ratio == 0.0 and penalty.lam2 > 0:
         coef_std = ridge_coef(stats, penalty.lam2)
         active = np.flatnonzero(coef_std)

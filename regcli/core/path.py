@@ -155,13 +155,14 @@ def solve_path(
 def _ridge_points(stats: Stats, alphas: np.ndarray, tol: float):  # type: ignore[no-untyped-def]
     """Closed-form ridge solutions from one factorization."""
     ridge = RidgeSolver(stats)
+    c_max = alpha_max(stats.c, 1.0)
     for a in alphas:
         penalty = ElasticNet(alpha=float(a), l1_ratio=0.0)
         coef = ridge.coef(penalty.lam2)
         active = np.flatnonzero(coef)
         grad = stats.grad(active, coef[active])
         violation = penalty.kkt_violation(grad, coef)
-        yield coef, grad, 1, violation, violation <= tol * kkt_scale(a, stats.c)
+        yield coef, grad, 1, violation, violation <= tol * kkt_scale(a, c_max)
 
 
 def _activeset_points(stats: Stats, alphas: np.ndarray, l1_ratio: float, tol: float, max_iter: int):  # type: ignore[no-untyped-def]
@@ -171,6 +172,7 @@ def _activeset_points(stats: Stats, alphas: np.ndarray, l1_ratio: float, tol: fl
     grad = stats.c.copy()
     prev_alpha = None
     active_set = None
+    c_max = alpha_max(stats.c, 1.0)
     for a in alphas:
         penalty = replace(penalty, alpha=float(a))
         # sequential strong rule: features likely to enter at this alpha are tried first
@@ -181,7 +183,7 @@ def _activeset_points(stats: Stats, alphas: np.ndarray, l1_ratio: float, tol: fl
             stats,
             penalty,
             coef,
-            tol=tol * kkt_scale(a, stats.c),
+            tol=tol * kkt_scale(a, c_max),
             max_iter=max_iter,
             screen=screen,
             active_set=active_set,

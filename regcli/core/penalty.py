@@ -54,11 +54,11 @@ class ElasticNet:
         return float(resid.max())
 
 
-def kkt_scale(alpha: float, c: np.ndarray) -> float:
-    """What a KKT violation is measured against: alpha, floored at 1e-6 of max |c| (the
-    gradient at zero), so that alpha = 0 (least squares) or a vanishing alpha is judged against
-    the data's own scale instead of a tolerance below rounding."""
-    return max(float(alpha), 1e-6 * (float(np.abs(c).max()) if c.size else 0.0))
+def kkt_scale(alpha: float, c_max: float) -> float:
+    """What a KKT violation is measured against: alpha, floored at 1e-6 of c_max = max |c| (the
+    gradient at zero, ``alpha_max(c, 1.0)``), so that alpha = 0 (least squares) or a vanishing
+    alpha is judged against the data's own scale instead of a tolerance below rounding."""
+    return max(float(alpha), 1e-6 * c_max)
 
 
 def alpha_max(c: np.ndarray, l1_ratio: float) -> float:
