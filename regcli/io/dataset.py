@@ -280,17 +280,26 @@ def encode_column(series: pd.Series, col: str, name: str) -> tuple[np.ndarray, C
             f"{name}: text column {col!r} has {len(levels)} distinct values in {present} rows "
             f"(an identifier?); --exclude {col} or convert it to numbers"
         )
-    codes = pd.Categorical(
-        series.astype("object").map(lambda v: None if _isna(v) else str(v)), categories=levels
-    ).codes
-    block = np.zeros((len(series), len(levels)))
-    seen = codes >= 0
-    block[np.flatnonzero(seen), codes[seen]] = 1.0
-    block[~seen] = np.nan
+    block, _ = onehot_block(series, levels)
     if n_missing:
         block = np.column_stack([_impute(block[:, k]) for k in range(block.shape[1])])
     feats = [f"{col}={lv}" for lv in levels]
     return block, ColumnEncoding(col, "onehot", feats, levels), n_missing
+
+
+def onehot_block(series: pd.Series, levels: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(n, len(levels)) indicators of each cell's level (as text), NaN rows for missing cells,
+    and the boolean mask of present cells whose level is not in ``levels``."""
+    import pandas as pd
+
+    missing = series.isna().to_numpy()
+    codes = pd.Index(levels).get_indexer(series.astype("object").astype(str))
+    codes[missing] = -1
+    block = np.zeros((len(series), len(levels)))
+    seen = codes >= 0
+    block[np.flatnonzero(seen), codes[seen]] = 1.0
+    block[missing] = np.nan
+    return block, ~missing & ~seen
 
 
 def _isna(v: object) -> bool:

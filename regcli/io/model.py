@@ -17,7 +17,7 @@ import numpy as np
 
 from regcli import __version__
 from regcli.errors import DataError, InputError
-from regcli.io.dataset import ColumnEncoding, _as_bool, _is_boolean_object
+from regcli.io.dataset import ColumnEncoding, _as_bool, _is_boolean_object, onehot_block
 from regcli.io.files import write_atomic
 
 if TYPE_CHECKING:
@@ -224,22 +224,13 @@ def design_matrix(
                 raise DataError(f"{name}: column {enc.column!r} is not boolean")
             blocks.append(s.map(_as_bool).to_numpy(dtype=np.float64)[:, None])
         else:
-            text = s.astype("object").map(lambda v: None if pd.isna(v) else str(v))
-            index = {level: k for k, level in enumerate(enc.levels)}
-            codes = np.array(
-                [index.get(v, -1) if v is not None else -1 for v in text], dtype=np.intp
-            )
-            unseen = text.notna().to_numpy() & (codes < 0)
+            block, unseen = onehot_block(s, enc.levels)
             if unseen.any() and unknown != "zero":
-                level = text[unseen].iloc[0]
+                level = str(s[unseen].iloc[0])
                 raise DataError(
                     f"{name}: column {enc.column!r} has level {level!r} not seen in "
                     "training; use --unknown zero to score it with no indicator set"
                 )
-            block = np.zeros((len(s), len(enc.levels)))
-            seen = codes >= 0
-            block[np.flatnonzero(seen), codes[seen]] = 1.0
-            block[text.isna().to_numpy()] = np.nan
             blocks.append(block)
     X = np.column_stack(blocks) if blocks else np.zeros((len(df), 0))
     nan = np.isnan(X)
