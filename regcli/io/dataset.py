@@ -125,7 +125,7 @@ def load_dataset(
     if len(df) < 2:
         raise DataError(f"{name}: fewer than 2 usable rows ({len(df)} left of {n_read})")
 
-    y = numeric_target(df[target], target, name)
+    y = numeric_column(df[target], target, name, role="target column")
     w = None
     if weights:
         w = numeric_column(df[weights], weights, name, role="weights column")
@@ -219,10 +219,6 @@ def select_features(
     if not chosen:
         raise DataError(f"{name}: no feature columns left")
     return chosen
-
-
-def numeric_target(series: pd.Series, col: str, name: str) -> np.ndarray:
-    return numeric_column(series, col, name, role="target column")
 
 
 def numeric_column(series: pd.Series, col: str, name: str, *, role: str) -> np.ndarray:
