@@ -1,0 +1,54 @@
+"""The active-set factor's updates against factorizations from scratch."""
+
+import numpy as np
+import pytest
+from scipy.linalg import lapack
+
+from regcli.core.activeset import _delete
+from regcli.core.stats import _thin_product
+
+
+def _factor(M: np.ndarray) -> np.ndarray:
+    L, info = lapack.dpotrf(M, lower=1, clean=1)
+    assert info == 0
+    return L
+
+
+@pytest.mark.parametrize("k", [1, 2, 5, 40, 150])
+def test_delete_matches_a_new_factorization(k: int) -> None:
+    rng = np.random.default_rng(k)
+    A = rng.standard_normal((k + 20, k))
+    M = A.T @ A
+    L = _factor(M)
+    for i in sorted({0, k // 3, k // 2, k - 1}):
+        keep = np.arange(k) != i
+        expected = np.linalg.cholesky(M[np.ix_(keep, keep)])
+        got = _delete(L, i)
+        assert got.shape == (k - 1, k - 1)
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12 * np.abs(M).max())
+        assert not np.triu(got, 1).any()  # the upper triangle stays exactly zero
+
+
+def test_repeated_deletes_stay_accurate_on_correlated_columns() -> None:
+    rng = np.random.default_rng(3)
+    k = 60
+    A = rng.standard_normal((200, k)) + 3.0 * rng.standard_normal((200, 1))  # rho ~ 0.9
+    M = A.T @ A
+    L = _factor(M)
+    idx = np.arange(k)
+    for _ in range(30):
+        i = int(rng.integers(idx.size))
+        L = _delete(L, i)
+        idx = np.delete(idx, i)
+    R = L @ L.T
+    sub = M[np.ix_(idx, idx)]
+    assert np.abs(R - sub).max() <= 1e-12 * np.abs(sub).max()
+
+
+@pytest.mark.parametrize("cols", [1, 2, 4, 7])
+def test_thin_product_is_the_matrix_product(cols: int) -> None:
+    rng = np.random.default_rng(cols)
+    A = rng.standard_normal((30, 12))
+    M = rng.standard_normal((12, cols))
+    np.testing.assert_allclose(_thin_product(A, M), A @ M, rtol=1e-14, atol=1e-13)
+    np.testing.assert_allclose(_thin_product(A, M[:, 0]), A @ M[:, 0], rtol=1e-14, atol=1e-13)
