@@ -123,6 +123,40 @@ class ActiveSet:
         a, d = self._ad
         return a + lam1 * d
 
+    def segment(
+        self, lam1: np.ndarray, tol: np.ndarray
+    ) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+        """The lasso (lam2 = 0) at several smaller lam1 on this active set and its signs, at once.
+
+        b_A = u - lam1 v and the gradient a + lam1 d are linear in lam1, so a run of grid points
+        where the active set does not change costs a few vectorized passes instead of one solve
+        each.  Returns (count, B (k x count), grads (m x count), kkt (count,)): the leading points
+        whose signs hold and whose max KKT violation is within ``tol``; the rest are left to the
+        solver.
+        """
+        if self.idx.size:
+            uv = self._segment_uv()
+            B = uv[:, :1] - uv[:, 1:] * lam1
+            self.gradient(float(lam1[0]))
+            assert self._ad is not None
+            a, d = self._ad
+            grads = a[:, None] + d[:, None] * lam1
+        else:
+            B = np.zeros((0, lam1.size))
+            grads = np.repeat(self.stats.c[:, None], lam1.size, axis=1)
+        viol = np.abs(grads)
+        viol -= lam1
+        viol[self.idx] = -np.inf
+        kkt = np.maximum(viol.max(axis=0), 0.0)
+        if self.idx.size:
+            resid = np.abs(grads[self.idx] - self.sign[:, None] * lam1).max(axis=0)
+            kkt = np.maximum(kkt, resid)
+            ok = (self.sign[:, None] * B > 0).all(axis=0) & (kkt <= tol)
+        else:
+            ok = kkt <= tol
+        count = int(np.argmin(ok)) if not ok.all() else ok.size
+        return count, B[:, :count], grads[:, :count], kkt[:count]
+
     def retarget(self, lam2: float) -> bool:
         """Whether this factor serves lam2 (a Cholesky factor holds one lam2 only)."""
         return lam2 == self.lam2

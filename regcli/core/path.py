@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from regcli.core.activeset import solve_enet
+from regcli.core.activeset import ActiveSet, solve_enet
 from regcli.core.penalty import ElasticNet, alpha_max, kkt_scale
 from regcli.core.ridge import RidgeSolver
 from regcli.core.stats import Standardization, Stats, prepare
@@ -166,14 +166,24 @@ def _ridge_points(stats: Stats, alphas: np.ndarray, tol: float):  # type: ignore
 
 
 def _activeset_points(stats: Stats, alphas: np.ndarray, l1_ratio: float, tol: float, max_iter: int):  # type: ignore[no-untyped-def]
-    """Warm-started active-set solves, one per alpha, with the sequential strong rule."""
+    """Warm-started active-set solves, one per alpha, with the sequential strong rule.
+
+    For the lasso, after each solve the following grid points are tried on the same active set
+    at once (``ActiveSet.segment``): where no feature enters or leaves between them they need no
+    solve of their own.
+    """
     penalty = ElasticNet(alpha=float(alphas[0]) if len(alphas) else 0.0, l1_ratio=l1_ratio)
-    coef = np.zeros(stats.n_features)
+    m = stats.n_features
+    coef = np.zeros(m)
     grad = stats.c.copy()
     prev_alpha = None
     active_set = None
     c_max = alpha_max(stats.c, 1.0)
-    for a in alphas:
+    lasso = l1_ratio == 1.0
+    floor = 1e-6 * c_max  # kkt_scale's floor, vectorized below
+    i, k = 0, len(alphas)
+    while i < k:
+        a = alphas[i]
         penalty = replace(penalty, alpha=float(a))
         # sequential strong rule: features likely to enter at this alpha are tried first
         screen = None
@@ -190,7 +200,25 @@ def _activeset_points(stats: Stats, alphas: np.ndarray, l1_ratio: float, tol: fl
         )
         coef, grad, active_set = sol.coef, sol.grad, sol.active_set
         prev_alpha = a
+        i += 1
         yield coef, grad, sol.n_iter, sol.max_kkt_violation, sol.converged
+        if not (lasso and sol.converged and isinstance(active_set, ActiveSet)):
+            continue
+        step = 2
+        while i < k:
+            block = np.asarray(alphas[i : i + step], dtype=float)
+            count, B, grads, kkts = active_set.segment(block, tol * np.maximum(block, floor))
+            for t in range(count):
+                coef = np.zeros(m)
+                coef[active_set.idx] = B[:, t]
+                grad = grads[:, t]
+                yield coef, grad, 1, float(kkts[t]), True
+            if count:
+                prev_alpha = block[count - 1]
+            i += count
+            if count < block.size:
+                break
+            step = min(2 * step, 32)
 
 
 def compute_path(

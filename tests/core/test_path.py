@@ -132,3 +132,24 @@ def test_large_wide_path_with_strong_set_rounds_is_certified():
         rtol=0,
         atol=1e-7 * np.abs(y).max(),
     )
+
+
+def test_lasso_points_taken_from_an_unchanged_active_set_are_exact():
+    """A dense grid leaves runs of points where no feature enters or leaves; those are evaluated
+    on the previous active set without a solve, and must still be the lasso's solutions."""
+    X, y = make_problem(200, 8, seed=4, rho=0.3)
+    res = compute_path(X, y, n_alphas=300, eps=1e-3)
+    changed = np.r_[True, (np.diff(res.coefs != 0, axis=0)).any(axis=1)]
+    assert (~changed).sum() > 100  # the case under test does occur
+    Xs, _, _ = standardize(X)
+    z = y - y.mean()
+    n = len(y)
+    for i in np.flatnonzero(~changed)[::7]:
+        b = res.standardized_coefs[i]
+        grad = Xs.T @ (z - Xs @ b) / n
+        a = res.alphas[i]
+        active = b != 0
+        assert np.abs(grad[~active]).max(initial=0.0) <= a * (1 + 1e-6)
+        np.testing.assert_allclose(grad[active], a * np.sign(b[active]), rtol=0, atol=1e-6 * a)
+    single = fit(X, y, alpha=res.alphas[250], l1_ratio=1.0)
+    assert rel(single.coef, res.coefs[250]) < 1e-8
