@@ -90,14 +90,11 @@ def run(n: int, p: int, *, sklearn: bool) -> dict:
 
 
 def _cv_explicit(X, y, folds, g):
-    """Every ratio on its explicit grid, sharing one pass of fold statistics and of all-row
-    statistics (as one `regcli cv` call with several ratios does)."""
-    from regcli.core.cv import fold_sums
-    from regcli.core.stats import prepare, use_gram
+    """Every ratio on its explicit grid, sharing one pass over the rows (fold statistics, and
+    the all-row statistics from their totals), as one `regcli cv` call with several ratios does."""
+    from regcli.core.cv import prepare_cv
 
-    gram = use_gram(*X.shape)
-    sums = fold_sums(X, y, None, [folds], fit_intercept=True) if gram else None
-    prepared = prepare(X, y, None, fit_intercept=True, standardize=True, gram=gram)
+    prepared, sums = prepare_cv(X, y, None, [folds], fit_intercept=True, standardize=True)
     return [
         cross_validate(
             X, y, folds=[folds], l1_ratios=[r], alphas=g[r], sums=sums, prepared=prepared

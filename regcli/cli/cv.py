@@ -67,11 +67,13 @@ def run_cv(
     fold_grid: str = "own",
 ) -> tuple[CVResult, FitResult]:
     """Cross-validate, then refit on all rows at the selected (l1 ratio, alpha)."""
-    from regcli.core.cv import cross_validate
+    from regcli.core.cv import cross_validate, prepare_cv
     from regcli.core.fit import fit_prepared
-    from regcli.core.stats import prepare
 
-    prepared = prepare(ds.X, ds.y, ds.weights, fit_intercept=intercept, standardize=standardize)
+    # one pass over the rows: per-fold sums, and the all-row statistics from their totals
+    prepared, sums = prepare_cv(
+        ds.X, ds.y, ds.weights, folds, fit_intercept=intercept, standardize=standardize
+    )
     res = cross_validate(
         ds.X,
         ds.y,
@@ -88,6 +90,7 @@ def run_cv(
         max_iter=max_iter,
         fold_grid=fold_grid,
         prepared=prepared,
+        sums=sums,
     )
     curve = res.curve
     alpha = curve.alpha_min if select == "min" else curve.alpha_1se

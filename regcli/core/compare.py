@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from regcli.core.cv import CVCurve, cross_validate, fold_sums, ols_coef, ols_cross_validate
+from regcli.core.cv import CVCurve, cross_validate, ols_coef, ols_cross_validate, prepare_cv
 from regcli.core.diagnostics import Collinearity, collinearity, collinearity_from_gram
 from regcli.core.fit import FitResult, fit_prepared
-from regcli.core.stats import GramStats, prepare, use_gram
+from regcli.core.stats import GramStats, use_gram
 
 
 @dataclass(frozen=True)
@@ -103,11 +103,10 @@ def compare_models(
     t0 = time.perf_counter()
     n, p = X.shape
     gram = use_gram(n, p)
-    # the only passes over the rows: all-row statistics and per-fold statistics, shared below
-    prepared = prepare(
-        X, y, weights, fit_intercept=fit_intercept, standardize=standardize, gram=gram
+    # the only pass over the rows: per-fold sums and the all-row statistics from their totals
+    prepared, sums = prepare_cv(
+        X, y, weights, folds, fit_intercept=fit_intercept, standardize=standardize
     )
-    sums = fold_sums(X, y, weights, folds, fit_intercept=fit_intercept) if gram else None
     data_pass = time.perf_counter() - t0
     common = dict(
         folds=folds,

@@ -223,6 +223,37 @@ class FoldSums:
         c = cxy[keep] / scale[keep]
         return std, GramStats(G, c, cyy, n_samples=int(round(W)) if W > 1 else 2)
 
+    def all_rows(
+        self, *, n_samples: int, fit_intercept: bool, standardize: bool
+    ) -> tuple[Standardization, GramStats]:
+        """Standardization and Gram statistics of all rows, from the folds' totals: what
+        ``stats.prepare`` computes (same centering, constant-column rule and scaling) without
+        another pass over the rows."""
+        W = self.W.sum()
+        C, cxy, cyy = self.S_tot / W, self.sxy_tot / W, float(self.syy.sum() / W)
+        if fit_intercept:  # sums centered at the means: what is left of sx is rounding
+            mx, my = self.sx_tot / W, self.sy.sum() / W
+            C -= np.outer(mx, mx)
+            cxy -= mx * my
+            cyy -= my * my
+        var = np.diagonal(C).copy()
+        constant = var <= (1e-13 * np.abs(self.center)) ** 2
+        scale = np.ones_like(var)
+        if standardize:
+            scale[~constant] = np.sqrt(var[~constant])
+        std = Standardization(
+            mean=self.center.copy(),
+            scale=scale,
+            constant=constant,
+            y_mean=self.y_center,
+            fit_intercept=fit_intercept,
+            standardize=standardize,
+        )
+        keep = std.keep
+        inv = 1.0 / scale[keep]
+        G = C[np.ix_(keep, keep)] * inv[:, None] * inv[None, :]
+        return std, GramStats(G, cxy[keep] * inv, cyy, n_samples=n_samples)
+
     def heldout_mse(self, k: int, coefs: np.ndarray, intercepts: np.ndarray) -> np.ndarray:
         """Weighted mean squared error on held-out fold k for coefficient rows (a, p)."""
         b0 = intercepts - self.y_center + coefs @ self.center  # intercept in centered units
@@ -254,6 +285,29 @@ def fold_sums(
     w = np.ones(X.shape[0]) if weights is None else np.asarray(weights, dtype=float)
     K = int(max(f.max() for f in folds)) + 1
     return [FoldSums(X, y, w, f, K, fit_intercept=fit_intercept) for f in folds]
+
+
+def prepare_cv(
+    X: np.ndarray,
+    y: np.ndarray,
+    weights: np.ndarray | None,
+    folds: list[np.ndarray],
+    *,
+    fit_intercept: bool,
+    standardize: bool,
+) -> tuple[tuple[Standardization, Stats], list[FoldSums] | None]:
+    """Everything CV needs from the rows: the per-fold sums and, from their totals, the all-row
+    statistics of the full fit and the refit: one pass over X where a Gram serves (the lazy
+    source for wide data keeps its standardized X~ instead)."""
+    n, p = X.shape
+    if not use_gram(n, p):
+        prepared = prepare(
+            X, y, weights, fit_intercept=fit_intercept, standardize=standardize, gram=False
+        )
+        return prepared, None
+    sums = fold_sums(X, y, weights, folds, fit_intercept=fit_intercept)
+    prepared = sums[0].all_rows(n_samples=n, fit_intercept=fit_intercept, standardize=standardize)
+    return prepared, sums
 
 
 def cross_validate(
@@ -297,6 +351,11 @@ def cross_validate(
     if prepared is not None:  # the full-data statistics, shared with the caller
         full_std, full_stats = prepared
         gram = isinstance(full_stats, GramStats)
+    elif sums is None and (gram is None or gram == use_gram(n, p)):
+        (full_std, full_stats), sums = prepare_cv(
+            X, y, weights, folds, fit_intercept=fit_intercept, standardize=standardize
+        )
+        gram = sums is not None
     else:
         if gram is None:
             gram = use_gram(n, p)

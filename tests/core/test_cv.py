@@ -144,3 +144,30 @@ def test_own_fold_grid_is_cv_glmnet_procedure():
         np.testing.assert_allclose(res.fold_errors[k], mse, rtol=1e-9)
     common = cross_validate(X, y, folds=[folds], l1_ratios=[1.0]).curve
     np.testing.assert_array_equal(res.alphas, common.alphas)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("standardize", [True, False])
+def test_all_row_statistics_from_fold_sums_equal_prepare(weighted, fit_intercept, standardize):
+    """CV takes the full fit's statistics from the fold sums' totals (no second pass)."""
+    from regcli.core.cv import fold_sums
+    from regcli.core.stats import prepare
+
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((300, 6)) * [1, 2, 3, 4, 5, 6] + [0, 10, 2, 3, 4, 5]
+    X[:, 3] = 2.5  # constant: dropped with an intercept, a regular column without
+    y = X @ np.arange(6) + rng.standard_normal(300)
+    w = rng.uniform(0.5, 2.0, 300) if weighted else None
+    sums = fold_sums(X, y, w, [make_folds(300, 5, seed=1)], fit_intercept=fit_intercept)
+    std, stats = sums[0].all_rows(
+        n_samples=300, fit_intercept=fit_intercept, standardize=standardize
+    )
+    ref_std, ref = prepare(X, y, w, fit_intercept=fit_intercept, standardize=standardize)
+    np.testing.assert_array_equal(std.constant, ref_std.constant)
+    np.testing.assert_allclose(std.mean, ref_std.mean, rtol=1e-14, atol=1e-14)
+    np.testing.assert_allclose(std.scale, ref_std.scale, rtol=1e-13)
+    np.testing.assert_allclose(stats.gram, ref.gram, rtol=0, atol=1e-13)
+    np.testing.assert_allclose(stats.c, ref.c, rtol=1e-12, atol=1e-13)
+    assert stats.yy == pytest.approx(ref.yy, rel=1e-13)
+    assert stats.n_samples == ref.n_samples
