@@ -27,7 +27,7 @@ import numpy as np
 from scipy.linalg import lapack
 
 from regcli.core.penalty import ElasticNet
-from regcli.core.stats import LazyStats, Stats
+from regcli.core.stats import LazyStats, Stats, thin_product
 
 #: A column whose Cholesky pivot falls below this share of its norm is taken as dependent.
 _DEPENDENT = 1e-10
@@ -265,7 +265,8 @@ class DualActiveSet:
                 raise np.linalg.LinAlgError("K + lam2 I is not positive definite")
             self._chol_K = L
         XA = self.stats.Xs[:, self.idx]
-        return (rhs - XA.T @ _solve(self._chol_K, XA @ rhs)) / self.lam2
+        inner = _solve(self._chol_K, thin_product(XA, rhs))
+        return (rhs - thin_product(XA.T, inner)) / self.lam2
 
     def _segment_uv(self) -> np.ndarray:
         if self._uv is None:
@@ -278,8 +279,7 @@ class DualActiveSet:
 
     def gradient(self, lam1: float) -> np.ndarray:
         if self._ad is None:
-            Xs = self.stats.Xs
-            AD = Xs.T @ (Xs[:, self.idx] @ self._segment_uv())
+            AD = self.stats.times(self.idx, self._segment_uv())
             self._ad = (self.stats.c - AD[:, 0], AD[:, 1])
         a, d = self._ad
         return a + lam1 * d
@@ -312,6 +312,15 @@ class DualActiveSet:
         self._changed()
 
 
+#: The dual (n x n) factor serves the elastic net on wide data from this many active features
+#: per sample on; below, the k x k factor is cheaper (n k^2 + k^3 / 3 to build against n^3 / 3).
+DUAL_FROM = 0.0
+
+
+def _dual_pays(stats: LazyStats, coef: np.ndarray) -> bool:
+    return np.count_nonzero(coef) >= DUAL_FROM * stats.n_samples
+
+
 def solve_enet(
     stats: Stats,
     penalty: ElasticNet,
@@ -339,7 +348,7 @@ def solve_enet(
         and active_set.retarget(lam2)
     ):
         act = active_set
-    elif isinstance(stats, LazyStats) and lam2 > 0.0:
+    elif isinstance(stats, LazyStats) and lam2 > 0.0 and _dual_pays(stats, coef):
         act = DualActiveSet(stats, coef, lam2)
     else:
         act = ActiveSet(stats, coef, lam2)

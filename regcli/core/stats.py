@@ -207,11 +207,11 @@ class LazyStats:
 
     def times(self, active: np.ndarray, M: np.ndarray) -> np.ndarray:
         """G[:, active] @ M as X~'(X~_A M)."""
-        return _thin_product(self.Xs.T, _thin_product(self.Xs[:, active], M))
+        return thin_product(self.Xs.T, thin_product(self.Xs[:, active], M))
 
     def times_rows(self, rows: np.ndarray, active: np.ndarray, M: np.ndarray) -> np.ndarray:
         """G[rows, active] @ M as X~_rows'(X~_A M)."""
-        return _thin_product(self.Xs[:, rows].T, _thin_product(self.Xs[:, active], M))
+        return thin_product(self.Xs[:, rows].T, thin_product(self.Xs[:, active], M))
 
     def grad(self, active: np.ndarray, coef_active: np.ndarray) -> np.ndarray:
         """c - G b for b supported on ``active``."""
@@ -228,7 +228,7 @@ Stats = GramStats | LazyStats
 _THIN = 4
 
 
-def _thin_product(A: np.ndarray, M: np.ndarray) -> np.ndarray:
+def thin_product(A: np.ndarray, M: np.ndarray) -> np.ndarray:
     if M.ndim == 1 or M.shape[1] > _THIN:
         return A @ M
     out = np.empty((A.shape[0], M.shape[1]))

@@ -5,7 +5,7 @@ import pytest
 from scipy.linalg import lapack
 
 from regcli.core.activeset import _delete
-from regcli.core.stats import _thin_product
+from regcli.core.stats import thin_product
 
 
 def _factor(M: np.ndarray) -> np.ndarray:
@@ -50,5 +50,5 @@ def test_thin_product_is_the_matrix_product(cols: int) -> None:
     rng = np.random.default_rng(cols)
     A = rng.standard_normal((30, 12))
     M = rng.standard_normal((12, cols))
-    np.testing.assert_allclose(_thin_product(A, M), A @ M, rtol=1e-14, atol=1e-13)
-    np.testing.assert_allclose(_thin_product(A, M[:, 0]), A @ M[:, 0], rtol=1e-14, atol=1e-13)
+    np.testing.assert_allclose(thin_product(A, M), A @ M, rtol=1e-14, atol=1e-13)
+    np.testing.assert_allclose(thin_product(A, M[:, 0]), A @ M[:, 0], rtol=1e-14, atol=1e-13)
