@@ -110,7 +110,7 @@ def test_p_much_larger_than_n_saturates():
 
 @pytest.mark.parametrize("l1_ratio", [0.5, 0.1])
 def test_wide_elastic_net_dual_solver_matches_gram_mode(l1_ratio):
-    # lazy statistics + lam2 > 0 use the Woodbury (n x n) active set
+    # lazy statistics + lam2 > 0: the k x k factor while k < n / 2, then the Woodbury (n x n) one
     X, y = make_problem(30, 200, seed=14)
     a = compute_path(X, y, l1_ratio=l1_ratio, n_alphas=25, gram=False)
     b = compute_path(X, y, l1_ratio=l1_ratio, alphas=a.alphas, gram=True)
