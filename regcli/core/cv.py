@@ -160,24 +160,36 @@ class FoldSums:
         self.sxy = np.zeros((K, p))
         self.syy = np.zeros(K)
         self.W = np.zeros(K)
-        order = np.argsort(folds, kind="stable")
-        bounds = np.searchsorted(folds[order], np.arange(K + 1))
+        uniform = bool(np.all(w == w[0]))
+        Sk = [np.zeros((p, p), order="F") for _ in range(K)]
+        # contiguous chunks of rows, each sorted by fold once: the gathers stay within a chunk
+        # (gathering each fold's rows from all of X was ~2x slower at n = 10^6)
+        for start in range(0, n, _CHUNK):
+            stop = min(n, start + _CHUNK)
+            f = folds[start:stop]
+            order = np.argsort(f, kind="stable")
+            bounds = np.searchsorted(f[order], np.arange(K + 1))
+            xc = X[start:stop][order]
+            xc -= self.center
+            yc = y[start:stop][order] - self.y_center
+            wr = w[start:stop][order]
+            for k in range(K):
+                lo, hi = bounds[k], bounds[k + 1]
+                if lo == hi:
+                    continue
+                xk, yk, wk = xc[lo:hi], yc[lo:hi], wr[lo:hi]
+                self.sx[k] += wk @ xk
+                self.sy[k] += wk @ yk
+                self.sxy[k] += (wk * yk) @ xk
+                self.syy[k] += wk @ (yk * yk)
+                self.W[k] += wk.sum()
+                if uniform:
+                    Sk[k] = blas.dsyrk(wk[0], xk.T, beta=1.0, c=Sk[k], trans=0, overwrite_c=1)
+                else:
+                    xw = xk * np.sqrt(wk)[:, None]
+                    Sk[k] = blas.dsyrk(1.0, xw.T, beta=1.0, c=Sk[k], trans=0, overwrite_c=1)
         for k in range(K):
-            rows = order[bounds[k] : bounds[k + 1]]
-            Sk = np.zeros((p, p), order="F")
-            for start in range(0, rows.size, _CHUNK):
-                r = rows[start : start + _CHUNK]
-                xc = X[r] - self.center
-                yc = y[r] - self.y_center
-                wr = w[r]
-                self.sx[k] += wr @ xc
-                self.sy[k] += wr @ yc
-                self.sxy[k] += (wr * yc) @ xc
-                self.syy[k] += wr @ (yc * yc)
-                self.W[k] += wr.sum()
-                xc *= np.sqrt(wr)[:, None]
-                Sk = blas.dsyrk(1.0, xc.T, beta=1.0, c=Sk, trans=0, overwrite_c=1)
-            self.S[k] = np.triu(Sk) + np.triu(Sk, 1).T
+            self.S[k] = np.triu(Sk[k]) + np.triu(Sk[k], 1).T
         # totals over all folds, once: every training fold is total minus its held-out fold
         self.S_tot = self.S.sum(axis=0)
         self.sx_tot = self.sx.sum(axis=0)
