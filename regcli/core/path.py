@@ -204,9 +204,9 @@ def _activeset_points(stats: Stats, alphas: np.ndarray, l1_ratio: float, tol: fl
         yield coef, grad, sol.n_iter, sol.max_kkt_violation, sol.converged
         if not (lasso and sol.converged and isinstance(active_set, ActiveSet)):
             continue
-        step = 2
+        # the following points on the same active set, up to its next kink
         while i < k:
-            block = np.asarray(alphas[i : i + step], dtype=float)
+            block = np.asarray(alphas[i : i + 32], dtype=float)
             count, B, grads, kkts = active_set.segment(block, tol * np.maximum(block, floor))
             for t in range(count):
                 coef = np.zeros(m)
@@ -218,7 +218,6 @@ def _activeset_points(stats: Stats, alphas: np.ndarray, l1_ratio: float, tol: fl
             i += count
             if count < block.size:
                 break
-            step = min(2 * step, 32)
 
 
 def compute_path(
