@@ -200,40 +200,23 @@ class FoldSums:
     ) -> tuple[Standardization, GramStats]:
         """Standardization and Gram statistics of training fold k (all rows but fold k)."""
         W = self.W.sum() - self.W[k]
-        S = self.S_tot - self.S[k]
-        sx = self.sx_tot - self.sx[k]
-        sy = self.sy.sum() - self.sy[k]
-        sxy = self.sxy_tot - self.sxy[k]
-        syy = self.syy.sum() - self.syy[k]
-        if fit_intercept:
-            mx, my = sx / W, sy / W
-            C = S / W - np.outer(mx, mx)
-            cxy = sxy / W - mx * my
-            cyy = syy / W - my * my
-        else:
-            mx, my = np.zeros_like(sx), 0.0
-            C, cxy, cyy = S / W, sxy / W, syy / W
-        var = np.diagonal(C).copy()
+        mx, my, C, cxy, cyy = self._moments(
+            W,
+            self.S_tot - self.S[k],
+            self.sx_tot - self.sx[k],
+            self.sy.sum() - self.sy[k],
+            self.sxy_tot - self.sxy[k],
+            self.syy.sum() - self.syy[k],
+            fit_intercept,
+        )
+        var = np.diagonal(C)
         const = constant | (
             var <= 1e-13 * np.maximum(np.diagonal(self.S_tot) / self.W.sum(), 1e-300)
         )
-        scale = (
-            np.where(const, 1.0, np.sqrt(np.maximum(var, 0.0)))
-            if standardize
-            else np.ones_like(var)
+        n_train = int(round(W)) if W > 1 else 2
+        return self._statistics(
+            mx, my, C, cxy, cyy, const, fit_intercept, standardize, n_samples=n_train
         )
-        std = Standardization(
-            mean=mx + self.center,
-            scale=scale,
-            constant=const,
-            y_mean=my + self.y_center,
-            fit_intercept=fit_intercept,
-            standardize=standardize,
-        )
-        keep = std.keep
-        G = C[np.ix_(keep, keep)] / np.outer(scale[keep], scale[keep])
-        c = cxy[keep] / scale[keep]
-        return std, GramStats(G, c, cyy, n_samples=int(round(W)) if W > 1 else 2)
 
     def all_rows(
         self, *, n_samples: int, fit_intercept: bool, standardize: bool
@@ -241,30 +224,51 @@ class FoldSums:
         """Standardization and Gram statistics of all rows, from the folds' totals: what
         ``stats.prepare`` computes (same centering, constant-column rule and scaling) without
         another pass over the rows."""
-        W = self.W.sum()
-        C, cxy, cyy = self.S_tot / W, self.sxy_tot / W, float(self.syy.sum() / W)
-        if fit_intercept:  # sums centered at the means: what is left of sx is rounding
-            mx, my = self.sx_tot / W, self.sy.sum() / W
-            C -= np.outer(mx, mx)
-            cxy -= mx * my
-            cyy -= my * my
-        var = np.diagonal(C).copy()
-        constant = var <= (1e-13 * np.abs(self.center)) ** 2
-        scale = np.ones_like(var)
-        if standardize:
-            scale[~constant] = np.sqrt(var[~constant])
+        mx, my, C, cxy, cyy = self._moments(
+            self.W.sum(),
+            self.S_tot,
+            self.sx_tot,
+            self.sy.sum(),
+            self.sxy_tot,
+            self.syy.sum(),
+            fit_intercept,
+        )
+        mean = self.center + mx  # sums are centered at the means: mx is rounding only
+        constant = np.diagonal(C) <= (1e-13 * np.abs(mean)) ** 2  # prepare's rule
+        return self._statistics(
+            mx, my, C, cxy, cyy, constant, fit_intercept, standardize, n_samples=n_samples
+        )
+
+    @staticmethod
+    def _moments(W, S, sx, sy, sxy, syy, fit_intercept):  # type: ignore[no-untyped-def]
+        """(mean x, mean y, cov x, cov xy, var y) about the rows' own means (or about the
+        center, without an intercept) from centered weighted sums over W total weight."""
+        if not fit_intercept:
+            return np.zeros_like(sx), 0.0, S / W, sxy / W, syy / W
+        mx, my = sx / W, sy / W
+        return mx, my, S / W - np.outer(mx, mx), sxy / W - mx * my, syy / W - my * my
+
+    def _statistics(  # type: ignore[no-untyped-def]
+        self, mx, my, C, cxy, cyy, constant, fit_intercept, standardize, *, n_samples
+    ) -> tuple[Standardization, GramStats]:
+        var = np.diagonal(C)
+        scale = (
+            np.where(constant, 1.0, np.sqrt(np.maximum(var, 0.0)))
+            if standardize
+            else np.ones_like(var)
+        )
         std = Standardization(
-            mean=self.center.copy(),
+            mean=mx + self.center,
             scale=scale,
             constant=constant,
-            y_mean=self.y_center,
+            y_mean=my + self.y_center,
             fit_intercept=fit_intercept,
             standardize=standardize,
         )
         keep = std.keep
         inv = 1.0 / scale[keep]
         G = C[np.ix_(keep, keep)] * inv[:, None] * inv[None, :]
-        return std, GramStats(G, cxy[keep] * inv, cyy, n_samples=n_samples)
+        return std, GramStats(G, cxy[keep] * inv, float(cyy), n_samples=n_samples)
 
     def heldout_mse(self, k: int, coefs: np.ndarray, intercepts: np.ndarray) -> np.ndarray:
         """Weighted mean squared error on held-out fold k for coefficient rows (a, p)."""
