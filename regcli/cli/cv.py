@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from typing import TYPE_CHECKING, Any
 
 from regcli.cli.options import (
@@ -70,6 +72,7 @@ def run_cv(
     from regcli.core.cv import cross_validate, prepare_cv
     from regcli.core.fit import fit_prepared
 
+    t0 = time.perf_counter()
     # one pass over the rows: per-fold sums, and the all-row statistics from their totals
     prepared, sums = prepare_cv(
         ds.X, ds.y, ds.weights, folds, fit_intercept=intercept, standardize=standardize
@@ -92,6 +95,7 @@ def run_cv(
         prepared=prepared,
         sums=sums,
     )
+    res = dataclasses.replace(res, fit_s=time.perf_counter() - t0)  # the data pass included
     curve = res.curve
     alpha = curve.alpha_min if select == "min" else curve.alpha_1se
     # the refit shares the all-row statistics of the CV: no second pass over the rows
