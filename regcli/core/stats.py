@@ -150,18 +150,19 @@ class GramStats:
     def cols_for(self, idx: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Gram columns G[:, idx] (m x len(idx)); all rows are valid, ``rows`` is a hint for
         the lazy source, which fills only the rows a caller reads."""
-        return self.gram[:, idx]
+        return self.gram.take(idx, axis=1)
 
     def block(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        return self.gram[np.ix_(rows, cols)]
+        # two takes: 3-6x faster than gram[np.ix_(rows, cols)] for a 100 x 100 block (measured)
+        return self.gram.take(rows, axis=0).take(cols, axis=1)
 
     def times(self, active: np.ndarray, M: np.ndarray) -> np.ndarray:
         """G[:, active] @ M for M (len(active), k)."""
-        return (M.T @ self.gram[active]).T  # G is symmetric: gather rows
+        return (M.T @ self.gram.take(active, axis=0)).T  # G is symmetric: gather rows
 
     def times_rows(self, rows: np.ndarray, active: np.ndarray, M: np.ndarray) -> np.ndarray:
         """G[rows, active] @ M."""
-        return self.gram[np.ix_(rows, active)] @ M
+        return self.gram.take(rows, axis=0).take(active, axis=1) @ M
 
     def grad(self, active: np.ndarray, coef_active: np.ndarray) -> np.ndarray:
         """c - G b for b supported on ``active``."""
