@@ -128,33 +128,47 @@ class ActiveSet:
     ) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
         """The lasso (lam2 = 0) at several smaller lam1 on this active set and its signs, at once.
 
-        b_A = u - lam1 v and the gradient a + lam1 d are linear in lam1, so a run of grid points
-        where the active set does not change costs a few vectorized passes instead of one solve
-        each.  Returns (count, B (k x count), grads (m x count), kkt (count,)): the leading points
-        whose signs hold and whose max KKT violation is within ``tol``; the rest are left to the
-        solver.
+        b_A = u - lam1 v and the gradient a + lam1 d are linear in lam1, so the next kink (the
+        largest lam1 at which an active coefficient reaches zero or an inactive |gradient|
+        reaches lam1) follows in O(p), and every grid point above it costs a few vectorized
+        passes instead of a solve.  Returns (count, B (k x count), grads (m x count), kkt
+        (count,)): the leading points before the kink whose max KKT violation is within ``tol``
+        (each is certified on its own); the rest are left to the solver.
         """
         if self.idx.size:
             uv = self._segment_uv()
-            B = uv[:, :1] - uv[:, 1:] * lam1
+            u, v = uv[:, 0], uv[:, 1]
             self.gradient(float(lam1[0]))
             assert self._ad is not None
             a, d = self._ad
-            grads = a[:, None] + d[:, None] * lam1
+            shrinking = self.sign * v < 0  # s_i b_i falls with lam1: zero at u_i / v_i
+            kink = float((u[shrinking] / v[shrinking]).max()) if shrinking.any() else 0.0
         else:
-            B = np.zeros((0, lam1.size))
-            grads = np.repeat(self.stats.c[:, None], lam1.size, axis=1)
+            u = v = np.zeros(0)
+            a, d = self.stats.c, np.zeros_like(self.stats.c)
+            kink = 0.0
+        # an inactive j violates once a_j + lam1 d_j leaves [-lam1, lam1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            up = np.where(1.0 - d > 0, a / (1.0 - d), 0.0)
+            down = np.where(1.0 + d > 0, -a / (1.0 + d), 0.0)
+        cross = np.maximum(up, down)
+        cross[self.idx] = 0.0
+        kink = max(kink, float(cross.max(initial=0.0)))
+        count = int(np.count_nonzero(lam1 > kink))  # lam1 descends: a leading run
+        lam = lam1[:count]
+        B = u[:, None] - v[:, None] * lam
+        grads = a[:, None] + d[:, None] * lam
+        if count == 0:
+            return 0, B, grads, np.zeros(0)
         viol = np.abs(grads)
-        viol -= lam1
+        viol -= lam
         viol[self.idx] = -np.inf
         kkt = np.maximum(viol.max(axis=0), 0.0)
         if self.idx.size:
-            resid = np.abs(grads[self.idx] - self.sign[:, None] * lam1).max(axis=0)
+            resid = np.abs(grads[self.idx] - self.sign[:, None] * lam).max(axis=0)
             kkt = np.maximum(kkt, resid)
-            ok = (self.sign[:, None] * B > 0).all(axis=0) & (kkt <= tol)
-        else:
-            ok = kkt <= tol
-        count = int(np.argmin(ok)) if not ok.all() else ok.size
+        ok = (kkt <= tol[:count]) & (self.sign[:, None] * B > 0).all(axis=0)
+        count = int(np.argmin(ok)) if not ok.all() else count
         return count, B[:, :count], grads[:, :count], kkt[:count]
 
     def retarget(self, lam2: float) -> bool:
