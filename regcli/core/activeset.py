@@ -328,7 +328,7 @@ class DualActiveSet:
 
 #: The dual (n x n) factor serves the elastic net on wide data from this many active features
 #: per sample on; below, the k x k factor is cheaper (n k^2 + k^3 / 3 to build against n^3 / 3).
-DUAL_FROM = 0.0
+DUAL_FROM = 0.5
 
 
 def _dual_pays(stats: LazyStats, coef: np.ndarray) -> bool:
