@@ -383,7 +383,7 @@ def solve_enet(
         strong = np.flatnonzero(strong_mask)
         X_strong = stats.Xs[:, strong]
         c_strong = c[strong]
-    in_active = np.zeros(stats.n_features, dtype=bool)
+        in_active = np.zeros(stats.n_features, dtype=bool)
     n_entered = 0  # features of the last round still active (they sit at the end of act.idx)
     entered_round = False
     moved = False
@@ -421,7 +421,7 @@ def solve_enet(
         partial = False
         if strong is not None and A.size and n_iter < max_iter:
             # 2a. wide data: look for violators in the strong set first; a gradient on its
-            # columns costs n (|A| + |S|) instead of n p.  Only the full check below certifies.
+            # columns costs 2 n |S| instead of n p.  Only the full check below certifies.
             g_s = c_strong - X_strong.T @ (X_strong @ coef[strong])
             v_s = np.abs(g_s) - lam1
             in_active[:] = False

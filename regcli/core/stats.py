@@ -160,10 +160,6 @@ class GramStats:
         """G[:, active] @ M for M (len(active), k)."""
         return (M.T @ self.gram.take(active, axis=0)).T  # G is symmetric: gather rows
 
-    def times_rows(self, rows: np.ndarray, active: np.ndarray, M: np.ndarray) -> np.ndarray:
-        """G[rows, active] @ M."""
-        return self.gram.take(rows, axis=0).take(active, axis=1) @ M
-
     def grad(self, active: np.ndarray, coef_active: np.ndarray) -> np.ndarray:
         """c - G b for b supported on ``active``."""
         if active.size == 0:
@@ -209,10 +205,6 @@ class LazyStats:
     def times(self, active: np.ndarray, M: np.ndarray) -> np.ndarray:
         """G[:, active] @ M as X~'(X~_A M)."""
         return thin_product(self.Xs.T, thin_product(self.Xs[:, active], M))
-
-    def times_rows(self, rows: np.ndarray, active: np.ndarray, M: np.ndarray) -> np.ndarray:
-        """G[rows, active] @ M as X~_rows'(X~_A M)."""
-        return thin_product(self.Xs[:, rows].T, thin_product(self.Xs[:, active], M))
 
     def grad(self, active: np.ndarray, coef_active: np.ndarray) -> np.ndarray:
         """c - G b for b supported on ``active``."""
