@@ -67,7 +67,9 @@ class DataOptions:
     weights: str | None
     na: str
 
-    def load(self, extra_columns: dict[str, str] | None = None) -> Dataset:
+    def load(self, fold_col: str | None = None, group_col: str | None = None) -> Dataset:
+        """Load the table; --fold-col / --group-col columns are kept aside for the folds."""
+        extra = {k: v for k, v in (("fold", fold_col), ("group", group_col)) if v is not None}
         return load_dataset(
             self.data,
             target=self.target,
@@ -75,7 +77,7 @@ class DataOptions:
             exclude=split_list(self.exclude, "--exclude"),
             weights=self.weights,
             na=self.na,
-            extra_columns=extra_columns,
+            extra_columns=extra,
         )
 
 

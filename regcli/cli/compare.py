@@ -80,8 +80,8 @@ def compare_command(
     common.check_save(save, force)
     if test_size is not None and not 0 < test_size < 1:
         raise UsageError(f"--test-size: {test_size:g} must be between 0 and 1 (exclusive)")
-    extra = {k: v for k, v in (("fold", fold_col), ("group", group_col)) if v is not None}
-    ds = common.DataOptions(data, target, features, exclude, weights, na.value).load(extra)
+    options = common.DataOptions(data, target, features, exclude, weights, na.value)
+    ds = options.load(fold_col, group_col)
     test = None
     train_ds = ds
     if test_size is not None:

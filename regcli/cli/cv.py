@@ -153,8 +153,8 @@ def cv_command(
     check_plot_target(plot, force=force)
     gates = Gates(min_r2, max_nonzero, require_feature or [], sign or [], junit)
     common.check_save(save, force)
-    extra = {k: v for k, v in (("fold", fold_col), ("group", group_col)) if v is not None}
-    ds = common.DataOptions(data, target, features, exclude, weights, na.value).load(extra)
+    options = common.DataOptions(data, target, features, exclude, weights, na.value)
+    ds = options.load(fold_col, group_col)
     gates.validate(ds.feature_names, force=force)
     fold_ids = common.build_folds(
         ds, n_folds=folds, seed=seed, repeats=repeats, fold_col=fold_col, group_col=group_col
