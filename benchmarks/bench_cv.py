@@ -2,6 +2,7 @@
 
     python benchmarks/bench_cv.py             # n = 10^4, 10^5, 10^6 (p = 100) and a p > n design
     python benchmarks/bench_cv.py --quick     # n = 10^4 and the p > n design
+    python benchmarks/bench_cv.py --jobs 2    # both sides on 2 processes (n_jobs=2 for sklearn)
 
 Each design: 4 l1 ratios (0.1, 0.5, 0.9, 1) x 100 alphas x 10 folds.  regcli: one call of
 `cross_validate` (every fold's statistics in one pass, then paths in feature space) on the
@@ -10,7 +11,8 @@ cv=<the same 10 splits>)` for each ratio, times added (tol 1e-4, its default).  
 `compute_path` on the same data (the lasso, default grid), the whole `cv` with the 4 ratios
 (cv/path) and a default `regcli cv` (the lasso, folds on their own grids: cv1/path) against it,
 `regcli compare` against `cv` with the elastic-net ratios, and the agreement of the CV curves (max
-relative difference of cv_mean).
+relative difference of cv_mean).  With --jobs J, regcli's fold paths run on J processes and
+ElasticNetCV gets n_jobs=J (the default 1 compares one core with one core).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def grids(X, y):
     return {r: alpha_grid(alpha_max(c, r), *X.shape, n_alphas=100) for r in RATIOS}
 
 
-def run(n: int, p: int, *, sklearn: bool) -> dict:
+def run(n: int, p: int, *, sklearn: bool, jobs: int = 1) -> dict:
     X, y = fht_design(n, p, 0.5, seed=7)
     folds = make_folds(n, 10, seed=0)
     g = grids(X, y)
@@ -50,20 +52,20 @@ def run(n: int, p: int, *, sklearn: bool) -> dict:
     path = compute_path(X, y)
     t_path = time.perf_counter() - t0
     t0 = time.perf_counter()
-    res = _cv_explicit(X, y, folds, g)
+    res = _cv_explicit(X, y, folds, g, jobs)
     t_cv = time.perf_counter() - t0
     t0 = time.perf_counter()
-    cv_default = cross_validate(X, y, folds=[folds], l1_ratios=RATIOS)
+    cv_default = cross_validate(X, y, folds=[folds], l1_ratios=RATIOS, jobs=jobs)
     t_cv_default = time.perf_counter() - t0
     t0 = time.perf_counter()
     # what `regcli cv data.csv` does by default: the lasso, folds on their own grids
-    cross_validate(X, y, folds=[folds], l1_ratios=[1.0], fold_grid="own")
+    cross_validate(X, y, folds=[folds], l1_ratios=[1.0], fold_grid="own", jobs=jobs)
     t_cv_lasso = time.perf_counter() - t0
     t0 = time.perf_counter()
-    compare_models(X, y, folds=[folds], en_ratios=[0.1, 0.5, 0.9])
+    compare_models(X, y, folds=[folds], en_ratios=[0.1, 0.5, 0.9], jobs=jobs)
     t_compare = time.perf_counter() - t0
     t0 = time.perf_counter()
-    cross_validate(X, y, folds=[folds], l1_ratios=[0.1, 0.5, 0.9])
+    cross_validate(X, y, folds=[folds], l1_ratios=[0.1, 0.5, 0.9], jobs=jobs)
     t_cv_en = time.perf_counter() - t0
     row = {
         "n": n,
@@ -87,7 +89,7 @@ def run(n: int, p: int, *, sklearn: bool) -> dict:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 t0 = time.perf_counter()
-                sk = ElasticNetCV(l1_ratio=r, alphas=g[r], cv=splits).fit(Xs, y)
+                sk = ElasticNetCV(l1_ratio=r, alphas=g[r], cv=splits, n_jobs=jobs).fit(Xs, y)
                 t_sk += time.perf_counter() - t0
             # scikit-learn averages folds without weights; folds here differ by at most one row
             sk_mean = sk.mse_path_.mean(axis=1)
@@ -96,7 +98,7 @@ def run(n: int, p: int, *, sklearn: bool) -> dict:
     return row
 
 
-def _cv_explicit(X, y, folds, g):
+def _cv_explicit(X, y, folds, g, jobs):
     """Every ratio on its explicit grid, sharing one pass over the rows (fold statistics, and
     the all-row statistics from their totals), as one `regcli cv` call with several ratios does."""
     from regcli.core.cv import prepare_cv
@@ -104,7 +106,14 @@ def _cv_explicit(X, y, folds, g):
     prepared, sums = prepare_cv(X, y, None, [folds], fit_intercept=True, standardize=True)
     return [
         cross_validate(
-            X, y, folds=[folds], l1_ratios=[r], alphas=g[r], sums=sums, prepared=prepared
+            X,
+            y,
+            folds=[folds],
+            l1_ratios=[r],
+            alphas=g[r],
+            sums=sums,
+            prepared=prepared,
+            jobs=jobs,
         ).curve
         for r in RATIOS
     ]
@@ -116,6 +125,7 @@ def main() -> None:
     )
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--no-sklearn", action="store_true")
+    ap.add_argument("--jobs", type=int, default=1, help="processes for both sides (default 1)")
     args = ap.parse_args()
     sklearn = not args.no_sklearn
     if sklearn:
@@ -126,7 +136,7 @@ def main() -> None:
             sklearn = False
     rows = []
     for n, p in QUICK if args.quick else DESIGNS:
-        rows.append(run(n, p, sklearn=sklearn))
+        rows.append(run(n, p, sklearn=sklearn, jobs=args.jobs))
         print(f"  done n={n} p={p}", file=sys.stderr, flush=True)
     head = (
         f"{'n':>8} {'p':>5} | {'regcli cv s':>11} {'sklearn s':>10} {'ratio':>7} | "
@@ -134,6 +144,7 @@ def main() -> None:
         f"{'cv EN s':>8} {'compare s':>9} {'cmp/cvEN':>8} | "
         f"{'curve diff':>10}"
     )
+    print(f"jobs = {args.jobs}")
     print(head)
     print("-" * len(head))
     for r in rows:

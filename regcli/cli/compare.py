@@ -14,6 +14,7 @@ from regcli.cli.options import (
     FormatOption,
     GroupColOption,
     InterceptOption,
+    JobsOption,
     L1RatiosOption,
     MaxIterOption,
     NaMode,
@@ -47,6 +48,7 @@ def compare_command(
     group_col: GroupColOption = None,
     repeats: RepeatsOption = 1,
     fold_grid: FoldGridOption = FoldGrid.own,
+    jobs: JobsOption = 1,
     select: SelectOption = Select.one_se,
     test_size: TestSizeOption = None,
     standardize: StandardizeOption = True,
@@ -117,6 +119,7 @@ def compare_command(
         y_test=None if test is None else ds.y[test],
         w_test=None if test is None or ds.weights is None else ds.weights[test],
         fold_grid=fold_grid.value,
+        jobs=jobs,
     )
     payload = render.compare_payload(
         res,

@@ -20,6 +20,7 @@ from regcli.cli.options import (
     FormatOption,
     GroupColOption,
     InterceptOption,
+    JobsOption,
     JunitOption,
     L1RatiosOption,
     MaxIterOption,
@@ -67,6 +68,7 @@ def run_cv(
     tol: float = 1e-7,
     max_iter: int = 10_000,
     fold_grid: str = "own",
+    jobs: int = 1,
 ) -> tuple[CVResult, FitResult]:
     """Cross-validate, then refit on all rows at the selected (l1 ratio, alpha)."""
     from regcli.core.cv import cross_validate, prepare_cv
@@ -94,6 +96,7 @@ def run_cv(
         fold_grid=fold_grid,
         prepared=prepared,
         sums=sums,
+        jobs=jobs,
     )
     res = dataclasses.replace(res, fit_s=time.perf_counter() - t0)  # the data pass included
     curve = res.curve
@@ -120,6 +123,7 @@ def cv_command(
     group_col: GroupColOption = None,
     repeats: RepeatsOption = 1,
     fold_grid: FoldGridOption = FoldGrid.own,
+    jobs: JobsOption = 1,
     metric: MetricOption = Metric.mse,
     select: SelectOption = Select.one_se,
     alphas: AlphasOption = None,
@@ -173,6 +177,7 @@ def cv_command(
         tol=tol,
         max_iter=max_iter,
         fold_grid=fold_grid.value,
+        jobs=jobs,
     )
     if not model.converged:
         common.warn(f"refit did not converge: max KKT violation {model.max_kkt_violation:.3g}")

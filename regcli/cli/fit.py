@@ -10,6 +10,7 @@ from regcli.cli.options import (
     ForceOption,
     FormatOption,
     InterceptOption,
+    JobsOption,
     JunitOption,
     L1RatioOption,
     MaxIterOption,
@@ -52,6 +53,7 @@ def fit_command(
     require_feature: RequireFeatureOption = None,
     sign: SignOption = None,
     junit: JunitOption = None,
+    jobs: JobsOption = 1,
 ) -> None:
     """Fit one lasso, ridge or elastic-net model and report its coefficients and sparsity.
 
@@ -93,6 +95,7 @@ def fit_command(
             intercept=intercept,
             tol=tol,
             max_iter=max_iter,
+            jobs=jobs,
         )
         curve = cv_res.curve
         selection = {

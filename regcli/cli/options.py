@@ -367,3 +367,15 @@ FoldGridOption = Annotated[
         case_sensitive=False,
     ),
 ]
+
+JobsOption = Annotated[
+    int,
+    typer.Option(
+        "--jobs",
+        "-j",
+        help="Processes for the fold paths; 0 = every core (forked on Linux; elsewhere one). "
+        "Results are identical for any value.",
+        min=0,
+        rich_help_panel=CV,
+    ),
+]

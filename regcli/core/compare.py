@@ -97,6 +97,7 @@ def compare_models(
     y_test: np.ndarray | None = None,
     w_test: np.ndarray | None = None,
     fold_grid: str = "own",
+    jobs: int = 1,
 ) -> CompareResult:
     """Tune L1, L2 and elastic net (best of ``en_ratios``) by CV on the same folds; add least
     squares when n > p.  Rows are refit on all rows at their selected alpha."""
@@ -118,6 +119,7 @@ def compare_models(
         gram=gram,
         sums=sums,
         prepared=prepared,
+        jobs=jobs,
     )
     rows: list[ModelRow] = []
     entry = np.full(p, np.nan)

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import blas
 
-from regcli.core.path import alpha_grid, solve_path
+from regcli.core.parallel import run_tasks
+from regcli.core.path import RawPath, alpha_grid, solve_path
 from regcli.core.penalty import alpha_max
 from regcli.core.stats import (
     GramStats,
@@ -346,6 +347,7 @@ def cross_validate(
     sums: list[FoldSums] | None = None,
     fold_grid: str = "common",
     prepared: tuple[Standardization, Stats] | None = None,
+    jobs: int = 1,
 ) -> CVResult:
     """Cross-validate every l1 ratio on the same folds.
 
@@ -358,6 +360,8 @@ def cross_validate(
     ``fold_grid``: 'common' (every fold solves the alphas of the full fit exactly; the default)
     or 'own' (each fold solves its own default grid, early stop included, and its coefficients
     are interpolated linearly in alpha at the common alphas: exactly what cv.glmnet does).
+    ``jobs``: processes for the paths (0: every core; ``parallel.run_tasks``); the results do not
+    depend on it.
     """
     if fold_grid not in ("common", "own"):
         raise ValueError(f"fold_grid must be 'common' or 'own', not {fold_grid!r}")
@@ -383,42 +387,54 @@ def cross_validate(
         sums = fold_sums(X, y, weights, folds, fit_intercept=fit_intercept)
     elif not gram:
         sums = None
+    own_grid = (n_alphas, eps) if fold_grid == "own" and alphas is None else None
+
+    def full_path(ratio: float) -> RawPath:
+        if alphas is None:
+            amax = alpha_max(full_stats.c, ratio)
+            grid = alpha_grid(amax, n, p, n_alphas=n_alphas, eps=eps)
+            return solve_path(full_stats, grid, ratio, tol=tol, max_iter=max_iter, early_stop=True)
+        grid = np.sort(np.asarray(alphas, dtype=float))[::-1]
+        return solve_path(full_stats, grid, ratio, tol=tol, max_iter=max_iter)
+
+    with single_blas_thread():
+        # in this process: a fork costs its processes ~5-10 ms of copy-on-write faults, more
+        # than a full path on a Gram takes, and these paths are 1 in K + 1 of the work
+        fulls = [full_path(ratio) for ratio in l1_ratios]
+
+    def fold_path(task: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        i, r, k = task
+        return _fold_errors(
+            X,
+            y,
+            w,
+            folds[r],
+            k,
+            fulls[i].alphas,
+            l1_ratios[i],
+            sums[r] if sums else None,
+            full_std,
+            metric=metric,
+            standardize=standardize,
+            fit_intercept=fit_intercept,
+            tol=tol,
+            max_iter=max_iter,
+            # with explicit alphas cv.glmnet gives folds those alphas too
+            own_grid=own_grid,
+        )
+
+    tasks = [(i, r, k) for i in range(len(l1_ratios)) for r in range(len(folds)) for k in range(K)]
+    with single_blas_thread():
+        per_fold = iter(run_tasks(fold_path, tasks, jobs))
     curves = []
-    for ratio in l1_ratios:
-        amax = alpha_max(full_stats.c, ratio)
-        with single_blas_thread():
-            if alphas is None:
-                grid = alpha_grid(amax, n, p, n_alphas=n_alphas, eps=eps)
-                full = solve_path(
-                    full_stats, grid, ratio, tol=tol, max_iter=max_iter, early_stop=True
-                )
-            else:
-                grid = np.sort(np.asarray(alphas, dtype=float))[::-1]
-                full = solve_path(full_stats, grid, ratio, tol=tol, max_iter=max_iter)
-            grid = full.alphas
-            errors, r2s, support = [], [], []
-            for r, fold in enumerate(folds):
-                e, q, s = _fold_errors(
-                    X,
-                    y,
-                    w,
-                    fold,
-                    K,
-                    grid,
-                    ratio,
-                    sums[r] if sums else None,
-                    full_std,
-                    metric=metric,
-                    standardize=standardize,
-                    fit_intercept=fit_intercept,
-                    tol=tol,
-                    max_iter=max_iter,
-                    # with explicit alphas cv.glmnet gives folds those alphas too
-                    own_grid=(n_alphas, eps) if fold_grid == "own" and alphas is None else None,
-                )
-                errors.append(e)
-                r2s.append(q)
-                support.append(s)
+    for ratio, full in zip(l1_ratios, fulls):
+        grid = full.alphas
+        errors, r2s, support = [], [], []
+        for _ in folds:
+            rows = [next(per_fold) for _ in range(K)]
+            errors.append(np.stack([e for e, _, _ in rows]))
+            r2s.append(np.stack([q for _, q, _ in rows]))
+            support.append(np.stack([s for _, _, s in rows]))
         fold_w = [np.bincount(f, weights=w, minlength=K) for f in folds]
         means, ses = [], []
         for e, fw in zip(errors, fold_w):
@@ -534,7 +550,7 @@ def _fold_errors(
     y,
     w,
     fold,
-    K,
+    k,
     grid,
     ratio,
     sums,
@@ -547,53 +563,51 @@ def _fold_errors(
     max_iter,
     own_grid=None,
 ):
-    """Errors (K, k), held-out R^2 (K, k) and supports (K, k, p) of every fold's path.
+    """Errors (len(grid),), held-out R^2 (len(grid),) and supports (len(grid), p) of the path
+    trained without fold k, scored on fold k.
 
-    ``own_grid`` = (n_alphas, eps): each fold on its own default grid, interpolated at ``grid``.
+    ``own_grid`` = (n_alphas, eps): the fold on its own default grid, interpolated at ``grid``.
     """
     p = X.shape[1]
-    errors = np.zeros((K, len(grid)))
-    r2 = np.zeros((K, len(grid)))
-    support = np.zeros((K, len(grid), p), dtype=bool)
-    for k in range(K):
-        test = fold == k
-        if sums is not None:
-            std, stats = sums.training(
-                k, fit_intercept=fit_intercept, standardize=standardize, constant=full_std.constant
-            )
-        else:
-            train = ~test
-            v = normalized_weights(int(train.sum()), w[train])
-            std = standardization(
-                X[train], y[train], v, fit_intercept=fit_intercept, standardize=standardize
-            )
-            stats = LazyStats(X[train], y[train], v, std)
-        if own_grid is None:
-            raw = solve_path(stats, grid, ratio, tol=tol, max_iter=max_iter)
-            coefs, intercepts = std.to_original(raw.coefs)
-        else:
-            n_alphas, eps = own_grid
-            own = alpha_grid(
-                alpha_max(stats.c, ratio), int((~test).sum()), p, n_alphas=n_alphas, eps=eps
-            )
-            raw = solve_path(stats, own, ratio, tol=tol, max_iter=max_iter, early_stop=True)
-            own_coefs, own_intercepts = std.to_original(raw.coefs)
-            coefs, intercepts = interpolate_path(raw.alphas, own_coefs, own_intercepts, grid)
-        support[k] = coefs != 0
-        if metric in ("mse", "r2") and sums is not None:
-            mse = sums.heldout_mse(k, coefs, intercepts)
-            var = sums.heldout_variance(k)
-        else:
-            pred = intercepts[:, None] + coefs @ X[test].T  # (k, n_test)
-            resid = y[test][None, :] - pred
-            wt = w[test] / w[test].sum()
-            mse = (resid * resid) @ wt
-            var = float(wt @ (y[test] - wt @ y[test]) ** 2)
-            if metric == "mae":
-                errors[k] = np.abs(resid) @ wt
-        r2[k] = 1.0 - mse / var if var > 0 else np.nan
-        if metric == "mse":
-            errors[k] = mse
-        elif metric == "r2":
-            errors[k] = r2[k]
+    test = fold == k
+    if sums is not None:
+        std, stats = sums.training(
+            k, fit_intercept=fit_intercept, standardize=standardize, constant=full_std.constant
+        )
+    else:
+        train = ~test
+        v = normalized_weights(int(train.sum()), w[train])
+        std = standardization(
+            X[train], y[train], v, fit_intercept=fit_intercept, standardize=standardize
+        )
+        stats = LazyStats(X[train], y[train], v, std)
+    if own_grid is None:
+        raw = solve_path(stats, grid, ratio, tol=tol, max_iter=max_iter)
+        coefs, intercepts = std.to_original(raw.coefs)
+    else:
+        n_alphas, eps = own_grid
+        own = alpha_grid(
+            alpha_max(stats.c, ratio), int((~test).sum()), p, n_alphas=n_alphas, eps=eps
+        )
+        raw = solve_path(stats, own, ratio, tol=tol, max_iter=max_iter, early_stop=True)
+        own_coefs, own_intercepts = std.to_original(raw.coefs)
+        coefs, intercepts = interpolate_path(raw.alphas, own_coefs, own_intercepts, grid)
+    support = coefs != 0
+    errors = np.zeros(len(grid))
+    if metric in ("mse", "r2") and sums is not None:
+        mse = sums.heldout_mse(k, coefs, intercepts)
+        var = sums.heldout_variance(k)
+    else:
+        pred = intercepts[:, None] + coefs @ X[test].T  # (len(grid), n_test)
+        resid = y[test][None, :] - pred
+        wt = w[test] / w[test].sum()
+        mse = (resid * resid) @ wt
+        var = float(wt @ (y[test] - wt @ y[test]) ** 2)
+        if metric == "mae":
+            errors = np.abs(resid) @ wt
+    r2 = 1.0 - mse / var if var > 0 else np.full(len(grid), np.nan)
+    if metric == "mse":
+        errors = mse
+    elif metric == "r2":
+        errors = r2
     return errors, r2, support

@@ -146,3 +146,17 @@ def test_test_size_csv_table_plot_save(cli, tmp_path):
 def test_compare_bad_options(cli, args, code, words):
     r = cli("compare", DIABETES, *args)
     assert r.exit_code == code and words in r.stderr and r.stdout == ""
+
+
+def test_compare_jobs_change_nothing_but_time(cli):
+    def strip(value):
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if not k.endswith("_s")}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    one = cli("compare", DIABETES, "--folds", "5", "-f", "json")
+    two = cli("compare", DIABETES, "--folds", "5", "--jobs", "2", "-f", "json")
+    assert one.exit_code == two.exit_code == 0
+    assert strip(one.json()) == strip(two.json())

@@ -117,3 +117,17 @@ def test_tiny_folds(cli, write_csv):
     four = write_csv("a,b,y\n1,x,2\n2,y,3\n3,x,5\n4,y,4\n", "four.csv")
     r = cli("cv", four, "--folds", "4", "-f", "json")  # single-row held-out folds: R² undefined
     assert r.exit_code == 0 and r.json()["cv_r2_selected"] is None
+
+
+def test_jobs_change_nothing_but_time(cli):
+    def strip(out):
+        out.pop("timings")
+        out["model"].pop("timings", None)
+        return out
+
+    one = cli("cv", DIABETES, "--l1-ratio", "0.5,1", "--folds", "5", "-f", "json")
+    two = cli("cv", DIABETES, "--l1-ratio", "0.5,1", "--folds", "5", "-j", "2", "-f", "json")
+    assert one.exit_code == two.exit_code == 0 and two.stderr == ""
+    assert strip(one.json()) == strip(two.json())
+    bad = cli("cv", DIABETES, "--jobs", "-1")
+    assert bad.exit_code == 2 and "--jobs" in bad.stderr

@@ -1,0 +1,82 @@
+"""Fold paths on several processes: the same results as in one, errors reported."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from regcli.core.cv import cross_validate, make_folds
+from regcli.core.parallel import WorkerError, available_cores, can_fork, resolve_jobs, run_tasks
+from tests.conftest import make_problem
+
+needs_fork = pytest.mark.skipif(not can_fork(), reason="processes are forked on Linux only")
+
+
+def _pid_and_square(t: int) -> tuple[int, int]:
+    return os.getpid(), t * t
+
+
+@needs_fork
+@pytest.mark.parametrize("jobs", [1, 2, 3, 8])
+def test_results_in_task_order_from_several_processes(jobs):
+    big = np.arange(10**6, dtype=float)  # shared with the children, not sent to them
+    out = run_tasks(lambda t: (os.getpid(), t * t, float(big[t])), list(range(7)), jobs)
+    assert [sq for _, sq, _ in out] == [t * t for t in range(7)]
+    assert [v for _, _, v in out] == [float(t) for t in range(7)]
+    pids = {pid for pid, _, _ in out}
+    assert len(pids) == min(jobs, 7)
+    assert os.getpid() in pids  # this process takes its share
+
+
+def test_jobs_zero_means_every_core_and_trivial_cases_stay_here():
+    assert resolve_jobs(0) == available_cores() >= 1 and resolve_jobs(3) == 3
+    assert run_tasks(_pid_and_square, [], 4) == []
+    assert run_tasks(_pid_and_square, [5], 4) == [(os.getpid(), 25)]
+
+
+@needs_fork
+def test_a_failing_task_raises_with_the_child_traceback():
+    def fn(t):
+        if t == 3:
+            raise ValueError("task three is broken")
+        return t
+
+    with pytest.raises(WorkerError, match="task three is broken"):
+        run_tasks(fn, list(range(6)), 2)  # task 3 runs in the child (odd tasks)
+    with pytest.raises(ValueError, match="task three"):
+        run_tasks(fn, list(range(6)), 1)
+
+
+@needs_fork
+def test_a_child_that_dies_is_reported():
+    def fn(t):
+        if t == 1:
+            os._exit(3)
+        return t
+
+    with pytest.raises(WorkerError, match="without a result"):
+        run_tasks(fn, [0, 1, 2, 3], 2)
+
+
+def _same(a, b):
+    for ca, cb in zip(a.curves, b.curves, strict=True):
+        for field in ("alphas", "cv_mean", "cv_se", "cv_r2", "fold_errors", "fold_support"):
+            np.testing.assert_array_equal(getattr(ca, field), getattr(cb, field))
+        assert (ca.index_min, ca.index_1se) == (cb.index_min, cb.index_1se)
+
+
+@needs_fork
+@pytest.mark.parametrize(
+    ("n", "p", "fold_grid", "metric"),
+    [(120, 8, "common", "mse"), (120, 8, "own", "mae"), (40, 60, "own", "mse")],
+)
+def test_cross_validation_is_identical_for_any_jobs(n, p, fold_grid, metric):
+    X, y = make_problem(n, p, seed=4)
+    folds = [make_folds(n, 5, seed=1), make_folds(n, 5, seed=2)]  # two repeats
+    w = np.random.default_rng(2).uniform(0.5, 2.0, n)
+    kw = dict(folds=folds, l1_ratios=[0.5, 1.0], weights=w, n_alphas=20, fold_grid=fold_grid)
+    one = cross_validate(X, y, metric=metric, jobs=1, **kw)
+    for jobs in (2, 3):
+        _same(one, cross_validate(X, y, metric=metric, jobs=jobs, **kw))
