@@ -46,7 +46,12 @@ def can_fork() -> bool:
 
 
 class WorkerError(RuntimeError):
-    """A task failed in a worker process (the message holds its traceback)."""
+    """A task failed in a worker process: the message is its exception's last line (one line,
+    as the CLI reports errors); ``child_traceback`` holds the whole traceback."""
+
+    def __init__(self, message: str, child_traceback: str = ""):
+        super().__init__(message)
+        self.child_traceback = child_traceback
 
 
 def _read_all(fd: int) -> bytes:
@@ -116,7 +121,8 @@ def run_tasks(fn: Callable[[Any], T], tasks: Sequence[Any], jobs: int = 1) -> li
                 raise WorkerError(f"worker process {pid} ended without a result")
             ok, payload = pickle.loads(data)
             if not ok:
-                raise WorkerError(f"a task failed in worker process {pid}:\n{payload}")
+                last = payload.strip().splitlines()[-1] if payload.strip() else "unknown error"
+                raise WorkerError(f"in worker process {pid}: {last}", payload)
             results[j::procs] = payload
         return results
     finally:

@@ -43,8 +43,9 @@ def test_a_failing_task_raises_with_the_child_traceback():
             raise ValueError("task three is broken")
         return t
 
-    with pytest.raises(WorkerError, match="task three is broken"):
+    with pytest.raises(WorkerError, match="ValueError: task three is broken") as info:
         run_tasks(fn, list(range(6)), 2)  # task 3 runs in the child (odd tasks)
+    assert "\n" not in str(info.value) and "Traceback" in info.value.child_traceback
     with pytest.raises(ValueError, match="task three"):
         run_tasks(fn, list(range(6)), 1)
 
