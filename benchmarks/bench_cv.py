@@ -3,6 +3,7 @@
     python benchmarks/bench_cv.py             # n = 10^4, 10^5, 10^6 (p = 100) and a p > n design
     python benchmarks/bench_cv.py --quick     # n = 10^4 and the p > n design
     python benchmarks/bench_cv.py --jobs 2    # both sides on 2 processes (n_jobs=2 for sklearn)
+    python benchmarks/bench_cv.py --scaling   # regcli only: --jobs 1 vs 2, alternating rounds
 
 Each design: 4 l1 ratios (0.1, 0.5, 0.9, 1) x 100 alphas x 10 folds.  regcli: one call of
 `cross_validate` (every fold's statistics in one pass, then paths in feature space) on the
@@ -119,6 +120,34 @@ def _cv_explicit(X, y, folds, g, jobs):
     ]
 
 
+def scaling(designs, rounds: int = 5) -> None:
+    """regcli's cv with jobs = 1 and 2 in alternating rounds (best of each), so that the slow and
+    fast phases of a shared machine hit both: a default `cv` (the lasso, own fold grids) and
+    the 4 ratios."""
+    print(
+        f"{'n':>8} {'p':>5} | {'cv1 j1 s':>9} {'cv1 j2 s':>9} {'speedup':>7} | "
+        f"{'cv4 j1 s':>9} {'cv4 j2 s':>9} {'speedup':>7}"
+    )
+    for n, p in designs:
+        X, y = fht_design(n, p, 0.5, seed=7)
+        folds = [make_folds(n, 10, seed=0)]
+        best = {}
+        for _ in range(rounds):
+            for jobs in (1, 2):
+                for name, ratios, grid in (("cv1", [1.0], "own"), ("cv4", RATIOS, "common")):
+                    t0 = time.perf_counter()
+                    cross_validate(X, y, folds=folds, l1_ratios=ratios, fold_grid=grid, jobs=jobs)
+                    t = time.perf_counter() - t0
+                    key = (name, jobs)
+                    best[key] = min(best.get(key, np.inf), t)
+        print(
+            f"{n:>8} {p:>5} | {best['cv1', 1]:>9.3f} {best['cv1', 2]:>9.3f} "
+            f"{best['cv1', 1] / best['cv1', 2]:>7.2f} | {best['cv4', 1]:>9.3f} "
+            f"{best['cv4', 2]:>9.3f} {best['cv4', 1] / best['cv4', 2]:>7.2f}",
+            flush=True,
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -126,7 +155,11 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--no-sklearn", action="store_true")
     ap.add_argument("--jobs", type=int, default=1, help="processes for both sides (default 1)")
+    ap.add_argument("--scaling", action="store_true", help="regcli --jobs 1 vs 2 only")
     args = ap.parse_args()
+    if args.scaling:
+        scaling(QUICK if args.quick else DESIGNS[:2] + DESIGNS[3:])
+        return
     sklearn = not args.no_sklearn
     if sklearn:
         try:

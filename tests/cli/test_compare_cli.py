@@ -148,7 +148,11 @@ def test_compare_bad_options(cli, args, code, words):
     assert r.exit_code == code and words in r.stderr and r.stdout == ""
 
 
-def test_compare_jobs_change_nothing_but_time(cli):
+def test_compare_jobs_change_nothing_but_time(cli, monkeypatch):
+    from regcli.core import cv
+
+    monkeypatch.setattr(cv, "PARALLEL_MIN_SECONDS", 0.0)  # fork even for these small data
+
     def strip(value):
         if isinstance(value, dict):
             return {k: strip(v) for k, v in value.items() if not k.endswith("_s")}

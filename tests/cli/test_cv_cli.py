@@ -119,7 +119,11 @@ def test_tiny_folds(cli, write_csv):
     assert r.exit_code == 0 and r.json()["cv_r2_selected"] is None
 
 
-def test_jobs_change_nothing_but_time(cli):
+def test_jobs_change_nothing_but_time(cli, monkeypatch):
+    from regcli.core import cv
+
+    monkeypatch.setattr(cv, "PARALLEL_MIN_SECONDS", 0.0)  # fork even for these small data
+
     def strip(out):
         out.pop("timings")
         out["model"].pop("timings", None)

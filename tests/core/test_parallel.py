@@ -73,7 +73,18 @@ def _same(a, b):
     ("n", "p", "fold_grid", "metric"),
     [(120, 8, "common", "mse"), (120, 8, "own", "mae"), (40, 60, "own", "mse")],
 )
-def test_cross_validation_is_identical_for_any_jobs(n, p, fold_grid, metric):
+def test_cross_validation_is_identical_for_any_jobs(n, p, fold_grid, metric, monkeypatch):
+    from regcli.core import cv
+
+    monkeypatch.setattr(cv, "PARALLEL_MIN_SECONDS", 0.0)  # fork even for this small problem
+    pids = []
+    fold_errors = cv._fold_errors
+
+    def recording(*args, **kwargs):
+        pids.append(os.getpid())
+        return fold_errors(*args, **kwargs)
+
+    monkeypatch.setattr(cv, "_fold_errors", recording)
     X, y = make_problem(n, p, seed=4)
     folds = [make_folds(n, 5, seed=1), make_folds(n, 5, seed=2)]  # two repeats
     w = np.random.default_rng(2).uniform(0.5, 2.0, n)
@@ -81,3 +92,17 @@ def test_cross_validation_is_identical_for_any_jobs(n, p, fold_grid, metric):
     one = cross_validate(X, y, metric=metric, jobs=1, **kw)
     for jobs in (2, 3):
         _same(one, cross_validate(X, y, metric=metric, jobs=jobs, **kw))
+    assert pids == [os.getpid()] * len(pids)  # the children's calls are not seen here...
+    assert len(pids) == 20 + 10 + 7  # ...so this process ran 1 in 1, 2 and 3 of the 20 folds
+
+
+def test_small_cross_validations_stay_in_one_process(monkeypatch):
+    from regcli.core import cv
+
+    seen = []
+    monkeypatch.setattr(
+        cv, "run_tasks", lambda fn, tasks, jobs: seen.append(jobs) or [fn(t) for t in tasks]
+    )
+    X, y = make_problem(60, 5, seed=1)
+    cross_validate(X, y, folds=[make_folds(60, 5)], l1_ratios=[1.0], n_alphas=10, jobs=4)
+    assert seen == [1]  # the folds' work is estimated far below PARALLEL_MIN_SECONDS
