@@ -342,7 +342,7 @@ def solve_enet(
     *,
     tol: float,
     max_iter: int = 10_000,
-    max_add: int = 10,
+    max_add: int | None = None,
     screen: np.ndarray | None = None,
     active_set: ActiveSet | DualActiveSet | None = None,
 ) -> PointSolution:
@@ -351,6 +351,7 @@ def solve_enet(
     ``tol`` is absolute, on the standardized gradient (the caller scales it by alpha).
     ``screen`` is an optional boolean mask (m,): the strong set, whose violators are added first.
     ``active_set`` is the factor of the solution ``coef0`` came from (reused when lam2 matches).
+    ``max_add``: violators added per round (default 10; 6 on large lazy problems).
     """
     lam1, lam2 = penalty.lam1, penalty.lam2
     c = stats.c
@@ -373,6 +374,12 @@ def solve_enet(
     # strong-set rounds pay off only where a full gradient product is large (measured: 1.45x on
     # n x p = 500 x 2000, 5-15% slower on 100 x 1000 and 100 x 5000)
     large = stats.n_samples * stats.n_features >= _STRONG_ROUNDS_MIN_SIZE
+    if max_add is None:
+        # on large lazy problems every factor update and deletion costs O(n k + k^2): adding
+        # fewer of the violators at a time wastes fewer on features that leave again
+        # (500 x 2000: ~20% faster with 6 than 10 in alternating runs; smaller designs and the
+        # Gram mode were neutral or slower with 6)
+        max_add = 6 if large and isinstance(stats, LazyStats) else 10
     strong = None
     if screen is not None and isinstance(stats, LazyStats) and large:
         # the strong set holds the active set (|grad_j| = lam1 there), and act.idx is added in
