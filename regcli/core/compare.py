@@ -7,7 +7,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from regcli.core.cv import CVCurve, cross_validate, ols_coef, ols_cross_validate, prepare_cv
+from regcli.core.cv import (
+    CVCurve,
+    cross_validate,
+    fold_count,
+    ols_coef,
+    ols_cross_validate,
+    prepare_cv,
+)
 from regcli.core.diagnostics import Collinearity, collinearity, collinearity_from_gram
 from regcli.core.fit import FitResult, fit_prepared
 from regcli.core.stats import GramStats, use_gram
@@ -169,7 +176,7 @@ def compare_models(
             sums,
             folds,
             w,
-            int(max(f.max() for f in folds)) + 1,
+            fold_count(folds),
             std,
             metric="mse",
             standardize=standardize,
@@ -216,7 +223,7 @@ def compare_models(
         collinearity=col,
         entry_alpha=entry,
         metric="mse",
-        n_folds=int(max(f.max() for f in folds)) + 1,
+        n_folds=fold_count(folds),
         n_repeats=len(folds),
         ols_absent_reason=ols_reason,
         data_pass_s=data_pass,

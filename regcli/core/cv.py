@@ -292,6 +292,11 @@ class FoldSums:
         return float(self.syy[k] / self.W[k] - my * my)
 
 
+def fold_count(folds: list[np.ndarray]) -> int:
+    """K: fold ids run 0..K-1 in every repeat."""
+    return int(max(f.max() for f in folds)) + 1
+
+
 def fold_sums(
     X: np.ndarray,
     y: np.ndarray,
@@ -302,7 +307,7 @@ def fold_sums(
 ) -> list[FoldSums]:
     """Per-fold statistics of every repeat: the one pass over the rows that CV needs."""
     w = np.ones(X.shape[0]) if weights is None else np.asarray(weights, dtype=float)
-    K = int(max(f.max() for f in folds)) + 1
+    K = fold_count(folds)
     return [FoldSums(X, y, w, f, K, fit_intercept=fit_intercept) for f in folds]
 
 
@@ -384,11 +389,12 @@ def cross_validate(
         full_std, full_stats = prepare(
             X, y, weights, fit_intercept=fit_intercept, standardize=standardize, gram=gram
         )
-    K = int(max(f.max() for f in folds)) + 1
+    K = fold_count(folds)
     if gram and sums is None:
         sums = fold_sums(X, y, weights, folds, fit_intercept=fit_intercept)
     elif not gram:
         sums = None
+    # with explicit alphas cv.glmnet gives folds those alphas too
     own_grid = (n_alphas, eps) if fold_grid == "own" and alphas is None else None
 
     def full_path(ratio: float) -> RawPath:
@@ -423,7 +429,6 @@ def cross_validate(
             fit_intercept=fit_intercept,
             tol=tol,
             max_iter=max_iter,
-            # with explicit alphas cv.glmnet gives folds those alphas too
             own_grid=own_grid,
         )
 
@@ -433,8 +438,8 @@ def cross_validate(
     # both; measured: 10 lasso folds at n = 10^4, 0.1 s in one process, were slower on two)
     if t_full / len(l1_ratios) * len(tasks) < PARALLEL_MIN_SECONDS:
         jobs = 1
-    with single_blas_thread():
-        per_fold = iter(run_tasks(fold_path, tasks, jobs))
+    per_fold = iter(run_tasks(fold_path, tasks, jobs))  # one BLAS thread per process
+    fold_w = [np.bincount(f, weights=w, minlength=K) for f in folds]  # same for every ratio
     curves = []
     for ratio, full in zip(l1_ratios, fulls):
         grid = full.alphas
@@ -444,7 +449,6 @@ def cross_validate(
             errors.append(np.stack([e for e, _, _ in rows]))
             r2s.append(np.stack([q for _, q, _ in rows]))
             support.append(np.stack([s for _, _, s in rows]))
-        fold_w = [np.bincount(f, weights=w, minlength=K) for f in folds]
         means, ses = [], []
         for e, fw in zip(errors, fold_w):
             m = (fw[:, None] * e).sum(axis=0) / fw.sum()

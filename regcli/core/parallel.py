@@ -6,7 +6,8 @@ fold sums) copy on write; the tasks are dealt out in turn (task i to process i m
 parent included), and each child sends its results back through a pipe.  A fork costs a few
 milliseconds, where starting a ``multiprocessing`` pool cost 30-50 ms here.  Every task
 computes exactly what the sequential loop computes, so results do not depend on ``jobs``.
-BLAS stays at one thread per process: the processes already fill the cores.
+BLAS stays at one thread per process (tasks in one process included): the paths' many small
+products run faster on one thread, and the processes already fill the cores.
 
 Forking is used only where it is safe (Linux); elsewhere, and for ``jobs = 1`` or a single
 task, tasks run in order in this process.
@@ -68,8 +69,7 @@ def _child(fn: Callable[[Any], Any], tasks: Sequence[Any], write_fd: int) -> Non
     code = 0
     try:
         try:
-            with single_blas_thread():
-                payload: Any = (True, [fn(t) for t in tasks])
+            payload: Any = (True, [fn(t) for t in tasks])
         except BaseException:  # noqa: BLE001 - everything goes back to the parent
             payload = (False, traceback.format_exc())
             code = 1
@@ -89,8 +89,16 @@ def run_tasks(fn: Callable[[Any], T], tasks: Sequence[Any], jobs: int = 1) -> li
     in a child is raised here as ``WorkerError`` with the child's traceback.
     """
     procs = min(resolve_jobs(jobs), len(tasks))
-    if procs <= 1 or not can_fork():
-        return [fn(t) for t in tasks]
+    # one BLAS thread in every process: set before the forks, the children inherit it
+    with single_blas_thread():
+        if procs <= 1 or not can_fork():
+            return [fn(t) for t in tasks]
+        return _forked(fn, tasks, procs)
+
+
+def _forked(fn: Callable[[Any], T], tasks: Sequence[Any], procs: int) -> list[T]:
+    """``run_tasks`` on ``procs`` processes: this one takes tasks 0, procs, 2 procs, ...; each
+    forked child j takes j, j + procs, ... and sends its results through a pipe."""
     sys.stdout.flush()
     sys.stderr.flush()
     children: list[tuple[int, int, int]] = []  # (pid, read fd, process number)
@@ -109,8 +117,7 @@ def run_tasks(fn: Callable[[Any], T], tasks: Sequence[Any], jobs: int = 1) -> li
                 _child(fn, tasks[j::procs], write_fd)
             os.close(write_fd)
             children.append((pid, read_fd, j))
-        with single_blas_thread():
-            results[0::procs] = [fn(t) for t in tasks[0::procs]]
+        results[0::procs] = [fn(t) for t in tasks[0::procs]]
         while children:
             pid, read_fd, j = children[0]
             data = _read_all(read_fd)
