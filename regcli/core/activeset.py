@@ -66,13 +66,14 @@ def _tri(L: np.ndarray, rhs: np.ndarray, trans: int = 0) -> np.ndarray:
 class ActiveSet:
     """Active indices, their signs and the Cholesky factor L of G_AA + lam2 I."""
 
-    __slots__ = ("stats", "lam2", "idx", "sign", "L", "_uv", "_ad")
+    __slots__ = ("stats", "lam2", "idx", "sign", "L", "_uv", "_ad", "_g")
 
     def __init__(self, stats: Stats, coef: np.ndarray, lam2: float):
         self.stats = stats
         self.lam2 = lam2
         self._uv: np.ndarray | None = None
         self._ad: tuple[np.ndarray, np.ndarray] | None = None
+        self._g: tuple[float, np.ndarray] | None = None
         support = np.flatnonzero(coef)
         self.idx = _EMPTY_IDX
         self.sign = np.zeros(0)
@@ -97,6 +98,7 @@ class ActiveSet:
     def _changed(self) -> None:
         self._uv = None
         self._ad = None
+        self._g = None
 
     def solve(self, rhs: np.ndarray) -> np.ndarray:
         """(G_AA + lam2 I)^{-1} rhs."""
@@ -116,12 +118,30 @@ class ActiveSet:
 
     def gradient(self, lam1: float) -> np.ndarray:
         """c - G b at ``solution(lam1)``: a + lam1 d with a = c - G_:A u, d = G_:A v (one product
-        with the Gram columns per active set, then O(p) per alpha)."""
-        if self._ad is None:
-            AD = self.stats.times(self.idx, self._segment_uv())
-            self._ad = (self.stats.c - AD[:, 0], AD[:, 1])
-        a, d = self._ad
+        with the Gram columns per active set, then O(p) per alpha).
+
+        On the lazy source each column of that product is a pass over X~, and most active sets
+        are checked at one lam1 only (features enter or leave next): there the gradient is
+        formed alone, and d (with a = gradient - lam1 d) only when ``segment`` asks for it."""
+        if self._ad is None and isinstance(self.stats, LazyStats):
+            if self._g is None or self._g[0] != lam1:
+                x = self.solution(lam1)
+                self._g = (lam1, self.stats.c - self.stats.times(self.idx, x))
+            return self._g[1].copy()
+        a, d = self._segment_ad()
         return a + lam1 * d
+
+    def _segment_ad(self) -> tuple[np.ndarray, np.ndarray]:
+        """(a, d) of ``gradient``, from the last gradient when there is one."""
+        if self._ad is None:
+            if self._g is not None:
+                lam1, g = self._g
+                d = self.stats.times(self.idx, self._segment_uv()[:, 1])
+                self._ad = (g - lam1 * d, d)
+            else:
+                AD = self.stats.times(self.idx, self._segment_uv())
+                self._ad = (self.stats.c - AD[:, 0], AD[:, 1])
+        return self._ad
 
     def segment(
         self, lam1: np.ndarray, tol: np.ndarray
@@ -138,9 +158,7 @@ class ActiveSet:
         if self.idx.size:
             uv = self._segment_uv()
             u, v = uv[:, 0], uv[:, 1]
-            self.gradient(float(lam1[0]))
-            assert self._ad is not None
-            a, d = self._ad
+            a, d = self._segment_ad()
             shrinking = self.sign * v < 0  # s_i b_i falls with lam1: zero at u_i / v_i
             kink = float((u[shrinking] / v[shrinking]).max()) if shrinking.any() else 0.0
         else:
@@ -228,13 +246,18 @@ class ActiveSet:
         Returns False (and changes nothing) when the block is not positive definite given the
         active set, i.e. some new column depends on the others.
         """
+        return self.append_block(new, signs, cols[np.concatenate([self.idx, new])])
+
+    def append_block(self, new: np.ndarray, signs: np.ndarray, block: np.ndarray) -> bool:
+        """``append`` given only G[A u new, new] (rows in the order of idx, then new; a fresh
+        array, which this overwrites)."""
         k = self.idx.size
-        S = cols[new]
+        S = block[k:]
         S.flat[:: new.size + 1] += self.lam2
         norms = S.diagonal().copy()  # G_jj + lam2 of the new columns
         if k:
-            W = _tri(self.L, cols[self.idx])
-            S = S - W.T @ W
+            W = _tri(self.L, block[:k])
+            S -= W.T @ W
         L22 = _chol(S)
         if L22 is None:
             return False
@@ -263,7 +286,7 @@ class DualActiveSet:
     alpha) only needs a new n x n factorization, so one object serves the whole path.
     """
 
-    __slots__ = ("stats", "lam2", "idx", "sign", "K", "_chol_K", "_uv", "_ad", "_updates")
+    __slots__ = ("stats", "lam2", "idx", "sign", "K", "_chol_K", "_x", "_updates")
 
     def __init__(self, stats: LazyStats, coef: np.ndarray, lam2: float):
         self.stats = stats
@@ -277,8 +300,7 @@ class DualActiveSet:
 
     def _changed(self) -> None:
         self._chol_K: np.ndarray | None = None
-        self._uv: np.ndarray | None = None
-        self._ad: tuple[np.ndarray, np.ndarray] | None = None
+        self._x: tuple[float, np.ndarray] | None = None
 
     def retarget(self, lam2: float) -> bool:
         if lam2 <= 0.0:
@@ -300,21 +322,15 @@ class DualActiveSet:
         inner = _solve(self._chol_K, thin_product(XA, rhs))
         return (rhs - thin_product(XA.T, inner)) / self.lam2
 
-    def _segment_uv(self) -> np.ndarray:
-        if self._uv is None:
-            self._uv = self.solve(np.column_stack([self.stats.c[self.idx], self.sign]))
-        return self._uv
-
     def solution(self, lam1: float) -> np.ndarray:
-        uv = self._segment_uv()
-        return uv[:, 0] - lam1 * uv[:, 1]
+        """The active solution at lam1 (one Woodbury solve; the last one is kept, as the
+        gradient asks for it again)."""
+        if self._x is None or self._x[0] != lam1:
+            self._x = (lam1, self.solve(self.stats.c[self.idx] - lam1 * self.sign))
+        return self._x[1]
 
     def gradient(self, lam1: float) -> np.ndarray:
-        if self._ad is None:
-            AD = self.stats.times(self.idx, self._segment_uv())
-            self._ad = (self.stats.c - AD[:, 0], AD[:, 1])
-        a, d = self._ad
-        return a + lam1 * d
+        return self.stats.c - self.stats.times(self.idx, self.solution(lam1))
 
     def append(self, new: np.ndarray, signs: np.ndarray, cols: np.ndarray) -> bool:
         Xn = self.stats.Xs[:, new]
@@ -504,10 +520,11 @@ def solve_enet(
             act.append(cand, signs, cand)
             n_entered, entered_round = cand.size, True
             continue
-        cols = stats.cols_for(cand, np.concatenate([A, cand]))
-        if act.append(cand, signs, cols):
+        rows = np.concatenate([A, cand])
+        if act.append_block(cand, signs, stats.block(rows, cand)):
             n_entered, entered_round = cand.size, True
             continue
+        cols = stats.cols_for(cand, rows)
         # some candidate depends on the active set or on another: one at a time
         added = 0
         for pos, j in enumerate(cand):
