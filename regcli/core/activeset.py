@@ -66,7 +66,7 @@ def _tri(L: np.ndarray, rhs: np.ndarray, trans: int = 0) -> np.ndarray:
 class ActiveSet:
     """Active indices, their signs and the Cholesky factor L of G_AA + lam2 I."""
 
-    __slots__ = ("stats", "lam2", "idx", "sign", "L", "_uv", "_ad", "_g")
+    __slots__ = ("stats", "lam2", "idx", "sign", "L", "_uv", "_ad", "_g", "_x")
 
     def __init__(self, stats: Stats, coef: np.ndarray, lam2: float):
         self.stats = stats
@@ -74,6 +74,7 @@ class ActiveSet:
         self._uv: np.ndarray | None = None
         self._ad: tuple[np.ndarray, np.ndarray] | None = None
         self._g: tuple[float, np.ndarray] | None = None
+        self._x: tuple[float, np.ndarray] | None = None
         support = np.flatnonzero(coef)
         self.idx = _EMPTY_IDX
         self.sign = np.zeros(0)
@@ -99,6 +100,7 @@ class ActiveSet:
         self._uv = None
         self._ad = None
         self._g = None
+        self._x = None
 
     def solve(self, rhs: np.ndarray) -> np.ndarray:
         """(G_AA + lam2 I)^{-1} rhs."""
@@ -112,7 +114,12 @@ class ActiveSet:
 
     def solution(self, lam1: float) -> np.ndarray:
         """Solution on the active set with signs fixed: linear in lam1, so along a lasso path
-        an alpha without a change of the active set needs no new solve."""
+        an alpha without a change of the active set needs no new solve.  The elastic net
+        (a factor for one alpha only) solves for its lam1 alone."""
+        if self.lam2 > 0.0:
+            if self._x is None or self._x[0] != lam1:
+                self._x = (lam1, self.solve(self.stats.c[self.idx] - lam1 * self.sign))
+            return self._x[1]
         uv = self._segment_uv()
         return uv[:, 0] - lam1 * uv[:, 1]
 
@@ -122,8 +129,9 @@ class ActiveSet:
 
         On the lazy source each column of that product is a pass over X~, and most active sets
         are checked at one lam1 only (features enter or leave next): there the gradient is
-        formed alone, and d (with a = gradient - lam1 d) only when ``segment`` asks for it."""
-        if self._ad is None and isinstance(self.stats, LazyStats):
+        formed alone, and d (with a = gradient - lam1 d) only when ``segment`` asks for it.
+        So is the elastic net's, whose factor serves one alpha."""
+        if self._ad is None and (self.lam2 > 0.0 or isinstance(self.stats, LazyStats)):
             if self._g is None or self._g[0] != lam1:
                 x = self.solution(lam1)
                 self._g = (lam1, self.stats.c - self.stats.times(self.idx, x))

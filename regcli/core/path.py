@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -93,10 +93,14 @@ def alpha_grid(
 
 def _dev_ratio(stats: Stats, coef: np.ndarray, grad: np.ndarray) -> float:
     """1 - RSS / RSS(null) from the statistics, with RSS = z'z - c'b - b'(c - G b)."""
-    if stats.yy <= 0:
-        return 0.0
-    rss = stats.yy - coef @ stats.c - coef @ grad
-    return float(1.0 - max(rss, 0.0) / stats.yy)
+    return float(_dev_ratio_from(stats.yy, np.atleast_1d(coef @ (stats.c + grad)))[0])
+
+
+def _dev_ratio_from(yy: float, fit_term: np.ndarray) -> np.ndarray:
+    """1 - RSS / z'z with RSS = z'z - fit_term, elementwise."""
+    if yy <= 0:
+        return np.zeros_like(fit_term)
+    return 1.0 - np.maximum(yy - fit_term, 0.0) / yy
 
 
 def solve_path(
@@ -129,18 +133,25 @@ def solve_path(
         points = _activeset_points(stats, alphas, l1_ratio, tol, max_iter)
     stop_reason = "completed"
     done = 0
+    # c'b + b'grad per point, for the deviance ratio (all at once when nothing stops early)
+    fit_term = np.zeros(k)
     for i, (coef, grad, n_iter, violation, converged) in enumerate(points):
         coefs[i] = coef
-        dev[i] = _dev_ratio(stats, coef, grad)
+        fit_term[i] = coef @ (stats.c + grad)
         kkt[i], iters[i], conv[i] = violation, n_iter, converged
         done = i + 1
-        if early_stop and i + 1 >= MIN_POINTS_BEFORE_STOP:
+        if not early_stop:
+            continue
+        dev[i] = _dev_ratio_from(stats.yy, fit_term[i : i + 1])[0]
+        if i + 1 >= MIN_POINTS_BEFORE_STOP:
             if dev[i] > DEV_RATIO_MAX:
                 stop_reason = "dev_ratio_above_0.999"
                 break
             if dev[i] - dev[i - 1] < DEV_RATIO_MIN_CHANGE * dev[i]:
                 stop_reason = "dev_ratio_change_below_1e-5"
                 break
+    if not early_stop:
+        dev = _dev_ratio_from(stats.yy, fit_term)
     return RawPath(
         alphas=np.asarray(alphas[:done], dtype=float),
         coefs=coefs[:done],
@@ -184,7 +195,7 @@ def _activeset_points(stats: Stats, alphas: np.ndarray, l1_ratio: float, tol: fl
     i, k = 0, len(alphas)
     while i < k:
         a = alphas[i]
-        penalty = replace(penalty, alpha=float(a))
+        penalty = ElasticNet(alpha=float(a), l1_ratio=l1_ratio)
         # sequential strong rule: features likely to enter at this alpha are tried first
         screen = None
         if prev_alpha is not None:
