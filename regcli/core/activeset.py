@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import lapack
+from scipy.linalg import blas, lapack
 
 from regcli.core.penalty import ElasticNet
 from regcli.core.stats import LazyStats, Stats, thin_product
@@ -54,12 +54,28 @@ def _chol(M: np.ndarray) -> np.ndarray | None:
     return None if info != 0 else L
 
 
+#: Right-hand sides up to this many are solved column by column with BLAS trsv: OpenBLAS's
+#: potrs / trtrs go through trsm, 2-3x slower than two trsv for one column at k = 250-400
+#: (measured; 1.2x for two columns at k = 400).
+_TRSV_COLUMNS = 2
+
+
 def _solve(L: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """(L L')^{-1} rhs."""
+    if rhs.ndim == 1:
+        return blas.dtrsv(L, blas.dtrsv(L, rhs, lower=1), lower=1, trans=1, overwrite_x=1)
+    if rhs.shape[1] <= _TRSV_COLUMNS:
+        out = np.empty(rhs.shape)
+        for j in range(rhs.shape[1]):
+            out[:, j] = _solve(L, rhs[:, j])
+        return out
     return lapack.dpotrs(L, rhs, lower=1)[0]
 
 
 def _tri(L: np.ndarray, rhs: np.ndarray, trans: int = 0) -> np.ndarray:
     """L^{-1} rhs (or L^{-T} rhs with trans=1), L lower triangular."""
+    if rhs.ndim == 1:
+        return blas.dtrsv(L, rhs, lower=1, trans=trans)
     return lapack.dtrtrs(L, rhs, lower=1, trans=trans)[0]
 
 
