@@ -125,14 +125,21 @@ class ActiveSet:
     def _segment_uv(self) -> np.ndarray:
         """(k, 2): u = M^{-1} c_A and v = M^{-1} s, M = G_AA + lam2 I; b_A = u - lam1 v."""
         if self._uv is None:
-            self._uv = self.solve(np.column_stack([self.stats.c[self.idx], self.sign]))
+            if self._x is not None:  # u = x + lam1 v from the last solution: one solve
+                lam1, x = self._x
+                v = self.solve(self.sign)
+                self._uv = np.column_stack([x + lam1 * v, v])
+            else:
+                self._uv = self.solve(np.column_stack([self.stats.c[self.idx], self.sign]))
         return self._uv
 
     def solution(self, lam1: float) -> np.ndarray:
         """Solution on the active set with signs fixed: linear in lam1, so along a lasso path
         an alpha without a change of the active set needs no new solve.  The elastic net
-        (a factor for one alpha only) solves for its lam1 alone."""
-        if self.lam2 > 0.0:
+        (a factor for one alpha only), and the lazy source, where most active sets serve one
+        lam1 (k^2 per column for k in the hundreds), solve for lam1 alone until a segment
+        asks for the direction."""
+        if self._uv is None and (self.lam2 > 0.0 or isinstance(self.stats, LazyStats)):
             if self._x is None or self._x[0] != lam1:
                 self._x = (lam1, self.solve(self.stats.c[self.idx] - lam1 * self.sign))
             return self._x[1]
