@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.linalg import lapack
 
-from regcli.core.activeset import _delete
+from regcli.core.activeset import _delete, _solve, _tri
 from regcli.core.stats import thin_product
 
 
@@ -52,3 +52,21 @@ def test_thin_product_is_the_matrix_product(cols: int) -> None:
     M = rng.standard_normal((12, cols))
     np.testing.assert_allclose(thin_product(A, M), A @ M, rtol=1e-14, atol=1e-13)
     np.testing.assert_allclose(thin_product(A, M[:, 0]), A @ M[:, 0], rtol=1e-14, atol=1e-13)
+
+
+@pytest.mark.parametrize("shape", [(9,), (9, 1), (9, 2), (9, 5)])
+def test_solves_with_the_factor_match_numpy(shape: tuple[int, ...]) -> None:
+    # one or two right-hand sides go through BLAS trsv, more through LAPACK: same answers
+    rng = np.random.default_rng(len(shape) * 10 + shape[-1])
+    A = rng.standard_normal((30, 9))
+    M = A.T @ A
+    L = _factor(M)
+    rhs = rng.standard_normal(shape)
+    np.testing.assert_allclose(_solve(L, rhs), np.linalg.solve(M, rhs), rtol=1e-10)
+    lower = np.tril(L)
+    np.testing.assert_allclose(_tri(L, rhs), np.linalg.solve(lower, rhs), rtol=1e-10)
+    np.testing.assert_allclose(_tri(L, rhs, trans=1), np.linalg.solve(lower.T, rhs), rtol=1e-10)
+    before = rhs.copy()
+    _solve(L, rhs)
+    _tri(L, rhs)
+    np.testing.assert_array_equal(rhs, before)  # the right-hand side is left alone
