@@ -29,7 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import fht_design  # noqa: E402
+from benchmarks.common import best_time, fht_design  # noqa: E402
 from regcli.core import alpha_grid, compute_path  # noqa: E402
 from regcli.core.compare import compare_models  # noqa: E402
 from regcli.core.cv import cross_validate, make_folds  # noqa: E402
@@ -53,20 +53,20 @@ def run(n: int, p: int, *, sklearn: bool, jobs: int = 1) -> dict:
     # best of a few runs where a run is short (single runs here move by +-40%); scikit-learn
     # runs once (tens of seconds and more)
     reps = 3 if n * p <= 10**7 else 1
-    t_path, path = _best(lambda: compute_path(X, y), reps)
-    t_cv, res = _best(lambda: _cv_explicit(X, y, folds, g, jobs), reps)
-    t_cv_default, _ = _best(
+    t_path, path = best_time(lambda: compute_path(X, y), reps)
+    t_cv, res = best_time(lambda: _cv_explicit(X, y, folds, g, jobs), reps)
+    t_cv_default, _ = best_time(
         lambda: cross_validate(X, y, folds=[folds], l1_ratios=RATIOS, jobs=jobs), reps
     )
     # what `regcli cv data.csv` does by default: the lasso, folds on their own grids
-    t_cv_lasso, _ = _best(
+    t_cv_lasso, _ = best_time(
         lambda: cross_validate(X, y, folds=[folds], l1_ratios=[1.0], fold_grid="own", jobs=jobs),
         reps,
     )
-    t_compare, _ = _best(
+    t_compare, _ = best_time(
         lambda: compare_models(X, y, folds=[folds], en_ratios=[0.1, 0.5, 0.9], jobs=jobs), reps
     )
-    t_cv_en, _ = _best(
+    t_cv_en, _ = best_time(
         lambda: cross_validate(X, y, folds=[folds], l1_ratios=[0.1, 0.5, 0.9], jobs=jobs), reps
     )
     row = {
@@ -97,16 +97,6 @@ def run(n: int, p: int, *, sklearn: bool, jobs: int = 1) -> dict:
             worst = max(worst, float(np.max(np.abs(sk_mean - curve.cv_mean) / curve.cv_mean)))
         row.update(sklearn_s=t_sk, curve_rel_diff=worst)
     return row
-
-
-def _best(fn, reps: int):
-    """(best wall time over ``reps`` calls, the last result)."""
-    best, out = np.inf, None
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def _cv_explicit(X, y, folds, g, jobs):
