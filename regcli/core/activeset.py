@@ -82,7 +82,7 @@ def _tri(L: np.ndarray, rhs: np.ndarray, trans: int = 0) -> np.ndarray:
 class ActiveSet:
     """Active indices, their signs and the Cholesky factor L of G_AA + lam2 I."""
 
-    __slots__ = ("stats", "lam2", "idx", "sign", "L", "_uv", "_ad", "_g", "_x")
+    __slots__ = ("stats", "lam2", "idx", "sign", "L", "_uv", "_ad", "_g", "_x", "_one_lam1")
 
     def __init__(self, stats: Stats, coef: np.ndarray, lam2: float):
         self.stats = stats
@@ -91,6 +91,10 @@ class ActiveSet:
         self._ad: tuple[np.ndarray, np.ndarray] | None = None
         self._g: tuple[float, np.ndarray] | None = None
         self._x: tuple[float, np.ndarray] | None = None
+        # the elastic net's factor serves one alpha, and on the lazy source most active sets
+        # are checked at one lam1 only: there solution and gradient are formed for that lam1
+        # alone, the lasso direction (u, v; a, d) only when a segment asks for it
+        self._one_lam1 = lam2 > 0.0 or isinstance(stats, LazyStats)
         support = np.flatnonzero(coef)
         self.idx = _EMPTY_IDX
         self.sign = np.zeros(0)
@@ -135,11 +139,9 @@ class ActiveSet:
 
     def solution(self, lam1: float) -> np.ndarray:
         """Solution on the active set with signs fixed: linear in lam1, so along a lasso path
-        an alpha without a change of the active set needs no new solve.  The elastic net
-        (a factor for one alpha only), and the lazy source, where most active sets serve one
-        lam1 (k^2 per column for k in the hundreds), solve for lam1 alone until a segment
-        asks for the direction."""
-        if self._uv is None and (self.lam2 > 0.0 or isinstance(self.stats, LazyStats)):
+        an alpha without a change of the active set needs no new solve (one right-hand side
+        instead of two where ``_one_lam1``, until a segment asks for the direction)."""
+        if self._uv is None and self._one_lam1:
             if self._x is None or self._x[0] != lam1:
                 self._x = (lam1, self.solve(self.stats.c[self.idx] - lam1 * self.sign))
             return self._x[1]
@@ -150,11 +152,10 @@ class ActiveSet:
         """c - G b at ``solution(lam1)``: a + lam1 d with a = c - G_:A u, d = G_:A v (one product
         with the Gram columns per active set, then O(p) per alpha).
 
-        On the lazy source each column of that product is a pass over X~, and most active sets
-        are checked at one lam1 only (features enter or leave next): there the gradient is
-        formed alone, and d (with a = gradient - lam1 d) only when ``segment`` asks for it.
-        So is the elastic net's, whose factor serves one alpha."""
-        if self._ad is None and (self.lam2 > 0.0 or isinstance(self.stats, LazyStats)):
+        Where ``_one_lam1`` (on the lazy source each column of that product is a pass over X~)
+        the gradient is formed alone, and d (with a = gradient - lam1 d) only when ``segment``
+        asks for it."""
+        if self._ad is None and self._one_lam1:
             if self._g is None or self._g[0] != lam1:
                 x = self.solution(lam1)
                 self._g = (lam1, self.stats.c - self.stats.times(self.idx, x))

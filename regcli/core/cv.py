@@ -24,7 +24,7 @@ import numpy as np
 from scipy.linalg import blas
 
 from regcli.core.parallel import run_tasks
-from regcli.core.path import RawPath, alpha_grid, solve_path
+from regcli.core.path import RawPath, alpha_grid, path_grid, solve_path
 from regcli.core.penalty import alpha_max
 from regcli.core.stats import (
     GramStats,
@@ -398,12 +398,9 @@ def cross_validate(
     own_grid = (n_alphas, eps) if fold_grid == "own" and alphas is None else None
 
     def full_path(ratio: float) -> RawPath:
-        if alphas is None:
-            amax = alpha_max(full_stats.c, ratio)
-            grid = alpha_grid(amax, n, p, n_alphas=n_alphas, eps=eps)
-            return solve_path(full_stats, grid, ratio, tol=tol, max_iter=max_iter, early_stop=True)
-        grid = np.sort(np.asarray(alphas, dtype=float))[::-1]
-        return solve_path(full_stats, grid, ratio, tol=tol, max_iter=max_iter)
+        amax = alpha_max(full_stats.c, ratio)
+        grid, early = path_grid(amax, n, p, alphas=alphas, n_alphas=n_alphas, eps=eps)
+        return solve_path(full_stats, grid, ratio, tol=tol, max_iter=max_iter, early_stop=early)
 
     with single_blas_thread():
         # in this process: a fork costs its processes ~5-10 ms of copy-on-write faults, more

@@ -91,13 +91,29 @@ def alpha_grid(
     return alpha_max_value * np.logspace(0.0, np.log10(eps), n_alphas)
 
 
+def path_grid(
+    alpha_max_value: float,
+    n_samples: int,
+    n_features: int,
+    *,
+    alphas: np.ndarray | None,
+    n_alphas: int,
+    eps: float | None,
+) -> tuple[np.ndarray, bool]:
+    """The alphas a path solves, descending, and whether it may stop early: glmnet's default
+    grid (early stop as glmnet's), or the given ``alphas`` in any order (every point solved)."""
+    if alphas is None:
+        return alpha_grid(alpha_max_value, n_samples, n_features, n_alphas=n_alphas, eps=eps), True
+    return np.sort(np.asarray(alphas, dtype=float))[::-1], False
+
+
 def _dev_ratio(stats: Stats, coef: np.ndarray, grad: np.ndarray) -> float:
     """1 - RSS / RSS(null) from the statistics, with RSS = z'z - c'b - b'(c - G b)."""
-    return float(_dev_ratio_from(stats.yy, np.atleast_1d(coef @ (stats.c + grad)))[0])
+    return float(_dev_ratios(stats.yy, np.asarray(coef @ (stats.c + grad))))
 
 
-def _dev_ratio_from(yy: float, fit_term: np.ndarray) -> np.ndarray:
-    """1 - RSS / z'z with RSS = z'z - fit_term, elementwise."""
+def _dev_ratios(yy: float, fit_term: np.ndarray) -> np.ndarray:
+    """1 - RSS / z'z with RSS = z'z - fit_term (fit_term = c'b + b'grad), elementwise."""
     if yy <= 0:
         return np.zeros_like(fit_term)
     return 1.0 - np.maximum(yy - fit_term, 0.0) / yy
@@ -142,7 +158,7 @@ def solve_path(
         done = i + 1
         if not early_stop:
             continue
-        dev[i] = _dev_ratio_from(stats.yy, fit_term[i : i + 1])[0]
+        dev[i] = _dev_ratios(stats.yy, fit_term[i])
         if i + 1 >= MIN_POINTS_BEFORE_STOP:
             if dev[i] > DEV_RATIO_MAX:
                 stop_reason = "dev_ratio_above_0.999"
@@ -151,7 +167,7 @@ def solve_path(
                 stop_reason = "dev_ratio_change_below_1e-5"
                 break
     if not early_stop:
-        dev = _dev_ratio_from(stats.yy, fit_term)
+        dev = _dev_ratios(stats.yy, fit_term)
     return RawPath(
         alphas=np.asarray(alphas[:done], dtype=float),
         coefs=coefs[:done],
@@ -183,7 +199,6 @@ def _activeset_points(stats: Stats, alphas: np.ndarray, l1_ratio: float, tol: fl
     at once (``ActiveSet.segment``): where no feature enters or leaves between them they need no
     solve of their own.
     """
-    penalty = ElasticNet(alpha=float(alphas[0]) if len(alphas) else 0.0, l1_ratio=l1_ratio)
     m = stats.n_features
     coef = np.zeros(m)
     grad = stats.c.copy()
@@ -258,12 +273,7 @@ def compute_path(
         X, y, weights, fit_intercept=fit_intercept, standardize=standardize, gram=gram
     )
     amax = alpha_max(stats.c, l1_ratio)
-    if alphas is None:
-        grid = alpha_grid(amax, n, p, n_alphas=n_alphas, eps=eps)
-        early = True
-    else:
-        grid = np.sort(np.asarray(alphas, dtype=float))[::-1]
-        early = False
+    grid, early = path_grid(amax, n, p, alphas=alphas, n_alphas=n_alphas, eps=eps)
     with single_blas_thread():
         raw = solve_path(stats, grid, l1_ratio, tol=tol, max_iter=max_iter, early_stop=early)
     return path_result(raw, std, l1_ratio=l1_ratio, alpha_max=amax, n_samples=n, t0=t0)
