@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import blas
 
+from regcli.core.batch import solve_paths
 from regcli.core.parallel import run_tasks
 from regcli.core.path import RawPath, alpha_grid, path_grid, solve_path
 from regcli.core.penalty import alpha_max
@@ -397,45 +398,90 @@ def cross_validate(
     # with explicit alphas cv.glmnet gives folds those alphas too
     own_grid = (n_alphas, eps) if fold_grid == "own" and alphas is None else None
 
-    def full_path(ratio: float) -> RawPath:
+    def full_spec(ratio: float) -> PathSpec:
         amax = alpha_max(full_stats.c, ratio)
         grid, early = path_grid(amax, n, p, alphas=alphas, n_alphas=n_alphas, eps=eps)
-        return solve_path(full_stats, grid, ratio, tol=tol, max_iter=max_iter, early_stop=early)
-
-    with single_blas_thread():
-        # in this process: a fork costs its processes ~5-10 ms of copy-on-write faults, more
-        # than a full path on a Gram takes, and these paths are 1 in K + 1 of the work
-        t_full = time.perf_counter()
-        fulls = [full_path(ratio) for ratio in l1_ratios]
-        t_full = time.perf_counter() - t_full
-
-    def fold_path(task: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        i, r, k = task
-        return _fold_errors(
-            X,
-            y,
-            w,
-            folds[r],
-            k,
-            fulls[i].alphas,
-            l1_ratios[i],
-            sums[r] if sums else None,
-            full_std,
-            metric=metric,
-            standardize=standardize,
-            fit_intercept=fit_intercept,
-            tol=tol,
-            max_iter=max_iter,
-            own_grid=own_grid,
-        )
+        return PathSpec(full_stats, grid, ratio, early)
 
     tasks = [(i, r, k) for i in range(len(l1_ratios)) for r in range(len(folds)) for k in range(K)]
-    # a fold's path costs about what the full path did: too little work is not worth the forks
-    # (each costs its processes ~5-10 ms of copy-on-write faults, and running side by side slows
-    # both; measured: 10 lasso folds at n = 10^4, 0.1 s in one process, were slower on two)
-    if t_full / len(l1_ratios) * len(tasks) < PARALLEL_MIN_SECONDS:
-        jobs = 1
-    per_fold = iter(run_tasks(fold_path, tasks, jobs))  # one BLAS thread per process
+    full_specs = [full_spec(ratio) for ratio in l1_ratios]
+    if gram:
+        # every path on a Gram advances together (``batch``): one process, whatever ``jobs``
+        assert sums is not None
+        problems = [
+            sums[r].training(
+                k, fit_intercept=fit_intercept, standardize=standardize, constant=full_std.constant
+            )
+            for _, r, k in tasks
+        ]
+        n_train = [int(np.count_nonzero(folds[r] != k)) for _, r, k in tasks]
+
+        def fold_specs(grids: list[np.ndarray]) -> list[PathSpec]:
+            return [
+                _fold_spec(stats, grids[i], l1_ratios[i], n_train[t], p, own_grid)
+                for t, ((i, _, _), (_, stats)) in enumerate(zip(tasks, problems))
+            ]
+
+        with single_blas_thread():
+            if own_grid is not None or alphas is not None:  # folds need not wait for the full fits
+                specs = full_specs + fold_specs([sp.alphas for sp in full_specs])
+                raws = solve_specs(specs, tol=tol, max_iter=max_iter)
+                fulls, fold_raws = raws[: len(l1_ratios)], raws[len(l1_ratios) :]
+            else:  # the folds solve the full fits' alphas (early stop included)
+                fulls = solve_specs(full_specs, tol=tol, max_iter=max_iter)
+                specs = fold_specs([full.alphas for full in fulls])
+                fold_raws = solve_specs(specs, tol=tol, max_iter=max_iter)
+            per_fold = iter(
+                [
+                    _fold_score(
+                        raw,
+                        std,
+                        fulls[i].alphas,
+                        X,
+                        y,
+                        w,
+                        folds[r],
+                        k,
+                        sums[r],
+                        metric=metric,
+                        interpolate=own_grid is not None,
+                    )
+                    for (i, r, k), (std, _), raw in zip(tasks, problems, fold_raws)
+                ]
+            )
+    else:
+        with single_blas_thread():
+            # in this process: a fork costs its processes ~5-10 ms of copy-on-write faults, and
+            # these paths are 1 in K + 1 of the work
+            t_full = time.perf_counter()
+            fulls = solve_specs(full_specs, tol=tol, max_iter=max_iter)
+            t_full = time.perf_counter() - t_full
+
+        def fold_path(task: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            i, r, k = task
+            return _fold_errors(
+                X,
+                y,
+                w,
+                folds[r],
+                k,
+                fulls[i].alphas,
+                l1_ratios[i],
+                full_std,
+                metric=metric,
+                standardize=standardize,
+                fit_intercept=fit_intercept,
+                tol=tol,
+                max_iter=max_iter,
+                own_grid=own_grid,
+            )
+
+        # a fold's path costs about what the full path did: too little work is not worth the
+        # forks (each costs its processes ~5-10 ms of copy-on-write faults, and running side by
+        # side slows both; measured: 10 lasso folds, 0.1 s in one process, were slower on two)
+        if t_full / len(l1_ratios) * len(tasks) < PARALLEL_MIN_SECONDS:
+            jobs = 1
+        per_fold = iter(run_tasks(fold_path, tasks, jobs))  # one BLAS thread per process
     fold_w = [np.bincount(f, weights=w, minlength=K) for f in folds]  # same for every ratio
     curves = []
     for ratio, full in zip(l1_ratios, fulls):
@@ -555,6 +601,69 @@ def interpolate_path(
     return c, b0
 
 
+@dataclass(frozen=True)
+class PathSpec:
+    """One path to solve: statistics, its descending alphas, l1 ratio, may it stop early."""
+
+    stats: Stats
+    alphas: np.ndarray
+    l1_ratio: float
+    early_stop: bool
+
+
+def solve_specs(specs: list[PathSpec], *, tol: float, max_iter: int) -> list[RawPath]:
+    """Every path of ``specs``, in order: the lasso and elastic net on a Gram all advanced
+    together (``batch.solve_paths``, grouped by their number of features), the rest (ridge,
+    the lazy source) one after another."""
+    out: list[RawPath | None] = [None] * len(specs)
+    groups: dict[int, list[int]] = {}
+    for t, spec in enumerate(specs):
+        if isinstance(spec.stats, GramStats) and spec.l1_ratio > 0.0:
+            groups.setdefault(spec.stats.n_features, []).append(t)
+    for t, spec in enumerate(specs):
+        if len(groups.get(spec.stats.n_features, ())) < 2 or t not in groups[spec.stats.n_features]:
+            out[t] = solve_path(  # alone (a path by itself is fastest sequentially) or ridge
+                spec.stats,
+                spec.alphas,
+                spec.l1_ratio,
+                tol=tol,
+                max_iter=max_iter,
+                early_stop=spec.early_stop,
+            )
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        chosen = [specs[t] for t in members]
+        raws = solve_paths(
+            [sp.stats for sp in chosen],  # type: ignore[misc]
+            [sp.alphas for sp in chosen],
+            [sp.l1_ratio for sp in chosen],
+            tol=tol,
+            max_iter=max_iter,
+            early_stop=[sp.early_stop for sp in chosen],
+        )
+        for t, raw in zip(members, raws):
+            out[t] = raw
+    return out  # type: ignore[return-value]
+
+
+def _fold_spec(
+    stats: Stats,
+    grid: np.ndarray,
+    ratio: float,
+    n_train: int,
+    p: int,
+    own_grid: tuple[int, float | None] | None,
+) -> PathSpec:
+    """The path a training fold solves: the common ``grid``, or (``own_grid`` = (n_alphas,
+    eps)) its own default grid with glmnet's early stop, to be interpolated at ``grid``."""
+    if own_grid is None:
+        return PathSpec(stats, grid, ratio, False)
+    n_alphas, eps = own_grid
+    own = alpha_grid(alpha_max(stats.c, ratio), n_train, p, n_alphas=n_alphas, eps=eps)
+    return PathSpec(stats, own, ratio, True)
+
+
 def _fold_errors(
     X,
     y,
@@ -563,7 +672,6 @@ def _fold_errors(
     k,
     grid,
     ratio,
-    sums,
     full_std,
     *,
     metric,
@@ -574,40 +682,51 @@ def _fold_errors(
     own_grid=None,
 ):
     """Errors (len(grid),), held-out R^2 (len(grid),) and supports (len(grid), p) of the path
-    trained without fold k, scored on fold k.
+    trained without fold k on its own standardized X (the lazy source), scored on fold k.
 
     ``own_grid`` = (n_alphas, eps): the fold on its own default grid, interpolated at ``grid``.
     """
-    p = X.shape[1]
-    test = fold == k
-    if sums is not None:
-        std, stats = sums.training(
-            k, fit_intercept=fit_intercept, standardize=standardize, constant=full_std.constant
-        )
-    else:
-        train = ~test
-        v = normalized_weights(int(train.sum()), w[train])
-        std = standardization(
-            X[train], y[train], v, fit_intercept=fit_intercept, standardize=standardize
-        )
-        stats = LazyStats(X[train], y[train], v, std)
-    if own_grid is None:
-        raw = solve_path(stats, grid, ratio, tol=tol, max_iter=max_iter)
-        coefs, intercepts = std.to_original(raw.coefs)
-    else:
-        n_alphas, eps = own_grid
-        own = alpha_grid(
-            alpha_max(stats.c, ratio), int((~test).sum()), p, n_alphas=n_alphas, eps=eps
-        )
-        raw = solve_path(stats, own, ratio, tol=tol, max_iter=max_iter, early_stop=True)
-        own_coefs, own_intercepts = std.to_original(raw.coefs)
-        coefs, intercepts = interpolate_path(raw.alphas, own_coefs, own_intercepts, grid)
+    train = fold != k
+    v = normalized_weights(int(train.sum()), w[train])
+    std = standardization(
+        X[train], y[train], v, fit_intercept=fit_intercept, standardize=standardize
+    )
+    stats = LazyStats(X[train], y[train], v, std)
+    spec = _fold_spec(stats, grid, ratio, int(train.sum()), X.shape[1], own_grid)
+    raw = solve_path(
+        stats, spec.alphas, ratio, tol=tol, max_iter=max_iter, early_stop=spec.early_stop
+    )
+    return _fold_score(
+        raw, std, grid, X, y, w, fold, k, None, metric=metric, interpolate=own_grid is not None
+    )
+
+
+def _fold_score(
+    raw: RawPath,
+    std: Standardization,
+    grid: np.ndarray,
+    X: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    fold: np.ndarray,
+    k: int,
+    sums: FoldSums | None,
+    *,
+    metric: str,
+    interpolate: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Errors, held-out R^2 and supports at ``grid`` of a training fold's path, scored on held-out
+    fold k: from the fold sums where they serve (mse, r2), else from the held-out rows."""
+    coefs, intercepts = std.to_original(raw.coefs)
+    if interpolate:
+        coefs, intercepts = interpolate_path(raw.alphas, coefs, intercepts, grid)
     support = coefs != 0
     errors = np.zeros(len(grid))
     if metric in ("mse", "r2") and sums is not None:
         mse = sums.heldout_mse(k, coefs, intercepts)
         var = sums.heldout_variance(k)
     else:
+        test = fold == k
         pred = intercepts[:, None] + coefs @ X[test].T  # (len(grid), n_test)
         resid = y[test][None, :] - pred
         wt = w[test] / w[test].sum()
