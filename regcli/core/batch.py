@@ -38,7 +38,7 @@ from regcli.core.path import (
     RawPath,
     _dev_ratios,
 )
-from regcli.core.penalty import ElasticNet, alpha_max
+from regcli.core.penalty import ElasticNet
 from regcli.core.stats import GramStats
 
 #: Solves per grid point before a problem is handed to the sequential exact solver.
@@ -75,15 +75,15 @@ def solve_paths(
     # padded copies: index m is a dummy feature with a zero row and column
     Gpad = np.zeros((B, m + 1, m + 1))
     cpad = np.zeros((B, m + 1))
-    for b, prob in enumerate(problems):
-        Gpad[b, :m, :m] = prob.gram
-        cpad[b, :m] = prob.c
+    for q, prob in enumerate(problems):
+        Gpad[q, :m, :m] = prob.gram
+        cpad[q, :m] = prob.c
     c = cpad[:, :m]
     diag = np.ascontiguousarray(np.diagonal(Gpad, axis1=1, axis2=2)[:, :m])
     yy = np.array([prob.yy for prob in problems])
     alphas = np.zeros((B, steps))
-    for b, g in enumerate(grids):
-        alphas[b, : len(g)] = g
+    for q, grid in enumerate(grids):
+        alphas[q, : len(grid)] = grid
     lam1_all = alphas * ratios[:, None]
     lam2_all = alphas * (1.0 - ratios[:, None])
     c_max = np.abs(c).max(axis=1) if m else np.zeros(B)
@@ -215,15 +215,16 @@ def _pdas(
             dg += np.where(valid, lam2[todo][:, None], 1.0)
             s_t = np.concatenate([s[todo], np.zeros((todo.size, 1))], axis=1)
             rhs = np.take_along_axis(c_t - lam1[todo][:, None] * s_t, idx, axis=1)
-            try:
-                x = np.linalg.solve(M, rhs[..., None])[..., 0]
-            except np.linalg.LinAlgError:
-                break  # an exactly singular block: the exact solver takes over
+            x = _solve_each(M, rhs)
+            failed = np.isnan(x).any(axis=1)  # an exactly singular block: for the exact solver
             rows = Gpad[Pt[:, None], idx]  # (t, kmax, m + 1): G is symmetric, gather rows
             gt = c_t[:, :m] - np.matmul(x[:, None, :], rows[:, :, :m])[:, 0, :]
             full = np.zeros((todo.size, w))
             np.put_along_axis(full, idx, x, axis=1)
             bt = full[:, :m]
+            if failed.any():
+                keep = ~failed
+                todo, Pt, bt, gt = todo[keep], Pt[keep], bt[keep], gt[keep]
         b[todo], g[todo] = bt, gt
         z = diag[Pt] * bt + gt
         An = np.abs(z) > lam1[todo][:, None]
@@ -237,5 +238,16 @@ def _pdas(
     return b, g, n_iter
 
 
-def alpha_max_of(stats: GramStats, l1_ratio: float) -> float:
-    return alpha_max(stats.c, l1_ratio)
+def _solve_each(M: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """x with M[t] x[t] = rhs[t] for every t (one batched LU solve); a row whose block is
+    exactly singular (collinear active columns) is NaN."""
+    try:
+        return np.linalg.solve(M, rhs[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        x = np.full(rhs.shape, np.nan)
+        for t in range(M.shape[0]):
+            try:
+                x[t] = np.linalg.solve(M[t], rhs[t])
+            except np.linalg.LinAlgError:
+                pass
+        return x
