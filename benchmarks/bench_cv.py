@@ -100,24 +100,12 @@ def run(n: int, p: int, *, sklearn: bool, jobs: int = 1) -> dict:
 
 
 def _cv_explicit(X, y, folds, g, jobs):
-    """Every ratio on its explicit grid, sharing one pass over the rows (fold statistics, and
-    the all-row statistics from their totals), as one `regcli cv` call with several ratios does."""
-    from regcli.core.cv import prepare_cv
-
-    prepared, sums = prepare_cv(X, y, None, [folds], fit_intercept=True, standardize=True)
-    return [
-        cross_validate(
-            X,
-            y,
-            folds=[folds],
-            l1_ratios=[r],
-            alphas=g[r],
-            sums=sums,
-            prepared=prepared,
-            jobs=jobs,
-        ).curve
-        for r in RATIOS
-    ]
+    """Every ratio on its explicit grid in one call, as one `regcli cv` call with several ratios
+    does (one pass over the rows, every ratio's paths together)."""
+    res = cross_validate(
+        X, y, folds=[folds], l1_ratios=RATIOS, alphas=[g[r] for r in RATIOS], jobs=jobs
+    )
+    return res.curves
 
 
 def scaling(designs, rounds: int = 5) -> None:

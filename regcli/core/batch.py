@@ -217,11 +217,17 @@ def _pdas(
             rhs = np.take_along_axis(c_t - lam1[todo][:, None] * s_t, idx, axis=1)
             x = _solve_each(M, rhs)
             failed = np.isnan(x).any(axis=1)  # an exactly singular block: for the exact solver
-            rows = Gpad[Pt[:, None], idx]  # (t, kmax, m + 1): G is symmetric, gather rows
-            gt = c_t[:, :m] - np.matmul(x[:, None, :], rows[:, :, :m])[:, 0, :]
             full = np.zeros((todo.size, w))
-            np.put_along_axis(full, idx, x, axis=1)
+            np.put_along_axis(full, idx, x, axis=1)  # the dummy's entry is 0 (it solves 1 x = 0)
             bt = full[:, :m]
+            if 2 * todo.size * kmax > Gpad.shape[0] * w:
+                # most of the stack is needed: one product with all of it beats gathering rows
+                every = np.zeros((Gpad.shape[0], w))
+                every[Pt] = full
+                gt = c_t[:, :m] - np.matmul(Gpad, every[..., None])[Pt, :m, 0]
+            else:
+                rows = Gpad[Pt[:, None], idx]  # (t, kmax, m + 1): G is symmetric, gather rows
+                gt = c_t[:, :m] - np.matmul(x[:, None, :], rows[:, :, :m])[:, 0, :]
             if failed.any():
                 keep = ~failed
                 todo, Pt, bt, gt = todo[keep], Pt[keep], bt[keep], gt[keep]

@@ -18,6 +18,7 @@ largest alpha whose cv_mean is within one se of the minimum.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -342,7 +343,7 @@ def cross_validate(
     folds: list[np.ndarray],
     l1_ratios: list[float],
     weights: np.ndarray | None = None,
-    alphas: np.ndarray | None = None,
+    alphas: np.ndarray | Sequence[np.ndarray] | None = None,
     n_alphas: int = 100,
     eps: float | None = None,
     standardize: bool = True,
@@ -360,7 +361,8 @@ def cross_validate(
     """Cross-validate every l1 ratio on the same folds.
 
     ``folds`` holds one fold-id array (values 0..K-1) per repeat; curves are averaged over
-    repeats.  Without ``alphas`` each ratio's grid is the one its path on all rows uses (glmnet's
+    repeats.  ``alphas`` is one grid for every ratio, or a sequence of grids, one per ratio.
+    Without ``alphas`` each ratio's grid is the one its path on all rows uses (glmnet's
     rule: cv.glmnet takes the lambdas of the full fit, early stop included).  ``include_ols``
     adds unpenalized least squares on the same folds (needs n > p and the Gram statistics).
     ``sums`` are fold statistics from ``fold_sums`` to share between calls (one data pass), and
@@ -398,13 +400,20 @@ def cross_validate(
     # with explicit alphas cv.glmnet gives folds those alphas too
     own_grid = (n_alphas, eps) if fold_grid == "own" and alphas is None else None
 
-    def full_spec(ratio: float) -> PathSpec:
+    if alphas is None or isinstance(alphas, np.ndarray) and alphas.ndim == 1:
+        given = [alphas] * len(l1_ratios)
+    else:
+        given = [np.asarray(a, dtype=float) for a in alphas]
+        if len(given) != len(l1_ratios):
+            raise ValueError("alphas: one grid per l1 ratio")
+
+    def full_spec(ratio: float, grid_given: np.ndarray | None) -> PathSpec:
         amax = alpha_max(full_stats.c, ratio)
-        grid, early = path_grid(amax, n, p, alphas=alphas, n_alphas=n_alphas, eps=eps)
+        grid, early = path_grid(amax, n, p, alphas=grid_given, n_alphas=n_alphas, eps=eps)
         return PathSpec(full_stats, grid, ratio, early)
 
     tasks = [(i, r, k) for i in range(len(l1_ratios)) for r in range(len(folds)) for k in range(K)]
-    full_specs = [full_spec(ratio) for ratio in l1_ratios]
+    full_specs = [full_spec(ratio, g) for ratio, g in zip(l1_ratios, given)]
     if gram:
         # every path on a Gram advances together (``batch``): one process, whatever ``jobs``
         assert sums is not None
