@@ -91,6 +91,8 @@ def solve_paths(
 
     coef = np.zeros((B, m))
     grad = c.copy()
+    coef_prev = np.zeros((B, m))  # the point before, for the extrapolated warm start
+    grad_prev = c.copy()
     out_coef = np.zeros((B, steps, m))
     out_kkt = np.zeros((B, steps))
     out_iter = np.zeros((B, steps), dtype=int)
@@ -107,7 +109,15 @@ def solve_paths(
         if P.size == 0:
             break
         lam1, lam2, tol_i = lam1_all[P, i], lam2_all[P, i], tol_all[P, i]
-        b, g, n_iter = _pdas(Gpad, cpad, diag, P, coef[P], grad[P], lam1, lam2)
+        b, g = coef[P], grad[P]
+        if i >= 2:
+            # the warm start extrapolated linearly in alpha from the last two points (exact for
+            # the lasso while its active set holds): it predicts the new active set better
+            step = alphas[P, i - 1] - alphas[P, i - 2]
+            theta = (alphas[P, i] - alphas[P, i - 1]) / np.where(step != 0, step, np.inf)
+            b = b + theta[:, None] * (b - coef_prev[P])
+            g = g + theta[:, None] * (g - grad_prev[P])
+        b, g, n_iter = _pdas(Gpad, cpad, diag, P, b, g, lam1, lam2)
         kkt = _kkt(b, g, lam1, lam2)
         for j in np.flatnonzero(~(kkt <= tol_i)):  # the exact sequential method, same warm start
             q = int(P[j])
@@ -120,6 +130,7 @@ def solve_paths(
             )
             b[j], g[j], kkt[j] = sol.coef, sol.grad, sol.max_kkt_violation
             n_iter[j] += sol.n_iter
+        coef_prev[P], grad_prev[P] = coef[P], grad[P]
         coef[P], grad[P] = b, g
         out_coef[P, i] = b
         out_kkt[P, i] = kkt
