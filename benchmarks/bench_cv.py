@@ -4,6 +4,7 @@
     python benchmarks/bench_cv.py --quick     # n = 10^4 and the p > n design
     python benchmarks/bench_cv.py --jobs 2    # both sides on 2 processes (n_jobs=2 for sklearn)
     python benchmarks/bench_cv.py --scaling   # regcli only: --jobs 1 vs 2, alternating rounds
+                                              # (on a Gram the batched folds use one process)
 
 Each design: 4 l1 ratios (0.1, 0.5, 0.9, 1) x 100 alphas x 10 folds.  regcli: one call of
 `cross_validate` (every fold's statistics in one pass, then paths in feature space) on the

@@ -373,8 +373,9 @@ JobsOption = Annotated[
     typer.Option(
         "--jobs",
         "-j",
-        help="Processes for the fold paths; 0 = every core (forked on Linux; elsewhere one). "
-        "Results are identical for any value.",
+        help="Processes for the fold paths of wide data (p > n; on a Gram the folds are solved "
+        "together in one process); 0 = every core (forked on Linux; elsewhere one). Results "
+        "are identical for any value.",
         min=0,
         rich_help_panel=CV,
     ),
