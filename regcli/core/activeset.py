@@ -88,11 +88,29 @@ def _tri(L: np.ndarray, rhs: np.ndarray, trans: int = 0) -> np.ndarray:
 class ActiveSet:
     """Active indices, their signs and the Cholesky factor L of G_AA + lam2 I."""
 
-    __slots__ = ("stats", "lam2", "idx", "sign", "L", "_uv", "_ad", "_g", "_x", "_one_lam1")
+    __slots__ = (
+        "stats",
+        "lam2",
+        "idx",
+        "sign",
+        "L",
+        "_uv",
+        "_ad",
+        "_g",
+        "_x",
+        "_one_lam1",
+        "_XA",
+        "_pending",
+    )
 
     def __init__(self, stats: Stats, coef: np.ndarray, lam2: float):
         self.stats = stats
         self.lam2 = lam2
+        # on the lazy source the active columns of X~ are kept side by side (n x capacity,
+        # Fortran order, the first |A| columns in the order of idx): Gram blocks and gradients
+        # then need no gather of |A| columns of X~ per round
+        self._XA: np.ndarray | None = None
+        self._pending: tuple[np.ndarray, np.ndarray] | None = None
         self._uv: np.ndarray | None = None
         self._ad: tuple[np.ndarray, np.ndarray] | None = None
         self._g: tuple[float, np.ndarray] | None = None
@@ -105,22 +123,52 @@ class ActiveSet:
         self.idx = _EMPTY_IDX
         self.sign = np.zeros(0)
         self.L = np.zeros((0, 0))
+        if isinstance(stats, LazyStats):
+            self._XA = np.empty((stats.Xs.shape[0], max(16, 2 * support.size)), order="F")
         if support.size:
             L = self._factor(support)
             if L is not None:
                 self.idx, self.sign, self.L = support, np.sign(coef[support]), L
+                if self._XA is not None:
+                    self._XA[:, : support.size] = self.stats.Xs[:, support]  # type: ignore[union-attr]
             else:  # warm start lost definiteness: rebuild one column at a time
                 cols = stats.cols_for(support, support)
                 for pos, j in enumerate(support):
                     if not self.append(np.array([j]), np.sign(coef[[j]]), cols[:, [pos]]):
                         coef[j] = 0.0
 
-    def _factor(self, idx: np.ndarray) -> np.ndarray | None:
+    def _factor(self, idx: np.ndarray, kept: bool = False) -> np.ndarray | None:
+        """Cholesky factor of G[idx, idx] + lam2 I (``kept``: idx are the kept columns)."""
         if idx.size == 0:
             return np.zeros((0, 0))
-        M = self.stats.block(idx, idx)
+        if kept and self._XA is not None:
+            XA = self._XA[:, : idx.size]
+            M = XA.T @ XA
+        else:
+            M = self.stats.block(idx, idx)
         M.flat[:: idx.size + 1] += self.lam2
         return _chol(M)
+
+    def _times(self, M: np.ndarray) -> np.ndarray:
+        """G[:, idx] @ M (m x ...): X~'(X~_A M) from the kept columns on the lazy source."""
+        if self._XA is None:
+            return self.stats.times(self.idx, M)
+        Xs = self.stats.Xs  # type: ignore[union-attr]
+        return thin_product(Xs.T, thin_product(self._XA[:, : self.idx.size], M))
+
+    def entering_block(self, new: np.ndarray) -> np.ndarray:
+        """G[A u new, new] (rows in the order of idx, then new), a fresh array for
+        ``append_block``; on the lazy source X~_A' X~_new from the kept columns."""
+        if self._XA is None:
+            return self.stats.block(np.concatenate([self.idx, new]), new)
+        Xn = self.stats.Xs[:, new]  # type: ignore[union-attr]
+        self._pending = (new, Xn)
+        k = self.idx.size
+        out = np.empty((k + new.size, new.size))
+        if k:
+            out[:k] = self._XA[:, :k].T @ Xn
+        out[k:] = Xn.T @ Xn
+        return out
 
     def _changed(self) -> None:
         self._uv = None
@@ -164,7 +212,7 @@ class ActiveSet:
         if self._ad is None and self._one_lam1:
             if self._g is None or self._g[0] != lam1:
                 x = self.solution(lam1)
-                self._g = (lam1, self.stats.c - self.stats.times(self.idx, x))
+                self._g = (lam1, self.stats.c - self._times(x))
             return self._g[1].copy()
         a, d = self._segment_ad()
         return a + lam1 * d
@@ -174,10 +222,10 @@ class ActiveSet:
         if self._ad is None:
             if self._g is not None:
                 lam1, g = self._g
-                d = self.stats.times(self.idx, self._segment_uv()[:, 1])
+                d = self._times(self._segment_uv()[:, 1])
                 self._ad = (g - lam1 * d, d)
             else:
-                AD = self.stats.times(self.idx, self._segment_uv())
+                AD = self._times(self._segment_uv())
                 self._ad = (self.stats.c - AD[:, 0], AD[:, 1])
         return self._ad
 
@@ -256,6 +304,9 @@ class ActiveSet:
         gone = np.flatnonzero(~mask)
         if gone.size == 0:
             return
+        if self._XA is not None:  # close the gaps: move the columns after the first one left
+            first, k = int(gone[0]), self.idx.size
+            self._XA[:, first : k - gone.size] = self._XA[:, first:k][:, mask[first:]]
         if self._deletes_cheaper(gone.size):
             L = self.L
             for i in gone[::-1]:
@@ -266,7 +317,7 @@ class ActiveSet:
             return
         self.idx = self.idx[mask]
         self.sign = self.sign[mask]
-        factor = self._factor(self.idx)
+        factor = self._factor(self.idx, kept=True)
         if factor is None:  # cannot happen in exact arithmetic: a subset of independent columns
             raise np.linalg.LinAlgError("active Gram block lost positive definiteness")
         self.L = factor
@@ -310,6 +361,16 @@ class ActiveSet:
             L[k:, :k] = W.T
         L[k:, k:] = L22  # its upper triangle is never read
         self.L = L
+        if self._XA is not None:
+            pending, self._pending = self._pending, None
+            Xn = pending[1] if pending is not None and pending[0] is new else None
+            if Xn is None:
+                Xn = self.stats.Xs[:, new]  # type: ignore[union-attr]
+            if self._XA.shape[1] < k + m:  # grow the kept columns' room
+                grown = np.empty((self._XA.shape[0], max(2 * self._XA.shape[1], k + m)), order="F")
+                grown[:, :k] = self._XA[:, :k]
+                self._XA = grown
+            self._XA[:, k : k + m] = Xn
         self.idx = np.concatenate([self.idx, new])
         self.sign = np.concatenate([self.sign, signs])
         return True
@@ -570,7 +631,7 @@ def solve_enet(
             n_entered, entered_round = cand.size, True
             continue
         rows = np.concatenate([A, cand])
-        if act.append_block(cand, signs, stats.block(rows, cand)):
+        if act.append_block(cand, signs, act.entering_block(cand)):
             n_entered, entered_round = cand.size, True
             continue
         cols = stats.cols_for(cand, rows)

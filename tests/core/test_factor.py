@@ -70,3 +70,45 @@ def test_solves_with_the_factor_match_numpy(shape: tuple[int, ...]) -> None:
     _solve(L, rhs)
     _tri(L, rhs)
     np.testing.assert_array_equal(rhs, before)  # the right-hand side is left alone
+
+
+@pytest.mark.parametrize("lam2", [0.0, 0.3])
+def test_kept_columns_on_the_lazy_source_follow_appends_and_removals(lam2: float) -> None:
+    """ActiveSet keeps X~_A side by side on wide data: blocks, products and refactorizations
+    from it equal those from X~ itself after any sequence of appends and removals."""
+    from regcli.core.activeset import ActiveSet
+    from regcli.core.stats import LazyStats, normalized_weights, standardization
+
+    rng = np.random.default_rng(11)
+    n, p = 40, 120
+    X = rng.standard_normal((n, p))
+    y = rng.standard_normal(n)
+    v = normalized_weights(n, None)
+    std = standardization(X, y, v, fit_intercept=True, standardize=True)
+    stats = LazyStats(X, y, v, std)
+    coef = np.zeros(p)
+    coef[[3, 50, 7]] = [1.0, -2.0, 0.5]
+    act = ActiveSet(stats, coef, lam2)
+    for step in range(12):
+        new = rng.choice(np.setdiff1d(np.arange(p), act.idx), size=int(rng.integers(1, 4)))
+        new = np.unique(new)
+        if act.idx.size + new.size < n - 2:
+            block = act.entering_block(new)
+            np.testing.assert_allclose(
+                block, stats.block(np.concatenate([act.idx, new]), new), rtol=1e-13, atol=1e-15
+            )
+            assert act.append_block(new, np.ones(new.size), block)
+        if step % 3 == 2 and act.idx.size > 2:  # drop a few from the middle
+            mask = np.ones(act.idx.size, dtype=bool)
+            mask[rng.choice(act.idx.size, size=2, replace=False)] = False
+            act.keep(mask)
+        M = stats.block(act.idx, act.idx) + lam2 * np.eye(act.idx.size)
+        np.testing.assert_allclose(act.L @ act.L.T, M, rtol=0, atol=1e-12)
+        x = rng.standard_normal(act.idx.size)
+        np.testing.assert_allclose(act._times(x), stats.times(act.idx, x), rtol=1e-12, atol=1e-14)
+    # many removals at once take the refactorization, from the kept columns
+    mask = np.zeros(act.idx.size, dtype=bool)
+    mask[::4] = True
+    act.keep(mask)
+    M = stats.block(act.idx, act.idx) + lam2 * np.eye(act.idx.size)
+    np.testing.assert_allclose(act.L @ act.L.T, M, rtol=0, atol=1e-12)
