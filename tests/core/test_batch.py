@@ -123,3 +123,20 @@ def test_property_batched_equals_sequential(seed, p, ratio, rho):
     problems = fold_problems(X, y, K=3)
     grids = [alpha_grid(alpha_max(s.c, ratio), 40, p, n_alphas=20) for s in problems]
     check_same(problems, grids, [ratio] * 3, [True, False, True])
+
+
+def test_large_active_sets_use_one_cholesky_per_problem_and_empty_ones_are_skipped():
+    """Active sets from _CHOLESKY_FROM columns on go through LAPACK per problem; a problem with
+    no active feature in such a round (its alphas still above its alpha_max) is left at zero."""
+    assert batch._CHOLESKY_FROM <= 24
+    X, y = make_problem(300, 40, seed=21, rho=0.4, k=30)
+    problems = fold_problems(X, y, K=3)
+    ratios = [1.0, 0.6, 1.0]
+    grids = [alpha_grid(alpha_max(s.c, r), 200, 40, n_alphas=30) for s, r in zip(problems, ratios)]
+    grids[0] = grids[0][-12:]  # starts deep in the path: large sets from the first point
+    grids[2] = np.concatenate(
+        [alpha_max(problems[2].c, 1.0) * np.array([50.0, 20.0, 5.0]), grids[2]]
+    )
+    got = check_same(problems, grids, ratios, [False, False, False])
+    assert (got[0].coefs[0] != 0).sum() >= batch._CHOLESKY_FROM  # in the round of step 0
+    assert not got[2].coefs[:3].any()
