@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.linalg import lapack
+from scipy.linalg import blas, lapack
 
 from regcli.core.activeset import solve_enet
 from regcli.core.path import (
@@ -105,6 +105,8 @@ def solve_paths(
     may_stop = np.asarray(early_stop, dtype=bool)
     alive = np.ones(B, dtype=bool)
     safe_yy = np.where(yy > 0, yy, 1.0)
+    # each problem's last Cholesky factor: (active indices, lam2, L)
+    factors: list[tuple[np.ndarray, float, np.ndarray] | None] = [None] * B
     for i in range(steps):
         P = np.flatnonzero(alive & (lengths > i))
         if P.size == 0:
@@ -118,7 +120,7 @@ def solve_paths(
             theta = (alphas[P, i] - alphas[P, i - 1]) / np.where(step != 0, step, np.inf)
             b = b + theta[:, None] * (b - coef_prev[P])
             g = g + theta[:, None] * (g - grad_prev[P])
-        b, g, n_iter = _pdas(Gpad, cpad, diag, P, b, g, lam1, lam2)
+        b, g, n_iter = _pdas(Gpad, cpad, diag, P, b, g, lam1, lam2, factors)
         kkt = _kkt(b, g, lam1, lam2)
         for j in np.flatnonzero(~(kkt <= tol_i)):  # the exact sequential method, same warm start
             q = int(P[j])
@@ -189,6 +191,7 @@ def _pdas(
     g: np.ndarray,
     lam1: np.ndarray,
     lam2: np.ndarray,
+    factors: list[tuple[np.ndarray, float, np.ndarray] | None],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Primal-dual active-set rounds for problems ``P`` from warm starts (b, g), in place.
 
@@ -224,7 +227,7 @@ def _pdas(
             s_t = np.concatenate([s[todo], np.zeros((todo.size, 1))], axis=1)
             rhs = np.take_along_axis(c_t - lam1[todo][:, None] * s_t, idx, axis=1)
             if kmax >= _CHOLESKY_FROM:
-                x = _solve_each_own(Gpad, Pt, idx, counts, lam2[todo], rhs)
+                x = _solve_each_own(Gpad, Pt, idx, counts, lam2[todo], rhs, factors)
             else:
                 base = (Pt * (w * w))[:, None] + idx * w  # (t, kmax): offsets of rows G[q, idx]
                 M = Gflat.take(base[:, :, None] + idx[:, None, :])
@@ -287,24 +290,37 @@ def _solve_each_own(
     counts: np.ndarray,
     lam2: np.ndarray,
     rhs: np.ndarray,
+    factors: list[tuple[np.ndarray, float, np.ndarray] | None],
 ) -> np.ndarray:
     """x with (G_AA + lam2 I) x = rhs for each problem Pt[q] on its own active block (A =
     idx[q, :counts[q]]), by one LAPACK Cholesky solve each; zero on the padding, NaN for a
-    problem whose block is not positive definite (collinear active columns)."""
+    problem whose block is not positive definite (collinear active columns).
+
+    ``factors[p]`` keeps problem p's last factor: the same block again (the lasso on an
+    unchanged active set, where lam2 = 0 at every alpha) needs only the two triangular solves."""
     t, k = rhs.shape
     x = np.zeros((t, k))
-    posv = lapack.dposv
+    posv, trsv = lapack.dposv, blas.dtrsv
     for q in range(t):
         c = int(counts[q])
         if c == 0:
             continue
         a = idx[q, :c]
-        M = Gpad[Pt[q]].take(a, axis=0).take(a, axis=1)
+        p = int(Pt[q])
+        last = factors[p] if lam2[q] == 0.0 else None
+        if last is not None and np.array_equal(last[0], a):
+            U = last[2]  # upper: U'U = M; trsv (OpenBLAS's potrs goes through the slower trsm)
+            x[q, :c] = trsv(U, trsv(U, rhs[q, :c], trans=1), overwrite_x=1)
+            continue
+        M = Gpad[p].take(a, axis=0).take(a, axis=1)
         M.flat[:: c + 1] += lam2[q]
         # M is symmetric: its transpose is the Fortran-ordered matrix LAPACK reads, no copy
-        _, xq, info = posv(M.T, rhs[q, :c], overwrite_a=1)
+        L, xq, info = posv(M.T, rhs[q, :c], overwrite_a=1)
         if info != 0:
             x[q] = np.nan
+            factors[p] = None
         else:
             x[q, :c] = xq
+            if lam2[q] == 0.0:  # the lasso's factor serves its next alphas too
+                factors[p] = (a, 0.0, L)
     return x
