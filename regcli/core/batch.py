@@ -11,14 +11,20 @@ previous point it takes
 
     A = { j : |G_jj b_j + g_j| > lam1 },   s = sign(G_jj b_j + g_j),
 
-solves (G_AA + lam2 I) b_A = c_A - lam1 s_A with b = 0 off A (one batched LU solve over the
-problems, padded to the largest |A|), forms g = c - G b and repeats until A and s no longer
-change.  At such a fixed point every active coefficient has the sign s (a sign flip or a fall to
-zero would move the feature out of A) and every inactive |g_j| <= lam1: it is the exact solution.
-Along a path the warm start is close, and most points need one or two solves.
+solves (G_AA + lam2 I) b_A = c_A - lam1 s_A with b = 0 off A, forms g = c - G b (one product
+for all problems) and repeats until A and s no longer change.  At such a fixed point every active
+coefficient has the sign s (a sign flip or a fall to zero would move the feature out of A) and
+every inactive |g_j| <= lam1: it is the exact solution.  The warm start is extrapolated linearly
+in alpha from the two points before (exact for the lasso on an unchanged set), so the first
+solve usually has the right set: measured, ~1.03 solves per point.
+
+The solves: small active sets in one batched LU over the problems (padded to the largest |A|
+with identity rows); from ``_CHOLESKY_FROM`` columns on one LAPACK Cholesky solve per problem on
+its own block, which was faster than the batch there; a lasso problem keeps its factor, so a
+point on an unchanged set (lam2 = 0 at every alpha) needs two triangular solves only.
 
 The iteration is not globally convergent (it can cycle on strongly correlated columns) and a
-singular G_AA (collinear columns) has no LU solve; a problem that has not reached a fixed point
+singular G_AA (collinear columns) has no solve; a problem that has not reached a fixed point
 after ``_MAX_ROUNDS`` solves, or whose fixed point misses the KKT tolerance, is solved at that
 point by the exact sequential active-set method (``activeset.solve_enet``) from the same warm
 start.  Every point is certified by its own max KKT violation either way.
