@@ -79,14 +79,14 @@ def solve_paths(
     lengths = np.array([len(g) for g in grids])
     steps = int(lengths.max()) if B else 0
     ratios = np.asarray(l1_ratios, dtype=float)
-    # padded copies: index m is a dummy feature with a zero row and column
-    Gpad = np.zeros((B, m + 1, m + 1))
+    # one padded copy of each distinct Gram (a fold's serves all its l1 ratios): index m is a
+    # dummy feature with a zero row and column
+    grams = _GramStack(problems)
     cpad = np.zeros((B, m + 1))
     for q, prob in enumerate(problems):
-        Gpad[q, :m, :m] = prob.gram
         cpad[q, :m] = prob.c
     c = cpad[:, :m]
-    diag = np.ascontiguousarray(np.diagonal(Gpad, axis1=1, axis2=2)[:, :m])
+    diag = grams.diag[grams.gid]
     yy = np.array([prob.yy for prob in problems])
     alphas = np.zeros((B, steps))
     for q, grid in enumerate(grids):
@@ -126,7 +126,7 @@ def solve_paths(
             theta = (alphas[P, i] - alphas[P, i - 1]) / np.where(step != 0, step, np.inf)
             b = b + theta[:, None] * (b - coef_prev[P])
             g = g + theta[:, None] * (g - grad_prev[P])
-        b, g, n_iter = _pdas(Gpad, cpad, diag, P, b, g, lam1, lam2, factors)
+        b, g, n_iter = _pdas(grams, cpad, diag, P, b, g, lam1, lam2, factors)
         kkt = _kkt(b, g, lam1, lam2)
         for j in np.flatnonzero(~(kkt <= tol_i)):  # the exact sequential method, same warm start
             q = int(P[j])
@@ -175,6 +175,31 @@ def solve_paths(
     return paths
 
 
+class _GramStack:
+    """The distinct Grams of a batch, padded with a dummy feature (zero row and column):
+    ``G`` (U, m + 1, m + 1), ``diag`` (U, m); per problem ``gid`` (which Gram) and ``slot``
+    (its rank among the problems sharing that Gram, < ``width``)."""
+
+    def __init__(self, problems: Sequence[GramStats]):
+        first: dict[int, int] = {}
+        gid = np.zeros(len(problems), dtype=np.intp)
+        slot = np.zeros(len(problems), dtype=np.intp)
+        count: list[int] = []
+        for q, prob in enumerate(problems):
+            u = first.setdefault(id(prob), len(first))
+            if u == len(count):
+                count.append(0)
+            gid[q], slot[q] = u, count[u]
+            count[u] += 1
+        m = problems[0].n_features
+        self.G = np.zeros((len(first), m + 1, m + 1))
+        for q, prob in enumerate(problems):
+            if slot[q] == 0:
+                self.G[gid[q], :m, :m] = prob.gram
+        self.diag = np.ascontiguousarray(np.diagonal(self.G, axis1=1, axis2=2)[:, :m])
+        self.gid, self.slot, self.width = gid, slot, max(count)
+
+
 def _kkt(b: np.ndarray, g: np.ndarray, lam1: np.ndarray, lam2: np.ndarray) -> np.ndarray:
     """(r,) max KKT violation of each row's (b, g = c - G b); NaN stays NaN."""
     nz = b != 0
@@ -189,7 +214,7 @@ def _kkt(b: np.ndarray, g: np.ndarray, lam1: np.ndarray, lam2: np.ndarray) -> np
 
 
 def _pdas(
-    Gpad: np.ndarray,
+    grams: _GramStack,
     cpad: np.ndarray,
     diag: np.ndarray,
     P: np.ndarray,
@@ -201,12 +226,14 @@ def _pdas(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Primal-dual active-set rounds for problems ``P`` from warm starts (b, g), in place.
 
-    ``Gpad`` is the padded Gram stack (B, m + 1, m + 1); index m is the dummy feature
-    that pads every active set to the batch's largest.  Returns (b, g, solves per problem).
+    ``grams`` holds the padded Grams (index m is the dummy feature that pads every active set
+    to the batch's largest) and which one each problem uses.  Returns (b, g, solves per problem).
     Rows that reach no fixed point keep their last iterate (the caller's KKT check sends them
     to the exact solver)."""
     r, m = b.shape
+    Gpad = grams.G
     Gflat = Gpad.reshape(-1)
+    gid = grams.gid
     n_iter = np.zeros(r, dtype=int)
     if m == 0:
         return b, g, n_iter
@@ -233,9 +260,9 @@ def _pdas(
             s_t = np.concatenate([s[todo], np.zeros((todo.size, 1))], axis=1)
             rhs = np.take_along_axis(c_t - lam1[todo][:, None] * s_t, idx, axis=1)
             if kmax >= _CHOLESKY_FROM:
-                x = _solve_each_own(Gpad, Pt, idx, counts, lam2[todo], rhs, factors)
+                x = _solve_each_own(Gpad, gid, Pt, idx, counts, lam2[todo], rhs, factors)
             else:
-                base = (Pt * (w * w))[:, None] + idx * w  # (t, kmax): offsets of rows G[q, idx]
+                base = (gid[Pt] * (w * w))[:, None] + idx * w  # (t, kmax): offsets of G[q, idx]
                 M = Gflat.take(base[:, :, None] + idx[:, None, :])
                 dg = np.einsum("tii->ti", M)
                 dg += np.where(valid, lam2[todo][:, None], 1.0)
@@ -244,13 +271,14 @@ def _pdas(
             full = np.zeros((todo.size, w))
             np.put_along_axis(full, idx, x, axis=1)  # the dummy's entry is 0 (it solves 1 x = 0)
             bt = full[:, :m]
-            if 2 * todo.size * kmax > Gpad.shape[0] * w:
+            if 2 * todo.size * kmax > Gpad.shape[0] * grams.width * w:
                 # most of the stack is needed: one product with all of it beats gathering rows
-                every = np.zeros((Gpad.shape[0], w))
-                every[Pt] = full
-                gt = c_t[:, :m] - np.matmul(Gpad, every[..., None])[Pt, :m, 0]
+                # (a Gram's problems in its own columns of the right-hand side)
+                every = np.zeros((Gpad.shape[0], w, grams.width))
+                every[gid[Pt], :, grams.slot[Pt]] = full
+                gt = c_t[:, :m] - np.matmul(Gpad, every)[gid[Pt], :m, grams.slot[Pt]]
             else:
-                rows = Gpad[Pt[:, None], idx]  # (t, kmax, m + 1): G is symmetric, gather rows
+                rows = Gpad[gid[Pt][:, None], idx]  # (t, kmax, m + 1): G symmetric: its rows
                 gt = c_t[:, :m] - np.matmul(x[:, None, :], rows[:, :, :m])[:, 0, :]
             if failed.any():
                 keep = ~failed
@@ -291,6 +319,7 @@ def _solve_batched(M: np.ndarray, rhs: np.ndarray) -> np.ndarray:
 
 def _solve_each_own(
     Gpad: np.ndarray,
+    gid: np.ndarray,
     Pt: np.ndarray,
     idx: np.ndarray,
     counts: np.ndarray,
@@ -318,7 +347,7 @@ def _solve_each_own(
             U = last[2]  # upper: U'U = M; trsv (OpenBLAS's potrs goes through the slower trsm)
             x[q, :c] = trsv(U, trsv(U, rhs[q, :c], trans=1), overwrite_x=1)
             continue
-        M = Gpad[p].take(a, axis=0).take(a, axis=1)
+        M = Gpad[gid[p]].take(a, axis=0).take(a, axis=1)
         M.flat[:: c + 1] += lam2[q]
         # M is symmetric: its transpose is the Fortran-ordered matrix LAPACK reads, no copy
         L, xq, info = posv(M.T, rhs[q, :c], overwrite_a=1)

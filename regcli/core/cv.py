@@ -417,12 +417,15 @@ def cross_validate(
     if gram:
         # every path on a Gram advances together (``batch``): one process, whatever ``jobs``
         assert sums is not None
-        problems = [
-            sums[r].training(
+        # one training fold's statistics serve every l1 ratio (and the batch keeps one copy)
+        fold_stats = {
+            (r, k): sums[r].training(
                 k, fit_intercept=fit_intercept, standardize=standardize, constant=full_std.constant
             )
-            for _, r, k in tasks
-        ]
+            for r in range(len(folds))
+            for k in range(K)
+        }
+        problems = [fold_stats[r, k] for _, r, k in tasks]
         n_train = [int(np.count_nonzero(folds[r] != k)) for _, r, k in tasks]
 
         def fold_specs(grids: list[np.ndarray]) -> list[PathSpec]:
@@ -639,21 +642,40 @@ def solve_specs(specs: list[PathSpec], *, tol: float, max_iter: int) -> list[Raw
                 max_iter=max_iter,
                 early_stop=spec.early_stop,
             )
-    for members in groups.values():
+    for m, members in groups.items():
         if len(members) < 2:
             continue
-        chosen = [specs[t] for t in members]
-        raws = solve_paths(
-            [sp.stats for sp in chosen],  # type: ignore[misc]
-            [sp.alphas for sp in chosen],
-            [sp.l1_ratio for sp in chosen],
-            tol=tol,
-            max_iter=max_iter,
-            early_stop=[sp.early_stop for sp in chosen],
-        )
-        for t, raw in zip(members, raws):
-            out[t] = raw
+        for chunk in _batches(members, [id(specs[t].stats) for t in members], m):
+            chosen = [specs[t] for t in chunk]
+            raws = solve_paths(
+                [sp.stats for sp in chosen],  # type: ignore[misc]
+                [sp.alphas for sp in chosen],
+                [sp.l1_ratio for sp in chosen],
+                tol=tol,
+                max_iter=max_iter,
+                early_stop=[sp.early_stop for sp in chosen],
+            )
+            for t, raw in zip(chunk, raws):
+                out[t] = raw
     return out  # type: ignore[return-value]
+
+
+#: Bytes of distinct Grams one batch may stack (p = 2500: 10 Grams of 50 MB).
+BATCH_GRAM_BYTES = 512 * 2**20
+
+
+def _batches(members: list[int], keys: list[int], m: int) -> list[list[int]]:
+    """``members`` cut into batches whose distinct Grams (``keys``) fit ``BATCH_GRAM_BYTES``;
+    a Gram's problems (its l1 ratios) stay in one batch."""
+    per_batch = max(1, BATCH_GRAM_BYTES // (8 * (m + 1) ** 2))
+    order: dict[int, list[int]] = {}
+    for t, key in zip(members, keys):
+        order.setdefault(key, []).append(t)
+    grams = list(order.values())
+    return [
+        sorted(t for g in grams[i : i + per_batch] for t in g)
+        for i in range(0, len(grams), per_batch)
+    ]
 
 
 def _fold_spec(

@@ -214,3 +214,22 @@ def test_cv_on_a_gram_batches_the_fold_paths_and_matches_them_one_by_one(monkeyp
         np.testing.assert_allclose(a.fold_errors, b.fold_errors, rtol=1e-10)
         np.testing.assert_array_equal(a.fold_support, b.fold_support)
         assert (a.index_min, a.index_1se) == (b.index_min, b.index_1se)
+
+
+def test_large_grams_are_batched_in_chunks_with_the_same_results(monkeypatch):
+    from regcli.core import cv
+
+    X, y = make_problem(150, 10, seed=13)
+    kw = dict(folds=[make_folds(150, 5, seed=4)], l1_ratios=[0.5, 1.0], n_alphas=20)
+    whole = cross_validate(X, y, **kw)
+    sizes = []
+    real = cv.solve_paths
+    monkeypatch.setattr(
+        cv, "solve_paths", lambda p, *a, **k: sizes.append(len(p)) or real(p, *a, **k)
+    )
+    monkeypatch.setattr(cv, "BATCH_GRAM_BYTES", 2 * 8 * 11**2)  # two Grams of 10 features
+    chunked = cross_validate(X, y, **kw)
+    assert sizes and max(sizes) <= 4  # two folds' Grams, each with its two ratios
+    for a, b in zip(whole.curves, chunked.curves):
+        np.testing.assert_allclose(a.fold_errors, b.fold_errors, rtol=1e-10)
+    assert cv._batches([0, 1, 2, 3], [7, 8, 7, 9], 10) == [[0, 1, 2], [3]]
