@@ -117,15 +117,19 @@ def solve_paths(
         P = np.flatnonzero(alive & (lengths > i))
         if P.size == 0:
             break
-        lam1, lam2, tol_i = lam1_all[P, i], lam2_all[P, i], tol_all[P, i]
-        b, g = coef[P], grad[P]
+        # while every problem is on (the common case), slices: views instead of gathers
+        S: slice | np.ndarray = slice(None) if P.size == B else P
+        lam1, lam2, tol_i = lam1_all[S, i], lam2_all[S, i], tol_all[S, i]
+        b, g = coef[S], grad[S]
         if i >= 2:
             # the warm start extrapolated linearly in alpha from the last two points (exact for
             # the lasso while its active set holds): it predicts the new active set better
-            step = alphas[P, i - 1] - alphas[P, i - 2]
-            theta = (alphas[P, i] - alphas[P, i - 1]) / np.where(step != 0, step, np.inf)
-            b = b + theta[:, None] * (b - coef_prev[P])
-            g = g + theta[:, None] * (g - grad_prev[P])
+            step = alphas[S, i - 1] - alphas[S, i - 2]
+            theta = (alphas[S, i] - alphas[S, i - 1]) / np.where(step != 0, step, np.inf)
+            b = b + theta[:, None] * (b - coef_prev[S])
+            g = g + theta[:, None] * (g - grad_prev[S])
+        else:
+            b, g = b.copy(), g.copy()
         b, g, n_iter = _pdas(grams, cpad, diag, P, b, g, lam1, lam2, factors)
         kkt = _kkt(b, g, lam1, lam2)
         for j in np.flatnonzero(~(kkt <= tol_i)):  # the exact sequential method, same warm start
@@ -139,21 +143,28 @@ def solve_paths(
             )
             b[j], g[j], kkt[j] = sol.coef, sol.grad, sol.max_kkt_violation
             n_iter[j] += sol.n_iter
-        coef_prev[P], grad_prev[P] = coef[P], grad[P]
-        coef[P], grad[P] = b, g
-        out_coef[P, i] = b
-        out_kkt[P, i] = kkt
-        out_iter[P, i] = n_iter
-        out_conv[P, i] = kkt <= tol_i
-        done[P] = i + 1
-        term = np.einsum("ij,ij->i", b, c[P] + g)
-        fit_term[P, i] = term
+        coef_prev, coef = coef, coef_prev  # the old arrays take the new values below
+        grad_prev, grad = grad, grad_prev
+        if P.size < B:  # the problems that are done keep their last point
+            off = np.ones(B, dtype=bool)
+            off[P] = False
+            coef[off], grad[off] = coef_prev[off], grad_prev[off]
+        coef[S], grad[S] = b, g
+        out_coef[S, i] = b
+        out_kkt[S, i] = kkt
+        out_iter[S, i] = n_iter
+        out_conv[S, i] = kkt <= tol_i
+        done[S] = i + 1
+        term = np.einsum("ij,ij->i", b, c[S] + g)
+        fit_term[S, i] = term
+        if not may_stop.any():
+            continue
         # glmnet's early stop, for the problems on a default grid
-        d = np.where(yy[P] > 0, 1.0 - np.maximum(yy[P] - term, 0.0) / safe_yy[P], 0.0)
-        dev[P, i] = d
+        d = np.where(yy[S] > 0, 1.0 - np.maximum(yy[S] - term, 0.0) / safe_yy[S], 0.0)
+        dev[S, i] = d
         if i + 1 >= MIN_POINTS_BEFORE_STOP:
-            high = may_stop[P] & (d > DEV_RATIO_MAX)
-            flat = may_stop[P] & ~high & (d - dev[P, i - 1] < DEV_RATIO_MIN_CHANGE * d)
+            high = may_stop[S] & (d > DEV_RATIO_MAX)
+            flat = may_stop[S] & ~high & (d - dev[S, i - 1] < DEV_RATIO_MIN_CHANGE * d)
             stop[P[high]] = 1
             stop[P[flat]] = 2
             alive[P[high | flat]] = False
