@@ -269,7 +269,8 @@ def _pdas(
             valid = np.arange(kmax) < counts[:, None]
             idx = np.where(valid, order, m)
             s_t = np.concatenate([s[todo], np.zeros((todo.size, 1))], axis=1)
-            rhs = np.take_along_axis(c_t - lam1[todo][:, None] * s_t, idx, axis=1)
+            rows_t = np.arange(todo.size)[:, None]
+            rhs = (c_t - lam1[todo][:, None] * s_t)[rows_t, idx]
             if kmax >= _CHOLESKY_FROM:
                 x = _solve_each_own(Gpad, gid, Pt, idx, counts, lam2[todo], rhs, factors)
             else:
@@ -280,7 +281,7 @@ def _pdas(
                 x = _solve_batched(M, rhs)
             failed = np.isnan(x).any(axis=1)  # an exactly singular block: for the exact solver
             full = np.zeros((todo.size, w))
-            np.put_along_axis(full, idx, x, axis=1)  # the dummy's entry is 0 (it solves 1 x = 0)
+            full[rows_t, idx] = x  # the dummy's entry is 0 (it solves 1 x = 0)
             bt = full[:, :m]
             if 2 * todo.size * kmax > Gpad.shape[0] * grams.width * w:
                 # most of the stack is needed: one product with all of it beats gathering rows
@@ -354,7 +355,7 @@ def _solve_each_own(
         a = idx[q, :c]
         p = int(Pt[q])
         last = factors[p] if lam2[q] == 0.0 else None
-        if last is not None and np.array_equal(last[0], a):
+        if last is not None and last[0].size == c and (last[0] == a).all():
             U = last[2]  # upper: U'U = M; trsv (OpenBLAS's potrs goes through the slower trsm)
             x[q, :c] = trsv(U, trsv(U, rhs[q, :c], trans=1), overwrite_x=1)
             continue
