@@ -254,11 +254,13 @@ def _pdas(
     s = np.where(A, np.sign(z), 0.0)
     todo = np.arange(r)
     for _ in range(_MAX_ROUNDS):
-        Pt = P[todo]
-        At = A[todo]
+        # T indexes the problems of this round: a slice (views) while it is all of them
+        T: slice | np.ndarray = slice(None) if todo.size == r else todo
+        Pt = P[T]
+        At = A[T]
         counts = At.sum(axis=1)
         kmax = int(counts.max())
-        n_iter[todo] += 1
+        n_iter[T] += 1
         c_t = cpad[Pt]
         if kmax == 0:
             bt = np.zeros((todo.size, m))
@@ -268,16 +270,16 @@ def _pdas(
             order = np.argsort(~At, axis=1, kind="stable")[:, :kmax]
             valid = np.arange(kmax) < counts[:, None]
             idx = np.where(valid, order, m)
-            s_t = np.concatenate([s[todo], np.zeros((todo.size, 1))], axis=1)
+            s_t = np.concatenate([s[T], np.zeros((todo.size, 1))], axis=1)
             rows_t = np.arange(todo.size)[:, None]
-            rhs = (c_t - lam1[todo][:, None] * s_t)[rows_t, idx]
+            rhs = (c_t - lam1[T][:, None] * s_t)[rows_t, idx]
             if kmax >= _CHOLESKY_FROM:
-                x = _solve_each_own(Gpad, gid, Pt, idx, counts, lam2[todo], rhs, factors)
+                x = _solve_each_own(Gpad, gid, Pt, idx, counts, lam2[T], rhs, factors)
             else:
                 base = (gid[Pt] * (w * w))[:, None] + idx * w  # (t, kmax): offsets of G[q, idx]
                 M = Gflat.take(base[:, :, None] + idx[:, None, :])
                 dg = np.einsum("tii->ti", M)
-                dg += np.where(valid, lam2[todo][:, None], 1.0)
+                dg += np.where(valid, lam2[T][:, None], 1.0)
                 x = _solve_batched(M, rhs)
             failed = np.isnan(x).any(axis=1)  # an exactly singular block: for the exact solver
             full = np.zeros((todo.size, w))
@@ -295,13 +297,14 @@ def _pdas(
             if failed.any():
                 keep = ~failed
                 todo, Pt, bt, gt = todo[keep], Pt[keep], bt[keep], gt[keep]
-        b[todo], g[todo] = bt, gt
+                T = todo
+        b[T], g[T] = bt, gt
         z = diag[Pt] * bt + gt
-        An = np.abs(z) > lam1[todo][:, None]
+        An = np.abs(z) > lam1[T][:, None]
         sn = np.where(An, np.sign(z), 0.0)
-        same = (sn == s[todo]).all(axis=1)  # the same set with the same signs
-        A[todo] = An
-        s[todo] = sn
+        same = (sn == s[T]).all(axis=1)  # the same set with the same signs
+        A[T] = An
+        s[T] = sn
         todo = todo[~same]
         if todo.size == 0:
             break
