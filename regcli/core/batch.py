@@ -42,15 +42,15 @@ from regcli.core.path import (
     DEV_RATIO_MAX,
     DEV_RATIO_MIN_CHANGE,
     MIN_POINTS_BEFORE_STOP,
+    STOP_REASONS,
     RawPath,
     _dev_ratios,
 )
-from regcli.core.penalty import ElasticNet
+from regcli.core.penalty import ElasticNet, kkt_residuals
 from regcli.core.stats import GramStats
 
 #: Solves per grid point before a problem is handed to the sequential exact solver.
 _MAX_ROUNDS = 8
-_STOP_REASONS = ("completed", "dev_ratio_above_0.999", "dev_ratio_change_below_1e-5")
 
 
 def solve_paths(
@@ -77,7 +77,7 @@ def solve_paths(
     if any(p.n_features != m for p in problems):
         raise ValueError("batched problems must have the same number of features")
     lengths = np.array([len(g) for g in grids])
-    steps = int(lengths.max()) if B else 0
+    steps = int(lengths.max())
     ratios = np.asarray(l1_ratios, dtype=float)
     # one padded copy of each distinct Gram (a fold's serves all its l1 ratios): index m is a
     # dummy feature with a zero row and column
@@ -107,12 +107,11 @@ def solve_paths(
     fit_term = np.zeros((B, steps))
     dev = np.zeros((B, steps))
     done = np.zeros(B, dtype=int)
-    stop = np.zeros(B, dtype=int)  # index into _STOP_REASONS
+    stop = np.zeros(B, dtype=int)  # index into STOP_REASONS
     may_stop = np.asarray(early_stop, dtype=bool)
     alive = np.ones(B, dtype=bool)
-    safe_yy = np.where(yy > 0, yy, 1.0)
-    # each problem's last Cholesky factor: (active indices, lam2, L)
-    factors: list[tuple[np.ndarray, float, np.ndarray] | None] = [None] * B
+    # each lasso problem's last Cholesky factor: (active indices, upper factor U)
+    factors: list[tuple[np.ndarray, np.ndarray] | None] = [None] * B
     for i in range(steps):
         P = np.flatnonzero(alive & (lengths > i))
         if P.size == 0:
@@ -160,7 +159,7 @@ def solve_paths(
         if not may_stop.any():
             continue
         # glmnet's early stop, for the problems on a default grid
-        d = np.where(yy[S] > 0, 1.0 - np.maximum(yy[S] - term, 0.0) / safe_yy[S], 0.0)
+        d = _dev_ratios(yy[S], term)
         dev[S, i] = d
         if i + 1 >= MIN_POINTS_BEFORE_STOP:
             high = may_stop[S] & (d > DEV_RATIO_MAX)
@@ -180,7 +179,7 @@ def solve_paths(
                 max_kkt_violation=out_kkt[q, :k],
                 n_iter=out_iter[q, :k],
                 converged=out_conv[q, :k],
-                stop_reason=_STOP_REASONS[stop[q]],
+                stop_reason=STOP_REASONS[stop[q]],
             )
         )
     return paths
@@ -213,15 +212,9 @@ class _GramStack:
 
 def _kkt(b: np.ndarray, g: np.ndarray, lam1: np.ndarray, lam2: np.ndarray) -> np.ndarray:
     """(r,) max KKT violation of each row's (b, g = c - G b); NaN stays NaN."""
-    nz = b != 0
-    resid = np.where(
-        nz,
-        np.abs(g - lam1[:, None] * np.sign(b) - lam2[:, None] * b),
-        np.maximum(np.abs(g) - lam1[:, None], 0.0),
-    )
-    if resid.shape[1] == 0:
-        return np.zeros(resid.shape[0])
-    return resid.max(axis=1)
+    if b.shape[1] == 0:
+        return np.zeros(b.shape[0])
+    return kkt_residuals(g, b, lam1[:, None], lam2[:, None]).max(axis=1)
 
 
 def _pdas(
@@ -233,7 +226,7 @@ def _pdas(
     g: np.ndarray,
     lam1: np.ndarray,
     lam2: np.ndarray,
-    factors: list[tuple[np.ndarray, float, np.ndarray] | None],
+    factors: list[tuple[np.ndarray, np.ndarray] | None],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Primal-dual active-set rounds for problems ``P`` from warm starts (b, g), in place.
 
@@ -340,7 +333,7 @@ def _solve_each_own(
     counts: np.ndarray,
     lam2: np.ndarray,
     rhs: np.ndarray,
-    factors: list[tuple[np.ndarray, float, np.ndarray] | None],
+    factors: list[tuple[np.ndarray, np.ndarray] | None],
 ) -> np.ndarray:
     """x with (G_AA + lam2 I) x = rhs for each problem Pt[q] on its own active block (A =
     idx[q, :counts[q]]), by one LAPACK Cholesky solve each; zero on the padding, NaN for a
@@ -359,7 +352,7 @@ def _solve_each_own(
         p = int(Pt[q])
         last = factors[p] if lam2[q] == 0.0 else None
         if last is not None and last[0].size == c and (last[0] == a).all():
-            U = last[2]  # upper: U'U = M; trsv (OpenBLAS's potrs goes through the slower trsm)
+            U = last[1]  # upper: U'U = M; trsv (OpenBLAS's potrs goes through the slower trsm)
             x[q, :c] = trsv(U, trsv(U, rhs[q, :c], trans=1), overwrite_x=1)
             continue
         M = Gpad[gid[p]].take(a, axis=0).take(a, axis=1)
@@ -372,5 +365,5 @@ def _solve_each_own(
         else:
             x[q, :c] = xq
             if lam2[q] == 0.0:  # the lasso's factor serves its next alphas too
-                factors[p] = (a, 0.0, L)
+                factors[p] = (a, L)
     return x

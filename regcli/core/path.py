@@ -22,6 +22,8 @@ MIN_POINTS_BEFORE_STOP = 5
 DEV_RATIO_MAX = 0.999
 DEV_RATIO_MIN_CHANGE = 1e-5
 DEFAULT_TOL = 1e-7
+#: ``stop_reason`` of a path: its grid ran out, or glmnet's two early-stop rules.
+STOP_REASONS = ("completed", "dev_ratio_above_0.999", "dev_ratio_change_below_1e-5")
 
 
 @dataclass(frozen=True)
@@ -112,11 +114,16 @@ def _dev_ratio(stats: Stats, coef: np.ndarray, grad: np.ndarray) -> float:
     return float(_dev_ratios(stats.yy, np.asarray(coef @ (stats.c + grad))))
 
 
-def _dev_ratios(yy: float, fit_term: np.ndarray) -> np.ndarray:
-    """1 - RSS / z'z with RSS = z'z - fit_term (fit_term = c'b + b'grad), elementwise."""
-    if yy <= 0:
-        return np.zeros_like(fit_term)
-    return 1.0 - np.maximum(yy - fit_term, 0.0) / yy
+def _dev_ratios(yy: float | np.ndarray, fit_term: np.ndarray) -> np.ndarray:
+    """1 - RSS / z'z with RSS = z'z - fit_term (fit_term = c'b + b'grad), elementwise; ``yy``
+    is one z'z, or one per problem (a batch); 0 where z'z = 0."""
+    if not isinstance(yy, np.ndarray):  # one path, at every point of its loop: scalar (~1 us)
+        if yy <= 0:
+            return np.zeros_like(fit_term)
+        return 1.0 - np.maximum(yy - fit_term, 0.0) / yy
+    positive = yy > 0
+    safe = np.where(positive, yy, 1.0)
+    return np.where(positive, 1.0 - np.maximum(yy - fit_term, 0.0) / safe, 0.0)
 
 
 def solve_path(
@@ -147,7 +154,7 @@ def solve_path(
         points = _ridge_points(stats, alphas, tol)
     else:
         points = _activeset_points(stats, alphas, l1_ratio, tol, max_iter)
-    stop_reason = "completed"
+    stop_reason = STOP_REASONS[0]
     done = 0
     # c'b + b'grad per point, for the deviance ratio (all at once when nothing stops early)
     fit_term = np.zeros(k)
@@ -161,10 +168,10 @@ def solve_path(
         dev[i] = _dev_ratios(stats.yy, fit_term[i])
         if i + 1 >= MIN_POINTS_BEFORE_STOP:
             if dev[i] > DEV_RATIO_MAX:
-                stop_reason = "dev_ratio_above_0.999"
+                stop_reason = STOP_REASONS[1]
                 break
             if dev[i] - dev[i - 1] < DEV_RATIO_MIN_CHANGE * dev[i]:
-                stop_reason = "dev_ratio_change_below_1e-5"
+                stop_reason = STOP_REASONS[2]
                 break
     if not early_stop:
         dev = _dev_ratios(stats.yy, fit_term)

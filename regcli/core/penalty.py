@@ -45,13 +45,17 @@ class ElasticNet:
         """
         if grad.size == 0:
             return 0.0
-        nz = coef != 0
-        resid = np.where(
-            nz,
-            np.abs(grad - self.lam1 * np.sign(coef) - self.lam2 * coef),
-            np.maximum(np.abs(grad) - self.lam1, 0.0),
-        )
-        return float(resid.max())
+        return float(kkt_residuals(grad, coef, self.lam1, self.lam2).max())
+
+
+def kkt_residuals(grad: np.ndarray, coef: np.ndarray, lam1, lam2) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Each coefficient's violation of the optimality conditions (same shape as ``coef``), given
+    grad = c - G b; ``lam1`` and ``lam2`` broadcast against it (one per row of a batch)."""
+    return np.where(
+        coef != 0,
+        np.abs(grad - lam1 * np.sign(coef) - lam2 * coef),
+        np.maximum(np.abs(grad) - lam1, 0.0),
+    )
 
 
 def kkt_scale(alpha: float, c_max: float) -> float:
