@@ -100,7 +100,6 @@ class ActiveSet:
         "_x",
         "_one_lam1",
         "_XA",
-        "_pending",
     )
 
     def __init__(self, stats: Stats, coef: np.ndarray, lam2: float):
@@ -110,7 +109,6 @@ class ActiveSet:
         # Fortran order, the first |A| columns in the order of idx): Gram blocks and gradients
         # then need no gather of |A| columns of X~ per round
         self._XA: np.ndarray | None = None
-        self._pending: tuple[np.ndarray, np.ndarray] | None = None
         self._uv: np.ndarray | None = None
         self._ad: tuple[np.ndarray, np.ndarray] | None = None
         self._g: tuple[float, np.ndarray] | None = None
@@ -159,16 +157,24 @@ class ActiveSet:
     def entering_block(self, new: np.ndarray) -> np.ndarray:
         """G[A u new, new] (rows in the order of idx, then new), a fresh array for
         ``append_block``; on the lazy source X~_A' X~_new from the kept columns."""
+        return self._entering(new)[0]
+
+    def _entering(self, new: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """(``entering_block``, the columns X~_new on the lazy source or None)."""
         if self._XA is None:
-            return self.stats.block(np.concatenate([self.idx, new]), new)
+            return self.stats.block(np.concatenate([self.idx, new]), new), None
         Xn = self.stats.Xs[:, new]  # type: ignore[union-attr]
-        self._pending = (new, Xn)
         k = self.idx.size
         out = np.empty((k + new.size, new.size))
         if k:
             out[:k] = self._XA[:, :k].T @ Xn
         out[k:] = Xn.T @ Xn
-        return out
+        return out, Xn
+
+    def append_entering(self, new: np.ndarray, signs: np.ndarray) -> bool:
+        """``append`` with the Gram entries formed here (``entering_block``)."""
+        block, Xn = self._entering(new)
+        return self.append_block(new, signs, block, Xn)
 
     def _changed(self) -> None:
         self._uv = None
@@ -337,9 +343,15 @@ class ActiveSet:
         """
         return self.append_block(new, signs, cols[np.concatenate([self.idx, new])])
 
-    def append_block(self, new: np.ndarray, signs: np.ndarray, block: np.ndarray) -> bool:
+    def append_block(
+        self,
+        new: np.ndarray,
+        signs: np.ndarray,
+        block: np.ndarray,
+        Xn: np.ndarray | None = None,
+    ) -> bool:
         """``append`` given only G[A u new, new] (rows in the order of idx, then new; a fresh
-        array, which this overwrites)."""
+        array, which this overwrites) and, on the lazy source, the columns X~_new if at hand."""
         k = self.idx.size
         S = block[k:]
         S.flat[:: new.size + 1] += self.lam2
@@ -362,8 +374,6 @@ class ActiveSet:
         L[k:, k:] = L22  # its upper triangle is never read
         self.L = L
         if self._XA is not None:
-            pending, self._pending = self._pending, None
-            Xn = pending[1] if pending is not None and pending[0] is new else None
             if Xn is None:
                 Xn = self.stats.Xs[:, new]  # type: ignore[union-attr]
             if self._XA.shape[1] < k + m:  # grow the kept columns' room
@@ -630,11 +640,10 @@ def solve_enet(
             act.append(cand, signs, cand)
             n_entered, entered_round = cand.size, True
             continue
-        rows = np.concatenate([A, cand])
-        if act.append_block(cand, signs, act.entering_block(cand)):
+        if act.append_entering(cand, signs):
             n_entered, entered_round = cand.size, True
             continue
-        cols = stats.cols_for(cand, rows)
+        cols = stats.cols_for(cand, np.concatenate([A, cand]))
         # some candidate depends on the active set or on another: one at a time
         added = 0
         for pos, j in enumerate(cand):
