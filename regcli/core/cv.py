@@ -479,7 +479,6 @@ def cross_validate(
                 k,
                 fulls[i].alphas,
                 l1_ratios[i],
-                full_std,
                 metric=metric,
                 standardize=standardize,
                 fit_intercept=fit_intercept,
@@ -632,9 +631,10 @@ def solve_specs(specs: list[PathSpec], *, tol: float, max_iter: int) -> list[Raw
     for t, spec in enumerate(specs):
         if isinstance(spec.stats, GramStats) and spec.l1_ratio > 0.0:
             groups.setdefault(spec.stats.n_features, []).append(t)
+    batched = {t for members in groups.values() if len(members) > 1 for t in members}
     for t, spec in enumerate(specs):
-        if len(groups.get(spec.stats.n_features, ())) < 2 or t not in groups[spec.stats.n_features]:
-            out[t] = solve_path(  # alone (a path by itself is fastest sequentially) or ridge
+        if t not in batched:  # ridge, the lazy source, or a path alone (fastest sequentially)
+            out[t] = solve_path(
                 spec.stats,
                 spec.alphas,
                 spec.l1_ratio,
@@ -703,7 +703,6 @@ def _fold_errors(
     k,
     grid,
     ratio,
-    full_std,
     *,
     metric,
     standardize,  # type: ignore[no-untyped-def]
