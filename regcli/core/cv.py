@@ -30,12 +30,9 @@ from regcli.core.path import RawPath, alpha_grid, path_grid, solve_path
 from regcli.core.penalty import alpha_max
 from regcli.core.stats import (
     GramStats,
-    LazyStats,
     Standardization,
     Stats,
-    normalized_weights,
     prepare,
-    standardization,
     use_gram,
 )
 from regcli.core.threads import single_blas_thread
@@ -717,11 +714,14 @@ def _fold_errors(
     ``own_grid`` = (n_alphas, eps): the fold on its own default grid, interpolated at ``grid``.
     """
     train = fold != k
-    v = normalized_weights(int(train.sum()), w[train])
-    std = standardization(
-        X[train], y[train], v, fit_intercept=fit_intercept, standardize=standardize
+    std, stats = prepare(
+        X[train],
+        y[train],
+        w[train],
+        fit_intercept=fit_intercept,
+        standardize=standardize,
+        gram=False,
     )
-    stats = LazyStats(X[train], y[train], v, std)
     spec = _fold_spec(stats, grid, ratio, int(train.sum()), X.shape[1], own_grid)
     raw = solve_path(
         stats, spec.alphas, ratio, tol=tol, max_iter=max_iter, early_stop=spec.early_stop

@@ -77,15 +77,13 @@ def test_kept_columns_on_the_lazy_source_follow_appends_and_removals(lam2: float
     """ActiveSet keeps X~_A side by side on wide data: blocks, products and refactorizations
     from it equal those from X~ itself after any sequence of appends and removals."""
     from regcli.core.activeset import ActiveSet
-    from regcli.core.stats import LazyStats, normalized_weights, standardization
+    from regcli.core.stats import prepare
 
     rng = np.random.default_rng(11)
     n, p = 40, 120
     X = rng.standard_normal((n, p))
     y = rng.standard_normal(n)
-    v = normalized_weights(n, None)
-    std = standardization(X, y, v, fit_intercept=True, standardize=True)
-    stats = LazyStats(X, y, v, std)
+    _, stats = prepare(X, y, None, fit_intercept=True, standardize=True, gram=False)
     coef = np.zeros(p)
     coef[[3, 50, 7]] = [1.0, -2.0, 0.5]
     act = ActiveSet(stats, coef, lam2)

@@ -1,0 +1,45 @@
+"""The two statistics sources: the lazy one (X~ kept) against the dense Gram's one pass."""
+
+import numpy as np
+import pytest
+
+from regcli.core.stats import prepare
+
+
+@pytest.mark.parametrize("weights", ["none", "uniform", "varied", "zero_rows"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("standardize", [True, False])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_lazy_source_equals_the_gram_one(weights, fit_intercept, standardize, order):
+    rng = np.random.default_rng(7)
+    n = 60
+    X = rng.standard_normal((n, 8)) * [1, 2, 3, 4, 5, 6, 7, 8] + [0, 10, 2, 3, 4, 5, 1e6, 0]
+    X[:, 3] = 2.5  # constant: dropped with an intercept, a regular column without
+    X[:, 7] = 0.0  # zero: dropped either way
+    w = {
+        "none": None,
+        "uniform": np.full(n, 3.0),
+        "varied": rng.uniform(0.5, 2.0, n),
+        "zero_rows": np.r_[np.zeros(5), rng.uniform(0.5, 2.0, n - 5)],
+    }[weights]
+    if weights == "zero_rows":
+        X[:5, 5] = 99.0  # differs only on rows without weight
+        X[5:, 5] = -1.0  # ... so constant where it counts
+    X = np.asarray(X, order=order)
+    y = X[:, :3] @ [1.0, -2.0, 0.5] + rng.standard_normal(n)
+    kw = dict(fit_intercept=fit_intercept, standardize=standardize)
+    std, lazy = prepare(X, y, w, gram=False, **kw)
+    ref_std, ref = prepare(X, y, w, gram=True, **kw)
+    np.testing.assert_array_equal(std.constant, ref_std.constant)
+    assert std.constant[7] and std.constant[3] == fit_intercept
+    if weights == "zero_rows":
+        assert std.constant[5] == fit_intercept
+    np.testing.assert_allclose(std.mean, ref_std.mean, rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(std.scale, ref_std.scale, rtol=1e-12)
+    assert std.y_mean == pytest.approx(ref_std.y_mean, rel=1e-13, abs=1e-13)
+    assert lazy.Xs.flags.f_contiguous
+    scale = np.abs(ref.gram).max()
+    np.testing.assert_allclose(lazy.Xs.T @ lazy.Xs, ref.gram, rtol=0, atol=1e-12 * scale)
+    np.testing.assert_allclose(lazy.c, ref.c, rtol=1e-10, atol=1e-12 * np.abs(ref.c).max())
+    assert lazy.yy == pytest.approx(ref.yy, rel=1e-12)
+    assert (lazy.n_samples, lazy.n_features) == (n, ref.n_features)
