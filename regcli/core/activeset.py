@@ -583,7 +583,7 @@ def solve_enet(
         if strong is not None and A.size and n_iter < max_iter:
             # 2a. wide data: look for violators in the strong set first; a gradient on its
             # columns costs 2 n |S| instead of n p.  Only the full check below certifies.
-            g_s = c_strong - X_strong.T @ (X_strong @ coef[strong])
+            g_s = c_strong - thin_product(X_strong.T, thin_product(X_strong, coef[strong]))
             v_s = np.abs(g_s) - lam1
             in_active[:] = False
             in_active[A] = True

@@ -24,7 +24,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from regcli.core.threads import single_blas_thread
+from regcli.core.threads import single_blas_thread, workers_fill_the_cores
 
 T = TypeVar("T")
 
@@ -93,7 +93,8 @@ def run_tasks(fn: Callable[[Any], T], tasks: Sequence[Any], jobs: int = 1) -> li
     with single_blas_thread():
         if procs <= 1 or not can_fork():
             return [fn(t) for t in tasks]
-        return _forked(fn, tasks, procs)
+        with workers_fill_the_cores():
+            return _forked(fn, tasks, procs)
 
 
 def _forked(fn: Callable[[Any], T], tasks: Sequence[Any], procs: int) -> list[T]:

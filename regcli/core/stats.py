@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import blas
 
+from regcli.core.threads import all_threads
+
 _CHUNK_ROWS = 32768
 #: Use a dense Gram when p <= n and p <= this many columns.
 GRAM_MAX_FEATURES = 2500
@@ -240,7 +242,20 @@ Stats = GramStats | LazyStats
 _THIN = 4
 
 
+#: Products with a matrix of at least this many entries run on every BLAS thread
+#: (``threads.all_threads``), even inside a path.
+THREADED_FROM = 500_000
+
+
 def thin_product(A: np.ndarray, M: np.ndarray) -> np.ndarray:
+    """A @ M: as matrix-vector products for a few columns, on every thread for a large A."""
+    if A.size >= THREADED_FROM:
+        with all_threads():
+            return _thin_product(A, M)
+    return _thin_product(A, M)
+
+
+def _thin_product(A: np.ndarray, M: np.ndarray) -> np.ndarray:
     if M.ndim == 1 or M.shape[1] > _THIN:
         return A @ M
     out = np.empty((A.shape[0], M.shape[1]))

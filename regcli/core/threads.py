@@ -3,9 +3,12 @@
 On small matrices (the active-set solves and gradient products of a path) a multithreaded BLAS
 spends more time waking its threads than computing: measured here, a 100-alpha path on
 n = 1000, p = 100 took 24 ms with 2 OpenBLAS threads and 13 ms with one.  The large one-pass
-products (the Gram matrix, fold statistics) keep every thread.  Uses threadpoolctl when it is
-installed (a regcli dependency); without it this is a no-op.  The controller, which scans the
-loaded libraries (1.4 ms), is made once; each limit then costs about 30 us.
+products (the Gram matrix, fold statistics) keep every thread, and inside a path so do the
+products with all of X~ once X~ is large (``all_threads``: X~'r on 500 x 2000 took 390 us on one
+thread and 200 us on two; from 0.5 M entries on, below 0.4 M two threads gained nothing).
+Uses threadpoolctl when it is installed (a regcli dependency); without it this is a no-op.
+The controller, which scans the loaded libraries (1.4 ms), is made once; each limit then costs
+about 30 us, a direct switch of a library's thread count (``all_threads``) about 2 us.
 """
 
 from __future__ import annotations
@@ -15,6 +18,10 @@ import functools
 from collections.abc import Iterator
 from typing import Any
 
+#: Whether ``all_threads`` may raise the thread count (off in forked workers, which already
+#: fill the cores).
+_state = {"all_threads": True}
+
 
 @functools.cache
 def _controller() -> Any:
@@ -22,7 +29,9 @@ def _controller() -> Any:
         from threadpoolctl import ThreadpoolController
     except ImportError:  # pragma: no cover - threadpoolctl is a declared dependency
         return None
-    return ThreadpoolController()
+    controller = ThreadpoolController()
+    _blas_libs(controller)  # the default thread counts, read before any limit
+    return controller
 
 
 @contextlib.contextmanager
@@ -33,3 +42,47 @@ def single_blas_thread() -> Iterator[None]:
         return
     with controller.limit(limits=1, user_api="blas"):
         yield
+
+
+_BLAS_LIBS: list[tuple[Any, int]] = []
+
+
+def _blas_libs(controller: Any = None) -> list[tuple[Any, int]]:
+    """(library controller, its default thread count) of every BLAS loaded, read once, when
+    the controller is made (before any limit: the counts read later may be limited ones)."""
+    if controller is not None and not _BLAS_LIBS:
+        libs = controller.select(user_api="blas").lib_controllers
+        _BLAS_LIBS.extend((lib, lib.num_threads) for lib in libs)
+    elif controller is None:
+        _controller()
+    return _BLAS_LIBS
+
+
+@contextlib.contextmanager
+def all_threads() -> Iterator[None]:
+    """Every BLAS at its default thread count for the enclosed (large) products, then back to
+    the count it had; a no-op where that is already the default or in forked workers."""
+    raised = []
+    if _state["all_threads"]:
+        for lib, default in _blas_libs():
+            now = lib.get_num_threads()
+            if now < default:
+                lib.set_num_threads(default)
+                raised.append((lib, now))
+    try:
+        yield
+    finally:
+        for lib, now in raised:
+            lib.set_num_threads(now)
+
+
+@contextlib.contextmanager
+def workers_fill_the_cores() -> Iterator[None]:
+    """Inside: ``all_threads`` leaves the thread count alone (set before a fork, the children
+    inherit it)."""
+    before = _state["all_threads"]
+    _state["all_threads"] = False
+    try:
+        yield
+    finally:
+        _state["all_threads"] = before
