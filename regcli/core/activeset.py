@@ -247,21 +247,26 @@ class ActiveSet:
         (count,)): the leading points before the kink whose max KKT violation is within ``tol``
         (each is certified on its own); the rest are left to the solver.
         """
+        lam0 = float(lam1[0])
+        m = self.stats.n_features
         if self.idx.size:
             uv = self._segment_uv()
             u, v = uv[:, 0], uv[:, 1]
-            a, d = self._segment_ad()
             shrinking = self.sign * v < 0  # s_i b_i falls with lam1: zero at u_i / v_i
             kink = float((u[shrinking] / v[shrinking]).max()) if shrinking.any() else 0.0
+            if kink >= lam0:
+                # an active coefficient reaches zero first: no point here, and the gradient's
+                # direction d (a product with all of X~ on wide data) is not formed
+                return 0, np.zeros((u.size, 0)), np.zeros((m, 0)), np.zeros(0)
+            a, d = self._segment_ad()
         else:
             u = v = np.zeros(0)
             a, d = self.stats.c, np.zeros_like(self.stats.c)
             kink = 0.0
         # most calls end at the first point (something enters or leaves before it): test it
         # alone first, a few O(p) passes instead of the crossing of every feature
-        lam0 = float(lam1[0])
-        if kink >= lam0 or not self._point_ok(lam0, u - lam0 * v, a + lam0 * d, float(tol[0])):
-            return 0, np.zeros((u.size, 0)), np.zeros((a.size, 0)), np.zeros(0)
+        if not self._point_ok(lam0, u - lam0 * v, a + lam0 * d, float(tol[0])):
+            return 0, np.zeros((u.size, 0)), np.zeros((m, 0)), np.zeros(0)
         # an inactive j violates once a_j + lam1 d_j leaves [-lam1, lam1]
         with np.errstate(divide="ignore", invalid="ignore"):
             up = np.where(1.0 - d > 0, a / (1.0 - d), 0.0)
