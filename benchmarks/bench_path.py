@@ -4,6 +4,8 @@ Tibshirani (2010), all on the same 100-alpha grid in one run.
     python benchmarks/bench_path.py            # every design (a few minutes)
     python benchmarks/bench_path.py --quick    # a subset
     python benchmarks/bench_path.py --memory   # peak memory for n = 10^6, p = 100
+    python benchmarks/bench_path.py --designs 500x2000,100x5000   # only these (n x p)
+    OPENBLAS_NUM_THREADS=1 python benchmarks/bench_path.py ...  # regcli on one core throughout
 
 Times are best-of-R wall times of the solver call alone (data already in memory; R is 3 to 15,
 more for shorter runs, 3 rounds of it with regcli and glmnet alternating): regcli's
@@ -203,6 +205,9 @@ def main() -> None:
     ap.add_argument("--no-glmnet", action="store_true")
     ap.add_argument("--memory", action="store_true", help="only the n = 10^6 memory check")
     ap.add_argument("--json", help="also write the rows to this file")
+    ap.add_argument(
+        "--designs", help="only these (n x p) designs, e.g. 500x2000,100x5000 (all three rhos)"
+    )
     args = ap.parse_args()
     if args.memory:
         memory_check()
@@ -223,6 +228,8 @@ def main() -> None:
             )
             use_sklearn = False
     designs = QUICK if args.quick else DESIGNS
+    if args.designs:
+        designs = [tuple(int(v) for v in d.split("x")) for d in args.designs.split(",")]
     rows = []
     for n, p in designs:
         for rho in RHOS:
