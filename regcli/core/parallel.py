@@ -6,8 +6,10 @@ fold sums) copy on write; the tasks are dealt out in turn (task i to process i m
 parent included), and each child sends its results back through a pipe.  A fork costs a few
 milliseconds, where starting a ``multiprocessing`` pool cost 30-50 ms here.  Every task
 computes exactly what the sequential loop computes, so results do not depend on ``jobs``.
-BLAS stays at one thread per process (tasks in one process included): the paths' many small
-products run faster on one thread, and the processes already fill the cores.
+BLAS stays at one thread per process (tasks in one process included, and their large products
+too, which a path alone runs on every thread): the paths' many small products run faster on one
+thread, the processes already fill the cores, and a product's last bits can depend on its
+thread count.
 
 Forking is used only where it is safe (Linux); elsewhere, and for ``jobs = 1`` or a single
 task, tasks run in order in this process.
@@ -89,12 +91,13 @@ def run_tasks(fn: Callable[[Any], T], tasks: Sequence[Any], jobs: int = 1) -> li
     in a child is raised here as ``WorkerError`` with the child's traceback.
     """
     procs = min(resolve_jobs(jobs), len(tasks))
-    # one BLAS thread in every process: set before the forks, the children inherit it
-    with single_blas_thread():
+    # one BLAS thread in every process, the large products included (``threads.all_threads``):
+    # set before the forks, the children inherit it.  Also with one process, so that a task's
+    # products, and so its results to the last bit, are the same for every ``jobs``.
+    with single_blas_thread(), workers_fill_the_cores():
         if procs <= 1 or not can_fork():
             return [fn(t) for t in tasks]
-        with workers_fill_the_cores():
-            return _forked(fn, tasks, procs)
+        return _forked(fn, tasks, procs)
 
 
 def _forked(fn: Callable[[Any], T], tasks: Sequence[Any], procs: int) -> list[T]:

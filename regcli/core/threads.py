@@ -18,8 +18,9 @@ import functools
 from collections.abc import Iterator
 from typing import Any
 
-#: Whether ``all_threads`` may raise the thread count (off in forked workers, which already
-#: fill the cores).
+#: Whether ``all_threads`` may raise the thread count (off inside ``parallel.run_tasks``: its
+#: forked workers already fill the cores, and its tasks must compute the same bits for every
+#: ``jobs``).
 _state = {"all_threads": True}
 
 
@@ -79,7 +80,7 @@ def all_threads() -> Iterator[None]:
 @contextlib.contextmanager
 def workers_fill_the_cores() -> Iterator[None]:
     """Inside: ``all_threads`` leaves the thread count alone (set before a fork, the children
-    inherit it)."""
+    inherit it; ``parallel.run_tasks`` sets it for any number of processes)."""
     before = _state["all_threads"]
     _state["all_threads"] = False
     try:

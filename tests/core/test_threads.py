@@ -31,3 +31,19 @@ def test_a_large_product_is_the_same_on_every_thread() -> None:
         got = thin_product(A, M)
         assert all(c == 1 for c in _counts())
     np.testing.assert_allclose(got, A @ M, rtol=1e-12, atol=1e-12)
+
+
+def test_tasks_keep_one_thread_for_every_jobs() -> None:
+    """cv's fold paths run through run_tasks: their large products stay on one thread whatever
+    ``jobs``, so results cannot depend on it (two threads may change the last bits)."""
+    from regcli.core.parallel import can_fork, run_tasks
+
+    def task(_: int) -> list[int]:
+        with threads.all_threads():
+            return _counts()
+
+    for jobs in (1, 2) if can_fork() else (1,):
+        for counts in run_tasks(task, [0, 1, 2, 3], jobs):
+            assert all(c == 1 for c in counts)
+    with threads.single_blas_thread(), threads.all_threads():  # outside tasks: the defaults
+        assert _counts() == [d for _, d in threads._blas_libs()]
