@@ -33,6 +33,7 @@ from regcli.core.stats import (
     Standardization,
     Stats,
     prepare,
+    symmetric_from_upper,
     use_gram,
 )
 from regcli.core.threads import single_blas_thread
@@ -191,7 +192,7 @@ class FoldSums:
                     xw = xk * np.sqrt(wk)[:, None]
                     Sk[k] = blas.dsyrk(1.0, xw.T, beta=1.0, c=Sk[k], trans=0, overwrite_c=1)
         for k in range(K):
-            self.S[k] = np.triu(Sk[k]) + np.triu(Sk[k], 1).T
+            self.S[k] = symmetric_from_upper(Sk[k])
         # totals over all folds, once: every training fold is total minus its held-out fold
         self.S_tot = self.S.sum(axis=0)
         self.sx_tot = self.sx.sum(axis=0)

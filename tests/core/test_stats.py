@@ -43,3 +43,18 @@ def test_lazy_source_equals_the_gram_one(weights, fit_intercept, standardize, or
     np.testing.assert_allclose(lazy.c, ref.c, rtol=1e-10, atol=1e-12 * np.abs(ref.c).max())
     assert lazy.yy == pytest.approx(ref.yy, rel=1e-12)
     assert (lazy.n_samples, lazy.n_features) == (n, ref.n_features)
+
+
+def test_symmetric_from_upper_completes_a_syrk_accumulation():
+    from scipy.linalg import blas
+
+    from regcli.core.stats import symmetric_from_upper
+
+    rng = np.random.default_rng(3)
+    B = rng.standard_normal((50, 7))
+    C = np.zeros((7, 7), order="F")
+    C = blas.dsyrk(1.0, B.T, beta=1.0, c=C, trans=0, overwrite_c=1)
+    assert not np.tril(C, -1).any()  # syrk leaves the strict lower triangle alone
+    S = symmetric_from_upper(C)
+    np.testing.assert_array_equal(S, S.T)
+    np.testing.assert_allclose(S, B.T @ B, rtol=1e-13)
