@@ -24,7 +24,6 @@ from scipy.linalg import blas
 
 from regcli.core.threads import all_threads
 
-_CHUNK_ROWS = 32768
 #: Use a dense Gram when p <= n and p <= this many columns.
 GRAM_MAX_FEATURES = 2500
 
