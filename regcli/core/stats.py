@@ -105,6 +105,7 @@ def _lazy_one_pass(
     else:
         mean = np.zeros(p)
         y_mean = 0.0
+    sv = np.sqrt(v)
     Xs = np.empty((n, p), order="F")
     np.subtract(X, mean, out=Xs)
     if uniform:
@@ -113,7 +114,6 @@ def _lazy_one_pass(
         var = ss / n
         sv_all = 1.0 / np.sqrt(n)
     else:
-        sv = np.sqrt(v)
         Xs *= sv[:, None]
         var = np.einsum("ij,ij->j", Xs, Xs)  # sum_i v_i (x_ij - mean_j)^2
         sv_all = 1.0
@@ -152,8 +152,7 @@ def _lazy_one_pass(
     if keep.size != p:
         Xs = np.asfortranarray(Xs[:, keep])
     Xs *= sv_all / scale[keep]
-    zs = (y - y_mean) * np.sqrt(v)
-    return std, LazyStats(Xs, zs)
+    return std, LazyStats(Xs, (y - y_mean) * sv)
 
 
 class GramStats:

@@ -25,38 +25,31 @@ _state = {"all_threads": True}
 
 
 @functools.cache
-def _controller() -> Any:
+def _controller() -> tuple[Any, tuple[tuple[Any, int], ...]]:
+    """(threadpoolctl's controller, (library controller, its default thread count) of every
+    BLAS loaded); the counts are read here, when it is made, before any limit (counts read
+    later may be limited ones).  (None, ()) without threadpoolctl."""
     try:
         from threadpoolctl import ThreadpoolController
     except ImportError:  # pragma: no cover - threadpoolctl is a declared dependency
-        return None
+        return None, ()
     controller = ThreadpoolController()
-    _blas_libs(controller)  # the default thread counts, read before any limit
-    return controller
+    libs = controller.select(user_api="blas").lib_controllers
+    return controller, tuple((lib, lib.num_threads) for lib in libs)
+
+
+def _blas_libs() -> tuple[tuple[Any, int], ...]:
+    return _controller()[1]
 
 
 @contextlib.contextmanager
 def single_blas_thread() -> Iterator[None]:
-    controller = _controller()
+    controller = _controller()[0]
     if controller is None:  # pragma: no cover
         yield
         return
     with controller.limit(limits=1, user_api="blas"):
         yield
-
-
-_BLAS_LIBS: list[tuple[Any, int]] = []
-
-
-def _blas_libs(controller: Any = None) -> list[tuple[Any, int]]:
-    """(library controller, its default thread count) of every BLAS loaded, read once, when
-    the controller is made (before any limit: the counts read later may be limited ones)."""
-    if controller is not None and not _BLAS_LIBS:
-        libs = controller.select(user_api="blas").lib_controllers
-        _BLAS_LIBS.extend((lib, lib.num_threads) for lib in libs)
-    elif controller is None:
-        _controller()
-    return _BLAS_LIBS
 
 
 @contextlib.contextmanager
