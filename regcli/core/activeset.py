@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import blas, lapack
 
+from regcli.core.factor import Factor
 from regcli.core.penalty import ElasticNet
 from regcli.core.stats import LazyStats, Stats, thin_product
 
@@ -55,7 +56,7 @@ class PointSolution:
 
 
 def _chol(M: np.ndarray) -> np.ndarray | None:
-    """Lower Cholesky factor with a zero upper triangle (``_delete`` relies on it), or None."""
+    """Lower Cholesky factor with a zero upper triangle (``Factor`` relies on it), or None."""
     L, info = lapack.dpotrf(M, lower=1, clean=1)
     return None if info != 0 else L
 
@@ -78,13 +79,6 @@ def _solve(L: np.ndarray, rhs: np.ndarray) -> np.ndarray:
     return lapack.dpotrs(L, rhs, lower=1)[0]
 
 
-def _tri(L: np.ndarray, rhs: np.ndarray, trans: int = 0) -> np.ndarray:
-    """L^{-1} rhs (or L^{-T} rhs with trans=1), L lower triangular."""
-    if rhs.ndim == 1:
-        return blas.dtrsv(L, rhs, lower=1, trans=trans)
-    return lapack.dtrtrs(L, rhs, lower=1, trans=trans)[0]
-
-
 class ActiveSet:
     """Active indices, their signs and the Cholesky factor L of G_AA + lam2 I."""
 
@@ -93,7 +87,7 @@ class ActiveSet:
         "lam2",
         "idx",
         "sign",
-        "L",
+        "factor",
         "_uv",
         "_ad",
         "_g",
@@ -120,13 +114,19 @@ class ActiveSet:
         support = np.flatnonzero(coef)
         self.idx = _EMPTY_IDX
         self.sign = np.zeros(0)
-        self.L = np.zeros((0, 0))
+        # the factor never exceeds the number of features, nor n on the lazy source's lasso
+        # (|A| <= rank(X~) there); the elastic net's can reach the number of features
+        limit = stats.n_features
+        if isinstance(stats, LazyStats) and lam2 == 0.0:
+            limit = min(limit, stats.n_samples)
+        self.factor = Factor(np.zeros((0, 0)), limit)
         if isinstance(stats, LazyStats):
             self._XA = np.empty((stats.Xs.shape[0], max(16, 2 * support.size)), order="F")
         if support.size:
             L = self._factor(support)
             if L is not None:
-                self.idx, self.sign, self.L = support, np.sign(coef[support]), L
+                self.idx, self.sign = support, np.sign(coef[support])
+                self.factor.reset(L)
                 if self._XA is not None:
                     self._XA[:, : support.size] = self.stats.Xs[:, support]  # type: ignore[union-attr]
             else:  # warm start lost definiteness: rebuild one column at a time
@@ -182,9 +182,14 @@ class ActiveSet:
         self._g = None
         self._x = None
 
+    @property
+    def L(self) -> np.ndarray:
+        """The Cholesky factor of G_AA + lam2 I (a view)."""
+        return self.factor.L
+
     def solve(self, rhs: np.ndarray) -> np.ndarray:
         """(G_AA + lam2 I)^{-1} rhs."""
-        return _solve(self.L, rhs)
+        return self.factor.solve(rhs)
 
     def _segment_uv(self) -> np.ndarray:
         """(k, 2): u = M^{-1} c_A and v = M^{-1} s, M = G_AA + lam2 I; b_A = u - lam1 v."""
@@ -319,10 +324,8 @@ class ActiveSet:
             first, k = int(gone[0]), self.idx.size
             self._XA[:, first : k - gone.size] = self._XA[:, first:k][:, mask[first:]]
         if self._deletes_cheaper(gone.size):
-            L = self.L
             for i in gone[::-1]:
-                L = _delete(L, int(i))
-            self.L = L
+                self.factor.delete(int(i))
             self.idx = self.idx[mask]
             self.sign = self.sign[mask]
             return
@@ -331,7 +334,7 @@ class ActiveSet:
         factor = self._factor(self.idx, kept=True)
         if factor is None:  # cannot happen in exact arithmetic: a subset of independent columns
             raise np.linalg.LinAlgError("active Gram block lost positive definiteness")
-        self.L = factor
+        self.factor.reset(factor)
 
     def _deletes_cheaper(self, count: int) -> bool:
         """Whether ``count`` O(k^2) deletions beat a new factorization (k^3 / 3, plus n k^2
@@ -361,8 +364,9 @@ class ActiveSet:
         S = block[k:]
         S.flat[:: new.size + 1] += self.lam2
         norms = S.diagonal().copy()  # G_jj + lam2 of the new columns
+        W = None
         if k:
-            W = _tri(self.L, block[:k])
+            W = self.factor.tri(block[:k])
             S -= W.T @ W
         L22 = _chol(S)
         if L22 is None:
@@ -372,12 +376,7 @@ class ActiveSet:
             return False
         m = new.size
         self._changed()
-        L = np.zeros((k + m, k + m), order="F")
-        if k:
-            L[:k, :k] = self.L
-            L[k:, :k] = W.T
-        L[k:, k:] = L22  # its upper triangle is never read
-        self.L = L
+        self.factor.append(W, L22)
         if self._XA is not None:
             if Xn is None:
                 Xn = self.stats.Xs[:, new]  # type: ignore[union-attr]
@@ -673,43 +672,6 @@ def solve_enet(
     )
 
 
-def _delete(L: np.ndarray, i: int) -> np.ndarray:
-    """Cholesky factor of M without row and column i, from the factor L of M (lower, with a
-    zero upper triangle; the result keeps it zero).
-
-    The trailing block T must absorb the removed column l: T~ T~' = T T' + l l' = T (I + q q') T'
-    with q = T^{-1} l.  I + q q' has a closed-form Cholesky factor D + tril(q b', -1) with
-    t_j = 1 + sum_{i<=j} q_i^2, D_jj = sqrt(t_j / t_{j-1}), b_j = q_j / sqrt(t_j t_{j-1}), so
-    T~ = T D + (suffix sums of T's columns scaled by q) b': a few vectorized O(k^2) passes
-    instead of k sequential Givens rotations.
-    """
-    k = L.shape[0]
-    out = np.empty((k - 1, k - 1), order="F")
-    out[:i, :i] = L[:i, :i]
-    out[i:, :i] = L[i + 1 :, :i]
-    out[:i, i:] = 0.0
-    if i == k - 1:
-        return out
-    T = out[i:, i:]
-    T[...] = L[i + 1 :, i + 1 :]
-    q = _tri(L[i + 1 :, i + 1 :], L[i + 1 :, i])
-    t = np.cumsum(q * q)
-    t += 1.0
-    t_prev = np.empty_like(t)
-    t_prev[0] = 1.0
-    t_prev[1:] = t[:-1]
-    b = q / np.sqrt(t * t_prev)
-    # W[:, j] <- sum_{i >= j} T[:, i] q_i (zero above the diagonal, as T is lower); in place,
-    # as fresh k x k temporaries cost more in page faults than the arithmetic
-    W = T * q
-    tail = W[:, :0:-1]
-    np.cumsum(tail, axis=1, out=tail)
-    T *= np.sqrt(t / t_prev)
-    W[:, 1:] *= b[:-1]
-    T[:, :-1] += W[:, 1:]
-    return out
-
-
 def _pivot(act: ActiveSet, coef: np.ndarray, grad: np.ndarray, j: int, col: np.ndarray) -> bool:
     """Enter dependent column j (lasso): move along the null direction until an active leaves.
 
@@ -719,7 +681,7 @@ def _pivot(act: ActiveSet, coef: np.ndarray, grad: np.ndarray, j: int, col: np.n
     A = act.idx
     if A.size == 0:
         return False
-    u = _tri(act.L, _tri(act.L, col[A]), trans=1)  # G_AA^{-1} G_Aj
+    u = act.solve(col[A])  # G_AA^{-1} G_Aj
     sigma = np.sign(grad[j])
     dA = -sigma * u
     moving = act.sign * dA < 0

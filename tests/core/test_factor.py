@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 from scipy.linalg import lapack
 
-from regcli.core.activeset import _delete, _solve, _tri
+from regcli.core import factor as factor_module
+from regcli.core.activeset import _solve
+from regcli.core.factor import Factor
 from regcli.core.stats import thin_product
 
 
@@ -14,8 +16,23 @@ def _factor(M: np.ndarray) -> np.ndarray:
     return L
 
 
+def _clean_outside(F: Factor) -> bool:
+    """Everything in the buffer but L's lower triangle is exactly zero."""
+    outside = F.buf.copy()
+    outside[: F.k, : F.k] -= np.tril(F.L)
+    return not outside.any()
+
+
+@pytest.fixture(params=["pointers", "copies"])
+def blas_route(request, monkeypatch):
+    """Both routes to BLAS: SciPy's C function pointers, and copies through its wrappers."""
+    if request.param == "copies":
+        monkeypatch.setattr(factor_module, "_ROUTINES", None)
+    return request.param
+
+
 @pytest.mark.parametrize("k", [1, 2, 5, 40, 150])
-def test_delete_matches_a_new_factorization(k: int) -> None:
+def test_delete_matches_a_new_factorization(k: int, blas_route: str) -> None:
     rng = np.random.default_rng(k)
     A = rng.standard_normal((k + 20, k))
     M = A.T @ A
@@ -23,26 +40,54 @@ def test_delete_matches_a_new_factorization(k: int) -> None:
     for i in sorted({0, k // 3, k // 2, k - 1}):
         keep = np.arange(k) != i
         expected = np.linalg.cholesky(M[np.ix_(keep, keep)])
-        got = _delete(L, i)
-        assert got.shape == (k - 1, k - 1)
-        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12 * np.abs(M).max())
-        assert not np.triu(got, 1).any()  # the upper triangle stays exactly zero
+        F = Factor(L, limit=k + 7)
+        F.delete(i)
+        assert F.k == k - 1
+        np.testing.assert_allclose(F.L, expected, rtol=0, atol=1e-12 * np.abs(M).max())
+        assert _clean_outside(F)  # the upper triangle and the spare room stay exactly zero
 
 
-def test_repeated_deletes_stay_accurate_on_correlated_columns() -> None:
+def test_repeated_deletes_and_appends_stay_accurate_on_correlated_columns(
+    blas_route: str,
+) -> None:
+    """Deletions anywhere and appends of blocks (growing the buffer past its room) keep L L'
+    equal to the Gram block of the columns in the factor."""
     rng = np.random.default_rng(3)
-    k = 60
-    A = rng.standard_normal((200, k)) + 3.0 * rng.standard_normal((200, 1))  # rho ~ 0.9
+    A = rng.standard_normal((300, 90)) + 3.0 * rng.standard_normal((300, 1))  # rho ~ 0.9
     M = A.T @ A
-    L = _factor(M)
-    idx = np.arange(k)
-    for _ in range(30):
-        i = int(rng.integers(idx.size))
-        L = _delete(L, i)
-        idx = np.delete(idx, i)
-    R = L @ L.T
-    sub = M[np.ix_(idx, idx)]
-    assert np.abs(R - sub).max() <= 1e-12 * np.abs(sub).max()
+    idx = list(range(60))
+    F = Factor(_factor(M[np.ix_(idx, idx)]), limit=90)
+    spare = list(range(60, 90))
+    for step in range(40):
+        if step % 3 == 2 and spare:
+            new = [spare.pop() for _ in range(min(len(spare), int(rng.integers(1, 5))))]
+            B = M[np.ix_(idx, new)]
+            W = F.tri(B)
+            L22 = _factor(M[np.ix_(new, new)] - W.T @ W)
+            F.append(W, L22)
+            idx += new
+        else:
+            i = int(rng.integers(len(idx)))
+            F.delete(i)
+            spare.append(idx.pop(i))
+        assert F.k == len(idx)
+        sub = M[np.ix_(idx, idx)]
+        assert np.abs(F.L @ F.L.T - sub).max() <= 1e-12 * np.abs(sub).max()
+        assert _clean_outside(F)
+
+
+def test_a_factor_grows_from_empty() -> None:
+    rng = np.random.default_rng(5)
+    A = rng.standard_normal((50, 40))
+    M = A.T @ A
+    F = Factor(np.zeros((0, 0)), limit=40)
+    for start in range(0, 40, 8):
+        new = list(range(start, start + 8))
+        W = F.tri(M[:start, new]) if start else None
+        S = M[np.ix_(new, new)] - (W.T @ W if W is not None else 0.0)
+        F.append(W, _factor(S))
+    assert F.buf.shape[0] <= 40  # never beyond the limit
+    np.testing.assert_allclose(F.L, np.linalg.cholesky(M), rtol=0, atol=1e-11)
 
 
 @pytest.mark.parametrize("cols", [1, 2, 4, 7])
@@ -55,21 +100,25 @@ def test_thin_product_is_the_matrix_product(cols: int) -> None:
 
 
 @pytest.mark.parametrize("shape", [(9,), (9, 1), (9, 2), (9, 5)])
-def test_solves_with_the_factor_match_numpy(shape: tuple[int, ...]) -> None:
-    # one or two right-hand sides go through BLAS trsv, more through LAPACK: same answers
+def test_solves_with_the_factor_match_numpy(shape: tuple[int, ...], blas_route: str) -> None:
+    # one or two right-hand sides go through BLAS trsv, more through trsm: same answers, on a
+    # factor with spare room (a leading dimension above k) as on an exact one
     rng = np.random.default_rng(len(shape) * 10 + shape[-1])
     A = rng.standard_normal((30, 9))
     M = A.T @ A
     L = _factor(M)
     rhs = rng.standard_normal(shape)
-    np.testing.assert_allclose(_solve(L, rhs), np.linalg.solve(M, rhs), rtol=1e-10)
-    lower = np.tril(L)
-    np.testing.assert_allclose(_tri(L, rhs), np.linalg.solve(lower, rhs), rtol=1e-10)
-    np.testing.assert_allclose(_tri(L, rhs, trans=1), np.linalg.solve(lower.T, rhs), rtol=1e-10)
     before = rhs.copy()
-    _solve(L, rhs)
-    _tri(L, rhs)
-    np.testing.assert_array_equal(rhs, before)  # the right-hand side is left alone
+    lower = np.tril(L)
+    for F in (Factor(L, limit=9), Factor(np.zeros((0, 0)), limit=13)):
+        if F.k == 0:
+            F.append(None, L)
+        np.testing.assert_allclose(F.solve(rhs), np.linalg.solve(M, rhs), rtol=1e-10)
+        np.testing.assert_allclose(F.tri(rhs), np.linalg.solve(lower, rhs), rtol=1e-10)
+        np.testing.assert_allclose(F.tri(rhs, True), np.linalg.solve(lower.T, rhs), rtol=1e-10)
+        np.testing.assert_array_equal(rhs, before)  # the right-hand side is left alone
+    np.testing.assert_allclose(_solve(L, rhs), np.linalg.solve(M, rhs), rtol=1e-10)
+    np.testing.assert_array_equal(rhs, before)
 
 
 @pytest.mark.parametrize("lam2", [0.0, 0.3])
