@@ -154,6 +154,10 @@ class ActiveSet:
         Xs = self.stats.Xs  # type: ignore[union-attr]
         return thin_product(Xs.T, thin_product(self._XA[:, : self.idx.size], M))
 
+    def fitted(self, x: np.ndarray) -> np.ndarray:
+        """X~_A x from the kept columns (the lazy source only)."""
+        return thin_product(self._XA[:, : self.idx.size], x)  # type: ignore[index]
+
     def entering_block(self, new: np.ndarray) -> np.ndarray:
         """G[A u new, new] (rows in the order of idx, then new), a fresh array for
         ``append_block``; on the lazy source X~_A' X~_new from the kept columns."""
@@ -529,11 +533,16 @@ def solve_enet(
         max_add = 6 if large and isinstance(stats, LazyStats) else 10
     strong = None
     if screen is not None and isinstance(stats, LazyStats) and large:
-        # the strong set holds the active set (|grad_j| = lam1 there), and act.idx is added in
-        # case a warm start says otherwise; its columns of X~ are gathered once per alpha, so a
-        # round's gradient on it is two matrix-vector products with no gather
+        # the strong set's columns of X~ are gathered once per alpha, so a round's gradient on
+        # it is two matrix-vector products with no gather.  Active features need no gradient
+        # there (nothing is added from the active set), so where the active set keeps its
+        # columns (ActiveSet) only the strong features outside it are gathered, and the fitted
+        # values come from the kept columns: on 500 x 2000, 52 columns instead of 262 per
+        # alpha.  The dual factor keeps none: its strong set holds the active set (act.idx is
+        # added in case a warm start says otherwise) and the fit comes from it.
+        kept = isinstance(act, ActiveSet)
         strong_mask = screen.copy()
-        strong_mask[act.idx] = True
+        strong_mask[act.idx] = not kept
         strong = np.flatnonzero(strong_mask)
         X_strong = stats.Xs[:, strong]
         c_strong = c[strong]
@@ -587,7 +596,11 @@ def solve_enet(
         if strong is not None and A.size and n_iter < max_iter:
             # 2a. wide data: look for violators in the strong set first; a gradient on its
             # columns costs 2 n |S| instead of n p.  Only the full check below certifies.
-            g_s = c_strong - thin_product(X_strong.T, thin_product(X_strong, coef[strong]))
+            if kept:
+                fit = act.fitted(coef[A])  # type: ignore[union-attr]
+            else:
+                fit = thin_product(X_strong, coef[strong])
+            g_s = c_strong - thin_product(X_strong.T, fit)
             v_s = np.abs(g_s) - lam1
             in_active[:] = False
             in_active[A] = True

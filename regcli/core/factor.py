@@ -70,7 +70,7 @@ def _address(a: np.ndarray) -> int:
     """Data address of a contiguous array (C or Fortran order): 0.7 us, ``a.ctypes.data`` 2."""
     if not a.flags.c_contiguous:
         a = a.T
-    return ctypes.addressof(ctypes.c_char.from_buffer(a))
+    return ctypes.addressof(ctypes.c_char.from_buffer(a))  # type: ignore[arg-type]
 
 
 def _ref(value: ctypes._SimpleCData) -> int:
