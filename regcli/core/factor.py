@@ -77,6 +77,12 @@ def _ref(value: ctypes._SimpleCData) -> int:
     return ctypes.addressof(value)
 
 
+#: Deletions update the trailing block in row blocks of at least this many rows, at most
+#: this many blocks.
+_DELETE_BLOCK_ROWS = 48
+_DELETE_BLOCKS = 6
+
+
 class Factor:
     """Lower Cholesky factor L (k x k) as the leading block of ``buf`` (Fortran order, every
     entry outside L's lower triangle zero)."""
@@ -225,22 +231,32 @@ class Factor:
         if r:
             q = buf[i + 1 : k, i].copy()  # l, then T^{-1} l in place
             self._trsv(q, False, start=i + 1, n=r)
-            T = buf[i + 1 : k, i + 1 : k]
             t = np.cumsum(q * q)
             t += 1.0
             t_prev = np.empty_like(t)
             t_prev[0] = 1.0
             t_prev[1:] = t[:-1]
             b = q / np.sqrt(t * t_prev)
-            # W[:, j] <- sum_{i >= j} T[:, i] q_i (zero above the diagonal, as T is lower)
-            W = T * q
-            tail = W[:, :0:-1]
-            np.cumsum(tail, axis=1, out=tail)
-            W[:, 1:] *= b[:-1]
-            new = T * np.sqrt(t / t_prev)
-            new[:, :-1] += W[:, 1:]
+            d = np.sqrt(t / t_prev)
             if i:
                 buf[i : k - 1, :i] = buf[i + 1 : k, :i]
-            buf[i : k - 1, i : k - 1] = new
+            # each row of T~ depends on the same row of T alone, and T is lower triangular:
+            # in blocks of rows [a0, a1) only the columns before a1 are nonzero, which skips
+            # most of the zero upper triangle (~5/8 of r^2 entries for four blocks, where the
+            # suffix sums cost ~4 ns an entry)
+            blocks = min(max(r // _DELETE_BLOCK_ROWS, 1), _DELETE_BLOCKS)
+            cuts = [r * j // blocks for j in range(blocks + 1)]
+            for a0, a1 in zip(cuts[:-1], cuts[1:]):
+                T = buf[i + 1 + a0 : i + 1 + a1, i + 1 : i + 1 + a1]
+                # W[:, j] <- sum_{e >= j} T[:, e] q_e
+                W = T * q[:a1]
+                tail = W[:, :0:-1]
+                np.cumsum(tail, axis=1, out=tail)
+                W[:, 1:] *= b[: a1 - 1]
+                new = T * d[:a1]
+                new[:, :-1] += W[:, 1:]
+                # one row up and one column left; the rows overwritten are this block's,
+                # already read, and the previous block's last
+                buf[i + a0 : i + a1, i : i + a1] = new
         buf[k - 1, :k] = 0.0  # the last row moved up (its column was zero above the diagonal)
         self.k = k - 1
