@@ -73,9 +73,13 @@ def _address(a: np.ndarray) -> int:
     return ctypes.addressof(ctypes.c_char.from_buffer(a))  # type: ignore[arg-type]
 
 
-def _ref(value: ctypes._SimpleCData) -> int:
-    return ctypes.addressof(value)
+# the constant arguments' addresses, taken once
+_A_LOWER, _A_LEFT, _A_NOTRANS, _A_TRANS, _A_NONUNIT, _A_ONE_INT, _A_ONE = (
+    ctypes.addressof(v) for v in (_LOWER, _LEFT, _NOTRANS, _TRANS, _NONUNIT, _ONE_INT, _ONE)
+)
 
+
+_BOTH = (False, True)  # L^{-1}, then L^{-T}: (L L')^{-1}
 
 #: Deletions update the trailing block in row blocks of at least this many rows, at most
 #: this many blocks.
@@ -124,62 +128,59 @@ class Factor:
 
     # --- solves -----------------------------------------------------------------------------
 
-    def _trsv(self, x: np.ndarray, trans: bool, start: int = 0, n: int | None = None) -> None:
-        """x <- L_b^{-1} x (L_b^{-T} x with trans), in place on a contiguous vector, where L_b
-        is the n x n diagonal block of L from (start, start)."""
+    def _trsv(
+        self, x: np.ndarray, passes: tuple[bool, ...], start: int = 0, n: int | None = None
+    ) -> None:
+        """x <- L_b^{-1} x (L_b^{-T} x for a pass with trans True), in place on a contiguous
+        vector, once per entry of ``passes``, where L_b is the n x n diagonal block of L from
+        (start, start)."""
         n = self.k - start if n is None else n
         if n == 0:
             return
         if _ROUTINES is None:  # pragma: no cover - SciPy without its Cython BLAS
             block = np.asfortranarray(self.buf[start : start + n, start : start + n])
-            x[:] = blas.dtrsv(block, x, lower=1, trans=int(trans))
+            for trans in passes:
+                x[:] = blas.dtrsv(block, x, lower=1, trans=int(trans))
             return
         lda = self.buf.shape[0]
         a = self._address + 8 * start * (lda + 1)
         nn, ld = ctypes.c_int(n), ctypes.c_int(lda)
-        _ROUTINES[0](
-            _ref(_LOWER),
-            _ref(_TRANS if trans else _NOTRANS),
-            _ref(_NONUNIT),
-            _ref(nn),
-            a,
-            _ref(ld),
-            _address(x),
-            _ref(_ONE_INT),
-        )
+        n_ref, ld_ref, x_ref = ctypes.addressof(nn), ctypes.addressof(ld), _address(x)
+        for trans in passes:
+            _ROUTINES[0](
+                _A_LOWER, _A_TRANS if trans else _A_NOTRANS, _A_NONUNIT, n_ref, a, ld_ref,
+                x_ref, _A_ONE_INT,
+            )  # fmt: skip
 
-    def _trsm(self, B: np.ndarray, trans: bool) -> None:
-        """B <- L^{-1} B (L^{-T} B with trans), in place on a Fortran-order k x m array."""
+    def _trsm(self, B: np.ndarray, passes: tuple[bool, ...]) -> None:
+        """B <- L^{-1} B (L^{-T} B for a pass with trans True), in place on a Fortran-order
+        k x m array, once per entry of ``passes``."""
         k, m = B.shape
         if k == 0 or m == 0:
             return
         if _ROUTINES is None:  # pragma: no cover
-            B[:] = lapack.dtrtrs(np.asfortranarray(self.L), B, lower=1, trans=int(trans))[0]
+            L = np.asfortranarray(self.L)
+            for trans in passes:
+                B[:] = lapack.dtrtrs(L, B, lower=1, trans=int(trans))[0]
             return
         nn, mm = ctypes.c_int(k), ctypes.c_int(m)
         lda, ldb = ctypes.c_int(self.buf.shape[0]), ctypes.c_int(k)
-        _ROUTINES[1](
-            _ref(_LEFT),
-            _ref(_LOWER),
-            _ref(_TRANS if trans else _NOTRANS),
-            _ref(_NONUNIT),
-            _ref(nn),
-            _ref(mm),
-            _ref(_ONE),
-            self._address,
-            _ref(lda),
-            _address(B),
-            _ref(ldb),
-        )
+        refs = [ctypes.addressof(v) for v in (nn, mm, lda, ldb)]
+        b_ref = _address(B)
+        for trans in passes:
+            _ROUTINES[1](
+                _A_LEFT, _A_LOWER, _A_TRANS if trans else _A_NOTRANS, _A_NONUNIT, refs[0],
+                refs[1], _A_ONE, self._address, refs[2], b_ref, refs[3],
+            )  # fmt: skip
 
     def tri(self, rhs: np.ndarray, trans: bool = False) -> np.ndarray:
         """L^{-1} rhs (L^{-T} rhs with ``trans``), a new array; rhs (k,) or (k, m)."""
         if rhs.ndim == 1:
             x = np.array(rhs, dtype=float)
-            self._trsv(x, trans)
+            self._trsv(x, (trans,))
             return x
         B = np.array(rhs, dtype=float, order="F")
-        self._trsm(B, trans)
+        self._trsm(B, (trans,))
         return B
 
     def solve(self, rhs: np.ndarray) -> np.ndarray:
@@ -187,18 +188,14 @@ class Factor:
         LAPACK solves go through trsm, 2-3x slower for one column at k = 250-400)."""
         if rhs.ndim == 1:
             x = np.array(rhs, dtype=float)
-            self._trsv(x, False)
-            self._trsv(x, True)
+            self._trsv(x, _BOTH)
             return x
         B = np.array(rhs, dtype=float, order="F")
         if B.shape[1] <= 2:
             for j in range(B.shape[1]):
-                col = B[:, j]  # a contiguous column of the Fortran array, solved in place
-                self._trsv(col, False)
-                self._trsv(col, True)
+                self._trsv(B[:, j], _BOTH)  # a contiguous column, solved in place
             return B
-        self._trsm(B, False)
-        self._trsm(B, True)
+        self._trsm(B, _BOTH)
         return B
 
     # --- updates ----------------------------------------------------------------------------
@@ -230,7 +227,7 @@ class Factor:
         r = k - 1 - i
         if r:
             q = buf[i + 1 : k, i].copy()  # l, then T^{-1} l in place
-            self._trsv(q, False, start=i + 1, n=r)
+            self._trsv(q, (False,), start=i + 1, n=r)
             t = np.cumsum(q * q)
             t += 1.0
             t_prev = np.empty_like(t)
