@@ -35,6 +35,7 @@ from regcli.core.stats import LazyStats, Stats, thin_product
 #: A column whose Cholesky pivot falls below this share of its norm is taken as dependent.
 _DEPENDENT = 1e-10
 _EMPTY_IDX = np.zeros(0, dtype=np.intp)
+_MAX = np.maximum.reduce  # max of a nonempty 1-d array without ndarray.max's Python wrapper
 #: n x p from which rounds look for violators in the strong set before the full check.
 _STRONG_ROUNDS_MIN_SIZE = 800_000
 #: Solves per alpha after which a sign contradicted by the solve drops that feature alone
@@ -324,7 +325,7 @@ class ActiveSet:
         """Keep only the positions in boolean ``mask``: rank-one updates of the factor for a
         few removals (O(k^2) each), a new factorization for many."""
         self._changed()
-        gone = np.flatnonzero(~mask)
+        gone = (~mask).nonzero()[0]
         if gone.size == 0:
             return
         if self._XA is not None:  # close the gaps: move the columns after the first one left
@@ -620,11 +621,14 @@ def solve_enet(
             viol = np.abs(grad)
             viol -= lam1
             if A.size:
-                active_resid = float(np.abs(grad[A] - lam1 * act.sign - lam2 * coef[A]).max())
+                resid = grad[A] - lam1 * act.sign
+                if lam2:
+                    resid -= lam2 * coef[A]
+                active_resid = float(_MAX(np.abs(resid)))
                 viol[A] = -np.inf
             else:
                 active_resid = 0.0
-            worst = float(viol.max()) if viol.size else 0.0
+            worst = float(_MAX(viol)) if viol.size else 0.0
             kkt = max(worst, active_resid, 0.0)
             if kkt <= tol:
                 converged = True
@@ -643,7 +647,7 @@ def solve_enet(
                 break
             strong = None  # a violator outside the strong set: check every feature from now on
         # 3. add the worst violators (the strong set's first)
-        cand = np.flatnonzero(viol > tol)
+        cand = (viol > tol).nonzero()[0]
         if screen is not None:
             inside = cand[screen[cand]]
             if inside.size:
