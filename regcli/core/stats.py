@@ -72,10 +72,11 @@ class Standardization:
         return coef, intercept
 
     def standardized(self, coef_std: np.ndarray) -> np.ndarray:
-        """Solver coefficients over ``keep`` placed into all p columns (zeros for constants)."""
+        """Solver coefficients over ``keep`` placed into all p columns (zeros for constants);
+        ``coef_std`` itself, not a copy, when no column is constant."""
         coef_std = np.asarray(coef_std, dtype=float)
         if not self.constant.any():
-            return coef_std.copy()
+            return coef_std
         out = np.zeros(coef_std.shape[:-1] + (self.constant.size,))
         out[..., self.keep] = coef_std
         return out
