@@ -368,21 +368,33 @@ class ActiveSet:
     ) -> bool:
         """``append`` given only G[A u new, new] (rows in the order of idx, then new; a fresh
         array, which this overwrites) and, on the lazy source, the columns X~_new if at hand."""
-        k = self.idx.size
+        k, m = self.idx.size, new.size
         S = block[k:]
-        S.flat[:: new.size + 1] += self.lam2
-        norms = S.diagonal().copy()  # G_jj + lam2 of the new columns
+        if self.lam2:
+            S.flat[:: m + 1] += self.lam2
         W = None
-        if k:
-            W = self.factor.tri(block[:k])
-            S -= W.T @ W
-        L22 = _chol(S)
-        if L22 is None:
-            return False
-        pivots = L22.diagonal()
-        if (pivots * pivots <= _DEPENDENT * norms).any():
-            return False
-        m = new.size
+        if m == 1:  # one column (most rounds on small wide data): the pivot, no LAPACK
+            norm = float(S[0, 0])  # G_jj + lam2
+            if k:
+                w = self.factor.tri(block[:k, 0])
+                W = w[:, None]
+                norm_left = norm - float(w @ w)
+            else:
+                norm_left = norm
+            if not norm_left > _DEPENDENT * norm:
+                return False
+            L22 = np.array([[np.sqrt(norm_left)]])
+        else:
+            norms = S.diagonal().copy()  # G_jj + lam2 of the new columns
+            if k:
+                W = self.factor.tri(block[:k])
+                S -= W.T @ W
+            L22 = _chol(S)
+            if L22 is None:
+                return False
+            pivots = L22.diagonal()
+            if (pivots * pivots <= _DEPENDENT * norms).any():
+                return False
         self._changed()
         self.factor.append(W, L22)
         if self._XA is not None:
