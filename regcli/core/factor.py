@@ -34,8 +34,13 @@ _ONE_INT = ctypes.c_int(1)
 _ONE = ctypes.c_double(1.0)
 
 
-def _routine(module: Any, name: str, nargs: int) -> Callable[..., None] | None:
-    """The C function ``name`` of a SciPy Cython module (all arguments pointers), or None."""
+def _routine(module: Any, name: str, kinds: str) -> Callable[..., None] | None:
+    """The C function ``name`` of a SciPy Cython module, or None.
+
+    ``kinds`` spells its arguments, all pointers: c (char), i (int), d (double).  The capsule's
+    signature must say exactly that (``void (char *, int *, ...)``): a build whose integers are
+    not C ints (ILP64) is refused rather than called with the wrong width."""
+    words = {"c": "char *", "i": "int *", "d": "d *"}
     try:
         capsule = module.__pyx_capi__[name]
         api = ctypes.pythonapi
@@ -43,12 +48,16 @@ def _routine(module: Any, name: str, nargs: int) -> Callable[..., None] | None:
         api.PyCapsule_GetName.argtypes = [ctypes.py_object]
         api.PyCapsule_GetPointer.restype = ctypes.c_void_p
         api.PyCapsule_GetPointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
-        address = api.PyCapsule_GetPointer(capsule, api.PyCapsule_GetName(capsule))
+        signature = api.PyCapsule_GetName(capsule)
+        address = api.PyCapsule_GetPointer(capsule, signature)
     except (AttributeError, KeyError, ImportError, ValueError):  # pragma: no cover
         return None
-    if not address:  # pragma: no cover
+    # Cython names the double type after its module (__pyx_t_..._cython_blas_d *)
+    args = [a.strip() for a in signature.decode().removeprefix("void (").rstrip(")").split(",")]
+    spelled = ["d *" if a.endswith("_d *") else a for a in args]
+    if not address or spelled != [words[k] for k in kinds]:  # pragma: no cover
         return None
-    return ctypes.CFUNCTYPE(None, *([_P] * nargs))(address)
+    return ctypes.CFUNCTYPE(None, *([_P] * len(kinds)))(address)
 
 
 def _routines() -> tuple[Callable[..., None], Callable[..., None]] | None:
@@ -56,8 +65,8 @@ def _routines() -> tuple[Callable[..., None], Callable[..., None]] | None:
         from scipy.linalg import cython_blas
     except ImportError:  # pragma: no cover
         return None
-    trsv = _routine(cython_blas, "dtrsv", 8)
-    trsm = _routine(cython_blas, "dtrsm", 11)
+    trsv = _routine(cython_blas, "dtrsv", "cccididi")
+    trsm = _routine(cython_blas, "dtrsm", "cccciiddidi")
     if trsv is None or trsm is None:  # pragma: no cover
         return None
     return trsv, trsm

@@ -159,3 +159,15 @@ def test_kept_columns_on_the_lazy_source_follow_appends_and_removals(lam2: float
     act.keep(mask)
     M = stats.block(act.idx, act.idx) + lam2 * np.eye(act.idx.size)
     np.testing.assert_allclose(act.L @ act.L.T, M, rtol=0, atol=1e-12)
+
+
+def test_scipys_blas_pointers_are_used_and_their_signatures_checked() -> None:
+    """The fast route is the one tested here (SciPy exports dtrsv and dtrsm), and a routine
+    whose capsule signature does not spell the expected arguments is refused, not called."""
+    from scipy.linalg import cython_blas
+
+    assert factor_module._ROUTINES is not None
+    assert factor_module._routine(cython_blas, "dtrsv", "cccididi") is not None
+    assert factor_module._routine(cython_blas, "dtrsv", "cccidiid") is None  # wrong order
+    assert factor_module._routine(cython_blas, "dtrsv", "cccididii") is None  # one too many
+    assert factor_module._routine(cython_blas, "no_such_routine", "c") is None
