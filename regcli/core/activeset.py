@@ -372,7 +372,7 @@ class ActiveSet:
         S = block[k:]
         if self.lam2:
             S.flat[:: m + 1] += self.lam2
-        W = None
+        W: np.ndarray | None = None
         if m == 1:  # one column (most rounds on small wide data): the pivot, no LAPACK
             norm = float(S[0, 0])  # G_jj + lam2
             if k:
@@ -389,9 +389,10 @@ class ActiveSet:
             if k:
                 W = self.factor.tri(block[:k])
                 S -= W.T @ W
-            L22 = _chol(S)
-            if L22 is None:
+            chol = _chol(S)
+            if chol is None:
                 return False
+            L22 = chol
             pivots = L22.diagonal()
             if (pivots * pivots <= _DEPENDENT * norms).any():
                 return False
