@@ -213,11 +213,14 @@ def _activeset_points(stats: Stats, alphas: np.ndarray, l1_ratio: float, tol: fl
     active_set = None
     c_max = alpha_max(stats.c, 1.0)
     lasso = l1_ratio == 1.0
-    floor = 1e-6 * c_max  # kkt_scale's floor, vectorized below
-    i, k = 0, len(alphas)
+    grid = np.asarray(alphas, dtype=float)
+    values = grid.tolist()  # Python floats: cheaper scalar arithmetic than NumPy's, per point
+    # every point's absolute tolerance (kkt_scale, vectorized), sliced for the segments
+    tols = tol * np.maximum(grid, 1e-6 * c_max)
+    i, k = 0, len(values)
     while i < k:
-        a = alphas[i]
-        penalty = ElasticNet(alpha=float(a), l1_ratio=l1_ratio)
+        a = values[i]
+        penalty = ElasticNet(alpha=a, l1_ratio=l1_ratio)
         # sequential strong rule: features likely to enter at this alpha are tried first
         screen = None
         if prev_alpha is not None:
@@ -226,7 +229,7 @@ def _activeset_points(stats: Stats, alphas: np.ndarray, l1_ratio: float, tol: fl
             stats,
             penalty,
             coef,
-            tol=tol * kkt_scale(a, c_max),
+            tol=float(tols[i]),
             max_iter=max_iter,
             screen=screen,
             active_set=active_set,
@@ -239,15 +242,15 @@ def _activeset_points(stats: Stats, alphas: np.ndarray, l1_ratio: float, tol: fl
             continue
         # the following points on the same active set, up to its next kink
         while i < k:
-            block = np.asarray(alphas[i : i + 32], dtype=float)
-            count, B, grads, kkts = active_set.segment(block, tol * np.maximum(block, floor))
+            block = grid[i : i + 32]
+            count, B, grads, kkts = active_set.segment(block, tols[i : i + 32])
             for t in range(count):
                 coef = np.zeros(m)
                 coef[active_set.idx] = B[:, t]
                 grad = grads[:, t]
                 yield coef, grad, 1, float(kkts[t]), True
             if count:
-                prev_alpha = block[count - 1]
+                prev_alpha = values[i + count - 1]
             i += count
             if count < block.size:
                 break
