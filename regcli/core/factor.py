@@ -10,9 +10,10 @@ its new rows, and a deletion moves only the rows after it.
 LAPACK and BLAS work on such a block through a leading dimension, which SciPy's Python wrappers
 do not expose (they copy a strided block first).  SciPy's Cython BLAS/LAPACK
 (``scipy.linalg.cython_blas``, a public API) exports each routine as a C function pointer; the
-few routines needed are called through ctypes with the block's address and leading dimension.
-Where those pointers cannot be had, the block is copied to a contiguous array and SciPy's
-wrappers are used: the same answers, slower.
+few routines needed are called through ctypes with the block's address and leading dimension,
+once the capsule's signature has been checked to spell the expected argument types.  Where
+those pointers cannot be had, the block is copied to a contiguous array and SciPy's wrappers
+are used: the same answers, slower.
 """
 
 from __future__ import annotations
@@ -103,7 +104,8 @@ class Factor:
     __slots__ = ("buf", "k", "limit", "_address")
 
     def __init__(self, L: np.ndarray, limit: int):
-        """``limit``: the largest k the factor will reach (the buffer never grows beyond it)."""
+        """``limit``: the largest k expected (the buffer grows beyond it only when a larger
+        factor arrives)."""
         self.limit = max(limit, L.shape[0])
         self.k = 0
         self.buf = np.zeros((0, 0), order="F")
@@ -115,6 +117,7 @@ class Factor:
         fits (room for as many again, up to ``limit``)."""
         k = L.shape[0]
         if self.buf.shape[0] < k:
+            self.limit = max(self.limit, k)
             self._grow(min(max(2 * k, 16), self.limit))
         else:
             self.buf[: self.k, : self.k] = 0.0
@@ -131,9 +134,6 @@ class Factor:
     def L(self) -> np.ndarray:
         """The factor (a view into the buffer)."""
         return self.buf[: self.k, : self.k]
-
-    def diagonal(self) -> np.ndarray:
-        return self.buf.diagonal()[: self.k]
 
     # --- solves -----------------------------------------------------------------------------
 

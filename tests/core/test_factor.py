@@ -122,7 +122,9 @@ def test_solves_with_the_factor_match_numpy(shape: tuple[int, ...], blas_route: 
 
 
 @pytest.mark.parametrize("lam2", [0.0, 0.3])
-def test_kept_columns_on_the_lazy_source_follow_appends_and_removals(lam2: float) -> None:
+def test_kept_columns_on_the_lazy_source_follow_appends_and_removals(
+    lam2: float, blas_route: str
+) -> None:
     """ActiveSet keeps X~_A side by side on wide data: blocks, products and refactorizations
     from it equal those from X~ itself after any sequence of appends and removals."""
     from regcli.core.activeset import ActiveSet
