@@ -35,6 +35,8 @@ from regcli.core.stats import LazyStats, Stats, thin_product
 #: A column whose Cholesky pivot falls below this share of its norm is taken as dependent.
 _DEPENDENT = 1e-10
 _EMPTY_IDX = np.zeros(0, dtype=np.intp)
+_NO_POINTS = np.zeros((0, 0))  # what a segment without points returns (read-only by use)
+_NO_POINTS.flags.writeable = False
 _MAX = np.maximum.reduce  # max of a nonempty 1-d array without ndarray.max's Python wrapper
 #: n x p from which rounds look for violators in the strong set before the full check.
 _STRONG_ROUNDS_MIN_SIZE = 800_000
@@ -259,10 +261,10 @@ class ActiveSet:
         reaches lam1) follows in O(p), and every grid point above it costs a few vectorized
         passes instead of a solve.  Returns (count, B (k x count), grads (m x count), kkt
         (count,)): the leading points before the kink whose max KKT violation is within ``tol``
-        (each is certified on its own); the rest are left to the solver.
+        (each is certified on its own); the rest are left to the solver.  Without a point the
+        three arrays are one shared, read-only empty array.
         """
         lam0 = float(lam1[0])
-        m = self.stats.n_features
         if self.idx.size:
             u, v = self._segment_uv()
             shrinking = self.sign * v < 0  # s_i b_i falls with lam1: zero at u_i / v_i
@@ -270,7 +272,7 @@ class ActiveSet:
             if kink >= lam0:
                 # an active coefficient reaches zero first: no point here, and the gradient's
                 # direction d (a product with all of X~ on wide data) is not formed
-                return 0, np.zeros((u.size, 0)), np.zeros((m, 0)), np.zeros(0)
+                return 0, _NO_POINTS, _NO_POINTS, _NO_POINTS
             a, d = self._segment_ad()
         else:
             u = v = np.zeros(0)
@@ -279,7 +281,7 @@ class ActiveSet:
         # most calls end at the first point (something enters or leaves before it): test it
         # alone first, a few O(p) passes instead of the crossing of every feature
         if not self._point_ok(lam0, u - lam0 * v, a + lam0 * d, float(tol[0])):
-            return 0, np.zeros((u.size, 0)), np.zeros((m, 0)), np.zeros(0)
+            return 0, _NO_POINTS, _NO_POINTS, _NO_POINTS
         # an inactive j violates once a_j + lam1 d_j leaves [-lam1, lam1]
         with np.errstate(divide="ignore", invalid="ignore"):
             up = np.where(1.0 - d > 0, a / (1.0 - d), 0.0)

@@ -101,7 +101,7 @@ class Factor:
     """Lower Cholesky factor L (k x k) as the leading block of ``buf`` (Fortran order, every
     entry outside L's lower triangle zero)."""
 
-    __slots__ = ("buf", "k", "limit", "_address")
+    __slots__ = ("buf", "k", "limit", "_address", "_lda", "_lda_ref")
 
     def __init__(self, L: np.ndarray, limit: int):
         """``limit``: the largest k expected (the buffer grows beyond it only when a larger
@@ -110,6 +110,8 @@ class Factor:
         self.k = 0
         self.buf = np.zeros((0, 0), order="F")
         self._address = 0
+        self._lda = ctypes.c_int(0)  # the buffer's leading dimension, as BLAS takes it
+        self._lda_ref = ctypes.addressof(self._lda)
         self.reset(L)
 
     def reset(self, L: np.ndarray) -> None:
@@ -129,6 +131,7 @@ class Factor:
         grown[: self.k, : self.k] = self.buf[: self.k, : self.k]
         self.buf = grown
         self._address = _address(grown) if _ROUTINES is not None and size else 0
+        self._lda.value = size
 
     @property
     def L(self) -> np.ndarray:
@@ -151,10 +154,9 @@ class Factor:
             for trans in passes:
                 x[:] = blas.dtrsv(block, x, lower=1, trans=int(trans))
             return
-        lda = self.buf.shape[0]
-        a = self._address + 8 * start * (lda + 1)
-        nn, ld = ctypes.c_int(n), ctypes.c_int(lda)
-        n_ref, ld_ref, x_ref = ctypes.addressof(nn), ctypes.addressof(ld), _address(x)
+        a = self._address + 8 * start * (self.buf.shape[0] + 1)
+        nn = ctypes.c_int(n)
+        n_ref, ld_ref, x_ref = ctypes.addressof(nn), self._lda_ref, _address(x)
         for trans in passes:
             _ROUTINES[0](
                 _A_LOWER, _A_TRANS if trans else _A_NOTRANS, _A_NONUNIT, n_ref, a, ld_ref,
@@ -173,8 +175,8 @@ class Factor:
                 B[:] = lapack.dtrtrs(L, B, lower=1, trans=int(trans))[0]
             return
         nn, mm = ctypes.c_int(k), ctypes.c_int(m)
-        lda, ldb = ctypes.c_int(self.buf.shape[0]), ctypes.c_int(k)
-        refs = [ctypes.addressof(v) for v in (nn, mm, lda, ldb)]
+        ldb = ctypes.c_int(k)
+        refs = [ctypes.addressof(nn), ctypes.addressof(mm), self._lda_ref, ctypes.addressof(ldb)]
         b_ref = _address(B)
         for trans in passes:
             _ROUTINES[1](
