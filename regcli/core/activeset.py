@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy.linalg import blas, lapack
+from scipy.linalg import lapack
 
 from regcli.core.factor import Factor
 from regcli.core.penalty import ElasticNet
@@ -62,24 +62,6 @@ def _chol(M: np.ndarray) -> np.ndarray | None:
     """Lower Cholesky factor with a zero upper triangle (``Factor`` relies on it), or None."""
     L, info = lapack.dpotrf(M, lower=1, clean=1)
     return None if info != 0 else L
-
-
-#: Right-hand sides up to this many are solved column by column with BLAS trsv: OpenBLAS's
-#: potrs / trtrs go through trsm, 2-3x slower than two trsv for one column at k = 250-400
-#: (measured; 1.2x for two columns at k = 400).
-_TRSV_COLUMNS = 2
-
-
-def _solve(L: np.ndarray, rhs: np.ndarray) -> np.ndarray:
-    """(L L')^{-1} rhs."""
-    if rhs.ndim == 1:
-        return blas.dtrsv(L, blas.dtrsv(L, rhs, lower=1), lower=1, trans=1, overwrite_x=1)
-    if rhs.shape[1] <= _TRSV_COLUMNS:
-        out = np.empty(rhs.shape)
-        for j in range(rhs.shape[1]):
-            out[:, j] = _solve(L, rhs[:, j])
-        return out
-    return lapack.dpotrs(L, rhs, lower=1)[0]
 
 
 class ActiveSet:
@@ -154,8 +136,7 @@ class ActiveSet:
         """G[:, idx] @ M (m x ...): X~'(X~_A M) from the kept columns on the lazy source."""
         if self._XA is None:
             return self.stats.times(self.idx, M)
-        Xs = self.stats.Xs  # type: ignore[union-attr]
-        return thin_product(Xs.T, thin_product(self._XA[:, : self.idx.size], M))
+        return thin_product(self.stats.Xs.T, self.fitted(M))  # type: ignore[union-attr]
 
     def fitted(self, x: np.ndarray) -> np.ndarray:
         """X~_A x from the kept columns (the lazy source only)."""
@@ -435,7 +416,7 @@ class DualActiveSet:
         self._changed()
 
     def _changed(self) -> None:
-        self._chol_K: np.ndarray | None = None
+        self._chol_K: Factor | None = None
         self._x: tuple[float, np.ndarray] | None = None
 
     def retarget(self, lam2: float) -> bool:
@@ -453,9 +434,9 @@ class DualActiveSet:
             L = _chol(M)
             if L is None:  # pragma: no cover - K + lam2 I is positive definite for lam2 > 0
                 raise np.linalg.LinAlgError("K + lam2 I is not positive definite")
-            self._chol_K = L
+            self._chol_K = Factor(L, L.shape[0])
         XA = self.stats.Xs[:, self.idx]
-        inner = _solve(self._chol_K, thin_product(XA, rhs))
+        inner = self._chol_K.solve(thin_product(XA, rhs))
         return (rhs - thin_product(XA.T, inner)) / self.lam2
 
     def solution(self, lam1: float) -> np.ndarray:
