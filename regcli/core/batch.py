@@ -21,7 +21,11 @@ solve usually has the right set: measured, ~1.03 solves per point.
 The solves: small active sets in one batched LU over the problems (padded to the largest |A|
 with identity rows); from ``_CHOLESKY_FROM`` columns on one LAPACK Cholesky solve per problem on
 its own block, which was faster than the batch there; a lasso problem keeps its factor, so a
-point on an unchanged set (lam2 = 0 at every alpha) needs two triangular solves only.
+point on an unchanged set (lam2 = 0 at every alpha) needs two triangular solves only.  Where
+at most ``_SPECTRAL_INACTIVE`` features are inactive (the dense end of a path, where those
+factorizations cost the most) the solve comes from the whole Gram instead (``_Spectral``: its
+inverse for the lasso, its eigendecomposition for the elastic net, computed once per fold), one
+stacked product for every problem of the round and a small solve for the inactive block.
 
 The iteration is not globally convergent (it can cycle on strongly correlated columns) and a
 singular G_AA (collinear columns) has no solve; a problem that has not reached a fixed point
@@ -82,6 +86,7 @@ def solve_paths(
     # one padded copy of each distinct Gram (a fold's serves all its l1 ratios): index m is a
     # dummy feature with a zero row and column
     grams = _GramStack(problems)
+    spectral = _Spectral(grams)
     cpad = np.zeros((B, m + 1))
     for q, prob in enumerate(problems):
         cpad[q, :m] = prob.c
@@ -129,7 +134,7 @@ def solve_paths(
             g = g + theta[:, None] * (g - grad_prev[S])
         else:
             b, g = b.copy(), g.copy()
-        b, g, n_iter = _pdas(grams, cpad, diag, P, b, g, lam1, lam2, factors)
+        b, g, n_iter = _pdas(grams, spectral, cpad, diag, P, b, g, lam1, lam2, factors)
         kkt = _kkt(b, g, lam1, lam2)
         for j in np.flatnonzero(~(kkt <= tol_i)):  # the exact sequential method, same warm start
             q = int(P[j])
@@ -210,6 +215,144 @@ class _GramStack:
         self.gid, self.slot, self.width = gid, slot, max(count)
 
 
+class _Spectral:
+    """Active solves from the whole Gram, for problems with few inactive features (the dense
+    end of a path, where a Cholesky factorization per problem and point costs the most).
+
+    With M = G + lam2 I and W = M^{-1}, the active block's system M_AA x = v (I the inactive
+    features) has the solution x = (W v~)_A - W_AI W_II^{-1} (W v~)_I (v~: v on A, zero on I;
+    the block inverse of M_AA is W_AA - W_AI W_II^{-1} W_IA): one product with an m x m matrix
+    per problem (every problem of a round in one stacked product) and a |I| x |I| solve,
+    instead of a k^3 / 3 factorization.
+    - The lasso (lam2 = 0 at every alpha) keeps W = G^{-1} itself.
+    - The elastic net (a new lam2 at every alpha) uses G = Q diag(lam) Q': W = Q D Q' with
+      D = diag(1 / (lam + lam2)), so x~ = Q D (Q'v~ - Q_I' z) with W_II = Q_I D Q_I' and
+      W_II z = Q_I D Q'v~: two stacked products with Q.
+    A Gram's inverse or eigendecomposition is computed the first time one of its problems
+    qualifies; problems whose M is not well conditioned keep the Cholesky solves."""
+
+    def __init__(self, grams: _GramStack):
+        self.grams = grams
+        U, w, _ = grams.G.shape
+        m = w - 1
+        self.m = m
+        self.eig_ready = np.zeros(U, dtype=bool)
+        self.inv_ready = np.zeros(U, dtype=bool)
+        self.inv_ok = np.zeros(U, dtype=bool)
+        self.lam = np.zeros((U, m))
+        # eigenvectors with a zero row m (the padding index of the inactive sets), and Q'
+        self.Qpad = np.zeros((U, m + 1, m))
+        self.QT = np.zeros((U, m, m))
+        self.Winv = np.zeros((U, w, w))  # G^{-1} with a zero row and column m
+
+    def usable(self, Pt: np.ndarray, counts: np.ndarray, lam2: np.ndarray) -> np.ndarray:
+        """(t,) bool: the problems Pt whose active solve this serves (computing what their
+        Grams need on first use)."""
+        near = self.m - counts <= _SPECTRAL_INACTIVE
+        if not near.any():
+            return near
+        gid = self.grams.gid[Pt]
+        lasso = lam2 == 0.0
+        self._prepare(np.unique(gid[near & lasso]), np.unique(gid[near & ~lasso]))
+        lo = self.lam[gid, 0] + lam2
+        hi = self.lam[gid, -1] + lam2
+        enet_ok = (lo > 0.0) & (hi <= _SPECTRAL_MAX_CONDITION * lo)
+        return near & np.where(lasso, self.inv_ok[gid], enet_ok)
+
+    def _prepare(self, inv: np.ndarray, eig: np.ndarray) -> None:
+        m = self.m
+        inv = inv[~self.inv_ready[inv]]
+        for u in inv.tolist():
+            G = self.grams.G[u, :m, :m]
+            L, info = lapack.dpotrf(G, lower=1)
+            if info == 0:
+                Wu, info = lapack.dpotri(L, lower=1)
+            if info == 0:
+                Wu = np.tril(Wu) + np.tril(Wu, -1).T
+                # 1-norm condition number (G and W symmetric)
+                cond = np.abs(G).sum(axis=0).max() * np.abs(Wu).sum(axis=0).max()
+                if cond <= _SPECTRAL_MAX_CONDITION:
+                    self.Winv[u, :m, :m] = Wu
+                    self.inv_ok[u] = True
+            self.inv_ready[u] = True
+        eig = eig[~self.eig_ready[eig]]
+        if eig.size:
+            lam, Q = np.linalg.eigh(self.grams.G[eig, :m, :m])
+            self.lam[eig] = lam
+            self.Qpad[eig, :m] = Q
+            self.QT[eig] = Q.transpose(0, 2, 1)
+            self.eig_ready[eig] = True
+
+    def solve(self, Pt: np.ndarray, A: np.ndarray, lam2: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """(t, m) x with x_A = M_AA^{-1} v_A for problems Pt (active masks A (t, m), v zero
+        off A); the inactive entries are rounding and are not used."""
+        x = np.empty(v.shape)
+        lasso = lam2 == 0.0
+        for rows, route in ((lasso, self._solve_inverse), (~lasso, self._solve_eigen)):
+            if rows.any():
+                if rows.all():
+                    return route(Pt, A, lam2, v)
+                x[rows] = route(Pt[rows], A[rows], lam2[rows], v[rows])
+        return x
+
+    def _inactive(self, A: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+        """(indices (t, imax) of each problem's inactive features, padded with m; valid mask;
+        imax)."""
+        m = self.m
+        n_inactive = m - A.sum(axis=1)
+        imax = int(n_inactive.max())
+        order = np.argsort(A, axis=1, kind="stable")[:, :imax]  # inactive features first
+        valid = np.arange(imax) < n_inactive[:, None]
+        return np.where(valid, order, m), valid, imax
+
+    def _stacked(self, mats: np.ndarray, gid: np.ndarray, slot: np.ndarray, v: np.ndarray):  # type: ignore[no-untyped-def]
+        """mats[gid[q]] @ v[q] for every q: each problem in its own column of its Gram's
+        right-hand side, one stacked product."""
+        grams = self.grams
+        stack = np.zeros((mats.shape[0], mats.shape[2], grams.width))
+        stack[gid, :, slot] = v
+        return np.matmul(mats, stack)[gid, :, slot]
+
+    def _solve_inverse(self, Pt, A, lam2, v):  # type: ignore[no-untyped-def]
+        m = self.m
+        gid, slot = self.grams.gid[Pt], self.grams.slot[Pt]
+        W = self.Winv
+        y = np.zeros((v.shape[0], m + 1))
+        y[:, :m] = self._stacked(W[:, :m, :m], gid, slot, v)
+        off, valid, imax = self._inactive(A)
+        if imax:
+            WI = W[gid[:, None], off]  # (t, imax, m + 1): rows of W at I (zero on the padding)
+            W_II = np.take_along_axis(WI, off[:, None, :], axis=2)
+            W_II[:, np.arange(imax), np.arange(imax)] += ~valid  # z = 0 on the padding
+            z = np.linalg.solve(W_II, np.take_along_axis(y, off, axis=1)[:, :, None])
+            y -= np.matmul(z.transpose(0, 2, 1), WI)[:, 0, :]
+        return y[:, :m]
+
+    def _solve_eigen(self, Pt, A, lam2, v):  # type: ignore[no-untyped-def]
+        m = self.m
+        gid, slot = self.grams.gid[Pt], self.grams.slot[Pt]
+        D = 1.0 / (self.lam[gid] + lam2[:, None])
+        DZ = self._stacked(self.QT, gid, slot, v)
+        DZ *= D
+        off, valid, imax = self._inactive(A)
+        if imax:
+            QI = self.Qpad[gid[:, None], off]  # (t, imax, m), zero rows on the padding
+            y_I = np.matmul(QI, DZ[:, :, None])
+            W_II = np.matmul(QI * D[:, None, :], QI.transpose(0, 2, 1))
+            W_II[:, np.arange(imax), np.arange(imax)] += ~valid  # z = 0 on the padding
+            z = np.linalg.solve(W_II, y_I)  # (t, imax, 1)
+            DZ -= D * np.matmul(z.transpose(0, 2, 1), QI)[:, 0, :]
+        return self._stacked(self.Qpad[:, :m], gid, slot, DZ)
+
+
+#: Problems with at most this many inactive features are solved by ``_Spectral`` (callgrind on
+#: the 4-ratio cv at n = 10^4, p = 100: 8 / 16 / 24 / 32 / 48 -> 1134 / 1052 / 1023 / 1025 /
+#: 1092 M instructions per cv, 1506 M without).
+_SPECTRAL_INACTIVE = 24
+#: ... when (lam_max + lam2) / (lam_min + lam2) of their Gram is at most this.
+_SPECTRAL_MAX_CONDITION = 1e6
+
+
 def _kkt(b: np.ndarray, g: np.ndarray, lam1: np.ndarray, lam2: np.ndarray) -> np.ndarray:
     """(r,) max KKT violation of each row's (b, g = c - G b); NaN stays NaN."""
     if b.shape[1] == 0:
@@ -219,6 +362,7 @@ def _kkt(b: np.ndarray, g: np.ndarray, lam1: np.ndarray, lam2: np.ndarray) -> np
 
 def _pdas(
     grams: _GramStack,
+    spectral: _Spectral,
     cpad: np.ndarray,
     diag: np.ndarray,
     P: np.ndarray,
@@ -267,7 +411,32 @@ def _pdas(
             rows_t = np.arange(todo.size)[:, None]
             rhs = (c_t - lam1[T][:, None] * s_t)[rows_t, idx]
             if kmax >= _CHOLESKY_FROM:
-                x = _solve_each_own(Gpad, gid, Pt, idx, counts, lam2[T], rhs, factors)
+                x = np.zeros((todo.size, kmax))
+                lam2_t = lam2[T]
+                near = spectral.usable(Pt, counts, lam2_t)
+                if near.any():  # few inactive features: from the full matrix's eigenvectors
+                    e = np.flatnonzero(near)
+                    v = np.where(At[e], c_t[e, :m] - lam1[T][e, None] * s[T][e], 0.0)
+                    try:
+                        xe = spectral.solve(Pt[e], At[e], lam2_t[e], v)
+                    except np.linalg.LinAlgError:  # pragma: no cover - W_II is definite
+                        near[:] = False
+                    else:
+                        x[e] = np.concatenate([xe, np.zeros((e.size, 1))], axis=1)[
+                            np.arange(e.size)[:, None], idx[e]
+                        ]
+                rest = np.flatnonzero(~near)
+                if rest.size:
+                    x[rest] = _solve_each_own(
+                        Gpad,
+                        gid,
+                        Pt[rest],
+                        idx[rest],
+                        counts[rest],
+                        lam2_t[rest],
+                        rhs[rest],
+                        factors,
+                    )
             else:
                 base = (gid[Pt] * (w * w))[:, None] + idx * w  # (t, kmax): offsets of G[q, idx]
                 M = Gflat.take(base[:, :, None] + idx[:, None, :])

@@ -140,3 +140,71 @@ def test_large_active_sets_use_one_cholesky_per_problem_and_empty_ones_are_skipp
     got = check_same(problems, grids, ratios, [False, False, False])
     assert (got[0].coefs[0] != 0).sum() >= batch._CHOLESKY_FROM  # in the round of step 0
     assert not got[2].coefs[:3].any()
+
+
+def test_spectral_solves_equal_direct_solves():
+    """The dense-end solves from the whole Gram (its inverse for the lasso, its eigenvectors
+    for the elastic net) against NumPy on the active block."""
+    X, y = make_problem(200, 30, seed=4, rho=0.6, k=10)
+    problems = fold_problems(X, y, K=3)
+    # two problems per Gram (different lam2), the padding of uneven inactive sets
+    probs = [problems[0], problems[0], problems[1], problems[2], problems[2]]
+    grams = batch._GramStack(probs)
+    spectral = batch._Spectral(grams)
+    rng = np.random.default_rng(0)
+    m = 30
+    lam2 = np.array([0.0, 0.3, 0.02, 0.0, 1e-3])
+    A = np.ones((5, m), dtype=bool)
+    for q, n_off in enumerate([3, 7, 0, 24, 1]):
+        A[q, rng.choice(m, n_off, replace=False)] = False
+    counts = A.sum(axis=1)
+    P = np.arange(5)
+    assert spectral.usable(P, counts, lam2).all()
+    v = np.where(A, rng.standard_normal((5, m)), 0.0)
+    x = spectral.solve(P, A, lam2, v)
+    for q in range(5):
+        a = np.flatnonzero(A[q])
+        M = probs[q].gram[np.ix_(a, a)] + lam2[q] * np.eye(a.size)
+        np.testing.assert_allclose(x[q, a], np.linalg.solve(M, v[q, a]), rtol=1e-10, atol=1e-12)
+    # too many inactive features, or an ill-conditioned lasso Gram: the Cholesky route
+    A[0, :25] = False
+    assert not spectral.usable(P[:1], A[:1].sum(axis=1), lam2[:1]).any()
+    Xd = X.copy()
+    Xd[:, 5] = Xd[:, 4]
+    dup = fold_problems(Xd, y, K=3)[0]
+    spec = batch._Spectral(batch._GramStack([dup, dup]))
+    ok = spec.usable(np.arange(2), np.array([m - 1, m - 1]), np.array([0.0, 0.5]))
+    assert ok.tolist() == [False, True]  # a singular G serves the elastic net, not the lasso
+
+
+def test_dense_ends_of_paths_through_the_whole_gram(monkeypatch):
+    """Paths whose active sets reach nearly every feature: the dense points go through
+    ``_Spectral`` (both routes) and still equal the sequential exact paths."""
+    used = {"inverse": 0, "eigen": 0}
+    inverse, eigen = batch._Spectral._solve_inverse, batch._Spectral._solve_eigen
+
+    def count_inverse(self, *args):
+        used["inverse"] += 1
+        return inverse(self, *args)
+
+    def count_eigen(self, *args):
+        used["eigen"] += 1
+        return eigen(self, *args)
+
+    monkeypatch.setattr(batch._Spectral, "_solve_inverse", count_inverse)
+    monkeypatch.setattr(batch._Spectral, "_solve_eigen", count_eigen)
+    X, y = make_problem(400, 40, seed=8, rho=0.5, k=40)
+    problems = fold_problems(X, y, K=3)
+    ratios = [1.0, 0.5, 0.1]
+    probs = [s for s in problems for _ in ratios]
+    rs = ratios * 3
+    grids = [alpha_grid(alpha_max(s.c, r), 260, 40, n_alphas=40) for s, r in zip(probs, rs)]
+    got = check_same(probs, grids, rs, [False] * 9)
+    assert used["inverse"] and used["eigen"]
+    assert all((raw.coefs[-1] != 0).sum() >= 40 - batch._SPECTRAL_INACTIVE for raw in got)
+    # a duplicated column: the lasso Gram is singular (Cholesky route, then the exact
+    # solver), the elastic net's shifted one is not
+    X[:, 7] = X[:, 6]
+    problems = fold_problems(X, y, K=3)
+    grids = [alpha_grid(alpha_max(s.c, 0.5), 260, 40, n_alphas=40) for s in problems]
+    check_same(problems, grids, [0.5] * 3, [False] * 3)
