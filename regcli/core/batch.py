@@ -240,17 +240,18 @@ class _Spectral:
         self.inv_ready = np.zeros(U, dtype=bool)
         self.inv_ok = np.zeros(U, dtype=bool)
         self.lam = np.zeros((U, m))
-        # eigenvectors with a zero row m (the padding index of the inactive sets), and Q'
-        self.Qpad = np.zeros((U, m + 1, m))
-        self.QT = np.zeros((U, m, m))
-        self.Winv = np.zeros((U, w, w))  # G^{-1} with a zero row and column m
+        # allocated on first use (each as large as the Gram stack, which ``cv`` budgets for):
+        # the eigenvectors with a zero row m (the padding index of the inactive sets), and
+        # G^{-1} with a zero row and column m
+        self.Qpad: np.ndarray | None = None
+        self.Winv: np.ndarray | None = None
 
     def usable(self, Pt: np.ndarray, counts: np.ndarray, lam2: np.ndarray) -> np.ndarray:
         """(t,) bool: the problems Pt whose active solve this serves (computing what their
         Grams need on first use)."""
         near = self.m - counts <= _SPECTRAL_INACTIVE
-        if not near.any():
-            return near
+        if self.m > SPECTRAL_MAX_FEATURES or not near.any():
+            return near & False
         gid = self.grams.gid[Pt]
         lasso = lam2 == 0.0
         self._prepare(np.unique(gid[near & lasso]), np.unique(gid[near & ~lasso]))
@@ -261,7 +262,10 @@ class _Spectral:
 
     def _prepare(self, inv: np.ndarray, eig: np.ndarray) -> None:
         m = self.m
+        U = self.grams.G.shape[0]
         inv = inv[~self.inv_ready[inv]]
+        if inv.size and self.Winv is None:
+            self.Winv = np.zeros((U, m + 1, m + 1))
         for u in inv.tolist():
             G = self.grams.G[u, :m, :m]
             L, info = lapack.dpotrf(G, lower=1)
@@ -272,15 +276,16 @@ class _Spectral:
                 # 1-norm condition number (G and W symmetric)
                 cond = np.abs(G).sum(axis=0).max() * np.abs(Wu).sum(axis=0).max()
                 if cond <= _SPECTRAL_MAX_CONDITION:
-                    self.Winv[u, :m, :m] = Wu
+                    self.Winv[u, :m, :m] = Wu  # type: ignore[index]
                     self.inv_ok[u] = True
             self.inv_ready[u] = True
         eig = eig[~self.eig_ready[eig]]
         if eig.size:
+            if self.Qpad is None:
+                self.Qpad = np.zeros((U, m + 1, m))
             lam, Q = np.linalg.eigh(self.grams.G[eig, :m, :m])
             self.lam[eig] = lam
             self.Qpad[eig, :m] = Q
-            self.QT[eig] = Q.transpose(0, 2, 1)
             self.eig_ready[eig] = True
 
     def solve(self, Pt: np.ndarray, A: np.ndarray, lam2: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -317,6 +322,7 @@ class _Spectral:
         m = self.m
         gid, slot = self.grams.gid[Pt], self.grams.slot[Pt]
         W = self.Winv
+        assert W is not None
         y = np.zeros((v.shape[0], m + 1))
         y[:, :m] = self._stacked(W[:, :m, :m], gid, slot, v)
         off, valid, imax = self._inactive(A)
@@ -331,24 +337,31 @@ class _Spectral:
     def _solve_eigen(self, Pt, A, lam2, v):  # type: ignore[no-untyped-def]
         m = self.m
         gid, slot = self.grams.gid[Pt], self.grams.slot[Pt]
+        Qpad = self.Qpad
+        assert Qpad is not None
+        Q = Qpad[:, :m]
         D = 1.0 / (self.lam[gid] + lam2[:, None])
-        DZ = self._stacked(self.QT, gid, slot, v)
+        DZ = self._stacked(Q.transpose(0, 2, 1), gid, slot, v)
         DZ *= D
         off, valid, imax = self._inactive(A)
         if imax:
-            QI = self.Qpad[gid[:, None], off]  # (t, imax, m), zero rows on the padding
+            QI = Qpad[gid[:, None], off]  # (t, imax, m), zero rows on the padding
             y_I = np.matmul(QI, DZ[:, :, None])
             W_II = np.matmul(QI * D[:, None, :], QI.transpose(0, 2, 1))
             W_II[:, np.arange(imax), np.arange(imax)] += ~valid  # z = 0 on the padding
             z = np.linalg.solve(W_II, y_I)  # (t, imax, 1)
             DZ -= D * np.matmul(z.transpose(0, 2, 1), QI)[:, 0, :]
-        return self._stacked(self.Qpad[:, :m], gid, slot, DZ)
+        return self._stacked(Q, gid, slot, DZ)
 
 
 #: Problems with at most this many inactive features are solved by ``_Spectral`` (callgrind on
 #: the 4-ratio cv at n = 10^4, p = 100: 8 / 16 / 24 / 32 / 48 -> 1134 / 1052 / 1023 / 1025 /
 #: 1092 M instructions per cv, 1506 M without).
 _SPECTRAL_INACTIVE = 24
+#: Features up to which the dense-end solves are used: above, a Gram's eigendecomposition
+#: (~10 Cholesky factorizations) may not pay for the few dense points of a path, and the extra
+#: stacks would triple a large batch's memory.
+SPECTRAL_MAX_FEATURES = 500
 #: ... when (lam_max + lam2) / (lam_min + lam2) of their Gram is at most this.
 _SPECTRAL_MAX_CONDITION = 1e6
 

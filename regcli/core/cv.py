@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import blas
 
-from regcli.core.batch import solve_paths
+from regcli.core.batch import SPECTRAL_MAX_FEATURES, solve_paths
 from regcli.core.parallel import run_tasks
 from regcli.core.path import RawPath, alpha_grid, path_grid, solve_path
 from regcli.core.penalty import alpha_max
@@ -665,7 +665,10 @@ BATCH_GRAM_BYTES = 512 * 2**20
 def _batches(members: list[int], keys: list[int], m: int) -> list[list[int]]:
     """``members`` cut into batches whose distinct Grams (``keys``) fit ``BATCH_GRAM_BYTES``;
     a Gram's problems (its l1 ratios) stay in one batch."""
-    per_batch = max(1, BATCH_GRAM_BYTES // (8 * (m + 1) ** 2))
+    # up to m = SPECTRAL_MAX_FEATURES a batch may hold two more stacks of that size (the
+    # Grams' inverses and eigenvectors, for the dense ends of the paths)
+    copies = 3 if m <= SPECTRAL_MAX_FEATURES else 1
+    per_batch = max(1, BATCH_GRAM_BYTES // (copies * 8 * (m + 1) ** 2))
     order: dict[int, list[int]] = {}
     for t, key in zip(members, keys):
         order.setdefault(key, []).append(t)

@@ -175,6 +175,13 @@ def test_spectral_solves_equal_direct_solves():
     spec = batch._Spectral(batch._GramStack([dup, dup]))
     ok = spec.usable(np.arange(2), np.array([m - 1, m - 1]), np.array([0.0, 0.5]))
     assert ok.tolist() == [False, True]  # a singular G serves the elastic net, not the lasso
+    # nothing above SPECTRAL_MAX_FEATURES (and nothing allocated for it)
+    big = GramStats(
+        np.eye(batch.SPECTRAL_MAX_FEATURES + 1), np.ones(batch.SPECTRAL_MAX_FEATURES + 1), 1.0, 10
+    )
+    spec = batch._Spectral(batch._GramStack([big]))
+    assert not spec.usable(np.arange(1), np.array([batch.SPECTRAL_MAX_FEATURES]), np.zeros(1)).any()
+    assert spec.Qpad is None and spec.Winv is None
 
 
 def test_dense_ends_of_paths_through_the_whole_gram(monkeypatch):

@@ -227,9 +227,14 @@ def test_large_grams_are_batched_in_chunks_with_the_same_results(monkeypatch):
     monkeypatch.setattr(
         cv, "solve_paths", lambda p, *a, **k: sizes.append(len(p)) or real(p, *a, **k)
     )
-    monkeypatch.setattr(cv, "BATCH_GRAM_BYTES", 2 * 8 * 11**2)  # two Grams of 10 features
+    # two Grams of 10 features, each with room for its inverse and eigenvectors
+    monkeypatch.setattr(cv, "BATCH_GRAM_BYTES", 3 * 2 * 8 * 11**2)
     chunked = cross_validate(X, y, **kw)
     assert sizes and max(sizes) <= 4  # two folds' Grams, each with its two ratios
     for a, b in zip(whole.curves, chunked.curves):
         np.testing.assert_allclose(a.fold_errors, b.fold_errors, rtol=1e-10)
     assert cv._batches([0, 1, 2, 3], [7, 8, 7, 9], 10) == [[0, 1, 2], [3]]
+    # above SPECTRAL_MAX_FEATURES a Gram needs no room for the dense-end stacks
+    m = cv.SPECTRAL_MAX_FEATURES + 1
+    monkeypatch.setattr(cv, "BATCH_GRAM_BYTES", 2 * 8 * (m + 1) ** 2)
+    assert cv._batches([0, 1, 2], [7, 8, 9], m) == [[0, 1], [2]]
