@@ -215,3 +215,18 @@ def test_dense_ends_of_paths_through_the_whole_gram(monkeypatch):
     problems = fold_problems(X, y, K=3)
     grids = [alpha_grid(alpha_max(s.c, 0.5), 260, 40, n_alphas=40) for s in problems]
     check_same(problems, grids, [0.5] * 3, [False] * 3)
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    p=st.integers(17, 32),
+    ratio=st.sampled_from([1.0, 0.5, 0.05]),
+    rho=st.sampled_from([0.0, 0.7, 0.95]),
+)
+def test_property_dense_ends_equal_sequential(seed, p, ratio, rho):
+    """Wider random problems whose paths reach the dense-end solves (``_Spectral``)."""
+    X, y = make_problem(3 * p, p, seed=seed, rho=rho, k=p)
+    problems = fold_problems(X, y, K=3)
+    grids = [alpha_grid(alpha_max(s.c, ratio), 2 * p, p, n_alphas=25) for s in problems]
+    check_same(problems, grids, [ratio] * 3, [False, True, False])
