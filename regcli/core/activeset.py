@@ -23,6 +23,7 @@ alphas need one solve, one gradient product and one check.
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -151,8 +152,15 @@ class ActiveSet:
         """(``entering_block``, the columns X~_new on the lazy source or None)."""
         if self._XA is None:
             return self.stats.block(np.concatenate([self.idx, new]), new), None
-        Xn = self.stats.Xs[:, new]  # type: ignore[union-attr]
         k = self.idx.size
+        if new.size == 1:  # most rounds on small wide data: a view of the column, no gather
+            xn = self.stats.Xs[:, int(new[0])]  # type: ignore[union-attr]
+            col = np.empty((k + 1, 1))
+            if k:
+                col[:k, 0] = self._XA[:, :k].T @ xn
+            col[k, 0] = xn @ xn
+            return col, xn[:, None]
+        Xn = self.stats.Xs[:, new]  # type: ignore[union-attr]
         out = np.empty((k + new.size, new.size))
         if k:
             out[:k] = self._XA[:, :k].T @ Xn
@@ -355,20 +363,17 @@ class ActiveSet:
         S = block[k:]
         if self.lam2:
             S.flat[:: m + 1] += self.lam2
-        W: np.ndarray | None = None
         if m == 1:  # one column (most rounds on small wide data): the pivot, no LAPACK
             norm = float(S[0, 0])  # G_jj + lam2
-            if k:
-                w = self.factor.tri(block[:k, 0])
-                W = w[:, None]
-                norm_left = norm - float(w @ w)
-            else:
-                norm_left = norm
+            w = self.factor.tri(block[:k, 0]) if k else None
+            norm_left = norm - float(w @ w) if w is not None else norm
             if not norm_left > _DEPENDENT * norm:
                 return False
-            L22 = np.array([[np.sqrt(norm_left)]])
+            self._changed()
+            self.factor.append_row(w, math.sqrt(norm_left))
         else:
             norms = S.diagonal().copy()  # G_jj + lam2 of the new columns
+            W: np.ndarray | None = None
             if k:
                 W = self.factor.tri(block[:k])
                 S -= W.T @ W
@@ -379,8 +384,8 @@ class ActiveSet:
             pivots = L22.diagonal()
             if (pivots * pivots <= _DEPENDENT * norms).any():
                 return False
-        self._changed()
-        self.factor.append(W, L22)
+            self._changed()
+            self.factor.append(W, L22)
         if self._XA is not None:
             if Xn is None:
                 Xn = self.stats.Xs[:, new]  # type: ignore[union-attr]

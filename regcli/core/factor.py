@@ -227,6 +227,17 @@ class Factor:
         self.buf[k : k + m, k : k + m] = L22
         self.k = k + m
 
+    def append_row(self, w: np.ndarray | None, pivot: float) -> None:
+        """``append`` of one row: L <- [[L, 0], [w', pivot]] (w of length k, None when k = 0)."""
+        k = self.k
+        if self.buf.shape[0] <= k:
+            self.limit = max(self.limit, k + 1)
+            self._grow(min(max(2 * self.buf.shape[0], k + 1, 16), self.limit))
+        if w is not None:
+            self.buf[k, :k] = w
+        self.buf[k, k] = pivot
+        self.k = k + 1
+
     def delete(self, i: int) -> None:
         """Remove row and column i: L becomes the factor of M without them (M = L L').
 

@@ -89,6 +89,27 @@ def test_a_factor_grows_from_empty() -> None:
     np.testing.assert_allclose(F.L, np.linalg.cholesky(M), rtol=0, atol=1e-11)
 
 
+def test_single_rows_grow_a_factor_from_empty(blas_route: str) -> None:
+    """``append_row`` (one entering column: its pivot) past the buffer's room, mixed with
+    deletions, against NumPy's factor of the same block."""
+    rng = np.random.default_rng(6)
+    A = rng.standard_normal((60, 45)) + rng.standard_normal((60, 1))
+    M = A.T @ A
+    F = Factor(np.zeros((0, 0)), limit=20)  # grows past its limit when asked to
+    idx: list[int] = []
+    for j in range(45):
+        w = F.tri(M[idx, j]) if idx else None
+        F.append_row(w, float(np.sqrt(M[j, j] - (w @ w if w is not None else 0.0))))
+        idx.append(j)
+        if j % 7 == 6:
+            F.delete(2)
+            idx.pop(2)
+    assert F.k == len(idx)
+    sub = M[np.ix_(idx, idx)]
+    np.testing.assert_allclose(F.L, np.linalg.cholesky(sub), rtol=0, atol=1e-11 * np.abs(sub).max())
+    assert _clean_outside(F)
+
+
 @pytest.mark.parametrize("cols", [1, 2, 4, 7])
 def test_thin_product_is_the_matrix_product(cols: int) -> None:
     rng = np.random.default_rng(cols)
