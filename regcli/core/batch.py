@@ -251,7 +251,7 @@ class _Spectral:
         Grams need on first use)."""
         near = self.m - counts <= _SPECTRAL_INACTIVE
         if self.m > SPECTRAL_MAX_FEATURES or not near.any():
-            return near & False
+            return np.zeros_like(near)
         gid = self.grams.gid[Pt]
         lasso = lam2 == 0.0
         self._prepare(np.unique(gid[near & lasso]), np.unique(gid[near & ~lasso]))
@@ -362,7 +362,8 @@ _SPECTRAL_INACTIVE = 24
 #: (~10 Cholesky factorizations) may not pay for the few dense points of a path, and the extra
 #: stacks would triple a large batch's memory.
 SPECTRAL_MAX_FEATURES = 500
-#: ... when (lam_max + lam2) / (lam_min + lam2) of their Gram is at most this.
+#: ``_Spectral`` serves a problem only where M = G + lam2 I has a condition number up to this:
+#: (lam_max + lam2) / (lam_min + lam2) for the elastic net, ||G||_1 ||G^{-1}||_1 for the lasso.
 _SPECTRAL_MAX_CONDITION = 1e6
 
 
