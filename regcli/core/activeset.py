@@ -38,7 +38,11 @@ _DEPENDENT = 1e-10
 _EMPTY_IDX = np.zeros(0, dtype=np.intp)
 _NO_POINTS = np.zeros((0, 0))  # what a segment without points returns (read-only by use)
 _NO_POINTS.flags.writeable = False
-_MAX = np.maximum.reduce  # max of a nonempty 1-d array without ndarray.max's Python wrapper
+# reductions of 1-d arrays without the Python wrappers of ndarray.max / any / all (~1 us a call;
+# hundreds of calls per path): max needs a nonempty array or ``initial``
+_MAX = np.maximum.reduce
+_ANY = np.logical_or.reduce
+_ALL = np.logical_and.reduce
 #: n x p from which rounds look for violators in the strong set before the full check.
 _STRONG_ROUNDS_MIN_SIZE = 800_000
 #: Solves per alpha after which a sign contradicted by the solve drops that feature alone
@@ -257,7 +261,7 @@ class ActiveSet:
         if self.idx.size:
             u, v = self._segment_uv()
             shrinking = self.sign * v < 0  # s_i b_i falls with lam1: zero at u_i / v_i
-            kink = float((u[shrinking] / v[shrinking]).max()) if shrinking.any() else 0.0
+            kink = float(_MAX(u[shrinking] / v[shrinking])) if _ANY(shrinking) else 0.0
             if kink >= lam0:
                 # an active coefficient reaches zero first: no point here, and the gradient's
                 # direction d (a product with all of X~ on wide data) is not formed
@@ -277,7 +281,7 @@ class ActiveSet:
             down = np.where(1.0 + d > 0, -a / (1.0 + d), 0.0)
         cross = np.maximum(up, down)
         cross[self.idx] = 0.0
-        kink = max(kink, float(cross.max(initial=0.0)))
+        kink = max(kink, float(_MAX(cross, initial=0.0)))
         count = int(np.count_nonzero(lam1 > kink))  # lam1 descends: a leading run
         lam = lam1[:count]
         B = u[:, None] - v[:, None] * lam
@@ -292,21 +296,21 @@ class ActiveSet:
             resid = np.abs(grads[self.idx] - self.sign[:, None] * lam).max(axis=0)
             kkt = np.maximum(kkt, resid)
         ok = (kkt <= tol[:count]) & (self.sign[:, None] * B > 0).all(axis=0)
-        count = int(np.argmin(ok)) if not ok.all() else count
+        count = int(np.argmin(ok)) if not _ALL(ok) else count
         return count, B[:, :count], grads[:, :count], kkt[:count]
 
     def _point_ok(self, lam: float, b: np.ndarray, grad: np.ndarray, tol: float) -> bool:
         """Whether (b on the active set, gradient ``grad``) is the lasso solution at lam within
         ``tol``: signs kept, no inactive |gradient| above lam, active gradients at lam s."""
         idx = self.idx
-        if idx.size and not (self.sign * b > 0).all():
+        if idx.size and not _ALL(self.sign * b > 0):
             return False
         viol = np.abs(grad)
         if idx.size:
-            if np.abs(grad[idx] - self.sign * lam).max() > tol:
+            if _MAX(np.abs(grad[idx] - self.sign * lam)) > tol:
                 return False
             viol[idx] = 0.0
-        return bool(viol.max(initial=0.0) <= lam + tol)
+        return bool(_MAX(viol, initial=0.0) <= lam + tol)
 
     def retarget(self, lam2: float) -> bool:
         """Whether this factor serves lam2 (a Cholesky factor holds one lam2 only)."""
@@ -565,7 +569,7 @@ def solve_enet(
             A, s = act.idx, act.sign
             x = act.solution(lam1)
             bad = s * x <= 0
-            if not bad.any():
+            if not _ANY(bad):
                 coef[A] = x
                 break
             if drop_all_left:
@@ -658,7 +662,8 @@ def solve_enet(
             k = min(k, max(1, (stats.n_samples - 1 - A.size) // 2))
         if cand.size > k:
             cand = cand[np.argpartition(viol[cand], cand.size - k)[cand.size - k :]]
-        cand = cand[np.argsort(-viol[cand], kind="stable")]
+        if cand.size > 1:  # worst first
+            cand = cand[np.argsort(-viol[cand], kind="stable")]
         signs = np.sign(grad[cand])
         moved = False
         if isinstance(act, DualActiveSet):  # always positive definite: no Gram columns needed

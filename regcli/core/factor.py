@@ -89,6 +89,7 @@ _A_LOWER, _A_LEFT, _A_NOTRANS, _A_TRANS, _A_NONUNIT, _A_ONE_INT, _A_ONE = (
 )
 
 
+_ACCUMULATE = np.add.accumulate  # np.cumsum without its Python wrapper
 _BOTH = (False, True)  # L^{-1}, then L^{-T}: (L L')^{-1}
 #: Right-hand sides up to this many are solved column by column with BLAS trsv: OpenBLAS's
 #: potrs / trtrs go through trsm, 2-3x slower than two trsv for one column at k = 250-400
@@ -254,7 +255,7 @@ class Factor:
         if r:
             q = buf[i + 1 : k, i].copy()  # l, then T^{-1} l in place
             self._trsv(q, (False,), start=i + 1, n=r)
-            t = np.cumsum(q * q)
+            t = _ACCUMULATE(q * q)
             t += 1.0
             t_prev = np.empty_like(t)
             t_prev[0] = 1.0
@@ -274,7 +275,7 @@ class Factor:
                 # W[:, j] <- sum_{e >= j} T[:, e] q_e
                 W = T * q[:a1]
                 tail = W[:, :0:-1]
-                np.cumsum(tail, axis=1, out=tail)
+                _ACCUMULATE(tail, axis=1, out=tail)
                 W[:, 1:] *= b[: a1 - 1]
                 new = T * d[:a1]
                 new[:, :-1] += W[:, 1:]
