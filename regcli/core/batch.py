@@ -50,7 +50,7 @@ from regcli.core.path import (
     RawPath,
     _dev_ratios,
 )
-from regcli.core.penalty import ElasticNet, kkt_residuals
+from regcli.core.penalty import ElasticNet, kkt_residuals, kkt_scales
 from regcli.core.stats import GramStats
 
 #: Solves per grid point before a problem is handed to the sequential exact solver.
@@ -99,7 +99,7 @@ def solve_paths(
     lam1_all = alphas * ratios[:, None]
     lam2_all = alphas * (1.0 - ratios[:, None])
     c_max = np.abs(c).max(axis=1) if m else np.zeros(B)
-    tol_all = tol * np.maximum(alphas, 1e-6 * c_max[:, None])
+    tol_all = tol * kkt_scales(alphas, c_max[:, None])
 
     coef = np.zeros((B, m))
     grad = c.copy()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from regcli.core.activeset import ActiveSet, solve_enet
-from regcli.core.penalty import ElasticNet, alpha_max, kkt_scale
+from regcli.core.penalty import ElasticNet, alpha_max, kkt_scale, kkt_scales
 from regcli.core.ridge import RidgeSolver
 from regcli.core.stats import Standardization, Stats, prepare
 from regcli.core.threads import single_blas_thread
@@ -215,8 +215,7 @@ def _activeset_points(stats: Stats, alphas: np.ndarray, l1_ratio: float, tol: fl
     lasso = l1_ratio == 1.0
     grid = np.asarray(alphas, dtype=float)
     values = grid.tolist()  # Python floats: cheaper scalar arithmetic than NumPy's, per point
-    # every point's absolute tolerance (kkt_scale, vectorized), sliced for the segments
-    tols = tol * np.maximum(grid, 1e-6 * c_max)
+    tols = tol * kkt_scales(grid, c_max)  # every point's absolute tolerance, sliced for segments
     i, k = 0, len(values)
     while i < k:
         a = values[i]

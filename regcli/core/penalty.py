@@ -58,11 +58,20 @@ def kkt_residuals(grad: np.ndarray, coef: np.ndarray, lam1, lam2) -> np.ndarray:
     )
 
 
+#: Share of c_max = max |c| below which ``kkt_scale`` does not let alpha fall.
+KKT_SCALE_FLOOR = 1e-6
+
+
 def kkt_scale(alpha: float, c_max: float) -> float:
     """What a KKT violation is measured against: alpha, floored at 1e-6 of c_max = max |c| (the
     gradient at zero, ``alpha_max(c, 1.0)``), so that alpha = 0 (least squares) or a vanishing
     alpha is judged against the data's own scale instead of a tolerance below rounding."""
-    return max(float(alpha), 1e-6 * c_max)
+    return max(float(alpha), KKT_SCALE_FLOOR * c_max)
+
+
+def kkt_scales(alphas: np.ndarray, c_max: np.ndarray | float) -> np.ndarray:
+    """``kkt_scale`` of a whole grid (or of several problems' grids: the arrays broadcast)."""
+    return np.maximum(alphas, KKT_SCALE_FLOOR * c_max)
 
 
 def alpha_max(c: np.ndarray, l1_ratio: float) -> float:
