@@ -131,6 +131,13 @@ class Factor:
         self.buf[:k, :k] = L
         self.k = k
 
+    def _room(self, size: int) -> None:
+        """Room for a size x size factor: the buffer doubles when it is full, up to ``limit``
+        (raised to ``size`` if need be)."""
+        if self.buf.shape[0] < size:
+            self.limit = max(self.limit, size)
+            self._grow(min(max(2 * self.buf.shape[0], size, 16), self.limit))
+
     def _grow(self, size: int) -> None:
         grown = np.zeros((size, size), order="F")
         grown[: self.k, : self.k] = self.buf[: self.k, : self.k]
@@ -220,9 +227,7 @@ class Factor:
         """Add m rows: L <- [[L, 0], [W', L22]] (W k x m, None when k = 0; L22 m x m lower
         with a zero upper triangle).  The buffer doubles when it is full, up to ``limit``."""
         k, m = self.k, L22.shape[0]
-        if self.buf.shape[0] < k + m:
-            self.limit = max(self.limit, k + m)
-            self._grow(min(max(2 * self.buf.shape[0], k + m, 16), self.limit))
+        self._room(k + m)
         if W is not None and k:
             self.buf[k : k + m, :k] = W.T
         self.buf[k : k + m, k : k + m] = L22
@@ -231,9 +236,7 @@ class Factor:
     def append_row(self, w: np.ndarray | None, pivot: float) -> None:
         """``append`` of one row: L <- [[L, 0], [w', pivot]] (w of length k, None when k = 0)."""
         k = self.k
-        if self.buf.shape[0] <= k:
-            self.limit = max(self.limit, k + 1)
-            self._grow(min(max(2 * self.buf.shape[0], k + 1, 16), self.limit))
+        self._room(k + 1)
         if w is not None:
             self.buf[k, :k] = w
         self.buf[k, k] = pivot
