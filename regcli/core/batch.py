@@ -214,6 +214,14 @@ class _GramStack:
         self.diag = np.ascontiguousarray(np.diagonal(self.G, axis1=1, axis2=2)[:, :m])
         self.gid, self.slot, self.width = gid, slot, max(count)
 
+    def stacked(self, mats: np.ndarray, P: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """mats[gid[q]] @ v[i] for each problem q = P[i] (mats: one matrix per Gram): every
+        problem in its own column of its Gram's right-hand side, one stacked product."""
+        gid, slot = self.gid[P], self.slot[P]
+        stack = np.zeros((mats.shape[0], mats.shape[2], self.width))
+        stack[gid, :, slot] = v
+        return np.matmul(mats, stack)[gid, :, slot]
+
 
 class _Spectral:
     """Active solves from the whole Gram, for problems with few inactive features (the dense
@@ -310,21 +318,13 @@ class _Spectral:
         valid = np.arange(imax) < n_inactive[:, None]
         return np.where(valid, order, m), valid, imax
 
-    def _stacked(self, mats: np.ndarray, gid: np.ndarray, slot: np.ndarray, v: np.ndarray):  # type: ignore[no-untyped-def]
-        """mats[gid[q]] @ v[q] for every q: each problem in its own column of its Gram's
-        right-hand side, one stacked product."""
-        grams = self.grams
-        stack = np.zeros((mats.shape[0], mats.shape[2], grams.width))
-        stack[gid, :, slot] = v
-        return np.matmul(mats, stack)[gid, :, slot]
-
     def _solve_inverse(self, Pt, A, lam2, v):  # type: ignore[no-untyped-def]
         m = self.m
-        gid, slot = self.grams.gid[Pt], self.grams.slot[Pt]
+        gid = self.grams.gid[Pt]
         W = self.Winv
         assert W is not None
         y = np.zeros((v.shape[0], m + 1))
-        y[:, :m] = self._stacked(W[:, :m, :m], gid, slot, v)
+        y[:, :m] = self.grams.stacked(W[:, :m, :m], Pt, v)
         off, valid, imax = self._inactive(A)
         if imax:
             WI = W[gid[:, None], off]  # (t, imax, m + 1): rows of W at I (zero on the padding)
@@ -336,12 +336,12 @@ class _Spectral:
 
     def _solve_eigen(self, Pt, A, lam2, v):  # type: ignore[no-untyped-def]
         m = self.m
-        gid, slot = self.grams.gid[Pt], self.grams.slot[Pt]
+        gid = self.grams.gid[Pt]
         Qpad = self.Qpad
         assert Qpad is not None
         Q = Qpad[:, :m]
         D = 1.0 / (self.lam[gid] + lam2[:, None])
-        DZ = self._stacked(Q.transpose(0, 2, 1), gid, slot, v)
+        DZ = self.grams.stacked(Q.transpose(0, 2, 1), Pt, v)
         DZ *= D
         off, valid, imax = self._inactive(A)
         if imax:
@@ -351,7 +351,7 @@ class _Spectral:
             W_II[:, np.arange(imax), np.arange(imax)] += ~valid  # z = 0 on the padding
             z = np.linalg.solve(W_II, y_I)  # (t, imax, 1)
             DZ -= D * np.matmul(z.transpose(0, 2, 1), QI)[:, 0, :]
-        return self._stacked(Q, gid, slot, DZ)
+        return self.grams.stacked(Q, Pt, DZ)
 
 
 #: Problems with at most this many inactive features are solved by ``_Spectral`` (callgrind on
@@ -464,9 +464,7 @@ def _pdas(
             if 2 * todo.size * kmax > Gpad.shape[0] * grams.width * w:
                 # most of the stack is needed: one product with all of it beats gathering rows
                 # (a Gram's problems in its own columns of the right-hand side)
-                every = np.zeros((Gpad.shape[0], w, grams.width))
-                every[gid[Pt], :, grams.slot[Pt]] = full
-                gt = c_t[:, :m] - np.matmul(Gpad, every)[gid[Pt], :m, grams.slot[Pt]]
+                gt = c_t[:, :m] - grams.stacked(Gpad, Pt, full)[:, :m]
             else:
                 rows = Gpad[gid[Pt][:, None], idx]  # (t, kmax, m + 1): G symmetric: its rows
                 gt = c_t[:, :m] - np.matmul(x[:, None, :], rows[:, :, :m])[:, 0, :]
