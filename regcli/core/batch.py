@@ -311,12 +311,8 @@ class _Spectral:
     def _inactive(self, A: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
         """(indices (t, imax) of each problem's inactive features, padded with m; valid mask;
         imax)."""
-        m = self.m
-        n_inactive = m - A.sum(axis=1)
-        imax = int(n_inactive.max())
-        order = np.argsort(A, axis=1, kind="stable")[:, :imax]  # inactive features first
-        valid = np.arange(imax) < n_inactive[:, None]
-        return np.where(valid, order, m), valid, imax
+        off, valid = _padded_indices(~A, self.m - A.sum(axis=1), self.m)
+        return off, valid, off.shape[1]
 
     def _solve_inverse(self, Pt, A, lam2, v):  # type: ignore[no-untyped-def]
         m = self.m
@@ -365,6 +361,17 @@ SPECTRAL_MAX_FEATURES = 500
 #: ``_Spectral`` serves a problem only where M = G + lam2 I has a condition number up to this:
 #: (lam_max + lam2) / (lam_min + lam2) for the elastic net, ||G||_1 ||G^{-1}||_1 for the lasso.
 _SPECTRAL_MAX_CONDITION = 1e6
+
+
+def _padded_indices(
+    mask: np.ndarray, counts: np.ndarray, pad: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(indices (t, counts.max()) of each row's True entries of ``mask`` in ascending order,
+    padded with ``pad``; the mask of the real ones).  ``counts``: True entries per row."""
+    width = int(counts.max())
+    order = np.argsort(~mask, axis=1, kind="stable")[:, :width]
+    valid = np.arange(width) < counts[:, None]
+    return np.where(valid, order, pad), valid
 
 
 def _kkt(b: np.ndarray, g: np.ndarray, lam1: np.ndarray, lam2: np.ndarray) -> np.ndarray:
@@ -417,10 +424,8 @@ def _pdas(
             bt = np.zeros((todo.size, m))
             gt = c_t[:, :m].copy()
         else:
-            # the active indices of each problem first (ascending), then the dummy
-            order = np.argsort(~At, axis=1, kind="stable")[:, :kmax]
-            valid = np.arange(kmax) < counts[:, None]
-            idx = np.where(valid, order, m)
+            # the active indices of each problem (ascending), then the dummy
+            idx, valid = _padded_indices(At, counts, m)
             s_t = np.concatenate([s[T], np.zeros((todo.size, 1))], axis=1)
             rows_t = np.arange(todo.size)[:, None]
             rhs = (c_t - lam1[T][:, None] * s_t)[rows_t, idx]
