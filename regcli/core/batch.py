@@ -51,7 +51,7 @@ from regcli.core.path import (
     _dev_ratios,
 )
 from regcli.core.penalty import ElasticNet, kkt_residuals, kkt_scales
-from regcli.core.stats import GramStats
+from regcli.core.stats import GramStats, symmetric_from_upper
 
 #: Solves per grid point before a problem is handed to the sequential exact solver.
 _MAX_ROUNDS = 8
@@ -276,11 +276,11 @@ class _Spectral:
             self.Winv = np.zeros((U, m + 1, m + 1))
         for u in inv.tolist():
             G = self.grams.G[u, :m, :m]
-            L, info = lapack.dpotrf(G, lower=1)
+            L, info = lapack.dpotrf(G, lower=1, clean=1)
             if info == 0:
-                Wu, info = lapack.dpotri(L, lower=1)
+                Wu, info = lapack.dpotri(L, lower=1)  # its lower triangle; the upper stays 0
             if info == 0:
-                Wu = np.tril(Wu) + np.tril(Wu, -1).T
+                Wu = symmetric_from_upper(Wu.T)
                 # 1-norm condition number (G and W symmetric)
                 cond = np.abs(G).sum(axis=0).max() * np.abs(Wu).sum(axis=0).max()
                 if cond <= _SPECTRAL_MAX_CONDITION:
