@@ -428,14 +428,15 @@ def _pdas(
             idx, valid = _padded_indices(At, counts, m)
             s_t = np.concatenate([s[T], np.zeros((todo.size, 1))], axis=1)
             rows_t = np.arange(todo.size)[:, None]
-            rhs = (c_t - lam1[T][:, None] * s_t)[rows_t, idx]
+            right = c_t - lam1[T][:, None] * s_t  # c - lam1 s over every feature (and dummy)
+            rhs = right[rows_t, idx]
             if kmax >= _CHOLESKY_FROM:
                 x = np.zeros((todo.size, kmax))
                 lam2_t = lam2[T]
                 near = spectral.usable(Pt, counts, lam2_t)
-                if near.any():  # few inactive features: from the full matrix's eigenvectors
+                if near.any():  # few inactive features: from the whole Gram (_Spectral)
                     e = np.flatnonzero(near)
-                    v = np.where(At[e], c_t[e, :m] - lam1[T][e, None] * s[T][e], 0.0)
+                    v = np.where(At[e], right[e, :m], 0.0)
                     try:
                         xe = spectral.solve(Pt[e], At[e], lam2_t[e], v)
                     except np.linalg.LinAlgError:  # pragma: no cover - W_II is definite
