@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from regcli.core.activeset import ActiveSet, solve_enet
+from regcli.core.activeset import ActiveSet, DualActiveSet, solve_enet
+from regcli.core.homotopy import homotopy_pays, lasso_homotopy
 from regcli.core.penalty import ElasticNet, alpha_max, kkt_scale, kkt_scales
 from regcli.core.ridge import RidgeSolver
-from regcli.core.stats import Standardization, Stats, prepare
+from regcli.core.stats import LazyStats, Standardization, Stats, prepare
 from regcli.core.threads import single_blas_thread
 
 #: glmnet's defaults: stop after at least this many points when the fit no longer improves.
@@ -139,9 +140,10 @@ def solve_path(
 
     ``tol`` is relative: a point converges when its max KKT violation <= tol * alpha (alpha
     floored at 1e-6 max |c|: ``penalty.kkt_scale``).
-    Ridge uses its closed form; the lasso and elastic net warm-started active-set solves.
-    (An exact homotopy for the lasso was measured slower here on every benchmark design: its
-    kinks outnumber the grid points and each costs as much Python overhead as a grid point.)
+    Ridge uses its closed form; the lasso and elastic net warm-started active-set solves,
+    except the lasso on small wide data (p >= n, n <= 2 grid points), which follows the exact
+    path from kink to kink (``homotopy``) and hands over to the active-set solves where it
+    cannot go on.
     """
     m = stats.n_features
     k = len(alphas)
@@ -200,7 +202,8 @@ def _ridge_points(stats: Stats, alphas: np.ndarray, tol: float):  # type: ignore
 
 
 def _activeset_points(stats: Stats, alphas: np.ndarray, l1_ratio: float, tol: float, max_iter: int):  # type: ignore[no-untyped-def]
-    """Warm-started active-set solves, one per alpha, with the sequential strong rule.
+    """Warm-started active-set solves, one per alpha, with the sequential strong rule (after
+    the homotopy, where it serves: ``homotopy.homotopy_pays``).
 
     For the lasso, after each solve the following grid points are tried on the same active set
     at once (``ActiveSet.segment``): where no feature enters or leaves between them they need no
@@ -210,13 +213,19 @@ def _activeset_points(stats: Stats, alphas: np.ndarray, l1_ratio: float, tol: fl
     coef = np.zeros(m)
     grad = stats.c.copy()
     prev_alpha = None
-    active_set = None
+    active_set: ActiveSet | DualActiveSet | None = None
     c_max = alpha_max(stats.c, 1.0)
     lasso = l1_ratio == 1.0
     grid = np.asarray(alphas, dtype=float)
     values = grid.tolist()  # Python floats: cheaper scalar arithmetic than NumPy's, per point
     tols = tol * kkt_scales(grid, c_max)  # every point's absolute tolerance, sliced for segments
     i, k = 0, len(values)
+    if lasso and isinstance(stats, LazyStats) and homotopy_pays(stats, k):
+        handover = yield from lasso_homotopy(stats, values, tols)
+        if handover is None:
+            return
+        i, coef, grad = handover.next_index, handover.coef, handover.grad
+        prev_alpha, active_set = handover.alpha, handover.active_set
     while i < k:
         a = values[i]
         penalty = ElasticNet(alpha=a, l1_ratio=l1_ratio)
