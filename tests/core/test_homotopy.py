@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 from sklearn.linear_model import enet_path
 
-from regcli.core import compute_path
-from regcli.core import homotopy
+from regcli.core import compute_path, homotopy
 from regcli.core import path as path_module
 from regcli.core.homotopy import Handover, homotopy_pays, lasso_homotopy
 from regcli.core.path import alpha_grid
