@@ -72,11 +72,12 @@ def homotopy_pays(stats: LazyStats, n_points: int) -> bool:
 
 
 def lasso_homotopy(
-    stats: LazyStats, values: list[float], tols: np.ndarray
+    stats: LazyStats, values: list[float], tols: np.ndarray, max_iter: int = 10_000
 ) -> Generator[Point, None, Handover | None]:
     """Yield the lasso solution at each alpha of the descending grid ``values`` (lam1 = alpha),
     each certified against its absolute tolerance ``tols[i]``; return None when every point
-    was yielded, else a ``Handover``."""
+    was yielded, else a ``Handover`` (also where a grid point would take more than
+    ``max_iter`` kinks, each a linear solve: the active-set solver then keeps that limit)."""
     Xs = stats.Xs
     XsT = Xs.T
     c = stats.c
@@ -118,6 +119,8 @@ def lasso_homotopy(
             since_anchor = 0
         # 2. the direction: v = G_AA^{-1} s, d = X~'(X~_A v)
         solves += 1
+        if solves > max_iter:
+            return path.handover(g, lam, i)
         v = path.factor.tri(path.z[:k], trans=True)
         d = thin_product(XsT, path.XA[:, :k] @ v)
         # 3. the next kink at lam - delta: the first active coefficient to reach zero, where

@@ -221,7 +221,7 @@ def _activeset_points(stats: Stats, alphas: np.ndarray, l1_ratio: float, tol: fl
     tols = tol * kkt_scales(grid, c_max)  # every point's absolute tolerance, sliced for segments
     i, k = 0, len(values)
     if lasso and isinstance(stats, LazyStats) and homotopy_pays(stats, k):
-        handover = yield from lasso_homotopy(stats, values, tols)
+        handover = yield from lasso_homotopy(stats, values, tols, max_iter)
         if handover is None:
             return
         i, coef, grad = handover.next_index, handover.coef, handover.grad

@@ -21,9 +21,9 @@ def lazy(X, y, w=None) -> LazyStats:
     return stats
 
 
-def run(stats, grid, tols):
+def run(stats, grid, tols, max_iter=10_000):
     """Every point the homotopy yields, and what it returned."""
-    gen = lasso_homotopy(stats, list(grid), tols)
+    gen = lasso_homotopy(stats, list(grid), tols, max_iter)
     points = []
     while True:
         try:
@@ -123,6 +123,17 @@ def test_hands_over_when_a_point_misses_its_tolerance():
     assert end.alpha >= grid[25]
     fresh = stats.grad(np.flatnonzero(end.coef), end.coef[end.coef != 0])
     assert kkt_residuals(fresh, end.coef, end.alpha, 0.0).max() <= 1e-12
+
+
+def test_keeps_max_iter_kinks_per_point():
+    X, y = make_problem(40, 200, seed=26, k=10)
+    stats = lazy(X, y)
+    grid, tols = grid_for(stats, n_alphas=20)
+    points, end = run(stats, grid, tols, max_iter=1)
+    assert isinstance(end, Handover) and all(p[2] <= 1 for p in points)
+    res = compute_path(X, y, alphas=grid, max_iter=1)  # the active-set solves keep it too
+    assert (res.n_iter <= 1).all()
+    assert res.converged[: len(points)].all()
 
 
 def test_serves_only_small_wide_data():
