@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.linear_model import enet_path
 
 from regcli.core import compute_path, homotopy
@@ -154,3 +156,43 @@ def test_saturated_path_and_points_above_alpha_max():
     assert max(np.count_nonzero(p[0]) for p in points) == 14  # n - 1 with an intercept
     res = compute_path(X, y, alphas=grid)
     assert res.converged.all() and (res.max_kkt_relative <= 1e-6).all()
+
+
+wide_problems = st.builds(
+    lambda n, extra, seed, rho, dup: _wide(n, n + extra, seed, rho, dup),
+    n=st.integers(5, 40),
+    extra=st.integers(0, 80),
+    seed=st.integers(0, 10_000),
+    rho=st.sampled_from([0.0, 0.5, 0.9]),
+    dup=st.booleans(),
+)
+
+
+def _wide(n, p, seed, rho, dup):
+    X, y = make_problem(n, p, seed=seed, rho=rho, k=min(6, p))
+    if dup:  # duplicated and collinear columns: the lasso is not unique, its fit is
+        X[:, -1] = X[:, 0]
+        X[:, -2] = X[:, 1] - 2.0 * X[:, 2]
+    w = np.random.default_rng(seed).uniform(0.5, 2.0, n) if seed % 2 else None
+    return X, y, w
+
+
+@settings(max_examples=30, deadline=None)
+@given(wide_problems, st.sampled_from([1e-2, 1e-4]))
+def test_homotopy_path_equals_the_active_set_path(problem, eps):
+    X, y, w = problem
+    res = compute_path(X, y, weights=w, n_alphas=40, eps=eps)
+    assert res.converged.all() and (res.max_kkt_relative <= 1e-6).all()
+    original = path_module.homotopy_pays
+    path_module.homotopy_pays = lambda stats, k: False
+    try:
+        other = compute_path(X, y, weights=w, alphas=res.alphas)
+    finally:
+        path_module.homotopy_pays = original
+    Xs, _, _ = standardize(X, w)
+    scale = max(1.0, np.abs(y - y.mean()).max())
+    fits, other_fits = Xs @ res.standardized_coefs.T, Xs @ other.standardized_coefs.T
+    assert np.abs(fits - other_fits).max() <= 1e-6 * scale
+    np.testing.assert_allclose(res.dev_ratio, other.dev_ratio, rtol=0, atol=1e-9)
+    l1, other_l1 = np.abs(res.standardized_coefs).sum(1), np.abs(other.standardized_coefs).sum(1)
+    np.testing.assert_allclose(l1, other_l1, rtol=1e-6, atol=1e-9)
