@@ -183,6 +183,12 @@ class ActiveSet:
         self._x = None
 
     @property
+    def direction_formed(self) -> bool:
+        """Whether the lasso gradient's direction d (``segment``'s, a product with the Gram
+        columns) is at hand for this active set."""
+        return self._ad is not None
+
+    @property
     def L(self) -> np.ndarray:
         """The Cholesky factor of G_AA + lam2 I (a view)."""
         return self.factor.L

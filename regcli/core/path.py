@@ -220,6 +220,10 @@ def _activeset_points(stats: Stats, alphas: np.ndarray, l1_ratio: float, tol: fl
     values = grid.tolist()  # Python floats: cheaper scalar arithmetic than NumPy's, per point
     tols = tol * kkt_scales(grid, c_max)  # every point's absolute tolerance, sliced for segments
     i, k = 0, len(values)
+    # on the lazy source a segment's gradient direction is a pass over X~, which near the dense
+    # end of a path rarely yields a point (500 x 2000: the last 26 tries yielded none)
+    lazy = isinstance(stats, LazyStats)
+    misses = skip = 0
     if lasso and isinstance(stats, LazyStats) and homotopy_pays(stats, k):
         handover = yield from lasso_homotopy(stats, values, tols, max_iter)
         if handover is None:
@@ -248,10 +252,19 @@ def _activeset_points(stats: Stats, alphas: np.ndarray, l1_ratio: float, tol: fl
         yield coef, grad, sol.n_iter, sol.max_kkt_violation, sol.converged
         if not (lasso and sol.converged and isinstance(active_set, ActiveSet)):
             continue
+        if skip:
+            skip -= 1
+            continue
         # the following points on the same active set, up to its next kink
         while i < k:
             block = grid[i : i + 32]
+            formed = active_set.direction_formed
             count, B, grads, kkts = active_set.segment(block, tols[i : i + 32])
+            if lazy and not formed and active_set.direction_formed:
+                # that try cost a pass over X~: after two in a row without a point, the next
+                # tries are spaced out (as many skipped as missed in a row, less one)
+                misses = 0 if count else misses + 1
+                skip = misses - 1 if misses >= 2 else 0
             for t in range(count):
                 coef = np.zeros(m)
                 coef[active_set.idx] = B[:, t]

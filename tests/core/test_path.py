@@ -154,3 +154,28 @@ def test_lasso_points_taken_from_an_unchanged_active_set_are_exact():
     last = len(res.alphas) - 1
     single = fit(X, y, alpha=res.alphas[last], l1_ratio=1.0)
     assert rel(single.coef, res.coefs[last]) < 1e-8
+
+
+def test_wide_segment_tries_spaced_out_after_misses_keep_the_path(monkeypatch):
+    """On the lazy source a segment's direction costs a pass over X~; after tries without a
+    point the next are spaced out, and the points those would have given are solved instead."""
+    from regcli.core.activeset import ActiveSet
+
+    X, y = make_problem(150, 400, seed=31, k=40, rho=0.2)
+    calls = []
+    original = ActiveSet.segment
+
+    def counted(self, lam1, tol):
+        calls.append(1)
+        return original(self, lam1, tol)
+
+    monkeypatch.setattr(ActiveSet, "segment", counted)
+    spaced = compute_path(X, y, n_alphas=60, eps=1e-3)  # n > 2 x 60: the active-set path
+    tries = len(calls)
+    calls.clear()
+    monkeypatch.setattr(ActiveSet, "direction_formed", property(lambda self: False))
+    every = compute_path(X, y, alphas=spaced.alphas)
+    assert tries < len(calls)  # the case under test does occur
+    for res in (spaced, every):
+        assert res.converged.all() and (res.max_kkt_relative <= 1e-6).all()
+    assert np.abs(spaced.coefs - every.coefs).max() < 1e-9 * np.abs(every.coefs).max()
