@@ -5,8 +5,9 @@ On an active set A with signs s the lasso solution is linear in lam1: b_A(lam) =
 with d = G_:A v = X~'(X~_A v).  The next kink is the largest lam below lam0 where an active
 coefficient reaches zero or an inactive |g_j| reaches lam; there one feature leaves or enters,
 the factor of G_AA gains or loses a row, and the next piece starts.  A kink costs one pass over
-X~ (for d) and two triangular solves (for v); every grid point on the way costs a few O(p)
-passes, with no solve and no product.
+X~ (for d), one triangular solve for v (z = L^{-1} s grows by one entry with each row of the
+factor L, and v = L^{-T} z) and one for an appended row; every grid point on the way costs a few
+O(p) passes, with no solve and no product.
 
 This is LARS with the lasso modification (Efron, Hastie, Johnstone and Tibshirani 2004), used
 where it beats warm-started active-set solves: small wide data, where a solve at each grid point
@@ -17,8 +18,9 @@ Each grid point is certified as the active-set path's are: its max KKT violation
 from its gradient and must be within the point's tolerance.  The gradient is carried from kink
 to kink, so it is recomputed from X~ (one more pass) every ``_ANCHOR_EVERY`` kinks, which also
 re-solves b_A; drift between anchors stays at rounding level.  Whatever the homotopy cannot
-take (a column that depends on the active ones, a point outside its tolerance) ends it: the
-caller's active-set solver goes on from the last kink's exact solution and factor.
+take (a column that depends on the active ones, a point outside its tolerance, more than
+``max_iter`` kinks before the next point, kinks that make no progress) ends it: the caller's
+active-set solver goes on from the last kink's exact solution and factor.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ class Handover(NamedTuple):
     next_index: int
     coef: np.ndarray
     grad: np.ndarray
-    alpha: float | None  # None before the first feature entered
+    alpha: float  # the kink's lam1: coef is the lasso solution there
     active_set: ActiveSet
 
 
