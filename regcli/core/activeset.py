@@ -63,6 +63,20 @@ class PointSolution(NamedTuple):
     active_set: ActiveSet | DualActiveSet  # the solution's factor, reusable as the next warm start
 
 
+def pivot_row(
+    factor: Factor, col: np.ndarray, norm: float
+) -> tuple[np.ndarray | None, float] | None:
+    """The row (w, pivot) that appends one column to the factor L of a Gram block: col holds
+    its Gram entries against the factor's columns, norm its own (G_jj, + lam2 where there is
+    one); w = L^{-1} col (None on an empty factor), pivot = sqrt(norm - w'w).  None when the
+    column depends on the factor's (the pivot falls below ``_DEPENDENT`` of its norm)."""
+    w = factor.tri(col) if factor.k else None
+    left = norm - float(w @ w) if w is not None else norm
+    if not left > _DEPENDENT * norm:
+        return None
+    return w, math.sqrt(left)
+
+
 def _chol(M: np.ndarray) -> np.ndarray | None:
     """Lower Cholesky factor with a zero upper triangle (``Factor`` relies on it), or None."""
     L, info = lapack.dpotrf(M, lower=1, clean=1)
@@ -374,13 +388,11 @@ class ActiveSet:
         if self.lam2:
             S.flat[:: m + 1] += self.lam2
         if m == 1:  # one column (most rounds on small wide data): the pivot, no LAPACK
-            norm = float(S[0, 0])  # G_jj + lam2
-            w = self.factor.tri(block[:k, 0]) if k else None
-            norm_left = norm - float(w @ w) if w is not None else norm
-            if not norm_left > _DEPENDENT * norm:
+            row = pivot_row(self.factor, block[:k, 0], float(S[0, 0]))  # G_jj + lam2
+            if row is None:
                 return False
             self._changed()
-            self.factor.append_row(w, math.sqrt(norm_left))
+            self.factor.append_row(*row)
         else:
             norms = S.diagonal().copy()  # G_jj + lam2 of the new columns
             W: np.ndarray | None = None

@@ -31,14 +31,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from regcli.core.activeset import ActiveSet
+from regcli.core.activeset import ActiveSet, pivot_row
 from regcli.core.factor import Factor
 from regcli.core.stats import LazyStats, thin_product
 
 #: Recompute the gradient (and b_A) from X~ after this many kinks.
 _ANCHOR_EVERY = 16
-#: A column whose Cholesky pivot falls below this share of its norm is taken as dependent.
-_DEPENDENT = 1e-10
 #: Kinks in a row without progress in lam after which the homotopy hands over.
 _STALLS = 50
 #: Floor of lam -+ g_j in the entry ratios (zero on the active set and for a feature that left).
@@ -208,16 +206,12 @@ class _Path:
         on the active ones."""
         k = self.k
         xj = self.stats.Xs[:, j]
-        if k:
-            w = self.factor.tri(self.XA[:, :k].T @ xj)
-            left = norm - float(w @ w)
-        else:
-            w, left = None, norm
-        if not left > _DEPENDENT * norm:
+        row = pivot_row(self.factor, self.XA[:, :k].T @ xj, norm)
+        if row is None:
             return False
         if k + 1 > self.idx.size:
             self._grow()
-        pivot = math.sqrt(left)
+        w, pivot = row
         self.factor.append_row(w, pivot)
         self.XA[:, k] = xj
         self.idx[k] = j

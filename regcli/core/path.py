@@ -141,9 +141,9 @@ def solve_path(
     ``tol`` is relative: a point converges when its max KKT violation <= tol * alpha (alpha
     floored at 1e-6 max |c|: ``penalty.kkt_scale``).
     Ridge uses its closed form; the lasso and elastic net warm-started active-set solves,
-    except the lasso on small wide data (p >= n, n <= 2 grid points), which follows the exact
-    path from kink to kink (``homotopy``) and hands over to the active-set solves where it
-    cannot go on.
+    except the lasso on small wide data (p >= n, n <= 2 x the grid's points), which follows
+    the exact path from kink to kink (``homotopy``) and hands over to the active-set solves
+    where it cannot go on.
     """
     m = stats.n_features
     k = len(alphas)
