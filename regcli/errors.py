@@ -31,3 +31,20 @@ class InputError(RegcliError):
     """An input file is missing or unreadable."""
 
     exit_code = 66
+
+
+class OutputError(RegcliError):
+    """Output could not be written (disk full, permission denied, closed pipe end)."""
+
+    exit_code = 74
+
+
+class Interrupted(BaseException):
+    """Raised by the signal handlers (SIGINT, SIGTERM) so that cleanup code runs.
+
+    A BaseException but not a KeyboardInterrupt, so no library turns it into an exit code.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum

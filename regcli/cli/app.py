@@ -21,7 +21,6 @@ from regcli.cli.predict import predict_command
 app = typer.Typer(
     name="regcli",
     help="Penalized linear models (lasso, ridge, elastic net) on CSV and Parquet tables.",
-    no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain click help: typer.rich_utils costs ~0.18 s at start-up
@@ -51,11 +50,15 @@ def root(
     _state["debug"] = debug
 
 
-app.command("fit", no_args_is_help=True)(fit_command)
-app.command("path", no_args_is_help=True)(path_command)
-app.command("cv", no_args_is_help=True)(cv_command)
-app.command("compare", no_args_is_help=True)(compare_command)
-app.command("predict", no_args_is_help=True)(predict_command)
+COMMANDS = {
+    "fit": fit_command,
+    "path": path_command,
+    "cv": cv_command,
+    "compare": compare_command,
+    "predict": predict_command,
+}
+for _name, _function in COMMANDS.items():
+    app.command(_name)(_function)
 
 
 def _fail(code: int, message: str) -> int:
@@ -64,26 +67,101 @@ def _fail(code: int, message: str) -> int:
     return code
 
 
+def _help_text(command: str | None) -> str:
+    """The help of the whole app, or of one command, as click formats it."""
+    cli = typer.main.get_command(app)
+    with cli.make_context("regcli", [], resilient_parsing=True) as ctx:
+        if command is None:
+            return ctx.get_help()
+        sub = cli.get_command(ctx, command)  # type: ignore[attr-defined]
+        with sub.make_context(command, [], parent=ctx, resilient_parsing=True) as sub_ctx:
+            return sub_ctx.get_help()
+
+
+def _no_arguments(args: list[str]) -> int | None:
+    """Bare `regcli` prints the help (exit 0); a bare command prints its help on stderr and
+    exits 2, as click does for a missing argument. None when there are arguments to run."""
+    if not args:
+        sys.stdout.write(_help_text(None) + "\n")
+        return 0
+    if len(args) == 1 and args[0] in COMMANDS:
+        sys.stderr.write(_help_text(args[0]) + "\n")
+        sys.stderr.write(f"regcli: error: {args[0]}: missing DATA (see the help above)\n")
+        return 2
+    return None
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # type: ignore[no-untyped-def]
+    """A library warning as one `regcli: warning:` line, without source paths."""
+    text = " ".join(str(message).split())
+    sys.stderr.write(f"regcli: warning: {text}\n")
+
+
+def _raise_interrupted(signum: int, frame: object) -> None:
+    from regcli.errors import Interrupted
+
+    raise Interrupted(signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; every failure becomes one line on stderr and a documented exit code."""
-    from regcli.errors import RegcliError
+    import signal
+    import threading
+    import warnings
 
     args = sys.argv[1:] if argv is None else list(argv)
+    handlers = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            handlers[sig] = signal.signal(sig, _raise_interrupted)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            warnings.showwarning = _show_warning
+            return _run(args)
+    finally:
+        for sig, previous in handlers.items():
+            signal.signal(sig, previous)
+
+
+def _run(args: list[str]) -> int:
+    import signal
+
+    from regcli.errors import Interrupted, OutputError, RegcliError
+
     _state["debug"] = "--debug" in args
     try:
+        shown = _no_arguments(args)
+        if shown is not None:
+            return shown
         result = app(args=args, prog_name="regcli", standalone_mode=False)
+        sys.stdout.flush()
+    except Interrupted as exc:
+        if exc.signum == signal.SIGTERM:
+            return _fail(143, "terminated")
+        return _fail(130, "interrupted")
     except RegcliError as exc:
         if _state["debug"]:
             raise
         return _fail(exc.exit_code, str(exc))
-    except (KeyboardInterrupt, BrokenPipeError) as exc:
-        return 0 if isinstance(exc, BrokenPipeError) else _fail(130, "interrupted")
+    except KeyboardInterrupt:
+        return _fail(130, "interrupted")
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 0
+    except OSError as exc:
+        if _state["debug"]:
+            raise
+        _quiet_stdout()
+        error = OutputError(f"cannot write output ({exc.strerror or exc})")
+        return _fail(error.exit_code, str(error))
     except Exception as exc:
         # click's exceptions (vendored inside typer or not) are recognized by their class names
         kinds = {cls.__name__ for cls in type(exc).__mro__}
         ctx = getattr(exc, "ctx", None)
-        if "NoArgsIsHelpError" in kinds:  # typer has already shown the help
-            return 0
+        if "NoArgsIsHelpError" in kinds:
+            sys.stderr.write(exc.format_message() + "\n")  # type: ignore[attr-defined]
+            return 2
         if "Abort" in kinds:
             return _fail(130, "interrupted")
         if _state["debug"]:
@@ -92,8 +170,23 @@ def main(argv: list[str] | None = None) -> int:
             where = f"{ctx.command_path}: " if ctx is not None else ""
             return _fail(2, where + " ".join(exc.format_message().split()))
         # an internal error: one line, exit 70
-        return _fail(70, f"internal error: {type(exc).__name__}: {exc} (rerun with --debug)")
+        text = " ".join(str(exc).split())[:300]
+        return _fail(70, f"internal error: {type(exc).__name__}: {text} (rerun with --debug)")
+    if result == 130:  # typer's own translation of KeyboardInterrupt
+        return _fail(130, "interrupted")
     return result if isinstance(result, int) else 0
+
+
+def _quiet_stdout() -> None:
+    """After a failed write to stdout, keep the interpreter's final flush from failing again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def run() -> None:

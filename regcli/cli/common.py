@@ -12,7 +12,7 @@ from typing import Any
 from regcli.cli.options import OutputFormat, Penalty
 from regcli.errors import UsageError
 from regcli.io.dataset import Dataset, load_dataset
-from regcli.io.files import check_writable, write_atomic
+from regcli.io.files import check_writable, same_outputs, write_atomic
 
 
 def split_list(value: str | None, option: str) -> list[str] | None:
@@ -228,6 +228,11 @@ def _check_training_rows(folds: list, n: int, what: str, error: type) -> None:  
     smallest = min(n - int(np.bincount(f).max()) for f in folds)
     if smallest < 2:
         raise error(f"{what} leave a training fold with {smallest} row(s); need at least 2")
+
+
+def distinct_outputs(**paths: str | None) -> None:
+    """Usage error, before anything is written, when two output options name one file."""
+    same_outputs({f"--{name}": path for name, path in paths.items()})
 
 
 def check_save(path: str | None, force: bool) -> None:

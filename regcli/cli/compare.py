@@ -77,6 +77,7 @@ def compare_command(
         if l1_ratio
         else [0.1, 0.5, 0.9]
     )
+    common.distinct_outputs(output=output, plot=plot, save=save)
     emitter = common.Emitter.create(fmt, output, force)
     check_plot_target(plot, force=force)
     common.check_save(save, force)

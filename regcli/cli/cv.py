@@ -153,6 +153,7 @@ def cv_command(
 
     ratios = common.resolve_l1_ratios(penalty, l1_ratio)
     grid = common.parse_grid(alphas, eps)
+    common.distinct_outputs(output=output, plot=plot, save=save, junit=junit)
     emitter = common.Emitter.create(fmt, output, force)
     check_plot_target(plot, force=force)
     gates = Gates(min_r2, max_nonzero, require_feature or [], sign or [], junit)

@@ -65,6 +65,7 @@ def fit_command(
     from regcli.io.model import model_document, save_model
 
     ratio = common.resolve_l1_ratio(penalty, l1_ratio)
+    common.distinct_outputs(output=output, save=save, junit=junit)
     emitter = common.Emitter.create(fmt, output, force)
     gates = Gates(min_r2, max_nonzero, require_feature or [], sign or [], junit)
     common.check_save(save, force)

@@ -55,6 +55,7 @@ def path_command(
 
     ratio = common.resolve_l1_ratio(penalty, l1_ratio)
     grid = common.parse_grid(alphas, eps)
+    common.distinct_outputs(output=output, plot=plot)
     emitter = common.Emitter.create(fmt, output, force)
     check_plot_target(plot, force=force)
     ds = common.DataOptions(data, target, features, exclude, weights, na.value).load()

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from regcli.errors import DataError, UsageError
-from regcli.io.table import read_table_with_digest, source_name
+from regcli.io.table import read_arrow, source_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -80,22 +80,24 @@ def load_dataset(
     weights: str | None = None,
     na: str = "error",
     extra_columns: dict[str, str] | None = None,
+    decimal: str = ".",
 ) -> Dataset:
     """Load ``path`` and build the Dataset.
 
-    ``extra_columns`` maps a role (e.g. 'fold') to a column that is carried along as raw values
-    and is never a feature.
+    Numeric columns go straight from Arrow into one preallocated float64 X; text columns pass
+    through pandas one at a time. ``extra_columns`` maps a role (e.g. 'fold') to a column that
+    is carried along as raw values and is never a feature.
     """
     t0 = time.perf_counter()
     name = source_name(path)
-    df, digest = read_table_with_digest(path)
-    if df.shape[1] == 0:
-        raise DataError(f"{name}: no columns")
-    if df.shape[0] == 0:
-        raise DataError(f"{name}: empty table (a header but no rows)")
     if na not in NA_MODES:
         raise UsageError(f"--na: expected one of {', '.join(NA_MODES)}, got {na!r}")
-    columns = list(df.columns)
+    table, digest = read_arrow(path, decimal=decimal)
+    columns = list(table.column_names)
+    if not columns:
+        raise DataError(f"{name}: no columns")
+    if table.num_rows == 0:
+        raise DataError(f"{name}: empty table (a header but no rows)")
     target, reason = choose_target(columns, target, name)
     extra_columns = dict(extra_columns or {})
     reserved = {target} | set(extra_columns.values()) | ({weights} if weights else set())
@@ -105,60 +107,93 @@ def load_dataset(
         if col is not None and col not in columns:
             raise UsageError(f"{option}: no column {col!r} in {name}{_listing(columns)}")
     feature_cols = select_features(columns, features, exclude, reserved, name)
+    wanted = list(dict.fromkeys(feature_cols + [target, *extra_columns.values()]))
+    if weights:
+        wanted.append(weights)
+    data = {c: table.column(c) for c in dict.fromkeys(wanted)}
+    del table  # the unused columns are freed here
+    n_read = len(data[target])
 
-    n_read = len(df)
-    used = feature_cols + [target] + ([weights] if weights else [])
-    # the target and weights cannot be imputed: their missing rows are dropped, or an error
-    keep = np.ones(n_read, dtype=bool)
-    missing = {c: int(df[c].isna().sum()) for c in used}
-    missing = {c: k for c, k in missing.items() if k}
-    if missing and na == "error":
-        listed = ", ".join(f"{c!r} ({k} cell{'s' if k > 1 else ''})" for c, k in missing.items())
-        raise DataError(f"{name}: missing values in {listed}; use --na drop or --na mean")
-    if na == "drop":
-        keep &= ~df[used].isna().any(axis=1).to_numpy()
-    else:
-        for col in [target] + ([weights] if weights else []):
-            keep &= ~df[col].isna().to_numpy()
-    if not keep.all():
-        df = df.loc[keep]
-    if len(df) < 2:
-        raise DataError(f"{name}: fewer than 2 usable rows ({len(df)} left of {n_read})")
-
-    y = numeric_column(df[target], target, name, role="target column")
+    y = numeric_column(data[target], target, name, role="target column")
     w = None
     if weights:
-        w = numeric_column(df[weights], weights, name, role="weights column")
+        w = numeric_column(data[weights], weights, name, role="weights column")
+    # the target and weights cannot be imputed: their missing rows are dropped, or an error
+    lacking = np.isnan(y) | (np.isnan(w) if w is not None else False)
+    missing: dict[str, int] = {}
+    if lacking.any():
+        if na == "error":
+            missing = {c: int(np.isnan(v).sum()) for c, v in ((target, y), (weights, w)) if c}
+        else:
+            keep = ~lacking
+            y = y[keep]
+            w = w[keep] if w is not None else None
+            data = {c: v.filter(keep) for c, v in data.items()}
+    if w is not None:
         if (w < 0).any():
             raise DataError(f"{name}: weights column {weights!r} has negative values")
         if not (w > 0).any():
             raise DataError(f"{name}: weights column {weights!r} has no positive value")
-    blocks, encodings, imputed = [], [], {}
-    for col in feature_cols:
-        block, enc, n_imputed = encode_column(df[col], col, name)
-        blocks.append(block)
-        encodings.append(enc)
-        if n_imputed:
-            imputed[col] = n_imputed
-    X = np.column_stack(blocks) if blocks else np.zeros((len(df), 0))
-    X = np.ascontiguousarray(X, dtype=np.float64)
+
+    plans = [plan_column(data[c], c, name, decimal=decimal) for c in feature_cols]
+    n = len(y)
+    X = np.empty((n, sum(len(p.features) for p in plans)), dtype=np.float64)
+    j = 0
+    for col, plan in zip(feature_cols, plans):
+        width = len(plan.features)
+        plan.fill(X[:, j : j + width], data.pop(col))  # each Arrow column freed once copied
+        if plan.kind == "numeric":
+            _check_finite(X[:, j], col, name)
+        j += width
+    starts = np.cumsum([0] + [len(p.features) for p in plans])[:-1]
+    absent = np.isnan(X[:, starts]) if len(plans) else np.zeros((n, 0), dtype=bool)
+    counts = absent.sum(axis=0)
+    missing.update({c: int(k) for c, k in zip(feature_cols, counts) if k})
+    missing = {c: missing[c] for c in wanted if c in missing}
+    if missing and na == "error":
+        listed = ", ".join(f"{c!r} ({k} cell{'s' if k > 1 else ''})" for c, k in missing.items())
+        raise DataError(f"{name}: missing values in {listed}; use --na drop or --na mean")
+    imputed: dict[str, int] = {}
+    if counts.any() and na == "drop":
+        keep = ~absent.any(axis=1)
+        X, y = X[keep], y[keep]
+        w = w[keep] if w is not None else None
+        data = {c: v.filter(keep) for c, v in data.items()}
+    elif counts.any():  # mean: each column's mean over its observed rows
+        for col, plan, start, k in zip(feature_cols, plans, starts, counts):
+            if k == 0:
+                continue
+            if k == n:
+                raise DataError(
+                    f"{name}: column {col!r} has no values to impute from; --exclude it"
+                )
+            block = X[:, start : start + len(plan.features)]
+            hole = np.isnan(block)
+            block[hole] = np.broadcast_to(np.nanmean(block, axis=0), block.shape)[hole]
+            imputed[col] = int(k)
+    del absent
+    if len(y) < 2:
+        raise DataError(f"{name}: fewer than 2 usable rows ({len(y)} left of {n_read})")
+    encodings = [
+        ColumnEncoding(c, p.kind, p.features, p.levels) for c, p in zip(feature_cols, plans)
+    ]
     names = [f for enc in encodings for f in enc.features]
     dup = _first_duplicate(names + [target])
     if dup:
         raise DataError(f"{name}: encoded feature name {dup!r} is produced twice; rename a column")
-    extra = {role: df[col].to_numpy() for role, col in extra_columns.items()}
+    extra = {role: data[col].to_numpy() for role, col in extra_columns.items()}
     if np.ptp(y) == 0:
         raise DataError(f"{name}: target column {target!r} is constant ({y[0]:g}); nothing to fit")
     return Dataset(
         X=X,
-        y=y,
+        y=np.ascontiguousarray(y),
         weights=w,
         feature_names=names,
         target=target,
         target_reason=reason,
         source=name,
         n_rows_read=n_read,
-        n_rows_dropped=n_read - len(df),
+        n_rows_dropped=n_read - len(y),
         encodings=encodings,
         imputed=imputed,
         extra=extra,
@@ -221,66 +256,134 @@ def select_features(
     return chosen
 
 
-def numeric_column(series: pd.Series, col: str, name: str, *, role: str) -> np.ndarray:
-    import pandas as pd
+def _arrow_kind(column: Any) -> str:
+    """'number', 'bool', 'text', 'empty', 'temporal' or 'other' for an Arrow column."""
+    import pyarrow as pa
 
-    if pd.api.types.is_bool_dtype(series):
-        return series.to_numpy(dtype=np.float64)
-    if not pd.api.types.is_numeric_dtype(series):
-        bad = _first_non_numeric(series)
-        raise DataError(f"{name}: {role} {col!r} is not numeric (found {bad!r})")
-    values = series.to_numpy(dtype=np.float64)
+    t = column.type
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    if pa.types.is_boolean(t):
+        return "bool"
+    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
+        return "number"
+    if pa.types.is_null(t):
+        return "empty"
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return "text"
+    if pa.types.is_temporal(t):
+        return "temporal"
+    return "other"
+
+
+def _to_float(column: Any) -> np.ndarray:
+    """An Arrow numeric or boolean column as float64, missing cells as NaN."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    values = column.cast(pa.float64()).to_numpy()
+    return np.asarray(values, dtype=np.float64)
+
+
+def numeric_column(column: Any, col: str, name: str, *, role: str) -> np.ndarray:
+    """A target or weights column as float64 (NaN where missing); text is refused."""
+    kind = _arrow_kind(column)
+    if kind == "empty":
+        return np.full(len(column), np.nan)
+    if kind not in ("number", "bool"):
+        series = column.to_pandas()
+        bad = series.dropna()
+        found = str(bad.iloc[0]) if len(bad) else str(column.type)
+        hint = ""
+        if _decimal_comma_example(series) is not None:
+            hint = "; it looks like decimal commas: add --decimal ,"
+        raise DataError(f"{name}: {role} {col!r} is not numeric (found {found!r}){hint}")
+    values = _to_float(column)
     _check_finite(values, col, name)
     return values
-
-
-def _first_non_numeric(series: pd.Series) -> str:
-    import pandas as pd
-
-    coerced = pd.to_numeric(series, errors="coerce")
-    bad = series[coerced.isna() & series.notna()]
-    return str(bad.iloc[0]) if len(bad) else str(series.iloc[0])
 
 
 def _check_finite(values: np.ndarray, col: str, name: str) -> None:
     n_inf = int(np.isinf(values).sum())
     if n_inf:
         raise DataError(
-            f"{name}: column {col!r} has {n_inf} infinite value{'s' if n_inf > 1 else ''}"
+            f"{name}: column {col!r} has {n_inf} infinite value{'s' if n_inf > 1 else ''} "
+            "(or numbers too large for float64)"
         )
 
 
-def encode_column(series: pd.Series, col: str, name: str) -> tuple[np.ndarray, ColumnEncoding, int]:
-    """One column as a (n, k) float block, its encoding, and how many cells were mean-imputed."""
+_DECIMAL_COMMA = r"^\s*[-+]?\d*,\d+(?:[eE][-+]?\d+)?\s*$"
+
+
+def _decimal_comma_example(series: pd.Series) -> str | None:
+    """A cell like '1,5' when every present cell of a text column looks like that."""
+    values = series.dropna().astype(str)
+    if values.empty:
+        return None
+    looks = values.str.match(_DECIMAL_COMMA)
+    return str(values.iloc[0]) if bool(looks.all()) else None
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    """How one input column is written into X: its kind, feature names and one-hot levels."""
+
+    kind: str  # 'numeric', 'bool' or 'onehot'
+    features: list[str]
+    levels: list[str] = field(default_factory=list)
+    text: bool = False  # converted through pandas (text cells)
+
+    def fill(self, out: np.ndarray, column: Any) -> None:
+        """Write the column's values (NaN where missing) into ``out`` (n, len(features))."""
+        if self.kind == "onehot":
+            out[:] = onehot_block(column.to_pandas(), self.levels)[0]
+        elif self.text:
+            out[:, 0] = column.to_pandas().map(_as_bool).to_numpy(dtype=np.float64)
+        else:
+            out[:, 0] = _to_float(column)
+
+
+def plan_column(column: Any, col: str, name: str, *, decimal: str = ".") -> ColumnPlan:
+    """Decide how an input column becomes features, refusing what cannot be encoded."""
     import pandas as pd
 
-    n_missing = int(series.isna().sum())
-    if pd.api.types.is_bool_dtype(series) or _is_boolean_object(series):
-        values = series.map(_as_bool).to_numpy(dtype=np.float64)
-        values = _impute(values)
-        return values[:, None], ColumnEncoding(col, "bool", [col]), n_missing
-    if pd.api.types.is_numeric_dtype(series):
-        values = series.to_numpy(dtype=np.float64)
-        _check_finite(values, col, name)
-        return _impute(values)[:, None], ColumnEncoding(col, "numeric", [col]), n_missing
-    if pd.api.types.is_datetime64_any_dtype(series) or pd.api.types.is_timedelta64_dtype(series):
+    kind = _arrow_kind(column)
+    if kind == "number":
+        return ColumnPlan("numeric", [col])
+    if kind == "bool":
+        return ColumnPlan("bool", [col])
+    if kind == "empty":
+        return ColumnPlan("numeric", [col])
+    if kind == "temporal":
         raise DataError(f"{name}: column {col!r} holds dates or times; --exclude it or encode it")
-    # text or category: one indicator per level, every level kept
+    if kind == "other":
+        raise DataError(
+            f"{name}: column {col!r} holds {column.type} values; regcli needs numbers, "
+            "booleans or text (--exclude it)"
+        )
+    series = column.to_pandas()
+    if _is_boolean_object(series):
+        return ColumnPlan("bool", [col], text=True)
+    example = _decimal_comma_example(series) if decimal != "," else None
+    if example is not None:
+        raise DataError(
+            f"{name}: column {col!r} holds numbers with decimal commas ({example!r}); "
+            "add --decimal ,"
+        )
     if isinstance(series.dtype, pd.CategoricalDtype):
         levels = [str(v) for v in series.cat.categories]
     else:
         levels = sorted({str(v) for v in series.dropna()})
     present = int(series.notna().sum())
+    if not levels:
+        return ColumnPlan("numeric", [col])  # every cell missing
     if present >= ID_LIKE_MIN_ROWS and len(levels) >= ID_LIKE_SHARE * present:
         raise DataError(
             f"{name}: text column {col!r} has {len(levels)} distinct values in {present} rows "
             f"(an identifier?); --exclude {col} or convert it to numbers"
         )
-    block, _ = onehot_block(series, levels)
-    if n_missing:
-        block = np.column_stack([_impute(block[:, k]) for k in range(block.shape[1])])
-    feats = [f"{col}={lv}" for lv in levels]
-    return block, ColumnEncoding(col, "onehot", feats, levels), n_missing
+    return ColumnPlan("onehot", [f"{col}={lv}" for lv in levels], levels, text=True)
 
 
 def onehot_block(series: pd.Series, levels: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -325,12 +428,3 @@ def _as_bool(v: object) -> float:
     if isinstance(v, (bool, np.bool_)):
         return float(v)
     return 1.0 if str(v).strip().lower() in _TRUE else 0.0
-
-
-def _impute(values: np.ndarray) -> np.ndarray:
-    """Replace NaN by the mean of the observed values (only reached under --na mean)."""
-    nan = np.isnan(values)
-    if nan.any():
-        values = values.copy()
-        values[nan] = values[~nan].mean() if (~nan).any() else 0.0
-    return values

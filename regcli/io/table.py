@@ -1,12 +1,18 @@
-"""Reading a table (CSV, TSV, gzip'd either, Parquet, or stdin) into a pandas DataFrame."""
+"""Reading a table (CSV, TSV, gzip'd either, Parquet, or stdin) into an Arrow table.
+
+Delimited text is parsed by pyarrow (multi-threaded, typed columns, no pandas): LF, CRLF and
+CR-only line endings, a UTF-8 byte-order mark, and UTF-16 with a byte-order mark are read. Standard
+input is spooled to a temporary file first, so it is read like a file and never held in memory
+as text. Parquet decimals become float64; list, struct and map columns are refused.
+"""
 
 from __future__ import annotations
 
-import csv
 import gzip
 import hashlib
-import io
+import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,18 +20,19 @@ from regcli.errors import DataError, InputError
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
 PARQUET_MAGIC = b"PAR1"
+GZIP_MAGIC = b"\x1f\x8b"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 STDIN = "-"
+#: A header line may be this long at most (bytes); the parser's blocks are sized to fit it.
+MAX_HEADER_BYTES = 1 << 28
+MIN_BLOCK_BYTES = 1 << 22
 
 
 def source_name(path: str) -> str:
     return "<stdin>" if path == STDIN else path
-
-
-def read_table(path: str) -> pd.DataFrame:
-    """Read ``path`` ('-' for stdin).  Raises InputError (66) or DataError (65)."""
-    return read_table_with_digest(path)[0]
 
 
 def file_digest(path: str) -> str:
@@ -37,55 +44,87 @@ def file_digest(path: str) -> str:
     return h.hexdigest()
 
 
-def read_table_with_digest(path: str) -> tuple[pd.DataFrame, str]:
-    """The table and the sha256 of the bytes it was read from."""
-    if path == STDIN:
-        raw = sys.stdin.buffer.read()
-        return _read_stdin(raw), hashlib.sha256(raw).hexdigest()
-    df = _read_path(path)
-    return df, file_digest(path)
+def read_table(path: str, *, decimal: str = ".") -> pd.DataFrame:
+    """Read ``path`` ('-' for stdin) as a pandas DataFrame (for scoring with a saved model)."""
+    table, _ = read_arrow(path, decimal=decimal)
+    return table.to_pandas()
 
 
-def _read_stdin(raw: bytes) -> pd.DataFrame:
+def read_arrow(path: str, *, decimal: str = ".") -> tuple[pa.Table, str]:
+    """The table at ``path`` ('-' for stdin) and the sha256 of its bytes.
+
+    Raises InputError (66) when it cannot be opened and DataError (65) when it cannot be parsed.
+    """
+    if path != STDIN:
+        return _read_path(path, path, decimal), file_digest(path)
     name = source_name(STDIN)
-    if not raw.strip():
-        raise DataError(f"{name}: empty input")
-    if raw[:4] == PARQUET_MAGIC:
-        return _read_parquet(io.BytesIO(raw), name)
-    sep = _sniff_sep(raw.split(b"\n", 1)[0].decode("utf-8", "replace"))
-    return _read_delimited(io.BytesIO(raw), name, sep, header_bytes=raw)
+    h = hashlib.sha256()
+    with tempfile.NamedTemporaryFile(prefix="regcli-stdin-", delete=False) as spool:
+        try:
+            for block in iter(lambda: sys.stdin.buffer.read(1 << 20), b""):
+                h.update(block)
+                spool.write(block)
+        except OSError as exc:
+            os.unlink(spool.name)
+            raise InputError(f"{name}: cannot read ({exc.strerror})") from None
+    try:
+        if os.path.getsize(spool.name) == 0:
+            raise DataError(f"{name}: empty input")
+        return _read_path(spool.name, name, decimal), h.hexdigest()
+    finally:
+        os.unlink(spool.name)
 
 
-def _read_path(path: str) -> pd.DataFrame:
-    name = path
+def _read_path(path: str, name: str, decimal: str) -> pa.Table:
     file = Path(path)
     if not file.exists():
-        raise InputError(f"{path}: no such file")
+        raise InputError(f"{name}: no such file")
     if file.is_dir():
-        raise InputError(f"{path}: is a directory, not a data file")
-    suffixes = [s.lower() for s in file.suffixes]
+        raise InputError(f"{name}: is a directory, not a data file")
     try:
         with open(file, "rb") as fh:
             head = fh.read(4)
     except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+        raise InputError(f"{name}: cannot read ({exc.strerror})") from None
+    suffixes = [s.lower() for s in file.suffixes]
     if head == PARQUET_MAGIC or (suffixes and suffixes[-1] in (".parquet", ".pq")):
-        return _read_parquet(file, name)
-    compressed = bool(suffixes) and suffixes[-1] == ".gz"
-    kind = suffixes[-2] if compressed and len(suffixes) >= 2 else (suffixes[-1] if suffixes else "")
+        return _read_parquet(path, name)
+    compressed = head[:2] == GZIP_MAGIC
+    kind = [s for s in suffixes if s != ".gz"][-1:] or [""]
+    first = _first_line(path, name, compressed)
+    if not first.strip(b" \t\r\n\x00"):
+        raise DataError(f"{name}: empty file")
+    encoding = "utf8"
+    if first[:2] in UTF16_BOMS:
+        encoding = "utf-16"
+        first = first.decode("utf-16", "replace").encode("utf-8")
+    header = first.decode("utf-8", "replace").lstrip("\ufeff")
+    sep = "\t" if kind[0] in (".tsv", ".tab") else sniff_separator(header)
+    return _read_delimited(path, name, sep, compressed, encoding, len(first), decimal)
+
+
+def _first_line(path: str, name: str, compressed: bool) -> bytes:
+    """The bytes of the first line (up to its LF, CR or end), read in growing blocks."""
+    opener = gzip.open if compressed else open
+    out = b""
     try:
-        opener = gzip.open if compressed else open
-        with opener(file, "rb") as fh:
-            header = fh.readline()
+        with opener(path, "rb") as fh:
+            while len(out) < MAX_HEADER_BYTES:
+                block = fh.read(1 << 16)
+                if not block:
+                    break
+                out += block
+                cut = min((i for i in (out.find(b"\n"), out.find(b"\r")) if i >= 0), default=-1)
+                if cut >= 0:
+                    return out[:cut]
     except (OSError, EOFError) as exc:
-        raise DataError(f"{path}: cannot read ({exc})") from None
-    if not header.strip():
-        raise DataError(f"{path}: empty file")
-    sep = "\t" if kind in (".tsv", ".tab") else _sniff_sep(header.decode("utf-8", "replace"))
-    return _read_delimited(file, name, sep, header_bytes=header)
+        raise DataError(f"{name}: cannot read ({exc})") from None
+    if len(out) >= MAX_HEADER_BYTES:
+        raise DataError(f"{name}: the first line is longer than {MAX_HEADER_BYTES >> 20} MiB")
+    return out
 
 
-def _sniff_sep(first_line: str) -> str:
+def sniff_separator(first_line: str) -> str:
     """Comma unless the header line has tabs (or semicolons) and no commas."""
     if "," in first_line:
         return ","
@@ -96,12 +135,7 @@ def _sniff_sep(first_line: str) -> str:
     return ","
 
 
-def _header_names(header_bytes: bytes, sep: str) -> list[str]:
-    line = header_bytes.split(b"\n", 1)[0].decode("utf-8-sig", "replace").rstrip("\r")
-    return next(csv.reader([line], delimiter=sep), [])
-
-
-def _check_duplicates(names: list[str], name: str) -> None:
+def _check_names(names: list[str], name: str) -> None:
     seen: set[str] = set()
     dups = []
     for col in names:
@@ -113,31 +147,63 @@ def _check_duplicates(names: list[str], name: str) -> None:
         raise DataError(f"{name}: duplicate column name(s) {listed}")
 
 
-def _read_delimited(src, name: str, sep: str, *, header_bytes: bytes) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    import pandas as pd
+def _first_message(exc: BaseException) -> str:
+    text = str(exc).strip()
+    line = text.splitlines()[0] if text else type(exc).__name__
+    return line if len(line) <= 200 else line[:200] + "..."
 
-    _check_duplicates([c.strip() for c in _header_names(header_bytes, sep)], name)
+
+def _read_delimited(  # type: ignore[no-untyped-def]
+    path: str, name: str, sep: str, compressed: bool, encoding: str, header_len: int, decimal: str
+):
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    block = max(MIN_BLOCK_BYTES, 4 * header_len)
+    read = pcsv.ReadOptions(block_size=block, encoding=encoding)
+    parse = pcsv.ParseOptions(delimiter=sep)
+    convert = pcsv.ConvertOptions(strings_can_be_null=True, decimal_point=decimal)
     try:
-        df = pd.read_csv(src, sep=sep, skipinitialspace=True, compression="infer")
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{name}: empty file") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(f"{name}: cannot parse as delimited text ({first})") from None
+        with pa.input_stream(path, compression="gzip" if compressed else None) as src:
+            table = pcsv.read_csv(
+                src, read_options=read, parse_options=parse, convert_options=convert
+            )
+    except pa.ArrowInvalid as exc:
+        message = _first_message(exc)
+        if "UTF8" in message or "UTF-8" in message:
+            raise DataError(
+                f"{name}: not UTF-8 text ({message}); convert it, e.g. iconv -f latin1 -t utf-8"
+            ) from None
+        if "Empty CSV file" in message:
+            raise DataError(f"{name}: empty file") from None
+        raise DataError(f"{name}: cannot parse as delimited text ({message})") from None
+    except (pa.ArrowException, UnicodeError, ValueError) as exc:
+        raise DataError(f"{name}: cannot parse as delimited text ({_first_message(exc)})") from None
     except (OSError, EOFError) as exc:
-        raise DataError(f"{name}: cannot read ({exc})") from None
-    df.columns = [str(c).strip() for c in df.columns]
-    return df
+        raise DataError(f"{name}: cannot read ({_first_message(exc)})") from None
+    names = [str(c).strip() for c in table.column_names]
+    _check_names(names, name)
+    return table.rename_columns(names)
 
 
-def _read_parquet(src, name: str) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+def _read_parquet(src: str, name: str):  # type: ignore[no-untyped-def]
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
         table = pq.read_table(src)
     except (pa.ArrowException, OSError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(f"{name}: cannot read as Parquet ({first})") from None
-    _check_duplicates(list(table.column_names), name)
-    return table.to_pandas()
+        raise DataError(f"{name}: cannot read as Parquet ({_first_message(exc)})") from None
+    _check_names(list(table.column_names), name)
+    columns = []
+    for field, column in zip(table.schema, table.columns):
+        kind = field.type
+        if pa.types.is_decimal(kind):
+            column = column.cast(pa.float64())
+        elif pa.types.is_nested(kind):
+            raise DataError(
+                f"{name}: column {field.name!r} holds {kind} values; regcli needs numbers, "
+                "booleans or text in each cell (--exclude it)"
+            )
+        columns.append(column)
+    return pa.table(columns, names=table.column_names)
