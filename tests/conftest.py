@@ -45,6 +45,11 @@ def objective(Xs, y, b, alpha, l1_ratio, w=None):
     return 0.5 * v @ r**2 + alpha * (l1_ratio * np.abs(b).sum() + 0.5 * (1 - l1_ratio) * b @ b)
 
 
+def only_notes(stderr: str) -> bool:
+    """True when stderr holds nothing but `regcli: note:` lines (no warning, no error)."""
+    return all(line.startswith("regcli: note: ") for line in stderr.splitlines())
+
+
 @dataclass
 class CliResult:
     exit_code: int

@@ -127,9 +127,11 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: list[str]) -> int:
     import signal
 
+    from regcli.cli.messages import discard_deferred
     from regcli.errors import Interrupted, OutputError, RegcliError
 
     _state["debug"] = "--debug" in args
+    discard_deferred()
     try:
         shown = _no_arguments(args)
         if shown is not None:

@@ -9,6 +9,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+from regcli.cli.messages import flush_deferred, note, warn
 from regcli.cli.options import OutputFormat, Penalty
 from regcli.errors import UsageError
 from regcli.io.dataset import Dataset, load_dataset
@@ -66,10 +67,29 @@ class DataOptions:
     exclude: str | None
     weights: str | None
     na: str
+    decimal: str = "."
 
     def load(self, fold_col: str | None = None, group_col: str | None = None) -> Dataset:
-        """Load the table; --fold-col / --group-col columns are kept aside for the folds."""
+        """Load the table; --fold-col / --group-col columns are kept aside for the folds.
+
+        Says on stderr which column is the target when --target was not given, and warns when
+        a 0/1 target is about to be fitted by least squares."""
         extra = {k: v for k, v in (("fold", fold_col), ("group", group_col)) if v is not None}
+        ds = self._read(extra)
+        if ds.target_reason != "--target":
+            note(
+                f"target: {ds.target!r} ({ds.target_reason}); --target NAME chooses another",
+                defer=True,
+            )
+        if binary_target(ds.y):
+            warn(
+                f"target {ds.target!r} holds only 0 and 1: it is fitted by least squares "
+                "(a linear probability model), not by logistic regression",
+                defer=True,
+            )
+        return ds
+
+    def _read(self, extra: dict[str, str]) -> Dataset:
         return load_dataset(
             self.data,
             target=self.target,
@@ -78,7 +98,15 @@ class DataOptions:
             weights=self.weights,
             na=self.na,
             extra_columns=extra,
+            decimal=check_decimal(self.decimal),
         )
+
+
+def check_decimal(mark: str) -> str:
+    """The --decimal mark: '.' or ','."""
+    if mark not in (".", ","):
+        raise UsageError(f"--decimal: expected '.' or ',', got {mark!r}")
+    return mark
 
 
 def parse_grid(alphas: str | None, eps: float | None):  # type: ignore[no-untyped-def]
@@ -133,6 +161,7 @@ class Emitter:
         payload, terminal)`` draws (rich on a terminal, plain text otherwise)."""
         from regcli.cli.render import render_text
 
+        flush_deferred()
         if self.fmt is OutputFormat.json:
             self.emit(json_text(payload))
         elif self.fmt is OutputFormat.csv:
@@ -151,10 +180,20 @@ class Emitter:
             write_atomic(self.output, text, force=self.force)
 
 
-def warn(message: str) -> None:
-    """One line on stderr."""
-    sys.stderr.write(f"regcli: warning: {message}\n")
-    sys.stderr.flush()
+def binary_target(y) -> bool:  # type: ignore[no-untyped-def]
+    """True when every target value is 0 or 1."""
+    import numpy as np
+
+    return bool(np.isin(y, (0.0, 1.0)).all())
+
+
+def above_alpha_max(alpha: float, alpha_max: float, l1_ratio: float) -> None:
+    """Say why every coefficient is zero when alpha >= alpha_max (any l1 part)."""
+    if l1_ratio > 0 and alpha_max > 0 and alpha >= alpha_max:
+        note(
+            f"--alpha {alpha:g} is at or above alpha_max = {alpha_max:.6g}: every coefficient "
+            "is zero; a smaller alpha selects features"
+        )
 
 
 def json_text(payload: dict[str, Any]) -> str:

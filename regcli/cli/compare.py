@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from regcli.cli.options import (
     DataArgument,
+    DecimalOption,
     ExcludeOption,
     FeaturesOption,
     FoldColOption,
@@ -41,6 +42,7 @@ def compare_command(
     exclude: ExcludeOption = None,
     weights: WeightsOption = None,
     na: NaOption = NaMode.error,
+    decimal: DecimalOption = ".",
     l1_ratio: L1RatiosOption = None,
     folds: FoldsOption = 10,
     seed: SeedOption = 0,
@@ -83,7 +85,7 @@ def compare_command(
     common.check_save(save, force)
     if test_size is not None and not 0 < test_size < 1:
         raise UsageError(f"--test-size: {test_size:g} must be between 0 and 1 (exclusive)")
-    options = common.DataOptions(data, target, features, exclude, weights, na.value)
+    options = common.DataOptions(data, target, features, exclude, weights, na.value, decimal)
     ds = options.load(fold_col, group_col)
     test = None
     train_ds = ds

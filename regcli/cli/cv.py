@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from regcli.cli.options import (
     AlphasOption,
     DataArgument,
+    DecimalOption,
     EpsOption,
     ExcludeOption,
     FeaturesOption,
@@ -115,6 +116,7 @@ def cv_command(
     exclude: ExcludeOption = None,
     weights: WeightsOption = None,
     na: NaOption = NaMode.error,
+    decimal: DecimalOption = ".",
     penalty: PenaltyOption = None,
     l1_ratio: L1RatiosOption = None,
     folds: FoldsOption = 10,
@@ -158,7 +160,7 @@ def cv_command(
     check_plot_target(plot, force=force)
     gates = Gates(min_r2, max_nonzero, require_feature or [], sign or [], junit)
     common.check_save(save, force)
-    options = common.DataOptions(data, target, features, exclude, weights, na.value)
+    options = common.DataOptions(data, target, features, exclude, weights, na.value, decimal)
     ds = options.load(fold_col, group_col)
     gates.validate(ds.feature_names, force=force)
     fold_ids = common.build_folds(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from regcli.cli.options import (
     AlphaOption,
     DataArgument,
+    DecimalOption,
     ExcludeOption,
     FeaturesOption,
     ForceOption,
@@ -37,6 +38,7 @@ def fit_command(
     exclude: ExcludeOption = None,
     weights: WeightsOption = None,
     na: NaOption = NaMode.error,
+    decimal: DecimalOption = ".",
     penalty: PenaltyOption = None,
     alpha: AlphaOption = None,
     l1_ratio: L1RatioOption = None,
@@ -69,7 +71,7 @@ def fit_command(
     emitter = common.Emitter.create(fmt, output, force)
     gates = Gates(min_r2, max_nonzero, require_feature or [], sign or [], junit)
     common.check_save(save, force)
-    ds = common.DataOptions(data, target, features, exclude, weights, na.value).load()
+    ds = common.DataOptions(data, target, features, exclude, weights, na.value, decimal).load()
     gates.validate(ds.feature_names, force=force)
     selection = None
     if alpha is None:
@@ -121,6 +123,8 @@ def fit_command(
             tol=tol,
             max_iter=max_iter,
         )
+    if alpha is not None:
+        common.above_alpha_max(alpha, res.alpha_max, res.l1_ratio)
     if not res.converged:
         common.warn(
             f"solver did not converge: max KKT violation {res.max_kkt_violation:.3g} "

@@ -94,6 +94,14 @@ NaOption = Annotated[
         case_sensitive=False,
     ),
 ]
+DecimalOption = Annotated[
+    str,
+    typer.Option(
+        "--decimal",
+        help="Decimal mark of numbers in delimited text: '.' or ',' (as in 1,5).",
+        rich_help_panel=DATA,
+    ),
+]
 PenaltyOption = Annotated[
     Optional[Penalty],
     typer.Option(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from regcli.cli.options import (
     AlphasOption,
     DataArgument,
+    DecimalOption,
     EpsOption,
     ExcludeOption,
     FeaturesOption,
@@ -33,6 +34,7 @@ def path_command(
     exclude: ExcludeOption = None,
     weights: WeightsOption = None,
     na: NaOption = NaMode.error,
+    decimal: DecimalOption = ".",
     penalty: PenaltyOption = None,
     l1_ratio: L1RatioOption = None,
     alphas: AlphasOption = None,
@@ -58,7 +60,7 @@ def path_command(
     common.distinct_outputs(output=output, plot=plot)
     emitter = common.Emitter.create(fmt, output, force)
     check_plot_target(plot, force=force)
-    ds = common.DataOptions(data, target, features, exclude, weights, na.value).load()
+    ds = common.DataOptions(data, target, features, exclude, weights, na.value, decimal).load()
     res = compute_path(
         ds.X,
         ds.y,

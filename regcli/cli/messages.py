@@ -1,0 +1,40 @@
+"""Notes and warnings on stderr, one line each; lines about a result wait for the result."""
+
+from __future__ import annotations
+
+import sys
+
+#: Lines about the result, held back until it is emitted so that a failing run prints only
+#: its one error line.
+_deferred: list[str] = []
+
+
+def note(message: str, *, defer: bool = False) -> None:
+    """One informational line on stderr (not a warning: nothing is wrong)."""
+    _say(f"regcli: note: {message}", defer)
+
+
+def _say(line: str, defer: bool) -> None:
+    if defer:
+        _deferred.append(line)
+        return
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def discard_deferred() -> None:
+    """Forget held-back lines (a new run starts)."""
+    _deferred.clear()
+
+
+def flush_deferred() -> None:
+    """Print the held-back notes and warnings (called when the result is emitted)."""
+    lines = list(dict.fromkeys(_deferred))
+    _deferred.clear()
+    for line in lines:
+        _say(line, False)
+
+
+def warn(message: str, *, defer: bool = False) -> None:
+    """One line on stderr."""
+    _say(f"regcli: warning: {message}", defer)
