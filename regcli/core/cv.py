@@ -74,7 +74,7 @@ class CVCurve:
     alphas: np.ndarray  # (k,)
     cv_mean: np.ndarray  # (k,)
     cv_se: np.ndarray  # (k,)
-    cv_r2: np.ndarray  # (k,) held-out R^2 (1 - mse / variance of the fold), fold-weighted mean
+    cv_r2: np.ndarray  # (k,) pooled held-out R^2: 1 - cv mean of MSE / var(y) of all rows
     n_nonzero: np.ndarray  # (k,) of the fit on all rows
     fold_errors: np.ndarray  # (K, k)
     fold_support: np.ndarray  # (K, k, p) bool: nonzero in each fold's fit
@@ -287,9 +287,11 @@ class FoldSums:
         )
         return np.maximum(sse, 0.0) / self.W[k]
 
-    def heldout_variance(self, k: int) -> float:
-        my = self.sy[k] / self.W[k]
-        return float(self.syy[k] / self.W[k] - my * my)
+    def total_variance(self) -> float:
+        """Weighted mean squared deviation of y around its mean over all rows (divisor sum w)."""
+        W = self.W.sum()
+        my = self.sy.sum() / W
+        return float(max(self.syy.sum() / W - my * my, 0.0))
 
 
 def fold_count(folds: list[np.ndarray]) -> int:
@@ -492,25 +494,20 @@ def cross_validate(
             jobs = 1
         per_fold = iter(run_tasks(fold_path, tasks, jobs))  # one BLAS thread per process
     fold_w = [np.bincount(f, weights=w, minlength=K) for f in folds]  # same for every ratio
+    var_y = weighted_variance(y, w)
     curves = []
     for ratio, full in zip(l1_ratios, fulls):
         grid = full.alphas
-        errors, r2s, support = [], [], []
+        errors, mses, support = [], [], []
         for _ in folds:
             rows = [next(per_fold) for _ in range(K)]
             errors.append(np.stack([e for e, _, _ in rows]))
-            r2s.append(np.stack([q for _, q, _ in rows]))
+            mses.append(np.stack([q for _, q, _ in rows]))
             support.append(np.stack([s for _, _, s in rows]))
-        means, ses = [], []
-        for e, fw in zip(errors, fold_w):
-            m = (fw[:, None] * e).sum(axis=0) / fw.sum()
-            se = np.sqrt((fw[:, None] * (e - m) ** 2).sum(axis=0) / fw.sum() / max(K - 1, 1))
-            means.append(m)
-            ses.append(se)
-        cv_mean, cv_se = np.mean(means, axis=0), np.mean(ses, axis=0)
-        cv_r2 = np.mean(
-            [(fw[:, None] * q).sum(axis=0) / fw.sum() for q, fw in zip(r2s, fold_w)], axis=0
-        )
+        if metric == "r2":
+            errors = [pooled_r2(e, var_y) for e in errors]
+        cv_mean, cv_se = fold_mean_se(errors, fold_w)
+        cv_r2 = pooled_r2(fold_mean_se(mses, fold_w)[0], var_y)
         i_min, i_1se = select_indices(cv_mean, cv_se, larger_is_better=metric == "r2")
         nz = full.coefs != 0
         entry = np.full(p, np.nan)
@@ -562,31 +559,56 @@ def ols_coef(stats: GramStats) -> np.ndarray:
 
 def ols_cross_validate(sums, folds, w, K, full_std, *, metric, standardize, fit_intercept) -> OLSCV:  # type: ignore[no-untyped-def]
     """Unpenalized least squares on the same folds, from the fold statistics."""
-    means, ses, r2s, errs = [], [], [], []
+    errs, mses, fold_w = [], [], []
     for fs, fold in zip(sums, folds):
-        e = np.zeros(K)
-        q = np.zeros(K)
+        mse = np.zeros(K)
         for k in range(K):
             std, stats = fs.training(
                 k, fit_intercept=fit_intercept, standardize=standardize, constant=full_std.constant
             )
             coef, intercept = std.to_original(ols_coef(stats)[None, :])
-            mse = float(fs.heldout_mse(k, coef, intercept)[0])
-            var = fs.heldout_variance(k)
-            q[k] = 1.0 - mse / var if var > 0 else np.nan
-            e[k] = q[k] if metric == "r2" else mse
-        fw = np.bincount(fold, weights=w, minlength=K)
-        m = float(fw @ e / fw.sum())
-        means.append(m)
-        ses.append(float(np.sqrt(fw @ (e - m) ** 2 / fw.sum() / max(K - 1, 1))))
-        r2s.append(float(fw @ q / fw.sum()))
-        errs.append(e)
+            mse[k] = float(fs.heldout_mse(k, coef, intercept)[0])
+        mses.append(mse[:, None])
+        fold_w.append(np.bincount(fold, weights=w, minlength=K))
+    var_y = sums[0].total_variance()
+    errs = [pooled_r2(e, var_y) for e in mses] if metric == "r2" else mses
+    cv_mean, cv_se = fold_mean_se(errs, fold_w)
     return OLSCV(
-        cv_mean=float(np.mean(means)),
-        cv_se=float(np.mean(ses)),
-        cv_r2=float(np.mean(r2s)),
-        fold_errors=np.concatenate(errs),
+        cv_mean=float(cv_mean[0]),
+        cv_se=float(cv_se[0]),
+        cv_r2=float(pooled_r2(fold_mean_se(mses, fold_w)[0], var_y)[0]),
+        fold_errors=np.concatenate(errs)[:, 0],
     )
+
+
+def weighted_variance(y: np.ndarray, w: np.ndarray) -> float:
+    """Weighted mean squared deviation of y around its weighted mean (divisor sum w)."""
+    v = w / w.sum()
+    mean = float(v @ y)
+    return float(v @ (y - mean) ** 2)
+
+
+def pooled_r2(mse: np.ndarray, var_y: float) -> np.ndarray:
+    """Cross-validated R^2 from held-out MSE: 1 - MSE / var(y) over all rows (pooled, so a
+    fold whose own y is constant or tiny cannot blow it up)."""
+    if not var_y > 0:
+        return np.full(np.shape(mse), np.nan)
+    return 1.0 - np.asarray(mse) / var_y
+
+
+def fold_mean_se(
+    errors: list[np.ndarray], fold_w: list[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """cv.glmnet's fold-size-weighted mean and standard error of per-fold errors (K, k),
+    averaged over repeats (one array per repeat)."""
+    means, ses = [], []
+    for e, fw in zip(errors, fold_w):
+        K = len(fw)
+        m = (fw[:, None] * e).sum(axis=0) / fw.sum()
+        se = np.sqrt((fw[:, None] * (e - m) ** 2).sum(axis=0) / fw.sum() / max(K - 1, 1))
+        means.append(m)
+        ses.append(se)
+    return np.mean(means, axis=0), np.mean(ses, axis=0)
 
 
 def interpolate_path(
@@ -712,7 +734,7 @@ def _fold_errors(
     max_iter,
     own_grid=None,
 ):
-    """Errors (len(grid),), held-out R^2 (len(grid),) and supports (len(grid), p) of the path
+    """Errors (len(grid),), held-out MSE (len(grid),) and supports (len(grid), p) of the path
     trained without fold k on its own standardized X (the lazy source), scored on fold k.
 
     ``own_grid`` = (n_alphas, eps): the fold on its own default grid, interpolated at ``grid``.
@@ -749,8 +771,9 @@ def _fold_score(
     metric: str,
     interpolate: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Errors, held-out R^2 and supports at ``grid`` of a training fold's path, scored on held-out
-    fold k: from the fold sums where they serve (mse, r2), else from the held-out rows."""
+    """Errors, held-out MSE and supports at ``grid`` of a training fold's path, scored on held-out
+    fold k: from the fold sums where they serve (mse, r2), else from the held-out rows.  For
+    the r2 metric the errors are the MSE; ``pooled_r2`` turns them into R^2."""
     coefs, intercepts = std.to_original(raw.coefs)
     if interpolate:
         coefs, intercepts = interpolate_path(raw.alphas, coefs, intercepts, grid)
@@ -758,19 +781,14 @@ def _fold_score(
     errors = np.zeros(len(grid))
     if metric in ("mse", "r2") and sums is not None:
         mse = sums.heldout_mse(k, coefs, intercepts)
-        var = sums.heldout_variance(k)
     else:
         test = fold == k
         pred = intercepts[:, None] + coefs @ X[test].T  # (len(grid), n_test)
         resid = y[test][None, :] - pred
         wt = w[test] / w[test].sum()
         mse = (resid * resid) @ wt
-        var = float(wt @ (y[test] - wt @ y[test]) ** 2)
         if metric == "mae":
             errors = np.abs(resid) @ wt
-    r2 = 1.0 - mse / var if var > 0 else np.full(len(grid), np.nan)
-    if metric == "mse":
-        errors = mse
-    elif metric == "r2":
-        errors = r2
-    return errors, r2, support
+    if metric != "mae":
+        errors = mse  # r2 becomes 1 - mse / var(y) once every fold is in (``pooled_r2``)
+    return errors, mse, support

@@ -115,8 +115,11 @@ def test_tiny_folds(cli, write_csv):
     r = cli("fit", two)
     assert r.exit_code == 2 and "--alpha is needed" in r.stderr
     four = write_csv("a,b,y\n1,x,2\n2,y,3\n3,x,5\n4,y,4\n", "four.csv")
-    r = cli("cv", four, "--folds", "4", "-f", "json")  # single-row held-out folds: R² undefined
-    assert r.exit_code == 0 and r.json()["cv_r2_selected"] is None
+    r = cli("cv", four, "--folds", "4", "-f", "json")  # single-row held-out folds: pooled R²
+    assert r.exit_code == 0 and np.isfinite(r.json()["cv_r2_selected"])
+    for metric in ("r2", "mse", "mae"):  # leave-one-out: every held-out y is "constant"
+        r = cli("cv", four, "--folds", "4", "--metric", metric, "-f", "json")
+        assert r.exit_code == 0, r.stderr
 
 
 def test_jobs_change_nothing_but_time(cli, monkeypatch):

@@ -114,9 +114,32 @@ def test_metrics_mae_and_r2():
         path = compute_path(X[tr], y[tr], alphas=mse.alphas)
         resid = y[~tr] - (path.intercepts[:, None] + path.coefs @ X[~tr].T)
         np.testing.assert_allclose(mae.fold_errors[k], np.abs(resid).mean(axis=1), rtol=1e-9)
-        var = y[~tr].var()
-        np.testing.assert_allclose(r2.fold_errors[k], 1 - (resid**2).mean(axis=1) / var, rtol=1e-8)
+        # pooled: each fold's MSE against the variance of y over all rows
+        np.testing.assert_allclose(
+            r2.fold_errors[k], 1 - (resid**2).mean(axis=1) / y.var(), rtol=1e-8
+        )
     assert r2.index_min == int(np.argmax(r2.cv_mean))
+    np.testing.assert_allclose(r2.cv_mean, 1 - mse.cv_mean / y.var(), rtol=1e-10)
+    np.testing.assert_allclose(mse.cv_r2, r2.cv_mean, rtol=1e-10)
+
+
+def test_cv_r2_is_pooled_out_of_fold_r2():
+    """With equal folds, cv R^2 equals 1 - SSE of the out-of-fold predictions / SS of y,
+    as scikit-learn's r2_score on cross_val_predict gives it, even when a fold's y is constant."""
+    from sklearn.metrics import r2_score
+
+    X, y = make_problem(60, 4, seed=3)
+    y[:6] = 1.0  # a fold of constant y: its own R^2 is undefined
+    folds = np.repeat(np.arange(10), 6)
+    curve = cross_validate(X, y, folds=[folds], l1_ratios=[1.0], n_alphas=8).curve
+    oof = np.zeros((len(curve.alphas), len(y)))
+    for k in range(10):
+        tr = folds != k
+        path = compute_path(X[tr], y[tr], alphas=curve.alphas)
+        oof[:, ~tr] = path.intercepts[:, None] + path.coefs @ X[~tr].T
+    expected = [r2_score(y, row) for row in oof]
+    np.testing.assert_allclose(curve.cv_r2, expected, rtol=1e-9)
+    assert np.isfinite(curve.cv_r2).all()
 
 
 def test_interpolate_path_is_linear_in_alpha_and_clamps():
