@@ -197,9 +197,23 @@ def above_alpha_max(alpha: float, alpha_max: float, l1_ratio: float) -> None:
 
 
 def json_text(payload: dict[str, Any]) -> str:
+    """The payload as JSON; a value that is not a finite number is written as null."""
     import json
 
-    return json.dumps(payload, indent=2, allow_nan=False) + "\n"
+    return json.dumps(finite_only(payload), indent=2, allow_nan=False) + "\n"
+
+
+def finite_only(value: Any) -> Any:
+    """``value`` with every NaN or infinite float replaced by None (JSON null)."""
+    import math
+
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite_only(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_only(v) for v in value]
+    return value
 
 
 def resolve_l1_ratios(penalty: Penalty | None, l1_ratio: str | None) -> list[float]:

@@ -248,7 +248,8 @@ FoldsOption = Annotated[
     int, typer.Option("--folds", help="Number of folds K.", min=2, rich_help_panel=CV)
 ]
 SeedOption = Annotated[
-    int, typer.Option(help="Seed of the fold shuffle (runs repeat exactly).", rich_help_panel=CV)
+    int,
+    typer.Option(help="Seed of the fold shuffle (runs repeat exactly).", min=0, rich_help_panel=CV),
 ]
 FoldColOption = Annotated[
     Optional[str],

@@ -31,6 +31,16 @@ def _f(x: float) -> float | None:
     return x if math.isfinite(x) else None
 
 
+def cell(x: Any) -> str:
+    """A number for a CSV cell: the shortest round-trip text; empty when missing or not finite."""
+    if x is None:
+        return ""
+    if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
+        return str(int(x))
+    x = float(x)
+    return repr(x) if math.isfinite(x) else ""
+
+
 def num(x: float | None, digits: int = 6) -> str:
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "-"
@@ -94,10 +104,10 @@ def fit_csv(payload: dict[str, Any]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["feature", "coefficient", "standardized_coefficient"])
-    w.writerow(["(intercept)", repr(payload["intercept"]), ""])
+    w.writerow(["(intercept)", cell(payload["intercept"]), ""])
     std = payload["standardized_coefficients"]
     for name, value in payload["coefficients"].items():
-        w.writerow([name, repr(value), repr(std[name])])
+        w.writerow([name, cell(value), cell(std[name])])
     return buf.getvalue()
 
 
@@ -311,13 +321,13 @@ def path_csv(p: dict[str, Any]) -> str:
         w.writerow(
             [
                 i + 1,
-                repr(alpha),
+                cell(alpha),
                 p["n_nonzero"][i],
-                repr(p["dev_ratio"][i]),
-                repr(p["intercepts"][i]),
-                repr(p["max_kkt_violation"][i]),
+                cell(p["dev_ratio"][i]),
+                cell(p["intercepts"][i]),
+                cell(p["max_kkt_violation"][i]),
             ]
-            + [repr(p["coefficients"][n][i]) for n in names]
+            + [cell(p["coefficients"][n][i]) for n in names]
         )
     return buf.getvalue()
 
@@ -495,10 +505,10 @@ def cv_csv(p: dict[str, Any]) -> str:
             )
             w.writerow(
                 [
-                    repr(c["l1_ratio"]),
-                    repr(a),
-                    repr(c["cv_mean"][i]),
-                    repr(c["cv_se"][i]),
+                    cell(c["l1_ratio"]),
+                    cell(a),
+                    cell(c["cv_mean"][i]),
+                    cell(c["cv_se"][i]),
                     c["n_nonzero"][i],
                     int(is_min),
                     int(is_1se),
@@ -776,15 +786,15 @@ def compare_csv(p: dict[str, Any]) -> str:
         ["feature"] + labels + [f"selection_frequency_{_model_label(m)}" for m in freq_models]
     )
     w.writerow(
-        ["(intercept)"] + [repr(m["intercept"]) for m in p["models"]] + [""] * len(freq_models)
+        ["(intercept)"] + [cell(m["intercept"]) for m in p["models"]] + [""] * len(freq_models)
     )
     names = list(p["models"][0]["coefficients"])
     order = p["entry_order"] + [n for n in names if n not in p["entry_order"]]
     for name in order:
         w.writerow(
             [name]
-            + [repr(m["coefficients"][name]) for m in p["models"]]
-            + [repr(m["selection_frequency"][name]) for m in freq_models]
+            + [cell(m["coefficients"][name]) for m in p["models"]]
+            + [cell(m["selection_frequency"][name]) for m in freq_models]
         )
     return buf.getvalue()
 

@@ -311,7 +311,7 @@ class ActiveSet:
         viol = np.abs(grads)
         viol -= lam
         viol[self.idx] = -np.inf
-        kkt = np.maximum(viol.max(axis=0), 0.0)
+        kkt = np.maximum(viol.max(axis=0, initial=0.0), 0.0)
         if self.idx.size:
             resid = np.abs(grads[self.idx] - self.sign[:, None] * lam).max(axis=0)
             kkt = np.maximum(kkt, resid)
@@ -656,7 +656,7 @@ def solve_enet(
             if kkt <= tol:
                 converged = True
                 break
-            if n_iter >= max_iter:
+            if n_iter >= max_iter or not np.isfinite(kkt):
                 break
             if worst <= tol:
                 # only rounding in the active solve: steps of iterative refinement
@@ -671,6 +671,8 @@ def solve_enet(
             strong = None  # a violator outside the strong set: check every feature from now on
         # 3. add the worst violators (the strong set's first)
         cand = (viol > tol).nonzero()[0]
+        if not cand.size:  # no violator to add (NaN in the statistics): no progress is possible
+            break
         if screen is not None:
             inside = cand[screen[cand]]
             if inside.size:

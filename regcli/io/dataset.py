@@ -174,6 +174,10 @@ def load_dataset(
     del absent
     if len(y) < 2:
         raise DataError(f"{name}: fewer than 2 usable rows ({len(y)} left of {n_read})")
+    check_magnitudes(X, feature_cols, plans, name)
+    check_magnitude(y, target, name, "target column")
+    if w is not None and not np.isfinite(w.sum()):
+        raise DataError(f"{name}: weights column {weights!r} sums to more than float64 holds")
     encodings = [
         ColumnEncoding(c, p.kind, p.features, p.levels) for c, p in zip(feature_cols, plans)
     ]
@@ -302,6 +306,45 @@ def numeric_column(column: Any, col: str, name: str, *, role: str) -> np.ndarray
     values = _to_float(column)
     _check_finite(values, col, name)
     return values
+
+
+#: Largest |value| x sqrt(n) whose squares and cross products still sum within float64.
+MAGNITUDE_LIMIT = 1e150
+#: A column whose every |value| is below this (but not all zero) would square to subnormals.
+TINY_LIMIT = 1e-150
+
+
+def check_magnitude(values: np.ndarray, col: str, name: str, role: str = "column") -> None:
+    """Refuse (65) a column whose squares overflow or underflow float64 in the statistics."""
+    if not values.size:
+        return
+    top = max(abs(float(np.nanmax(values))), abs(float(np.nanmin(values))))
+    if top * np.sqrt(values.size) > MAGNITUDE_LIMIT:
+        raise DataError(
+            f"{name}: {role} {col!r} holds values up to {top:.3g}, too large to square in "
+            "float64; rescale it (divide it by a power of ten)"
+        )
+    if 0 < top < TINY_LIMIT:
+        raise DataError(
+            f"{name}: {role} {col!r} holds values no larger than {top:.3g}, too small to "
+            "square in float64; rescale it (multiply it by a power of ten)"
+        )
+
+
+def check_magnitudes(X: np.ndarray, columns: list[str], plans: list[Any], name: str) -> None:
+    """``check_magnitude`` for every numeric feature column of X, and refuse a table whose
+    every feature is constant (one pass, no n x p temporaries)."""
+    if not X.size:
+        return
+    hi, lo = X.max(axis=0), X.min(axis=0)
+    if (hi == lo).all():
+        raise DataError(f"{name}: every feature is constant; nothing to fit")
+    top = np.maximum(np.abs(hi), np.abs(lo))
+    j = 0
+    for col, plan in zip(columns, plans):
+        if plan.kind == "numeric" and np.isfinite(top[j]):
+            check_magnitude(X[:, j], col, name)
+        j += len(plan.features)
 
 
 def _check_finite(values: np.ndarray, col: str, name: str) -> None:
