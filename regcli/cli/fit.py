@@ -128,7 +128,8 @@ def fit_command(
     if not res.converged:
         common.warn(
             f"solver did not converge: max KKT violation {res.max_kkt_violation:.3g} "
-            f"> tol x alpha = {tol * res.alpha:.3g}; raise --max-iter or --tol"
+            f"> its tolerance {res.kkt_tolerance:.3g} (tol x alpha, alpha floored at 1e-6 x "
+            "alpha_max); raise --max-iter or --tol"
         )
     payload = render.fit_payload(res, ds)
     payload["alpha_selection"] = selection or {"method": "--alpha"}

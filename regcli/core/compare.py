@@ -11,13 +11,12 @@ from regcli.core.cv import (
     CVCurve,
     cross_validate,
     fold_count,
-    ols_coef,
     ols_cross_validate,
     prepare_cv,
 )
 from regcli.core.diagnostics import Collinearity, collinearity, collinearity_from_gram
 from regcli.core.fit import FitResult, fit_prepared
-from regcli.core.stats import GramStats, use_gram
+from regcli.core.stats import GramStats, least_squares, use_gram
 
 
 @dataclass(frozen=True)
@@ -182,7 +181,7 @@ def compare_models(
             standardize=standardize,
             fit_intercept=fit_intercept,
         )
-        coef, intercept = std.to_original(ols_coef(stats)[None, :])
+        coef, intercept = std.to_original(least_squares(stats)[None, :])
         rows.append(
             ModelRow(
                 name="ols",

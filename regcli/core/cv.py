@@ -29,6 +29,7 @@ from regcli.core.parallel import run_tasks
 from regcli.core.path import RawPath, alpha_grid, path_grid, solve_path
 from regcli.core.penalty import alpha_max
 from regcli.core.stats import (
+    least_squares,
     GramStats,
     Standardization,
     Stats,
@@ -552,11 +553,6 @@ def cross_validate(
     )
 
 
-def ols_coef(stats: GramStats) -> np.ndarray:
-    """Least squares on the standardized statistics (minimum-norm if G is singular)."""
-    return np.linalg.lstsq(stats.gram, stats.c, rcond=None)[0]
-
-
 def ols_cross_validate(sums, folds, w, K, full_std, *, metric, standardize, fit_intercept) -> OLSCV:  # type: ignore[no-untyped-def]
     """Unpenalized least squares on the same folds, from the fold statistics."""
     errs, mses, fold_w = [], [], []
@@ -566,7 +562,7 @@ def ols_cross_validate(sums, folds, w, K, full_std, *, metric, standardize, fit_
             std, stats = fs.training(
                 k, fit_intercept=fit_intercept, standardize=standardize, constant=full_std.constant
             )
-            coef, intercept = std.to_original(ols_coef(stats)[None, :])
+            coef, intercept = std.to_original(least_squares(stats)[None, :])
             mse[k] = float(fs.heldout_mse(k, coef, intercept)[0])
         mses.append(mse[:, None])
         fold_w.append(np.bincount(fold, weights=w, minlength=K))

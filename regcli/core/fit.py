@@ -11,7 +11,7 @@ from regcli.core.activeset import solve_enet
 from regcli.core.path import DEFAULT_TOL, _dev_ratio
 from regcli.core.penalty import ElasticNet, alpha_max, kkt_scale
 from regcli.core.ridge import ridge_coef
-from regcli.core.stats import Standardization, Stats, prepare
+from regcli.core.stats import Standardization, Stats, least_squares, prepare
 from regcli.core.threads import single_blas_thread
 
 
@@ -30,6 +30,7 @@ class FitResult:
     converged: bool
     n_iter: int
     max_kkt_violation: float  # absolute, on the standardized problem
+    kkt_tolerance: float  # what converged means: max_kkt_violation <= this (tol x floored alpha)
     alpha_max: float
     standardization: Standardization
     fit_s: float
@@ -90,7 +91,13 @@ def fit_prepared(
     n = stats.n_samples
     penalty = ElasticNet(alpha=float(alpha), l1_ratio=float(l1_ratio))
     scale = kkt_scale(alpha, alpha_max(stats.c, 1.0))
-    if penalty.l1_ratio == 0.0 and penalty.lam2 > 0:
+    if alpha == 0:  # least squares: the minimum-norm solution when columns are collinear
+        coef_std = least_squares(stats)
+        active = np.flatnonzero(coef_std)
+        grad = stats.grad(active, coef_std[active])
+        kkt = float(np.abs(grad).max(initial=0.0))
+        n_iter, converged = 1, kkt <= tol * scale
+    elif penalty.l1_ratio == 0.0 and penalty.lam2 > 0:
         coef_std = ridge_coef(stats, penalty.lam2)
         active = np.flatnonzero(coef_std)
         grad = stats.grad(active, coef_std[active])
@@ -115,6 +122,7 @@ def fit_prepared(
         converged=bool(converged),
         n_iter=int(n_iter),
         max_kkt_violation=float(kkt),
+        kkt_tolerance=float(tol * scale),
         alpha_max=alpha_max(stats.c, l1_ratio),
         standardization=std,
         fit_s=time.perf_counter() - t0,

@@ -98,7 +98,13 @@ def _read_path(path: str, name: str, decimal: str) -> pa.Table:
     if first[:2] in UTF16_BOMS:
         encoding = "utf-16"
         first = first.decode("utf-16", "replace").encode("utf-8")
-    header = first.decode("utf-8", "replace").lstrip("\ufeff")
+    try:
+        header = first.decode("utf-8").lstrip("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{name}: the header line is not UTF-8 text (byte {first[exc.start]:#04x} at "
+            f"offset {exc.start}); is it a data table? Convert text with iconv -t utf-8"
+        ) from None
     sep = "\t" if kind[0] in (".tsv", ".tab") else sniff_separator(header)
     return _read_delimited(path, name, sep, compressed, encoding, len(first), decimal)
 

@@ -1,0 +1,339 @@
+"""What a new user and a fuzzer meet first: help, output files, signals, notes, odd tables."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from tests.conftest import SAMPLE
+
+DIABETES = str(SAMPLE / "diabetes.csv")
+SMALL = "a,b,y\n1,2,3.5\n2,1,4\n3,5,8.5\n4,3,8\n5,4,10.1\n6,7,13\n"
+
+
+def error_line(stderr: str) -> str:
+    """The one error line of a failed run (and assert there is exactly one line)."""
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("regcli: error: "), stderr
+    return lines[0]
+
+
+# --- 1. help -------------------------------------------------------------------------------
+
+
+def test_bare_regcli_prints_help_and_exits_0(cli):
+    r = cli()
+    assert r.exit_code == 0 and "Usage: regcli" in r.stdout and "fit" in r.stdout
+
+
+@pytest.mark.parametrize("command", ["fit", "path", "cv", "compare", "predict"])
+def test_bare_command_prints_its_help_and_exits_2(cli, command):
+    r = cli(command)
+    assert r.exit_code == 2 and r.stdout == ""
+    assert f"Usage: regcli {command}" in r.stderr and "--help" in r.stderr
+
+
+# --- 2-4. output files ---------------------------------------------------------------------
+
+
+def test_new_files_get_the_umask_mode_and_replaced_files_keep_theirs(cli, tmp_path):
+    old = os.umask(0o022)
+    try:
+        out, model = tmp_path / "out.json", tmp_path / "m.json"
+        r = cli("fit", DIABETES, "--alpha", "1", "-o", out, "--save", model)
+        assert r.exit_code == 0, r.stderr
+        assert stat.S_IMODE(out.stat().st_mode) == 0o644
+        assert stat.S_IMODE(model.stat().st_mode) == 0o644
+        out.chmod(0o640)
+        r = cli("fit", DIABETES, "--alpha", "2", "-o", out, "--force")
+        assert r.exit_code == 0 and stat.S_IMODE(out.stat().st_mode) == 0o640
+        assert json.loads(out.read_text())["alpha"] == 2
+    finally:
+        os.umask(old)
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_force_never_replaces_a_link_or_a_directory(cli, tmp_path):
+    real = tmp_path / "real.json"
+    real.write_text("keep")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    r = cli("fit", DIABETES, "--alpha", "1", "-o", link, "--force")
+    assert r.exit_code == 2 and "symbolic link" in error_line(r.stderr)
+    assert link.is_symlink() and real.read_text() == "keep"
+    r = cli("fit", DIABETES, "--alpha", "1", "-o", tmp_path, "--force")
+    assert r.exit_code == 2 and "directory" in error_line(r.stderr)
+
+
+def test_a_fifo_is_written_by_opening_it(cli, tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+
+    import threading
+
+    def reader():
+        with open(fifo) as fh:
+            received.append(fh.read())
+
+    t = threading.Thread(target=reader)
+    t.start()
+    r = cli("fit", DIABETES, "--alpha", "1", "-o", fifo, "-f", "json")
+    t.join(10)
+    assert r.exit_code == 0, r.stderr
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)  # still a FIFO, not replaced by a file
+    assert json.loads(received[0])["alpha"] == 1
+
+
+def test_dev_full_is_an_output_error_not_a_replaced_device(tmp_path):
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    cmd = [sys.executable, "-m", "regcli", "fit", DIABETES, "-t", "y", "--alpha", "1", "-f", "json"]
+    r = subprocess.run([*cmd, "-o", "/dev/full", "--force"], capture_output=True, text=True)
+    assert r.returncode == 74 and "No space left" in error_line(r.stderr)
+    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+    with open("/dev/full", "w") as full:
+        r = subprocess.run(cmd, stdout=full, stderr=subprocess.PIPE, text=True)
+    assert r.returncode == 74 and "No space left" in error_line(r.stderr)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--save", "same.json", "--output", "same.json", "--force"],
+        ["--junit", "same.xml", "--output", "same.xml", "--min-r2", "0"],
+        ["--save", "same.json", "--junit", "same.json", "--min-r2", "0"],
+    ],
+)
+def test_two_outputs_on_one_path_is_a_usage_error_before_writing(cli, tmp_path, extra):
+    os.chdir(tmp_path)
+    r = cli("fit", DIABETES, "--alpha", "1", *extra)
+    assert r.exit_code == 2 and "both name" in error_line(r.stderr)
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- 5. signals ----------------------------------------------------------------------------
+
+
+def _start(args, tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(SAMPLE.parent))
+    return subprocess.Popen(
+        [sys.executable, "-m", "regcli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+    )
+
+
+@pytest.mark.parametrize(
+    ("sig", "code", "word"),
+    [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")],
+)
+def test_signals_end_with_one_line_and_no_temporary_file(tmp_path, sig, code, word):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 1500))
+    data = tmp_path / "wide.csv"
+    pd.DataFrame(X, columns=[f"x{j}" for j in range(1500)]).assign(y=X[:, 0]).to_csv(
+        data, index=False
+    )
+    proc = _start(
+        ["cv", str(data), "--l1-ratio", "0.05", "--repeats", "5", "-o", "out.json"], tmp_path
+    )
+    time.sleep(4)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == code
+    assert err.splitlines()[-1] == f"regcli: error: {word}"
+    assert not [p for p in tmp_path.iterdir() if p.suffix == ".tmp" or p.name == "out.json"]
+
+
+# --- 7-9. notes ----------------------------------------------------------------------------
+
+
+def test_target_chosen_by_position_is_named_on_stderr_whatever_the_format(cli, write_csv):
+    path = write_csv("a,b,c\n1,2,3\n2,3,5\n3,1,1\n4,4,6\n")
+    for fmt in ("csv", "json"):
+        r = cli("fit", path, "--alpha", "0.1", "-f", fmt)
+        assert r.exit_code == 0
+        assert "regcli: note: target: 'c' (last column" in r.stderr
+
+
+def test_zero_one_target_warns_and_alpha_above_alpha_max_is_explained(cli, write_csv):
+    path = write_csv("a,b,y\n1,2,0\n2,3,1\n3,1,0\n4,4,1\n5,0,1\n")
+    r = cli("fit", path, "--alpha", "0.01", "--target", "y")
+    assert r.exit_code == 0 and "holds only 0 and 1" in r.stderr
+    r = cli("fit", DIABETES, "--alpha", "1000", "-f", "json")
+    assert r.exit_code == 0 and r.json()["n_nonzero"] == 0
+    assert "at or above alpha_max = 45.16" in r.stderr
+
+
+# --- 15, 21. tables ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_line_endings_read_alike(cli, tmp_path, newline):
+    path = tmp_path / "d.csv"
+    path.write_bytes(SMALL.replace("\n", newline).encode())
+    r = cli("fit", path, "--alpha", "0.1", "-f", "json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["n_samples"] == 6
+
+
+def test_utf16_and_bom_and_gzip(cli, tmp_path):
+    ref = None
+    for name, data in [
+        ("bom.csv", b"\xef\xbb\xbf" + SMALL.encode()),
+        ("u16.csv", SMALL.encode("utf-16")),
+        ("plain.csv.gz", gzip.compress(SMALL.encode())),
+    ]:
+        (tmp_path / name).write_bytes(data)
+        r = cli("fit", tmp_path / name, "--alpha", "0.1", "-f", "json")
+        assert r.exit_code == 0, (name, r.stderr)
+        coef = r.json()["coefficients"]
+        assert ref is None or coef == ref
+        ref = coef
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"a,b\rx\x00\xff\xfe,\r1,2",
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+        b"a,b,y\n1,2\n",
+        b"\xff\xfe\x00",
+        b"a;b;y\n1,5;2;3\n2,5;1;4\n3,5;4;4\n",
+    ],
+)
+def test_garbage_is_one_line_exit_65(cli, tmp_path, data):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(data)
+    r = cli("fit", path, "--alpha", "0.1")
+    assert r.exit_code == 65, r.stderr
+    error_line(r.stderr)
+
+
+def test_a_header_field_of_200_kb_is_read(cli, write_csv):
+    name = "x" * 200_000
+    r = cli("fit", write_csv(name + ",y\n1,2\n3,4\n2,2.5\n"), "--alpha", "0.01", "-f", "json")
+    assert r.exit_code == 0 and list(r.json()["coefficients"]) == [name]
+
+
+def test_decimal_commas_are_detected_and_read_with_decimal(cli, write_csv):
+    path = write_csv("a;b;y\n1,5;2;3,1\n2,5;1;4,2\n3,5;4;4,9\n4,5;3;6,0\n")
+    r = cli("fit", path, "--alpha", "0.1")
+    assert r.exit_code == 65 and "--decimal ," in error_line(r.stderr)
+    r = cli("fit", path, "--alpha", "0.1", "--decimal", ",", "-f", "json")
+    assert r.exit_code == 0 and r.json()["n_features"] == 2
+
+
+def test_parquet_decimals_are_numbers_and_nested_columns_refused(cli, tmp_path):
+    import decimal
+
+    vals = [decimal.Decimal(f"{v:.2f}") for v in (1.0, 2.5, 3.25, 4.0, 5.5)]
+    table = pa.table(
+        {
+            "a": pa.array(vals, pa.decimal128(6, 2)),
+            "b": [1.0, 0.0, 2.0, 1.0, 3.0],
+            "y": [1.0, 2.0, 4.0, 3.5, 6.0],
+        }
+    )
+    pq.write_table(table, tmp_path / "d.parquet")
+    r = cli("fit", tmp_path / "d.parquet", "--alpha", "0.01", "-f", "json")
+    assert r.exit_code == 0 and list(r.json()["coefficients"]) == ["a", "b"]
+    nested = table.append_column("tags", pa.array([[1], [2], [], [3, 4], [5]]))
+    pq.write_table(nested, tmp_path / "n.parquet")
+    r = cli("fit", tmp_path / "n.parquet", "--alpha", "0.01")
+    assert r.exit_code == 65 and "'tags'" in error_line(r.stderr)
+
+
+def test_integers_beyond_64_bits_are_numbers(cli, write_csv):
+    rows = "\n".join(f"{(2**70) * (i % 7 + 1)},{i % 3},{i * 1.5}" for i in range(30))
+    r = cli("fit", write_csv("big,b,y\n" + rows + "\n"), "--alpha", "0.01", "-f", "json")
+    assert r.exit_code == 0, r.stderr
+    assert "big" in r.json()["coefficients"]
+
+
+# --- 16, 17, 19. magnitudes and edges ------------------------------------------------------
+
+
+@pytest.mark.parametrize("scale,column", [(1e155, "a"), (1e-300, "a")])
+def test_unrepresentable_magnitudes_are_refused(cli, tmp_path, scale, column):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 2))
+    path = tmp_path / "m.csv"
+    pd.DataFrame({"a": X[:, 0] * scale, "b": X[:, 1], "y": X[:, 0] + 0.1}).to_csv(path, index=False)
+    for command in (["fit", "--alpha", "0.1"], ["cv"], ["path"]):
+        r = cli(command[0], path, *command[1:])
+        assert r.exit_code == 65 and f"'{column}'" in error_line(r.stderr)
+    big_y = tmp_path / "bigy.csv"
+    pd.DataFrame({"a": X[:, 0], "y": X[:, 1] * 1e155}).to_csv(big_y, index=False)
+    r = cli("path", big_y, "-f", "csv")
+    assert r.exit_code == 65 and "target column 'y'" in error_line(r.stderr)
+
+
+def test_edges_that_were_internal_errors(cli, write_csv, tmp_path):
+    const = write_csv("a,b,y\n1,2,1\n1,2,2\n1,2,4\n1,2,3\n", "const.csv")
+    r = cli("path", const, "--alphas", "1,0.1")
+    assert r.exit_code == 65 and "constant" in error_line(r.stderr)
+    r = cli("cv", DIABETES, "--seed", "-1")
+    assert r.exit_code == 2 and "--seed" in error_line(r.stderr)
+    r = cli("cv", DIABETES, "--folds", "442", "--metric", "r2", "--n-alphas", "5", "-f", "json")
+    assert r.exit_code == 0 and np.isfinite(r.json()["cv_mean"]).all()
+    text = write_csv("c,a,y\n,1,1\nu,2,\n,3,3\n,4,2\n", "text.csv")
+    r = cli("fit", text, "--na", "mean", "--alpha", "0.1")
+    assert r.exit_code == 65 and "'c'" in error_line(r.stderr)
+
+
+def test_least_squares_on_collinear_columns_is_minimum_norm(cli, tmp_path):
+    rng = np.random.default_rng(1)
+    n = 40
+    g = rng.choice(["a", "b", "c"], n)
+    x = rng.standard_normal(n)
+    y = x + (g == "a") * 2 + rng.standard_normal(n)
+    path = tmp_path / "col.csv"
+    pd.DataFrame({"x": x, "x2": x, "g": g, "y": y}).to_csv(path, index=False)
+    r = cli("fit", path, "--alpha", "0", "--tol", "1e-6", "-f", "json")
+    assert r.exit_code == 0, r.stderr
+    out = r.json()
+    coef = out["coefficients"]
+    assert coef["x"] == pytest.approx(coef["x2"], rel=1e-9)  # the weight is shared
+    assert max(abs(v) for v in coef.values()) < 10
+    D = np.column_stack([x, (g == "a"), (g == "b"), np.ones(n)]).astype(float)
+    resid = y - D @ np.linalg.lstsq(D, y, rcond=None)[0]
+    assert out["r2"] == pytest.approx(1 - resid @ resid / ((y - y.mean()) ** 2).sum(), rel=1e-9)
+    assert out["converged"] and "did not converge" not in r.stderr
+
+
+# --- 20. warnings --------------------------------------------------------------------------
+
+
+def test_library_warnings_become_one_line(cli, monkeypatch):
+    import warnings
+
+    import regcli.core
+
+    real = regcli.core.fit
+
+    def noisy(*args, **kwargs):
+        warnings.warn("something odd\nwith a second line", RuntimeWarning, stacklevel=1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(regcli.core, "fit", noisy)
+    r = cli("fit", DIABETES, "--alpha", "1", "--target", "y", "-f", "json")
+    assert r.exit_code == 0
+    assert r.stderr == "regcli: warning: something odd with a second line\n"
