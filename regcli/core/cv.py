@@ -29,10 +29,10 @@ from regcli.core.parallel import run_tasks
 from regcli.core.path import RawPath, alpha_grid, path_grid, solve_path
 from regcli.core.penalty import alpha_max
 from regcli.core.stats import (
-    least_squares,
     GramStats,
     Standardization,
     Stats,
+    least_squares,
     prepare,
     symmetric_from_upper,
     use_gram,
