@@ -382,7 +382,7 @@ class ColumnPlan:
         if self.kind == "onehot":
             out[:] = onehot_block(column.to_pandas(), self.levels)[0]
         elif self.text:
-            out[:, 0] = column.to_pandas().map(_as_bool).to_numpy(dtype=np.float64)
+            out[:, 0] = column.to_pandas().map(as_bool).to_numpy(dtype=np.float64)
         else:
             out[:, 0] = _to_float(column)
 
@@ -406,7 +406,7 @@ def plan_column(column: Any, col: str, name: str, *, decimal: str = ".") -> Colu
             "booleans or text (--exclude it)"
         )
     series = column.to_pandas()
-    if _is_boolean_object(series):
+    if is_boolean_text(series):
         return ColumnPlan("bool", [col], text=True)
     example = _decimal_comma_example(series) if decimal != "," else None
     if example is not None:
@@ -454,7 +454,7 @@ _TRUE = {"true", "t", "yes"}
 _FALSE = {"false", "f", "no"}
 
 
-def _is_boolean_object(series: pd.Series) -> bool:
+def is_boolean_text(series: pd.Series) -> bool:
     values = series.dropna()
     if values.empty or values.dtype.kind in "iufc":
         return False
@@ -465,7 +465,7 @@ def _is_boolean_object(series: pd.Series) -> bool:
     return lowered <= (_TRUE | _FALSE) and bool(lowered)
 
 
-def _as_bool(v: object) -> float:
+def as_bool(v: object) -> float:
     if _isna(v):
         return np.nan
     if isinstance(v, (bool, np.bool_)):

@@ -17,7 +17,7 @@ import numpy as np
 
 from regcli import __version__
 from regcli.errors import DataError, InputError
-from regcli.io.dataset import ColumnEncoding, _as_bool, _is_boolean_object, onehot_block
+from regcli.io.dataset import ColumnEncoding, as_bool, is_boolean_text, onehot_block
 from regcli.io.files import write_atomic
 
 if TYPE_CHECKING:
@@ -87,7 +87,14 @@ class Model:
     document: dict[str, Any]
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        return self.intercept + X @ self.coef
+        """intercept + X coef; refuses (65) predictions beyond float64."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            pred = self.intercept + X @ self.coef
+        if not np.isfinite(pred).all():
+            raise DataError(
+                f"{self.path}: predictions overflow float64 (coefficients x data are too large)"
+            )
+        return pred
 
 
 def _bad(path: str, what: str) -> DataError:
@@ -108,6 +115,8 @@ def load_model(path: str) -> Model:
         doc = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise _bad(path, "not UTF-8 text") from None
+    except RecursionError:
+        raise _bad(path, "JSON nested too deeply") from None
     except json.JSONDecodeError as exc:
         raise _bad(
             path, f"invalid or truncated JSON at line {exc.lineno}, column {exc.colno}"
@@ -128,6 +137,9 @@ def load_model(path: str) -> Model:
     features = doc.get("features")
     if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
         raise _bad(path, "'features' is not a list of names")
+    repeated = _repeated(features)
+    if repeated is not None:
+        raise _bad(path, f"feature {repeated!r} is listed twice")
     target = doc.get("target")
     if not isinstance(target, str):
         raise _bad(path, "'target' is not a name")
@@ -157,9 +169,24 @@ def load_model(path: str) -> Model:
 
 
 def _number(value: Any, path: str, key: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise _bad(path, f"{key!r} is not a finite number")
-    return float(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _bad(path, f"{key!r} is not a number")
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise _bad(path, f"{key!r} is not a finite float64 number")
+    return number
+
+
+def _repeated(names: list[str]) -> str | None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            return name
+        seen.add(name)
+    return None
 
 
 def _encodings(value: Any, path: str) -> list[ColumnEncoding]:
@@ -177,11 +204,16 @@ def _encodings(value: Any, path: str) -> list[ColumnEncoding]:
             raise _bad(path, f"'encoding[{i}].features' is not a list of names")
         if not isinstance(levels, list) or not all(isinstance(lv, str) for lv in levels):
             raise _bad(path, f"'encoding[{i}].levels' is not a list of strings")
+        if _repeated(levels) is not None:
+            raise _bad(path, f"'encoding[{i}]' lists level {_repeated(levels)!r} twice")
         if kind == "onehot" and len(levels) != len(feats):
             raise _bad(path, f"'encoding[{i}]' has {len(levels)} levels for {len(feats)} features")
         if kind != "onehot" and len(feats) != 1:
             raise _bad(path, f"'encoding[{i}]' of kind {kind} must give one feature")
         out.append(ColumnEncoding(column, kind, feats, levels))
+    column = _repeated([e.column for e in out])
+    if column is not None:
+        raise _bad(path, f"column {column!r} is encoded twice")
     return out
 
 
@@ -217,12 +249,12 @@ def design_matrix(
         elif enc.kind == "bool":
             if not (
                 pd.api.types.is_bool_dtype(s)
-                or _is_boolean_object(s)
+                or is_boolean_text(s)
                 or s.dropna().empty
                 or set(pd.unique(s.dropna())) <= {0, 1}
             ):
                 raise DataError(f"{name}: column {enc.column!r} is not boolean")
-            blocks.append(s.map(_as_bool).to_numpy(dtype=np.float64)[:, None])
+            blocks.append(s.map(as_bool).to_numpy(dtype=np.float64)[:, None])
         else:
             block, unseen = onehot_block(s, enc.levels)
             if unseen.any() and unknown != "zero":

@@ -337,3 +337,59 @@ def test_library_warnings_become_one_line(cli, monkeypatch):
     r = cli("fit", DIABETES, "--alpha", "1", "--target", "y", "-f", "json")
     assert r.exit_code == 0
     assert r.stderr == "regcli: warning: something odd with a second line\n"
+
+
+# --- 18. model files -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def model_file(cli, tmp_path):
+    path = tmp_path / "m.json"
+    assert cli("fit", DIABETES, "--alpha", "1", "--save", path).exit_code == 0
+    return path
+
+
+def _edit(path, change) -> None:
+    doc = json.loads(path.read_text())
+    change(doc)
+    path.write_text(json.dumps(doc))
+
+
+@pytest.mark.parametrize(
+    "change,match",
+    [
+        (lambda d: d["coefficients"].update(age=10**400), "finite"),
+        (lambda d: d.update(intercept="1"), "number"),
+        (lambda d: d["features"].append(d["features"][0]), "twice"),
+        (lambda d: d["encoding"].append(d["encoding"][0]), "twice"),
+    ],
+)
+def test_bad_model_files_are_exit_65(cli, model_file, change, match):
+    _edit(model_file, change)
+    r = cli("predict", model_file, DIABETES)
+    assert r.exit_code == 65 and match in error_line(r.stderr)
+
+
+def test_deeply_nested_and_repeated_levels_are_exit_65(cli, model_file, tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    r = cli("predict", deep, DIABETES)
+    assert r.exit_code == 65 and "nested" in error_line(r.stderr)
+    data = tmp_path / "d.csv"
+    data.write_text("g,x,y\na,1,1\nb,2,3\na,3,3\nb,4,6\nc,5,5\n")
+    onehot = tmp_path / "oh.json"
+    assert cli("fit", data, "--alpha", "0.01", "--save", onehot).exit_code == 0
+
+    def repeat_level(doc):
+        enc = doc["encoding"][0]
+        enc["levels"][1] = enc["levels"][0]
+
+    _edit(onehot, repeat_level)
+    r = cli("predict", onehot, data)
+    assert r.exit_code == 65 and "twice" in error_line(r.stderr)
+
+
+def test_predictions_beyond_float64_are_refused(cli, model_file):
+    _edit(model_file, lambda d: d["coefficients"].update(age=1e307))
+    r = cli("predict", model_file, DIABETES)
+    assert r.exit_code == 65 and "overflow" in error_line(r.stderr) and r.stdout == ""
