@@ -637,6 +637,7 @@ def compare_payload(
                 "cv_mean": m.cv_mean,
                 "cv_se": m.cv_se,
                 "cv_r2": _f(m.cv_r2),
+                "cv_mean_min": _f(m.cv_mean_min),
                 "n_nonzero": m.n_nonzero,
                 "n_features": len(names),
                 "l1_norm": m.l1_norm,
@@ -696,6 +697,11 @@ def compare_payload(
             "within_one_se": v.within_one_se,
             "sparsest_within_one_se": v.sparsest_within_one_se,
             "recommended": v.recommended,
+            "compared_at": "alpha_min",
+            "differences": {
+                k: {"mean": _f(d.mean), "se": _f(d.se)} for k, d in v.differences.items()
+            },
+            "refit_at": f"alpha_{select}",
             "correlated_groups": groups,
         },
         "ols_absent_reason": res.ols_absent_reason,
@@ -710,30 +716,41 @@ def verdict_sentences(p: dict[str, Any]) -> list[str]:
     models = {m["penalty"]: m for m in p["models"]}
     v = p["verdict"]
     best = models[v["best"]]
+    diff = v["differences"]
     out = [
-        f"Best cross-validated error: {_model_label(best)}, CV {p['metric']} "
-        f"{num(best['cv_mean'], 5)} +- {num(best['cv_se'], 3)} (CV R² {num(best['cv_r2'], 3)})."
+        f"Compared at each model's alpha_min on the same folds: best is {_model_label(best)}, "
+        f"CV {p['metric']} {num(best['cv_mean_min'], 5)}."
     ]
+
+    def listed(keys: list[str]) -> str:
+        return ", ".join(
+            f"{_model_label(models[k])} ({'+' if diff[k]['mean'] >= 0 else ''}"
+            f"{num(diff[k]['mean'], 3)} +- {num(diff[k]['se'], 3)})"
+            for k in keys
+        )
+
     others = [k for k in v["within_one_se"] if k != v["best"]]
     if others:
         out.append(
-            "Within one standard error of it: "
-            + ", ".join(
-                f"{_model_label(models[k])} ({num(models[k]['cv_mean'], 5)})" for k in others
-            )
+            "Within one standard error of it, by the paired per-fold difference: "
+            + listed(others)
             + ": their difference from the best is noise."
         )
     else:
-        out.append("No other model is within one standard error of it.")
+        out.append("No other model is within one standard error of it (paired per-fold).")
     behind = [k for k in models if k not in v["within_one_se"]]
     if behind:
-        out.append(
-            "More than one standard error behind: "
-            + ", ".join(
-                f"{_model_label(models[k])} ({num(models[k]['cv_mean'], 5)})" for k in behind
-            )
-            + "."
+        out.append("More than one standard error behind: " + listed(behind) + ".")
+    rule = p["select"]
+    out.append(
+        f"The penalized models were refit at alpha_{rule} (--select {rule}); "
+        + (
+            "the largest alpha within one standard error of each model's minimum."
+            if rule == "1se"
+            else "each model's minimum."
         )
+        + (" Least squares has no alpha." if "ols" in models else "")
+    )
     sp = models[v["sparsest_within_one_se"]]
     out.append(
         f"Sparsest model within one standard error of the best: {_model_label(sp)}, "

@@ -11,6 +11,7 @@ from regcli.core.cv import (
     CVCurve,
     cross_validate,
     fold_count,
+    fold_mean_se,
     ols_cross_validate,
     prepare_cv,
 )
@@ -36,6 +37,8 @@ class ModelRow:
     curve: CVCurve | None
     fit: FitResult | None
     seconds: float
+    cv_mean_min: float = float("nan")  # cv error at the model's own alpha_min
+    fold_errors_min: np.ndarray | None = None  # (repeats x K,) fold errors at alpha_min
     test_mse: float | None = None
     test_r2: float | None = None
 
@@ -62,12 +65,26 @@ class GroupContrast:
 
 
 @dataclass(frozen=True)
+class Difference:
+    """A model's cv error minus the best model's, fold by fold on the same folds (paired):
+    the fold-size-weighted mean of the differences and its standard error (cv.glmnet's se)."""
+
+    mean: float
+    se: float
+
+
+@dataclass(frozen=True)
 class Verdict:
-    best: str
-    within_one_se: list[str]  # models whose cv_mean <= best cv_mean + best cv_se (best included)
+    """Models are compared at their own alpha_min, by paired per-fold differences from the
+    best one; a model is within noise of the best when its mean difference is at most one
+    standard error of that difference."""
+
+    best: str  # the lowest cv error at alpha_min
+    within_one_se: list[str]  # best included
     sparsest_within_one_se: str
     recommended: str  # the sparsest penalized model within one se of the best
     groups: list[GroupContrast]
+    differences: dict[str, Difference]  # each model against the best (the best: 0, 0)
 
 
 @dataclass(frozen=True)
@@ -162,6 +179,8 @@ def compare_models(
                 curve=curve,
                 fit=model,
                 seconds=time.perf_counter() - t1 + data_pass,
+                cv_mean_min=float(curve.cv_mean[curve.index_min]),
+                fold_errors_min=curve.fold_errors[:, curve.index_min],
             )
         )
     ols_reason = None
@@ -197,6 +216,8 @@ def compare_models(
                 curve=None,
                 fit=None,
                 seconds=time.perf_counter() - t1 + data_pass,
+                cv_mean_min=ols.cv_mean,
+                fold_errors_min=ols.fold_errors,
             )
         )
     elif n <= p:
@@ -216,9 +237,12 @@ def compare_models(
         col = collinearity_from_gram(stats.gram, std.keep, n)
     else:
         col = collinearity(X, weights)
+    w_all = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    K = fold_count(folds)
+    fold_w = [np.bincount(f, weights=w_all, minlength=K) for f in folds]
     return CompareResult(
         models=rows,
-        verdict=_verdict(rows, col),
+        verdict=judge(rows, col, fold_w),
         collinearity=col,
         entry_alpha=entry,
         metric="mse",
@@ -237,13 +261,29 @@ def _with_test(row: ModelRow, X: np.ndarray, y: np.ndarray, wt: np.ndarray, var:
     return replace(row, test_mse=mse, test_r2=1.0 - mse / var if var > 0 else None)
 
 
-def _verdict(rows: list[ModelRow], col: Collinearity) -> Verdict:
-    best = min(rows, key=lambda r: r.cv_mean)
-    bound = best.cv_mean + best.cv_se
-    within = [r for r in rows if r.cv_mean <= bound]
-    sparsest = min(within, key=lambda r: (r.n_nonzero, r.cv_mean))
-    penalized = [r for r in within if r.name != "ols"] or [r for r in rows if r.name != "ols"]
-    recommended = min(penalized, key=lambda r: (r.n_nonzero, r.cv_mean))
+def paired_difference(a: np.ndarray, b: np.ndarray, fold_w: list[np.ndarray]) -> Difference:
+    """Mean and standard error of a - b over the same folds (one block of K per repeat)."""
+    K = len(fold_w[0])
+    d = [(a - b)[r * K : (r + 1) * K, None] for r in range(len(fold_w))]
+    mean, se = fold_mean_se(d, fold_w)
+    return Difference(mean=float(mean[0]), se=float(se[0]))
+
+
+def judge(rows: list[ModelRow], col: Collinearity, fold_w: list[np.ndarray]) -> Verdict:
+    best = min(rows, key=lambda r: r.cv_mean_min)
+    assert best.fold_errors_min is not None
+    diffs = {
+        r.name: paired_difference(r.fold_errors_min, best.fold_errors_min, fold_w)
+        for r in rows
+        if r.fold_errors_min is not None
+    }
+    within = [r for r in rows if diffs[r.name].mean <= diffs[r.name].se]
+    sparsest = min(within, key=lambda r: (r.n_nonzero, r.cv_mean_min))
+    penalized = [r for r in within if r.name != "ols"]
+    if penalized:
+        recommended = min(penalized, key=lambda r: (r.n_nonzero, r.cv_mean_min))
+    else:  # least squares is clearly best: the penalized model closest to it
+        recommended = min((r for r in rows if r.name != "ols"), key=lambda r: r.cv_mean_min)
     l1 = next(r for r in rows if r.name == "l1")
     l2 = next(r for r in rows if r.name == "l2")
     groups = []
@@ -259,4 +299,5 @@ def _verdict(rows: list[ModelRow], col: Collinearity) -> Verdict:
         sparsest_within_one_se=sparsest.name,
         recommended=recommended.name,
         groups=groups,
+        differences=diffs,
     )

@@ -60,11 +60,13 @@ def test_compare_contract_rows_equal_fit(cli):
     l2 = out["models"][1]
     assert l2["n_nonzero"] == 10 and l2["selection_frequency"] is None
     v = out["verdict"]
-    best = min(out["models"], key=lambda m: m["cv_mean"])
-    assert v["best"] == best["penalty"]
-    bound = best["cv_mean"] + best["cv_se"]
-    assert set(v["within_one_se"]) == {m["penalty"] for m in out["models"] if m["cv_mean"] <= bound}
-    assert v["sentences"] and "Best cross-validated error" in v["sentences"][0]
+    best = min(out["models"], key=lambda m: m["cv_mean_min"])
+    assert v["best"] == best["penalty"] and v["compared_at"] == "alpha_min"
+    diffs = v["differences"]
+    assert diffs[best["penalty"]] == {"mean": 0.0, "se": 0.0}
+    assert set(v["within_one_se"]) == {k for k, d in diffs.items() if d["mean"] <= d["se"]}
+    assert v["sentences"] and "alpha_min on the same folds" in v["sentences"][0]
+    assert any("refit at alpha_1se" in sentence for sentence in v["sentences"])
 
 
 def test_l2_wins_on_many_small_correlated_effects(cli, tmp_path):
