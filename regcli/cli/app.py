@@ -170,13 +170,41 @@ def _run(args: list[str]) -> int:
             raise
         if "UsageError" in kinds and hasattr(exc, "format_message"):
             where = f"{ctx.command_path}: " if ctx is not None else ""
-            return _fail(2, where + " ".join(exc.format_message().split()))
+            return _fail(2, where + usage_message(exc.format_message()))
         # an internal error: one line, exit 70
         text = " ".join(str(exc).split())[:300]
         return _fail(70, f"internal error: {type(exc).__name__}: {text} (rerun with --debug)")
     if result == 130:  # typer's own translation of KeyboardInterrupt
         return _fail(130, "interrupted")
     return result if isinstance(result, int) else 0
+
+
+#: Options users bring from glmnet or scikit-learn, and what regcli calls them.
+OPTION_HINTS = {
+    "--lambda": "--alpha (glmnet's lambda is regcli's alpha; see the README)",
+    "--lambdas": "--alphas",
+    "--nlambda": "--n-alphas",
+    "--alpha-ratio": "--l1-ratio",
+    "--nfolds": "--folds",
+    "--cv": "--folds",
+    "--random-state": "--seed",
+    "--l1_ratio": "--l1-ratio",
+    "--max_iter": "--max-iter",
+    "--n_alphas": "--n-alphas",
+}
+PENALTY_HINT = "(the lasso is l1, ridge is l2)"
+
+
+def usage_message(text: str) -> str:
+    """click's usage message on one line, with a hint where a glmnet or scikit-learn name was
+    used."""
+    line = " ".join(text.split()).replace("Value error, ", "")
+    for option, ours in OPTION_HINTS.items():
+        if f"No such option: {option}" in line:
+            return f"{line.split(' (Possible')[0]}; did you mean {ours}?"
+    if "'--penalty'" in line and any(w in line for w in ("'lasso'", "'ridge'", "'enet'")):
+        return f"{line} {PENALTY_HINT}"
+    return line
 
 
 def _quiet_stdout() -> None:

@@ -28,12 +28,25 @@ class Gates:
             or bool(self.signs)
         )
 
-    def validate(self, features: list[str], *, force: bool) -> None:
-        """Usage errors (exit 2) before any work is done on the data... once names are known."""
+    def validate(
+        self, features: list[str], *, force: bool, columns: dict[str, list[str]] | None = None
+    ) -> dict[str, list[str]]:
+        """Usage errors (exit 2) before any work is done on the data, once names are known.
+
+        Returns each required name with the features it stands for: itself, or every level
+        of a one-hot column named by its base name (``columns``: column -> its features).
+        """
         known = set(features)
-        for name in self.require:
-            if name not in known:
-                raise UsageError(f"--require-feature: no feature {name!r}{_hint(features)}")
+        columns = columns or {}
+        required: dict[str, list[str]] = {}
+        for spec in self.require:
+            for name in (part.strip() for part in spec.split(",")):
+                if name in known:
+                    required[name] = [name]
+                elif name in columns:
+                    required[name] = list(columns[name])
+                else:
+                    raise UsageError(f"--require-feature: no feature {name!r}{_hint(features)}")
         for spec in self.signs:
             name, sign = _split_sign(spec)
             if name not in known:
@@ -42,6 +55,7 @@ class Gates:
             from regcli.io.files import check_writable
 
             check_writable(self.junit, force=force, option="--junit")
+        return required
 
 
 def _hint(features: list[str]) -> str:
@@ -57,7 +71,13 @@ def _split_sign(spec: str) -> tuple[str, str]:
 
 
 def evaluate(
-    gates: Gates, *, r2: float, r2_label: str, coefficients: dict[str, float], n_nonzero: int
+    gates: Gates,
+    *,
+    r2: float,
+    r2_label: str,
+    coefficients: dict[str, float],
+    n_nonzero: int,
+    required: dict[str, list[str]] | None = None,
 ) -> list[dict[str, Any]]:
     """The checks as {name, observed, threshold, passed} records."""
     out: list[dict[str, Any]] = []
@@ -79,8 +99,10 @@ def evaluate(
                 "passed": bool(n_nonzero <= gates.max_nonzero),
             }
         )
-    for name in gates.require:
-        value = coefficients[name]
+    if required is None:
+        required = {name: [name] for name in gates.require}
+    for name, members in required.items():
+        value = max((coefficients[m] for m in members), key=abs)
         out.append(
             {
                 "name": f"require_feature {name}",

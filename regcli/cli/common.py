@@ -138,18 +138,12 @@ class Emitter:
         if output is not None:
             check_writable(output, force=force)  # fail before doing any work
         if fmt is None:
-            if output is not None:
-                fmt = (
-                    OutputFormat.json
-                    if output.lower().endswith(".json")
-                    else (
-                        OutputFormat.csv
-                        if output.lower().endswith((".csv", ".tsv"))
-                        else OutputFormat.json
-                    )
-                )
+            if output is not None and output.lower().endswith(".json"):
+                fmt = OutputFormat.json
+            elif output is not None or not sys.stdout.isatty():
+                fmt = OutputFormat.csv  # .csv, .tsv, any other name, or a pipe
             else:
-                fmt = OutputFormat.table if sys.stdout.isatty() else OutputFormat.csv
+                fmt = OutputFormat.table
         return cls(fmt=fmt, output=output, force=force)
 
     @property

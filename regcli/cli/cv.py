@@ -162,7 +162,9 @@ def cv_command(
     common.check_save(save, force)
     options = common.DataOptions(data, target, features, exclude, weights, na.value, decimal)
     ds = options.load(fold_col, group_col)
-    gates.validate(ds.feature_names, force=force)
+    required = gates.validate(
+        ds.feature_names, force=force, columns={e.column: e.features for e in ds.encodings}
+    )
     fold_ids = common.build_folds(
         ds, n_folds=folds, seed=seed, repeats=repeats, fold_col=fold_col, group_col=group_col
     )
@@ -199,6 +201,7 @@ def cv_command(
     payload["cv_r2_selected"] = render._f(curve.cv_r2[chosen])
     payload["checks"] = evaluate(
         gates,
+        required=required,
         r2=float(curve.cv_r2[chosen]),
         r2_label="cross-validated",
         n_nonzero=model.n_nonzero,

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Optional
+
+import typer
+
 from regcli.cli.options import (
     AlphaOption,
     DataArgument,
@@ -23,6 +27,7 @@ from regcli.cli.options import (
     PenaltyOption,
     RequireFeatureOption,
     SaveOption,
+    Select,
     SignOption,
     StandardizeOption,
     TargetOption,
@@ -56,28 +61,66 @@ def fit_command(
     sign: SignOption = None,
     junit: JunitOption = None,
     jobs: JobsOption = 1,
+    folds: Annotated[
+        Optional[int],
+        typer.Option(
+            "--folds",
+            help="Without --alpha: folds of the cross-validation that chooses it (default 10).",
+            min=2,
+            rich_help_panel="Cross-validation",
+            show_default=False,
+        ),
+    ] = None,
+    seed: Annotated[
+        Optional[int],
+        typer.Option(
+            help="Without --alpha: seed of the fold shuffle (default 0).",
+            min=0,
+            rich_help_panel="Cross-validation",
+            show_default=False,
+        ),
+    ] = None,
+    select: Annotated[
+        Optional[Select],
+        typer.Option(
+            help="Without --alpha: refit at alpha_min or alpha_1se (default 1se).",
+            rich_help_panel="Cross-validation",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Fit one lasso, ridge or elastic-net model and report its coefficients and sparsity.
 
-    Without --alpha, alpha is chosen as `regcli cv` would (10 folds, seed 0, alpha_1se).
+    Without --alpha, alpha is chosen as `regcli cv` would (--folds 10, --seed 0, --select 1se).
     """
     from regcli.cli import common, render
     from regcli.cli.checks import Gates, evaluate, report
     from regcli.core import fit
+    from regcli.errors import UsageError
     from regcli.io.model import model_document, save_model
 
     ratio = common.resolve_l1_ratio(penalty, l1_ratio)
+    cv_options = [n for n, v in (("--folds", folds), ("--seed", seed), ("--select", select)) if v]
+    if alpha is not None and cv_options:
+        raise UsageError(
+            f"{', '.join(cv_options)}: only without --alpha (they set the cross-validation "
+            "that chooses alpha)"
+        )
+    n_folds = 10 if folds is None else folds
+    seed = 0 if seed is None else seed
+    rule = (select or Select.one_se).value
     common.distinct_outputs(output=output, save=save, junit=junit)
     emitter = common.Emitter.create(fmt, output, force)
     gates = Gates(min_r2, max_nonzero, require_feature or [], sign or [], junit)
     common.check_save(save, force)
     ds = common.DataOptions(data, target, features, exclude, weights, na.value, decimal).load()
-    gates.validate(ds.feature_names, force=force)
+    required = gates.validate(
+        ds.feature_names, force=force, columns={e.column: e.features for e in ds.encodings}
+    )
     selection = None
     if alpha is None:
         # chosen as `regcli cv` would with its defaults: 10 folds, seed 0, alpha_1se
         from regcli.cli.cv import run_cv
-        from regcli.errors import UsageError
 
         if ds.n_samples < 3:
             raise UsageError(
@@ -85,14 +128,19 @@ def fit_command(
                 "by cross-validation"
             )
 
-        folds = common.build_folds(
-            ds, n_folds=min(10, ds.n_samples), seed=0, repeats=1, fold_col=None, group_col=None
+        fold_ids = common.build_folds(
+            ds,
+            n_folds=min(n_folds, ds.n_samples),
+            seed=seed,
+            repeats=1,
+            fold_col=None,
+            group_col=None,
         )
         cv_res, res = run_cv(
             ds,
             l1_ratios=[ratio],
-            folds=folds,
-            select="1se",
+            folds=fold_ids,
+            select=rule,
             metric="mse",
             standardize=standardize,
             intercept=intercept,
@@ -104,11 +152,11 @@ def fit_command(
         selection = {
             "method": "cv",
             "n_folds": cv_res.n_folds,
-            "seed": 0,
-            "select": "1se",
+            "seed": seed,
+            "select": rule,
             "alpha_min": curve.alpha_min,
             "alpha_1se": curve.alpha_1se,
-            "cv_mean": float(curve.cv_mean[curve.index_1se]),
+            "cv_mean": float(curve.cv_mean[curve.selected(rule)]),
             "cv_s": cv_res.fit_s,
         }
     else:
@@ -133,8 +181,11 @@ def fit_command(
         )
     payload = render.fit_payload(res, ds)
     payload["alpha_selection"] = selection or {"method": "--alpha"}
+    if selection is not None:
+        payload["timings"]["cv_s"] = selection["cv_s"]
     payload["checks"] = evaluate(
         gates,
+        required=required,
         r2=res.r2,
         r2_label="training",
         n_nonzero=res.n_nonzero,

@@ -296,6 +296,7 @@ MinR2Option = Annotated[
     typer.Option(
         "--min-r2",
         help="Fail (exit 1) when R² is below this: CV R² for cv, training R² for fit.",
+        callback=_finite,
         rich_help_panel=GATES,
         show_default=False,
     ),

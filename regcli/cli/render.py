@@ -41,6 +41,11 @@ def cell(x: Any) -> str:
     return repr(x) if math.isfinite(x) else ""
 
 
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """'1 solve', '2 solves' (``many`` for irregular plurals)."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
 def num(x: float | None, digits: int = 6) -> str:
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "-"
@@ -165,9 +170,8 @@ def _convergence_text(p: dict[str, Any]) -> str:
     rel = p.get("max_kkt_violation_relative")
     rel_s = f" = {num(rel, 2)} x alpha" if rel is not None else ""
     state = "yes" if p["converged"] else "[red]NO[/red]"
-    return (
-        f"{state} (max KKT violation {num(p['max_kkt_violation'], 2)}{rel_s}; {p['n_iter']} solves)"
-    )
+    solves = plural(p["n_iter"], "solve")
+    return f"{state} (max KKT violation {num(p['max_kkt_violation'], 2)}{rel_s}; {solves})"
 
 
 def draw_fit(console: Console, p: dict[str, Any]) -> None:
@@ -257,7 +261,7 @@ def _draw_sparsity(console: Console, s: dict[str, Any], penalty: str) -> None:
     if penalty == "l2":
         rows.append(("note", "ridge shrinks but never zeroes: small coefficients stay nonzero"))
     elif zero:
-        rows.append(("note", f"the L1 part set {len(zero)} coefficient(s) exactly to zero"))
+        rows.append(("note", f"the L1 part set {plural(len(zero), 'coefficient')} exactly to zero"))
     console.print(_kv_table(rows, title="Sparsity"))
 
 
@@ -778,8 +782,13 @@ def verdict_sentences(p: dict[str, Any]) -> list[str]:
         ]
         if kept and not shaky:
             out.append(
-                f"The L1 selection is stable: each of its {len(kept)} features was chosen in "
-                "at least 80% of the fold fits."
+                "The L1 selection is stable: "
+                + (
+                    "its one feature was"
+                    if len(kept) == 1
+                    else f"each of its {len(kept)} features was"
+                )
+                + " chosen in at least 80% of the fold fits."
             )
         elif shaky:
             listed = ", ".join(f"{k} ({100 * f:.0f}%)" for k, f in shaky[:8])
