@@ -7,7 +7,15 @@ from typing import Annotated, Optional
 
 import typer
 
-from regcli.cli.options import DataArgument, ForceOption, NaMode, NaOption, OutputOption
+from regcli.cli.options import (
+    DataArgument,
+    DecimalOption,
+    ForceOption,
+    FormatOption,
+    NaMode,
+    NaOption,
+    OutputOption,
+)
 
 
 class Unknown(str, Enum):
@@ -36,22 +44,21 @@ def predict_command(
         ),
     ] = Unknown.error,
     na: NaOption = NaMode.error,
+    decimal: DecimalOption = ".",
+    fmt: FormatOption = None,
     output: OutputOption = None,
     force: ForceOption = False,
 ) -> None:
-    """Predict with a saved model: CSV with a `prediction` column (intercept + X . coef)."""
-    import csv
-    import io
-
-    from regcli.cli.common import Emitter
-    from regcli.cli.options import OutputFormat
+    """Predict with a saved model: a `prediction` column (intercept + X . coef) per kept row."""
+    from regcli.cli import render
+    from regcli.cli.common import Emitter, check_decimal
     from regcli.errors import UsageError
     from regcli.io.model import design_matrix, load_model
     from regcli.io.table import read_table, source_name
 
-    emitter = Emitter.create(OutputFormat.csv, output, force)
+    emitter = Emitter.create(fmt, output, force)
     fitted = load_model(model)
-    df = read_table(data)
+    df = read_table(data, decimal=check_decimal(decimal))
     name = source_name(data)
     keep = keep or []
     for col in keep:
@@ -61,13 +68,18 @@ def predict_command(
         raise UsageError("--keep: 'prediction' is the name of the output column")
     X, rows = design_matrix(df, fitted, name=name, na=na.value, unknown=unknown.value)
     pred = fitted.predict(X)
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(keep + ["prediction"])
-    kept = [df[col].to_numpy()[rows] for col in keep]
-    for i, value in enumerate(pred):
-        w.writerow([_cell(k[i]) for k in kept] + [repr(float(value))])
-    emitter.emit(buf.getvalue())
+    payload = {
+        "command": "predict",
+        "model": model,
+        "source": name,
+        "target": fitted.target,
+        "n_rows": int(len(df)),
+        "n_predictions": int(pred.size),
+        "rows_dropped": int(len(df) - pred.size),
+        "kept": {col: [_cell(v) for v in df[col].to_numpy()[rows]] for col in keep},
+        "predictions": [float(v) for v in pred],
+    }
+    emitter.result(payload, render.predict_csv, lambda con, p, _t: render.draw_predict(con, p))
 
 
 def _cell(v: object) -> str:

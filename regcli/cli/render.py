@@ -914,3 +914,32 @@ def draw_compare(console: Console, p: dict[str, Any]) -> None:
     console.print("[bold]Verdict[/bold]")
     for sentence in p["verdict"]["sentences"]:
         console.print(f"- {sentence}")
+
+
+def predict_csv(p: dict[str, Any]) -> str:
+    """The kept columns and a `prediction` column, one row per scored input row."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    kept = p["kept"]
+    w.writerow([*kept, "prediction"])
+    for i, value in enumerate(p["predictions"]):
+        w.writerow([kept[c][i] for c in kept] + [cell(value)])
+    return buf.getvalue()
+
+
+def draw_predict(console: Console, p: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    n = p["n_predictions"]
+    dropped = f", {p['rows_dropped']} dropped for missing values" if p["rows_dropped"] else ""
+    console.print(f"[bold]regcli predict[/bold]: {p['model']} on {p['source']}")
+    console.print(f"{plural(n, 'prediction')} of {p['target']}{dropped}")
+    t = Table(box=None, pad_edge=False)
+    for col in p["kept"]:
+        t.add_column(col)
+    t.add_column("prediction", justify="right")
+    for i, value in enumerate(p["predictions"][:TERMINAL_ROWS]):
+        t.add_row(*[p["kept"][c][i] for c in p["kept"]], num(value))
+    console.print(t)
+    if n > TERMINAL_ROWS:
+        console.print(f"... {n - TERMINAL_ROWS} more rows: --format csv writes them all")

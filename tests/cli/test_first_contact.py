@@ -393,3 +393,67 @@ def test_predictions_beyond_float64_are_refused(cli, model_file):
     _edit(model_file, lambda d: d["coefficients"].update(age=1e307))
     r = cli("predict", model_file, DIABETES)
     assert r.exit_code == 65 and "overflow" in error_line(r.stderr) and r.stdout == ""
+
+
+# --- 14. smaller things --------------------------------------------------------------------
+
+
+def test_unknown_output_extension_gets_csv_like_a_pipe(cli, tmp_path):
+    out = tmp_path / "out.txt"
+    r = cli("fit", DIABETES, "--alpha", "1", "-o", out)
+    assert r.exit_code == 0 and out.read_text().startswith("feature,coefficient")
+
+
+def test_predict_formats(cli, tmp_path):
+    model = tmp_path / "m.json"
+    assert cli("fit", DIABETES, "--alpha", "1", "--save", model).exit_code == 0
+    csv_out = cli("predict", model, DIABETES, "--keep", "age")
+    assert csv_out.stdout.splitlines()[0] == "age,prediction"
+    out = cli("predict", model, DIABETES, "-f", "json").json()
+    assert out["n_predictions"] == 442 and len(out["predictions"]) == 442
+    first = float(csv_out.stdout.splitlines()[1].split(",")[1])
+    assert out["predictions"][0] == first
+    table = cli("predict", model, DIABETES, "-f", "table")
+    assert table.exit_code == 0 and "442 predictions of y" in table.stdout
+
+
+def test_require_feature_takes_base_names_and_lists(cli, write_csv):
+    rows = "\n".join(
+        f"{'abc'[i % 3]},{i % 5},{(i * 7) % 11},{2.0 * (i % 3) + (i % 5) + 0.1 * (i % 4)}"
+        for i in range(60)
+    )
+    path = write_csv("firm,wt,hp,y\n" + rows + "\n")
+    r = cli("fit", path, "--alpha", "0.01", "--require-feature", "firm", "-f", "json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["checks"][0]["name"] == "require_feature firm"
+    r = cli("fit", path, "--alpha", "0.01", "--require-feature", "wt,hp", "-f", "json")
+    assert r.exit_code in (0, 1) and len(r.json()["checks"]) == 2
+
+
+def test_fit_chooses_alpha_with_folds_seed_and_select(cli):
+    out = cli("fit", DIABETES, "--folds", "5", "--seed", "3", "--select", "min", "-f", "json")
+    sel = out.json()["alpha_selection"]
+    assert (sel["n_folds"], sel["seed"], sel["select"]) == (5, 3, "min")
+    assert out.json()["alpha"] == sel["alpha_min"] and "cv_s" in out.json()["timings"]
+    r = cli("fit", DIABETES, "--alpha", "1", "--folds", "5")
+    assert r.exit_code == 2 and "only without --alpha" in error_line(r.stderr)
+
+
+@pytest.mark.parametrize(
+    "args,hint",
+    [
+        (["--lambda", "1"], "did you mean --alpha"),
+        (["--penalty", "lasso"], "the lasso is l1"),
+        (["--alpha", "1", "--min-r2", "nan"], "finite"),
+    ],
+)
+def test_usage_errors_with_hints(cli, args, hint):
+    r = cli("fit", DIABETES, *args)
+    line = error_line(r.stderr)
+    assert r.exit_code == 2 and hint in line and "Value error" not in line
+
+
+def test_wording_counts(cli, write_csv):
+    r = cli("fit", DIABETES, "--alpha", "40", "-f", "table")
+    assert "1 solves" not in r.stdout
+    assert "(s)" not in r.stdout
