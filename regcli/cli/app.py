@@ -62,7 +62,9 @@ for _name, _function in COMMANDS.items():
 
 
 def _fail(code: int, message: str) -> int:
-    sys.stderr.write(f"regcli: error: {message}\n")
+    from regcli.cli.messages import printable
+
+    sys.stderr.write(f"regcli: error: {printable(message)}\n")
     sys.stderr.flush()
     return code
 
@@ -93,8 +95,10 @@ def _no_arguments(args: list[str]) -> int | None:
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # type: ignore[no-untyped-def]
     """A library warning as one `regcli: warning:` line, without source paths."""
+    from regcli.cli.messages import printable
+
     text = " ".join(str(message).split())
-    sys.stderr.write(f"regcli: warning: {text}\n")
+    sys.stderr.write(f"regcli: warning: {printable(text)}\n")
 
 
 def _raise_interrupted(signum: int, frame: object) -> None:

@@ -14,7 +14,15 @@ def note(message: str, *, defer: bool = False) -> None:
     _say(f"regcli: note: {message}", defer)
 
 
+def printable(text: str) -> str:
+    """``text`` with control characters escaped, so that a message stays on one line."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
 def _say(line: str, defer: bool) -> None:
+    line = printable(line)
     if defer:
         _deferred.append(line)
         return

@@ -900,7 +900,7 @@ def draw_compare(console: Console, p: dict[str, Any]) -> None:
     crows = [
         (
             "condition number",
-            "inf (rank deficient)" if c["rank_deficient"] else num(c["condition_number"], 4),
+            "infinite (rank deficient)" if c["rank_deficient"] else num(c["condition_number"], 4),
         ),
         (
             "|r| > 0.9 groups",

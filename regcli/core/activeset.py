@@ -430,7 +430,7 @@ class DualActiveSet:
     alpha) only needs a new n x n factorization, so one object serves the whole path.
     """
 
-    __slots__ = ("stats", "lam2", "idx", "sign", "K", "_chol_K", "_x", "_updates")
+    __slots__ = ("stats", "lam2", "idx", "sign", "K", "_chol_K", "_eig_K", "_x", "_updates")
 
     def __init__(self, stats: LazyStats, coef: np.ndarray, lam2: float):
         self.stats = stats
@@ -444,6 +444,7 @@ class DualActiveSet:
 
     def _changed(self) -> None:
         self._chol_K: Factor | None = None
+        self._eig_K: tuple[np.ndarray, np.ndarray] | None = None
         self._x: tuple[float, np.ndarray] | None = None
 
     def retarget(self, lam2: float) -> bool:
@@ -455,15 +456,25 @@ class DualActiveSet:
         return True
 
     def solve(self, rhs: np.ndarray) -> np.ndarray:
-        if self._chol_K is None:
+        if self._chol_K is None and self._eig_K is None:
             M = self.K.copy()
             M.flat[:: M.shape[0] + 1] += self.lam2
             L = _chol(M)
-            if L is None:  # pragma: no cover - K + lam2 I is positive definite for lam2 > 0
-                raise np.linalg.LinAlgError("K + lam2 I is not positive definite")
-            self._chol_K = Factor(L, L.shape[0])
+            if L is not None:
+                self._chol_K = Factor(L, L.shape[0])
+            else:  # lam2 below rounding of K: eigenvalues floored at rounding level instead
+                vals, vecs = np.linalg.eigh(self.K)
+                floor = max(self.lam2, float(np.abs(vals).max(initial=0.0)) * 1e-15)
+                self._eig_K = (vecs, np.maximum(vals, 0.0) + floor)
         XA = self.stats.Xs[:, self.idx]
-        inner = self._chol_K.solve(thin_product(XA, rhs))
+        if self._chol_K is not None:
+            inner = self._chol_K.solve(thin_product(XA, rhs))
+        else:
+            assert self._eig_K is not None
+            vecs, vals = self._eig_K
+            inner = vecs @ (
+                (vecs.T @ thin_product(XA, rhs)) / (vals[:, None] if rhs.ndim > 1 else vals)
+            )
         return (rhs - thin_product(XA.T, inner)) / self.lam2
 
     def solution(self, lam1: float) -> np.ndarray:

@@ -121,7 +121,9 @@ def _dev_ratios(yy: float | np.ndarray, fit_term: np.ndarray) -> np.ndarray:
     if not isinstance(yy, np.ndarray):  # one path, at every point of its loop: scalar (~1 us)
         if yy <= 0:
             return np.zeros_like(fit_term)
-        return 1.0 - np.maximum(yy - fit_term, 0.0) / yy
+        with np.errstate(over="ignore", invalid="ignore"):
+            ratio = 1.0 - np.maximum(yy - fit_term, 0.0) / yy
+        return np.where(np.isfinite(ratio), ratio, 0.0)  # overflow only on degenerate folds
     positive = yy > 0
     safe = np.where(positive, yy, 1.0)
     return np.where(positive, 1.0 - np.maximum(yy - fit_term, 0.0) / safe, 0.0)

@@ -31,9 +31,12 @@ class RidgeSolver:
             self._proj = sv * (U.T @ stats.zs)
 
     def coef(self, lam2: float) -> np.ndarray:
-        """Coefficients (m,) at lam2 > 0 (components outside the range of G stay zero)."""
+        """Coefficients (m,) at lam2 > 0.  Directions whose eigenvalue plus lam2 is within
+        rounding of the largest eigenvalue are dropped, as a pseudo-inverse drops them."""
+        d = self._d + lam2
+        cut = float(self._d.max(initial=0.0)) * max(self._d.size, 1) * 1e-15
         with np.errstate(divide="ignore", invalid="ignore"):
-            scaled = np.where(self._d + lam2 > 0, self._proj / (self._d + lam2), 0.0)
+            scaled = np.where(d > cut, self._proj / d, 0.0)
         return self._basis @ scaled
 
 
@@ -42,5 +45,9 @@ def ridge_coef(stats: Stats, lam2: float) -> np.ndarray:
     if isinstance(stats, GramStats) and lam2 > 0:
         M = stats.gram.copy()
         M[np.diag_indices_from(M)] += lam2
-        return cho_solve(cho_factor(M, lower=True, check_finite=False), stats.c, check_finite=False)
+        try:
+            factor = cho_factor(M, lower=True, check_finite=False)
+        except np.linalg.LinAlgError:  # lam2 below rounding of a singular G
+            return RidgeSolver(stats).coef(lam2)
+        return cho_solve(factor, stats.c, check_finite=False)
     return RidgeSolver(stats).coef(lam2)

@@ -277,6 +277,8 @@ def _arrow_kind(column: Any) -> str:
         return "text"
     if pa.types.is_temporal(t):
         return "temporal"
+    if pa.types.is_binary(t) or pa.types.is_large_binary(t):
+        return "binary"
     return "other"
 
 
@@ -295,6 +297,8 @@ def numeric_column(column: Any, col: str, name: str, *, role: str) -> np.ndarray
     kind = _arrow_kind(column)
     if kind == "empty":
         return np.full(len(column), np.nan)
+    if kind == "binary":
+        raise DataError(f"{name}: {role} {col!r} holds text that is not UTF-8")
     if kind not in ("number", "bool"):
         series = column.to_pandas()
         bad = series.dropna()
@@ -400,6 +404,8 @@ def plan_column(column: Any, col: str, name: str, *, decimal: str = ".") -> Colu
         return ColumnPlan("numeric", [col])
     if kind == "temporal":
         raise DataError(f"{name}: column {col!r} holds dates or times; --exclude it or encode it")
+    if kind == "binary":
+        raise DataError(f"{name}: column {col!r} holds text that is not UTF-8; --exclude it")
     if kind == "other":
         raise DataError(
             f"{name}: column {col!r} holds {column.type} values; regcli needs numbers, "

@@ -187,7 +187,10 @@ def _read_delimited(  # type: ignore[no-untyped-def]
         raise DataError(f"{name}: cannot parse as delimited text ({_first_message(exc)})") from None
     except (OSError, EOFError) as exc:
         raise DataError(f"{name}: cannot read ({_first_message(exc)})") from None
-    names = [str(c).strip() for c in table.column_names]
+    try:
+        names = [str(c).strip() for c in table.column_names]
+    except UnicodeDecodeError:
+        raise DataError(f"{name}: a column name is not UTF-8 text") from None
     _check_names(names, name)
     return table.rename_columns(names)
 

@@ -1,0 +1,282 @@
+"""A fuzzer of the command line: generated tables (bytes, encodings, line endings, magnitudes)
+and option sets, run through regcli's real entry point, checked against the exit-code contract.
+
+Used by tests/test_fuzz.py (a bounded number of examples) and by benchmarks/fuzz.py (minutes).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import signal
+import sys
+from dataclasses import dataclass
+
+from hypothesis import strategies as st
+
+#: Exit codes a run may end with (70, internal error, is always a bug).
+CONTRACT_CODES = {0, 1, 2, 65, 66}
+#: Seconds one fuzzed run may take before it counts as a hang.
+HANG_SECONDS = 30
+
+NUMBERS = st.one_of(
+    st.integers(-5, 5),
+    st.floats(-10, 10, allow_nan=False, allow_infinity=False),
+    st.sampled_from([0, 1, 1e300, -1e300, 1e155, 1e-300, 5e-324, 1e-160, 2**64 + 1, 1e16]),
+    st.floats(allow_nan=True, allow_infinity=True),
+)
+TEXT = st.one_of(
+    st.sampled_from(["", "a", "b", "NA", "nan", "true", "false", "yes", "1,5", " 3", "x y"]),
+    st.text(max_size=6),
+)
+CELLS = st.one_of(NUMBERS.map(repr), TEXT)
+NAMES = st.one_of(
+    st.sampled_from(["y", "target", "x", "x1", "x2", "firm", "w", "f", "Y", "a b", ""]),
+    st.text(min_size=0, max_size=5),
+)
+
+
+@st.composite
+def tables(draw) -> bytes:  # type: ignore[no-untyped-def]
+    """The bytes of a small delimited table (or of something that only looks like one)."""
+    if draw(st.integers(0, 30)) == 0:
+        return draw(st.binary(max_size=200))
+    clean = draw(st.booleans())  # half the tables are plausible data, with a rare odd cell
+    n_cols = draw(st.integers(2 if clean else 1, 6))
+    n_rows = draw(st.integers(4, 40) if clean else st.integers(0, 12))
+    if clean:
+        names = [f"x{j}" for j in range(n_cols - 1)] + [draw(st.sampled_from(["y", "Y", "t"]))]
+    else:
+        names = draw(st.lists(NAMES, min_size=n_cols, max_size=n_cols))
+    numeric = [clean or draw(st.booleans()) or draw(st.booleans()) for _ in range(n_cols)]
+    odd = 30 if clean else 9
+    plain = st.floats(-100, 100, allow_nan=False).map(lambda v: repr(round(v, 3)))
+    small_ints = st.integers(0, 3).map(str)
+    levels = st.sampled_from(["a", "b", "c"])
+    kinds = [
+        draw(st.sampled_from([plain, plain, plain, small_ints, levels])) if clean else None
+        for _ in range(n_cols)
+    ]
+    if clean:
+        kinds[-1] = plain
+    rows = []
+    for _ in range(n_rows):
+        row = []
+        for j in range(n_cols):
+            strategy = kinds[j] if clean else (NUMBERS.map(repr) if numeric[j] else CELLS)
+            if draw(st.integers(0, odd)) == 0:
+                strategy = CELLS if draw(st.booleans()) else NUMBERS.map(repr)
+            row.append(draw(strategy))
+        if draw(st.integers(0, 60 if clean else 15)) == 0:  # a ragged row
+            row = row[: draw(st.integers(0, n_cols))]
+        rows.append(row)
+    sep = "," if clean and draw(st.booleans()) else draw(st.sampled_from([",", ";", "\t", "|"]))
+    newline = draw(st.sampled_from(["\n", "\r\n", "\r"]))
+    quote = draw(st.booleans()) and not draw(st.booleans())
+
+    def field(v: str) -> str:
+        if quote or sep in v or '"' in v or "\n" in v or "\r" in v:
+            return '"' + v.replace('"', '""') + '"'
+        return v
+
+    text = newline.join(sep.join(field(v) for v in r) for r in [names, *rows])
+    if draw(st.booleans()):
+        text += newline
+    encoding = draw(st.sampled_from(["utf-8", "utf-8", "utf-8", "utf-8-sig", "utf-16", "latin-1"]))
+    return text.encode(encoding, errors="replace")
+
+
+EDGE_FLOATS = st.sampled_from(
+    ["0", "1e-300", "1e300", "-1", "nan", "inf", "0.5", "1", "2", "abc", "1e-12", "100"]
+)
+
+
+@st.composite
+def option_sets(draw) -> list[str]:  # type: ignore[no-untyped-def]
+    """A command and a few options, their values at the edges."""
+    command = draw(st.sampled_from(["fit", "fit", "path", "cv", "compare"]))
+    args: list[str] = [command]
+    if command == "fit" or draw(st.integers(0, 3)) == 0:
+        if draw(st.integers(0, 4)):
+            args += ["--alpha", draw(EDGE_FLOATS)]
+    pool = {
+        "--penalty": st.sampled_from(["l1", "l2", "elasticnet", "lasso"]),
+        "--l1-ratio": st.sampled_from(["0", "0.5", "1", "1.5", "0,1", "0.1,0.9", "nan"]),
+        "--target": NAMES,
+        "--na": st.sampled_from(["error", "drop", "mean"]),
+        "--weights": NAMES,
+        "--folds": st.sampled_from(["2", "3", "1", "1000"]),
+        "--seed": st.sampled_from(["0", "-1", "7"]),
+        "--n-alphas": st.sampled_from(["1", "2", "5"]),
+        "--eps": EDGE_FLOATS,
+        "--alphas": st.sampled_from(["1,0.1", "0", "-1", "1e300", "1e-300,1"]),
+        "--tol": EDGE_FLOATS,
+        "--max-iter": st.sampled_from(["1", "2", "0"]),
+        "--metric": st.sampled_from(["mse", "mae", "r2"]),
+        "--decimal": st.sampled_from([",", "."]),
+        "--min-r2": EDGE_FLOATS,
+    }
+    allowed = {
+        "fit": [
+            "--penalty",
+            "--l1-ratio",
+            "--target",
+            "--na",
+            "--weights",
+            "--tol",
+            "--max-iter",
+            "--decimal",
+            "--min-r2",
+        ],
+        "path": [
+            "--penalty",
+            "--l1-ratio",
+            "--target",
+            "--na",
+            "--weights",
+            "--n-alphas",
+            "--eps",
+            "--alphas",
+            "--tol",
+            "--max-iter",
+            "--decimal",
+        ],
+        "cv": [
+            "--penalty",
+            "--l1-ratio",
+            "--target",
+            "--na",
+            "--weights",
+            "--folds",
+            "--seed",
+            "--n-alphas",
+            "--alphas",
+            "--metric",
+            "--decimal",
+            "--min-r2",
+        ],
+        "compare": ["--target", "--na", "--weights", "--folds", "--seed", "--decimal"],
+    }[command]
+    for option in draw(st.lists(st.sampled_from(allowed), max_size=4, unique=True)):
+        args += [option, draw(pool[option])]
+    if command in ("cv", "compare") and "--folds" not in args:
+        args += ["--folds", "3"]
+    if command in ("path", "cv") and "--n-alphas" not in args and "--alphas" not in args:
+        args += ["--n-alphas", "5"]
+    args += ["--format", draw(st.sampled_from(["json", "csv", "table"]))]
+    return args
+
+
+@dataclass
+class Outcome:
+    code: int
+    stdout: str
+    stderr: str
+    seconds_exceeded: bool = False
+
+
+class _Hang(BaseException):
+    pass
+
+
+def run_case(data_path: str, args: list[str]) -> Outcome:
+    """Run regcli in this process on ``data_path`` with ``args`` (the data path is inserted
+    after the command), capturing stdout and stderr, bounded by HANG_SECONDS."""
+    from regcli.cli.app import main
+
+    out, err = io.StringIO(), io.StringIO()
+
+    def alarm(signum, frame):  # type: ignore[no-untyped-def]
+        raise _Hang()
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(HANG_SECONDS)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main([args[0], data_path, *args[1:]])
+    except _Hang:
+        return Outcome(-1, out.getvalue(), err.getvalue(), seconds_exceeded=True)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    return Outcome(code, out.getvalue(), err.getvalue())
+
+
+def contract_violations(outcome: Outcome, args: list[str]) -> list[str]:
+    """What a run did against the contract: exit codes, one error line, no raw warnings or
+    tracebacks, valid JSON, no NaN or infinity in the output."""
+    problems = []
+    if outcome.seconds_exceeded:
+        return [f"hang (> {HANG_SECONDS} s)"]
+    if outcome.code not in CONTRACT_CODES:
+        problems.append(f"exit {outcome.code}: {outcome.stderr.strip()[-200:]}")
+    lines = outcome.stderr.splitlines()
+    if any(not line.startswith("regcli: ") for line in lines):
+        problems.append("a stderr line not from regcli (raw warning or traceback)")
+    errors = [line for line in lines if line.startswith("regcli: error: ")]
+    if outcome.code in (2, 65, 66) and len(errors) != 1:
+        problems.append(f"{len(errors)} error lines")
+    if outcome.code == 0:
+        if errors:
+            problems.append("an error line with exit 0")
+        text = outcome.stdout
+        if "--format" in args and args[args.index("--format") + 1] == "json":
+            try:
+                json.loads(text)
+            except ValueError:
+                problems.append("invalid JSON")
+        import re
+
+        if re.search(r"(?<![A-Za-z])(nan|inf|infinity)(?![A-Za-z])", text, re.IGNORECASE):
+            problems.append("NaN or infinity in the output")
+    return problems
+
+
+def main_loop(seconds: float, seed: int = 0) -> None:  # pragma: no cover - a developer tool
+    """Run generated cases for ``seconds`` and print what broke the contract."""
+    import tempfile
+    import time
+    from pathlib import Path
+
+    from hypothesis import HealthCheck, given, settings
+
+    found: list[tuple[list[str], bytes, list[str]]] = []
+    count = [0]
+    codes: dict[int, int] = {}
+    stop = time.monotonic() + seconds
+    folder = Path(tempfile.mkdtemp(prefix="regcli-fuzz-"))
+
+    @settings(
+        max_examples=10**9,
+        deadline=None,
+        database=None,
+        derandomize=False,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(data=tables(), args=option_sets())
+    def case(data: bytes, args: list[str]) -> None:
+        if time.monotonic() > stop:
+            raise KeyboardInterrupt
+        count[0] += 1
+        path = folder / "t.csv"
+        path.write_bytes(data)
+        outcome = run_case(str(path), args)
+        codes[outcome.code] = codes.get(outcome.code, 0) + 1
+        problems = contract_violations(outcome, args)
+        if problems:
+            found.append((args, data, problems))
+            (folder / f"case{len(found)}.csv").write_bytes(data)
+            (folder / f"case{len(found)}.txt").write_text(
+                " ".join(args) + "\n" + "; ".join(problems) + "\n" + outcome.stderr
+            )
+
+    try:
+        case()
+    except KeyboardInterrupt:
+        pass
+    print(f"{count[0]} cases in {seconds:.0f} s; {len(found)} broke the contract (in {folder})")
+    print("exit codes: " + ", ".join(f"{k}: {v}" for k, v in sorted(codes.items())))
+    for args, data, problems in found[:50]:
+        print(f"- {'; '.join(problems)}: regcli {' '.join(args)} on {data[:120]!r}")
+    sys.exit(1 if found else 0)
