@@ -228,7 +228,7 @@ def contract_violations(outcome: Outcome, args: list[str]) -> list[str]:
                 problems.append("invalid JSON")
         import re
 
-        if re.search(r"(?<![A-Za-z])(nan|inf|infinity)(?![A-Za-z])", text, re.IGNORECASE):
+        if re.search(r"(?<![A-Za-z=])(nan|inf|infinity)(?![A-Za-z])", text, re.IGNORECASE):
             problems.append("NaN or infinity in the output")
     return problems
 

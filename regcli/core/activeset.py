@@ -352,12 +352,14 @@ class ActiveSet:
             self.idx = self.idx[mask]
             self.sign = self.sign[mask]
             return
+        factor = self._factor(self.idx[mask], kept=True)
+        if factor is None:  # only by rounding (a subset of independent columns): delete instead
+            for i in gone[::-1]:
+                self.factor.delete(int(i))
+        else:
+            self.factor.reset(factor)
         self.idx = self.idx[mask]
         self.sign = self.sign[mask]
-        factor = self._factor(self.idx, kept=True)
-        if factor is None:  # cannot happen in exact arithmetic: a subset of independent columns
-            raise np.linalg.LinAlgError("active Gram block lost positive definiteness")
-        self.factor.reset(factor)
 
     def _deletes_cheaper(self, count: int) -> bool:
         """Whether ``count`` O(k^2) deletions beat a new factorization (k^3 / 3, plus n k^2

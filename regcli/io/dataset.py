@@ -372,6 +372,25 @@ def _decimal_comma_example(series: pd.Series) -> str | None:
     return str(values.iloc[0]) if bool(looks.all()) else None
 
 
+#: A text column is read as numbers with a stray cell when this share of its cells are numbers.
+NUMERIC_SHARE = 0.8
+
+
+def _stray_text(series: pd.Series) -> str | None:
+    """The first cell that is not a number, in a text column whose other cells (at least 80%,
+    and at least three distinct values) are numbers; else None."""
+    import pandas as pd
+
+    values = series.dropna().astype(str)
+    if len(values) < 3:
+        return None
+    numbers = pd.to_numeric(values.str.strip(), errors="coerce")
+    ok = numbers.notna()
+    if ok.all() or ok.mean() < NUMERIC_SHARE or numbers[ok].nunique() < 3:
+        return None
+    return str(values[~ok].iloc[0])
+
+
 @dataclass(frozen=True)
 class ColumnPlan:
     """How one input column is written into X: its kind, feature names and one-hot levels."""
@@ -419,6 +438,12 @@ def plan_column(column: Any, col: str, name: str, *, decimal: str = ".") -> Colu
         raise DataError(
             f"{name}: column {col!r} holds numbers with decimal commas ({example!r}); "
             "add --decimal ,"
+        )
+    stray = _stray_text(series)
+    if stray is not None:
+        raise DataError(
+            f"{name}: column {col!r} holds numbers but also {stray!r}; fix that cell, or "
+            "make it empty and use --na drop or --na mean"
         )
     if isinstance(series.dtype, pd.CategoricalDtype):
         levels = [str(v) for v in series.cat.categories]

@@ -457,3 +457,11 @@ def test_wording_counts(cli, write_csv):
     r = cli("fit", DIABETES, "--alpha", "40", "-f", "table")
     assert "1 solves" not in r.stdout
     assert "(s)" not in r.stdout
+
+
+def test_a_number_column_with_a_stray_text_cell_is_named(cli, write_csv):
+    path = write_csv("a,b,y\n1.5,1,2\n2.5,2,3\noops,3,4\n4.5,4,4\n5.5,5,6\n6.5,7,8\n")
+    r = cli("fit", path, "--alpha", "0.1")
+    assert r.exit_code == 65 and "'a' holds numbers but also 'oops'" in error_line(r.stderr)
+    levels = write_csv("a,b,y\nlow,1,2\nhigh,2,3\nlow,3,4\nmid,4,4\n")
+    assert cli("fit", levels, "--alpha", "0.1").exit_code == 0

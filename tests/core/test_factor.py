@@ -191,3 +191,26 @@ def test_scipys_blas_pointers_are_used_and_their_signatures_checked() -> None:
     assert factor_module._routine(cython_blas, "dtrsv", "cccidiid") is None  # wrong order
     assert factor_module._routine(cython_blas, "dtrsv", "cccididii") is None  # one too many
     assert factor_module._routine(cython_blas, "no_such_routine", "c") is None
+
+
+def test_a_refactorization_lost_to_rounding_falls_back_on_deletions(monkeypatch) -> None:
+    """When the kept block's new Cholesky factorization fails (rounding on near-collinear
+    columns), removals go through deletions from the existing factor instead of an error."""
+    from regcli.core.activeset import ActiveSet
+    from regcli.core.stats import prepare
+
+    rng = np.random.default_rng(12)
+    X = rng.standard_normal((60, 30))
+    _, stats = prepare(
+        X, rng.standard_normal(60), None, fit_intercept=True, standardize=True, gram=True
+    )
+    coef = np.zeros(30)
+    coef[:12] = 1.0
+    act = ActiveSet(stats, coef, 0.0)
+    monkeypatch.setattr(ActiveSet, "_factor", lambda self, idx, kept=False: None)
+    mask = np.zeros(act.idx.size, dtype=bool)
+    mask[::3] = True
+    act.keep(mask)
+    assert act.idx.tolist() == list(range(0, 12, 3))
+    M = stats.block(act.idx, act.idx)
+    np.testing.assert_allclose(act.L @ act.L.T, M, rtol=0, atol=1e-12)
