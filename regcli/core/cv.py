@@ -133,6 +133,8 @@ def select_indices(cv_mean: np.ndarray, cv_se: np.ndarray, *, larger_is_better: 
     """(index_min, index_1se) on a descending alpha grid, glmnet's rules."""
     score = -cv_mean if larger_is_better else cv_mean
     finite = np.isfinite(score)
+    if not finite.any():  # no fold could be scored (degenerate weights): the null model
+        return 0, 0
     best = float(score[finite].min())
     i_min = int(np.flatnonzero(finite & (score <= best))[0])  # largest alpha reaching the min
     bound = best + cv_se[i_min]

@@ -98,8 +98,9 @@ def load_dataset(
         raise DataError(f"{name}: no columns")
     if table.num_rows == 0:
         raise DataError(f"{name}: empty table (a header but no rows)")
-    target, reason = choose_target(columns, target, name)
     extra_columns = dict(extra_columns or {})
+    roles = {weights, *extra_columns.values()} - {None}
+    target, reason = choose_target(columns, target, name, skip=roles)
     reserved = {target} | set(extra_columns.values()) | ({weights} if weights else set())
     for option, col in [("--weights", weights)] + [
         (f"--{k}-col", v) for k, v in extra_columns.items()
@@ -134,6 +135,13 @@ def load_dataset(
             raise DataError(f"{name}: weights column {weights!r} has negative values")
         if not (w > 0).any():
             raise DataError(f"{name}: weights column {weights!r} has no positive value")
+        top = float(w.max())
+        n_eff = float(np.sum(w / top)) ** 2 / float(np.sum((w / top) ** 2))
+        if n_eff < 2:
+            raise DataError(
+                f"{name}: weights column {weights!r} puts nearly all weight on one row "
+                f"(effective sample size {n_eff:.3g}); nothing to fit"
+            )
 
     plans = [plan_column(data[c], c, name, decimal=decimal) for c in feature_cols]
     n = len(y)
@@ -220,18 +228,23 @@ def _first_duplicate(names: list[str]) -> str | None:
     return None
 
 
-def choose_target(columns: list[str], target: str | None, name: str) -> tuple[str, str]:
-    """The target column and why it was chosen."""
+def choose_target(
+    columns: list[str], target: str | None, name: str, skip: set[str] | None = None
+) -> tuple[str, str]:
+    """The target column and why it was chosen (never one of ``skip``: weights, folds)."""
     if target is not None:
         if target not in columns:
             raise UsageError(f"--target: no column {target!r} in {name}{_listing(columns)}")
+        if target in (skip or set()):
+            raise UsageError(f"--target: {target!r} is also the weights or fold column")
         return target, "--target"
-    for col in columns:
+    candidates = [c for c in columns if c not in (skip or set())]
+    for col in candidates:
         if col.lower() in TARGET_NAMES:
             return col, f"column named {col!r}"
-    if len(columns) < 2:
-        raise DataError(f"{name}: only one column; need a target and at least one feature")
-    return columns[-1], "last column (no --target, no column named y or target)"
+    if len(candidates) < 2:
+        raise DataError(f"{name}: too few columns; need a target and at least one feature")
+    return candidates[-1], "last column (no --target, no column named y or target)"
 
 
 def select_features(

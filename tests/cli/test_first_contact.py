@@ -465,3 +465,17 @@ def test_a_number_column_with_a_stray_text_cell_is_named(cli, write_csv):
     assert r.exit_code == 65 and "'a' holds numbers but also 'oops'" in error_line(r.stderr)
     levels = write_csv("a,b,y\nlow,1,2\nhigh,2,3\nlow,3,4\nmid,4,4\n")
     assert cli("fit", levels, "--alpha", "0.1").exit_code == 0
+
+
+def test_the_guessed_target_is_never_the_weights_column(cli, write_csv):
+    path = write_csv("a,b,w\n1,2,1\n2,3,2\n3,1,1\n4,4,3\n5,2,1\n")
+    r = cli("fit", path, "--weights", "w", "--alpha", "0.01", "-f", "json")
+    assert r.exit_code == 0 and r.json()["target"] == "b"
+    r = cli("fit", path, "--weights", "w", "--target", "w", "--alpha", "0.01")
+    assert r.exit_code == 2 and "weights" in error_line(r.stderr)
+
+
+def test_weights_on_one_row_are_refused(cli, write_csv):
+    path = write_csv("x,w,y\n1,1e-300,1\n2,3,2\n3,0.5,5\n4,1.8e19,3\n5,5,4\n6,2.6,7\n")
+    r = cli("compare", path, "--weights", "w", "--folds", "3")
+    assert r.exit_code == 65 and "effective sample size" in error_line(r.stderr)
