@@ -20,4 +20,6 @@ from tests.fuzzing import main_loop  # noqa: E402
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=120.0)
-    main_loop(parser.parse_args().seconds)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    main_loop(args.seconds, args.seed)
