@@ -221,15 +221,24 @@ def contract_violations(outcome: Outcome, args: list[str]) -> list[str]:
         if errors:
             problems.append("an error line with exit 0")
         text = outcome.stdout
-        if "--format" in args and args[args.index("--format") + 1] == "json":
-            try:
-                json.loads(text)
-            except ValueError:
-                problems.append("invalid JSON")
-        import re
+        fmt = args[args.index("--format") + 1] if "--format" in args else "csv"
+        if fmt == "json":
 
-        if re.search(r"(?<![A-Za-z=])(nan|inf|infinity)(?![A-Za-z])", text, re.IGNORECASE):
-            problems.append("NaN or infinity in the output")
+            def refuse(constant: str) -> float:
+                raise ValueError(constant)
+
+            try:
+                json.loads(text, parse_constant=refuse)
+            except ValueError as exc:
+                problems.append(f"invalid JSON or NaN/Infinity in it ({exc})")
+        elif fmt == "csv":
+            import csv
+
+            for row in csv.reader(io.StringIO(text)):
+                cells = [c.strip().lower() for c in row[1:]]  # the first cell names the row
+                if any(c in ("nan", "inf", "-inf", "infinity", "-infinity") for c in cells):
+                    problems.append("NaN or infinity in a CSV cell")
+                    break
     return problems
 
 
