@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from regcli.errors import DataError, UsageError
-from regcli.io.table import read_arrow, source_name
+from regcli.io.table import Batches, source_name, table_batches
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -92,33 +92,33 @@ def load_dataset(
     name = source_name(path)
     if na not in NA_MODES:
         raise UsageError(f"--na: expected one of {', '.join(NA_MODES)}, got {na!r}")
-    table, digest = read_arrow(path, decimal=decimal)
-    columns = list(table.column_names)
-    if not columns:
-        raise DataError(f"{name}: no columns")
-    if table.num_rows == 0:
-        raise DataError(f"{name}: empty table (a header but no rows)")
     extra_columns = dict(extra_columns or {})
-    roles = {weights, *extra_columns.values()} - {None}
-    target, reason = choose_target(columns, target, name, skip=roles)
-    reserved = {target} | set(extra_columns.values()) | ({weights} if weights else set())
-    for option, col in [("--weights", weights)] + [
-        (f"--{k}-col", v) for k, v in extra_columns.items()
-    ]:
-        if col is not None and col not in columns:
-            raise UsageError(f"{option}: no column {col!r} in {name}{_listing(columns)}")
-    feature_cols = select_features(columns, features, exclude, reserved, name)
+    with table_batches(path, decimal=decimal) as source:
+        columns = source.names
+        if not columns:
+            raise DataError(f"{name}: no columns")
+        roles = {weights, *extra_columns.values()} - {None}
+        target, reason = choose_target(columns, target, name, skip=roles)
+        reserved = {target} | set(extra_columns.values()) | ({weights} if weights else set())
+        for option, col in [("--weights", weights)] + [
+            (f"--{k}-col", v) for k, v in extra_columns.items()
+        ]:
+            if col is not None and col not in columns:
+                raise UsageError(f"{option}: no column {col!r} in {name}{_listing(columns)}")
+        feature_cols = select_features(columns, features, exclude, reserved, name)
+        read = _read_columns(source, feature_cols, [target, weights, *extra_columns.values()])
+    X_num, data, digest = read.numbers, read.others, source.digest
+    n_read = read.n_rows
+    if n_read == 0:
+        raise DataError(f"{name}: empty table (a header but no rows)")
     wanted = list(dict.fromkeys(feature_cols + [target, *extra_columns.values()]))
     if weights:
         wanted.append(weights)
-    data = {c: table.column(c) for c in dict.fromkeys(wanted)}
-    del table  # the unused columns are freed here
-    n_read = len(data[target])
 
-    y = numeric_column(data[target], target, name, role="target column")
+    y = numeric_column(data.pop(target), target, name, role="target column")
     w = None
     if weights:
-        w = numeric_column(data[weights], weights, name, role="weights column")
+        w = numeric_column(data.pop(weights), weights, name, role="weights column")
     # the target and weights cannot be imputed: their missing rows are dropped, or an error
     lacking = np.isnan(y) | (np.isnan(w) if w is not None else False)
     missing: dict[str, int] = {}
@@ -129,6 +129,7 @@ def load_dataset(
             keep = ~lacking
             y = y[keep]
             w = w[keep] if w is not None else None
+            X_num = X_num[keep]
             data = {c: v.filter(keep) for c, v in data.items()}
     if w is not None:
         if (w < 0).any():
@@ -143,16 +144,32 @@ def load_dataset(
                 f"(effective sample size {n_eff:.3g}); nothing to fit"
             )
 
-    plans = [plan_column(data[c], c, name, decimal=decimal) for c in feature_cols]
+    plans = [
+        plan_column(data[c], c, name, decimal=decimal)
+        if c in data
+        else ColumnPlan(read.number_kinds[c], [c])
+        for c in feature_cols
+    ]
     n = len(y)
-    X = np.empty((n, sum(len(p.features) for p in plans)), dtype=np.float64)
+    if all(c not in data for c in feature_cols):
+        X = X_num  # every feature was read as numbers, straight into X
+    else:  # text columns among them: X is assembled from the numbers and the encoded text
+        X = np.empty((n, sum(len(p.features) for p in plans)), dtype=np.float64)
+        j = k = 0
+        for col, plan in zip(feature_cols, plans):
+            width = len(plan.features)
+            if col in data:
+                plan.fill(X[:, j : j + width], data.pop(col))
+            else:
+                X[:, j] = X_num[:, k]
+                k += 1
+            j += width
+        del X_num
     j = 0
     for col, plan in zip(feature_cols, plans):
-        width = len(plan.features)
-        plan.fill(X[:, j : j + width], data.pop(col))  # each Arrow column freed once copied
         if plan.kind == "numeric":
             _check_finite(X[:, j], col, name)
-        j += width
+        j += len(plan.features)
     starts = np.cumsum([0] + [len(p.features) for p in plans])[:-1]
     absent = np.isnan(X[:, starts]) if len(plans) else np.zeros((n, 0), dtype=bool)
     counts = absent.sum(axis=0)
@@ -274,10 +291,15 @@ def select_features(
 
 
 def _arrow_kind(column: Any) -> str:
-    """'number', 'bool', 'text', 'empty', 'temporal' or 'other' for an Arrow column."""
+    """'number', 'bool', 'text', 'empty', 'temporal', 'binary' or 'other' for an Arrow
+    column."""
+    return _type_kind(column.type)
+
+
+def _type_kind(t: Any) -> str:
+    """``_arrow_kind`` of an Arrow type."""
     import pyarrow as pa
 
-    t = column.type
     if pa.types.is_dictionary(t):
         t = t.value_type
     if pa.types.is_boolean(t):
@@ -301,8 +323,10 @@ def _to_float(column: Any) -> np.ndarray:
 
     if pa.types.is_dictionary(column.type):
         column = column.cast(column.type.value_type)
-    values = column.cast(pa.float64()).to_numpy()
-    return np.asarray(values, dtype=np.float64)
+    import pyarrow.compute as pc
+
+    values = pc.cast(column, pa.float64(), memory_pool=pa.system_memory_pool())
+    return np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
 def numeric_column(column: Any, col: str, name: str, *, role: str) -> np.ndarray:
@@ -406,21 +430,87 @@ def _stray_text(series: pd.Series) -> str | None:
 
 @dataclass(frozen=True)
 class ColumnPlan:
-    """How one input column is written into X: its kind, feature names and one-hot levels."""
+    """How one input column is written into X: its kind, feature names and one-hot levels.
+
+    ``source`` says how its cells are read: 'arrow' (numbers or booleans, converted chunk by
+    chunk), 'bool_text' (true/false, yes/no), 'number_text' (numbers read as text) or 'levels'.
+    """
 
     kind: str  # 'numeric', 'bool' or 'onehot'
     features: list[str]
     levels: list[str] = field(default_factory=list)
-    text: bool = False  # converted through pandas (text cells)
+    source: str = "arrow"
 
     def fill(self, out: np.ndarray, column: Any) -> None:
         """Write the column's values (NaN where missing) into ``out`` (n, len(features))."""
-        if self.kind == "onehot":
+        if self.source == "levels":
             out[:] = onehot_block(column.to_pandas(), self.levels)[0]
-        elif self.text:
+        elif self.source == "bool_text":
             out[:, 0] = column.to_pandas().map(as_bool).to_numpy(dtype=np.float64)
-        else:
-            out[:, 0] = _to_float(column)
+        elif self.source == "number_text":
+            out[:, 0] = _text_numbers(column.to_pandas()).to_numpy(dtype=np.float64)
+        else:  # chunk by chunk: no temporary of the whole column
+            start = 0
+            for chunk in getattr(column, "chunks", [column]):
+                stop = start + len(chunk)
+                out[start:stop, 0] = _to_float(chunk)
+                start = stop
+
+
+def _text_numbers(series: pd.Series) -> pd.Series:
+    """Text cells as numbers (NaN where missing or not a number)."""
+    import pandas as pd
+
+    return pd.to_numeric(series.astype("string").str.strip(), errors="coerce")
+
+
+@dataclass
+class ReadColumns:
+    """What one pass over the batches gathered: the features stored as Arrow numbers or
+    booleans, in float64 rows (n, q) in their order; every other wanted column as a chunked
+    Arrow array by name; and the number of rows."""
+
+    numbers: np.ndarray
+    number_kinds: dict[str, str]  # 'numeric' or 'bool', for the columns in ``numbers``
+    others: dict[str, Any]
+    n_rows: int
+
+
+def _read_columns(source: Batches, features: list[str], others: list[str | None]) -> ReadColumns:
+    """Read the batches once: number and boolean features straight into a growing float64
+    array (grown by reallocation, so no second copy is held), the rest kept as Arrow chunks."""
+    import pyarrow as pa
+
+    position = {c: i for i, c in enumerate(source.names)}
+    as_numbers = [
+        c for c in features if _type_kind(source.types[position[c]]) in ("number", "bool")
+    ]
+    kept = [c for c in dict.fromkeys([*features, *others]) if c and c not in as_numbers]
+    X = np.empty((1024, len(as_numbers)), dtype=np.float64)
+    chunks: dict[str, list[Any]] = {c: [] for c in kept}
+    n = 0
+    for batch in source.batches:
+        rows = batch.num_rows
+        if n + rows > X.shape[0]:
+            X.resize((max(2 * X.shape[0], n + rows), len(as_numbers)), refcheck=False)
+        for k, col in enumerate(as_numbers):
+            X[n : n + rows, k] = _to_float(batch.column(position[col]))
+        for col in kept:
+            chunks[col].append(batch.column(position[col]))
+        n += rows
+    X.resize((n, len(as_numbers)), refcheck=False)
+    return ReadColumns(
+        numbers=X,
+        number_kinds={
+            c: "bool" if _type_kind(source.types[position[c]]) == "bool" else "numeric"
+            for c in as_numbers
+        },
+        others={
+            c: pa.chunked_array(parts, type=source.types[position[c]])
+            for c, parts in chunks.items()
+        },
+        n_rows=n,
+    )
 
 
 def plan_column(column: Any, col: str, name: str, *, decimal: str = ".") -> ColumnPlan:
@@ -445,7 +535,10 @@ def plan_column(column: Any, col: str, name: str, *, decimal: str = ".") -> Colu
         )
     series = column.to_pandas()
     if is_boolean_text(series):
-        return ColumnPlan("bool", [col], text=True)
+        return ColumnPlan("bool", [col], source="bool_text")
+    present = series.dropna()
+    if len(present) and _text_numbers(present).notna().all():
+        return ColumnPlan("numeric", [col], source="number_text")
     example = _decimal_comma_example(series) if decimal != "," else None
     if example is not None:
         raise DataError(
@@ -470,7 +563,7 @@ def plan_column(column: Any, col: str, name: str, *, decimal: str = ".") -> Colu
             f"{name}: text column {col!r} has {len(levels)} distinct values in {present} rows "
             f"(an identifier?); --exclude {col} or convert it to numbers"
         )
-    return ColumnPlan("onehot", [f"{col}={lv}" for lv in levels], levels, text=True)
+    return ColumnPlan("onehot", [f"{col}={lv}" for lv in levels], levels, source="levels")
 
 
 def onehot_block(series: pd.Series, levels: list[str]) -> tuple[np.ndarray, np.ndarray]:

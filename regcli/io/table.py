@@ -11,10 +11,14 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import re
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from regcli.errors import DataError, InputError
 
@@ -28,7 +32,9 @@ UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 STDIN = "-"
 #: A header line may be this long at most (bytes); the parser's blocks are sized to fit it.
 MAX_HEADER_BYTES = 1 << 28
-MIN_BLOCK_BYTES = 1 << 22
+#: Bytes of text parsed at a time (larger blocks cost memory, not speed, as measured).
+BLOCK_BYTES = 1 << 20
+PARQUET_BATCH_ROWS = 1 << 16
 
 
 def source_name(path: str) -> str:
@@ -51,12 +57,41 @@ def read_table(path: str, *, decimal: str = ".") -> pd.DataFrame:
 
 
 def read_arrow(path: str, *, decimal: str = ".") -> tuple[pa.Table, str]:
-    """The table at ``path`` ('-' for stdin) and the sha256 of its bytes.
+    """The whole table at ``path`` ('-' for stdin) and the sha256 of its bytes."""
+    import pyarrow as pa
+
+    with table_batches(path, decimal=decimal) as source:
+        batches = list(source.batches)
+        schema = pa.schema([pa.field(n, t) for n, t in zip(source.names, source.types)])
+        table = pa.Table.from_batches(
+            [pa.RecordBatch.from_arrays(b.columns, schema=schema) for b in batches], schema=schema
+        )
+        return table, source.digest
+
+
+@dataclass
+class Batches:
+    """A table being read: its column names (stripped) and types, its record batches (an
+    iterator; parse errors surface as DataError while it is consumed), and the sha256 of the
+    bytes."""
+
+    names: list[str]
+    types: list[Any]
+    batches: Iterator[Any]
+    digest: str
+
+
+@contextmanager
+def table_batches(path: str, *, decimal: str = ".") -> Iterator[Batches]:
+    """Open ``path`` ('-' for stdin) for reading in record batches.
 
     Raises InputError (66) when it cannot be opened and DataError (65) when it cannot be parsed.
+    Standard input is spooled to a temporary file first (removed on leaving).
     """
     if path != STDIN:
-        return _read_path(path, path, decimal), file_digest(path)
+        with _open_path(path, path, decimal) as (names, types, batches):
+            yield Batches(names, types, batches, file_digest(path))
+        return
     name = source_name(STDIN)
     h = hashlib.sha256()
     with tempfile.NamedTemporaryFile(prefix="regcli-stdin-", delete=False) as spool:
@@ -70,12 +105,15 @@ def read_arrow(path: str, *, decimal: str = ".") -> tuple[pa.Table, str]:
     try:
         if os.path.getsize(spool.name) == 0:
             raise DataError(f"{name}: empty input")
-        return _read_path(spool.name, name, decimal), h.hexdigest()
+        with _open_path(spool.name, name, decimal) as (names, types, batches):
+            yield Batches(names, types, batches, h.hexdigest())
     finally:
         os.unlink(spool.name)
 
 
-def _read_path(path: str, name: str, decimal: str) -> pa.Table:
+@contextmanager
+def _open_path(path: str, name: str, decimal: str):  # type: ignore[no-untyped-def]
+    """(names, types, batch iterator) of a file, opened for the duration of the block."""
     file = Path(path)
     if not file.exists():
         raise InputError(f"{name}: no such file")
@@ -88,7 +126,8 @@ def _read_path(path: str, name: str, decimal: str) -> pa.Table:
         raise InputError(f"{name}: cannot read ({exc.strerror})") from None
     suffixes = [s.lower() for s in file.suffixes]
     if head == PARQUET_MAGIC or (suffixes and suffixes[-1] in (".parquet", ".pq")):
-        return _read_parquet(path, name)
+        yield _parquet_batches(path, name)
+        return
     compressed = head[:2] == GZIP_MAGIC
     kind = [s for s in suffixes if s != ".gz"][-1:] or [""]
     first = _first_line(path, name, compressed)
@@ -106,7 +145,8 @@ def _read_path(path: str, name: str, decimal: str) -> pa.Table:
             f"offset {exc.start}); is it a data table? Convert text with iconv -t utf-8"
         ) from None
     sep = "\t" if kind[0] in (".tsv", ".tab") else sniff_separator(header)
-    return _read_delimited(path, name, sep, compressed, encoding, len(first), decimal)
+    with _delimited_batches(path, name, sep, compressed, encoding, len(first), decimal) as opened:
+        yield opened
 
 
 def _first_line(path: str, name: str, compressed: bool) -> bytes:
@@ -159,60 +199,139 @@ def _first_message(exc: BaseException) -> str:
     return line if len(line) <= 200 else line[:200] + "..."
 
 
-def _read_delimited(  # type: ignore[no-untyped-def]
+@contextmanager
+def _delimited_batches(  # type: ignore[no-untyped-def]
     path: str, name: str, sep: str, compressed: bool, encoding: str, header_len: int, decimal: str
 ):
+    """Stream the file in blocks (memory: one block at a time).
+
+    The types are inferred from the first block, then fixed for the rest: numbers as float64
+    (an integer column may hold a decimal further down), text as text; a later cell that does
+    not fit its column's type is a data error naming the column and the cell.
+    """
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    block = max(MIN_BLOCK_BYTES, 4 * header_len)
-    read = pcsv.ReadOptions(block_size=block, encoding=encoding)
+    pool = pa.system_memory_pool()  # freed blocks go back to malloc
+    read = pcsv.ReadOptions(block_size=max(BLOCK_BYTES, 4 * header_len), encoding=encoding)
     parse = pcsv.ParseOptions(delimiter=sep)
-    convert = pcsv.ConvertOptions(strings_can_be_null=True, decimal_point=decimal)
-    try:
-        with pa.input_stream(path, compression="gzip" if compressed else None) as src:
-            table = pcsv.read_csv(
-                src, read_options=read, parse_options=parse, convert_options=convert
+
+    def stream(convert):  # type: ignore[no-untyped-def]
+        src = pa.input_stream(path, compression="gzip" if compressed else None)
+        try:
+            return src, pcsv.open_csv(
+                src,
+                read_options=read,
+                parse_options=parse,
+                convert_options=convert,
+                memory_pool=pool,
             )
+        except BaseException:
+            src.close()
+            raise
+
+    base = {"strings_can_be_null": True, "decimal_point": decimal}
+    names: list[str] = []
+    try:
+        src, reader = stream(pcsv.ConvertOptions(**base))
+        with src:
+            schema = reader.schema
+        try:
+            names = [str(c) for c in schema.names]
+        except UnicodeDecodeError:
+            raise DataError(f"{name}: a column name is not UTF-8 text") from None
+        _check_names([n.strip() for n in names], name)
+        types = {field.name: _fixed_type(field.type) for field in schema}
+        src, reader = stream(pcsv.ConvertOptions(**base, column_types=types))
     except pa.ArrowInvalid as exc:
-        message = _first_message(exc)
-        if "UTF8" in message or "UTF-8" in message:
-            raise DataError(
-                f"{name}: not UTF-8 text ({message}); convert it, e.g. iconv -f latin1 -t utf-8"
-            ) from None
-        if "Empty CSV file" in message:
-            raise DataError(f"{name}: empty file") from None
-        raise DataError(f"{name}: cannot parse as delimited text ({message})") from None
+        raise _parse_error(exc, name, names) from None
     except (pa.ArrowException, UnicodeError, ValueError) as exc:
         raise DataError(f"{name}: cannot parse as delimited text ({_first_message(exc)})") from None
     except (OSError, EOFError) as exc:
         raise DataError(f"{name}: cannot read ({_first_message(exc)})") from None
-    try:
-        names = [str(c).strip() for c in table.column_names]
-    except UnicodeDecodeError:
-        raise DataError(f"{name}: a column name is not UTF-8 text") from None
-    _check_names(names, name)
-    return table.rename_columns(names)
+
+    def batches() -> Iterator[Any]:
+        try:
+            yield from reader
+        except pa.ArrowInvalid as exc:
+            raise _parse_error(exc, name, names) from None
+        except (pa.ArrowException, UnicodeError, ValueError) as exc:
+            message = _first_message(exc)
+            raise DataError(f"{name}: cannot parse as delimited text ({message})") from None
+        except (OSError, EOFError) as exc:
+            raise DataError(f"{name}: cannot read ({_first_message(exc)})") from None
+
+    with src:
+        yield [n.strip() for n in names], list(reader.schema.types), batches()
 
 
-def _read_parquet(src: str, name: str):  # type: ignore[no-untyped-def]
+def _fixed_type(inferred):  # type: ignore[no-untyped-def]
+    """The type a column keeps after its first block: float64 for numbers, text for text,
+    empty columns and booleans (read as text, so a later cell cannot contradict them); dates
+    and times as inferred."""
+    import pyarrow as pa
+
+    if pa.types.is_integer(inferred) or pa.types.is_floating(inferred):
+        return pa.float64()
+    if pa.types.is_temporal(inferred):
+        return inferred
+    return pa.string()
+
+
+_CONVERSION = re.compile(
+    r"In CSV column #(\d+): (?:Row #(\d+): )?CSV conversion error to (\w+): invalid value '(.*)'"
+)
+
+
+def _parse_error(exc: BaseException, name: str, names: list[str]) -> DataError:
+    """A one-line DataError for pyarrow's CSV errors, naming the column and cell if it can."""
+    message = _first_message(exc)
+    found = _CONVERSION.search(str(exc))
+    if found and names and int(found[1]) < len(names):
+        col = names[int(found[1])].strip()
+        row = f" (row {found[2]})" if found[2] else ""
+        return DataError(
+            f"{name}: column {col!r} holds {found[3]} values but also {found[4]!r}{row}; fix "
+            "that cell, or make it empty and use --na drop or --na mean"
+        )
+    if "UTF8" in message or "UTF-8" in message:
+        return DataError(
+            f"{name}: not UTF-8 text ({message}); convert it, e.g. iconv -f latin1 -t utf-8"
+        )
+    if "Empty CSV file" in message:
+        return DataError(f"{name}: empty file")
+    return DataError(f"{name}: cannot parse as delimited text ({message})")
+
+
+def _parquet_batches(path: str, name: str):  # type: ignore[no-untyped-def]
+    """(names, types, batch iterator) of a Parquet file: decimals read as float64, nested
+    columns refused."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(src)
+        file = pq.ParquetFile(path)
+        schema = file.schema_arrow
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise DataError(f"{name}: cannot read as Parquet ({_first_message(exc)})") from None
-    _check_names(list(table.column_names), name)
-    columns = []
-    for field, column in zip(table.schema, table.columns):
-        kind = field.type
-        if pa.types.is_decimal(kind):
-            column = column.cast(pa.float64())
-        elif pa.types.is_nested(kind):
+    _check_names(list(schema.names), name)
+    types = []
+    for field in schema:
+        if pa.types.is_nested(field.type):
             raise DataError(
-                f"{name}: column {field.name!r} holds {kind} values; regcli needs numbers, "
-                "booleans or text in each cell (--exclude it)"
+                f"{name}: column {field.name!r} holds {field.type} values; regcli needs "
+                "numbers, booleans or text in each cell (--exclude it)"
             )
-        columns.append(column)
-    return pa.table(columns, names=table.column_names)
+        types.append(pa.float64() if pa.types.is_decimal(field.type) else field.type)
+
+    def batches() -> Iterator[Any]:
+        try:
+            for batch in file.iter_batches(batch_size=PARQUET_BATCH_ROWS):
+                yield pa.RecordBatch.from_arrays(
+                    [c.cast(t) if c.type != t else c for c, t in zip(batch.columns, types)],
+                    names=schema.names,
+                )
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise DataError(f"{name}: cannot read as Parquet ({_first_message(exc)})") from None
+
+    return list(schema.names), types, batches()
