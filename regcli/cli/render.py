@@ -138,19 +138,28 @@ def render_text(draw: Any, *, terminal: bool) -> str | None:
 def _kv_table(rows: list[tuple[str, str]], title: str | None = None):  # type: ignore[no-untyped-def]
     from rich.table import Table
 
-    t = Table(
-        show_header=False,
-        box=None,
-        pad_edge=False,
-        title=title,
-        title_justify="left",
-        title_style="bold",
-    )
-    t.add_column(style="bold")
+    t = Table(show_header=False, box=None, pad_edge=False)
+    t.add_column(style="bold", no_wrap=True)
     t.add_column()
     for k, v in rows:
         t.add_row(k, v)
-    return t
+    return t if title is None else _titled(title, t)
+
+
+def _titled(title: str, table: Any) -> Any:
+    """A bold title line above ``table`` (a table's own title wraps at the table's width)."""
+    from rich.console import Group
+    from rich.text import Text
+
+    return Group(Text(title, style="bold"), table)
+
+
+def _grid() -> Any:
+    """A data table that fits 80 columns: a rule under the header, no vertical borders."""
+    from rich import box
+    from rich.table import Table
+
+    return Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
 
 
 def _selection_rows(sel: dict[str, Any] | None) -> list[tuple[str, str]]:
@@ -213,17 +222,13 @@ def draw_fit(console: Console, p: dict[str, Any]) -> None:
 
 
 def _draw_coefficients(console: Console, p: dict[str, Any]) -> None:
-    from rich.table import Table
 
     coef, std = p["coefficients"], p["standardized_coefficients"]
     order = sorted((n for n in coef if std[n] != 0), key=lambda n: -abs(std[n]))
     terminal = console.is_terminal
     shown = order[:TERMINAL_ROWS] if terminal else order
-    t = Table(
-        title="Coefficients (nonzero, by size of the standardized coefficient)",
-        title_justify="left",
-        title_style="bold",
-    )
+    title = "Coefficients (nonzero, by size of the standardized coefficient)"
+    t = _grid()
     t.add_column("#", justify="right")
     t.add_column("feature")
     t.add_column("coefficient", justify="right")
@@ -231,7 +236,7 @@ def _draw_coefficients(console: Console, p: dict[str, Any]) -> None:
     t.add_row("", "(intercept)", num(p["intercept"]), "")
     for rank, name in enumerate(shown, 1):
         t.add_row(str(rank), name, num(coef[name]), num(std[name]))
-    console.print(t)
+    console.print(_titled(title, t))
     if len(order) > len(shown):
         console.print(f"... {len(order) - len(shown)} more nonzero; --format csv lists all")
 
@@ -350,7 +355,6 @@ def thin_rows(coefs: np.ndarray, target_rows: int = 20) -> list[int]:
 
 
 def draw_path(console: Console, p: dict[str, Any], *, thin: bool) -> None:
-    from rich.table import Table
 
     names = list(p["coefficients"])
     coefs = np.array([p["coefficients"][n] for n in names]).T.reshape(len(p["alphas"]), len(names))
@@ -374,16 +378,12 @@ def draw_path(console: Console, p: dict[str, Any], *, thin: bool) -> None:
     console.print(_kv_table(rows, title=f"regcli path: {p['penalty']}"))
     console.print()
     shown = thin_rows(coefs) if thin else list(range(len(p["alphas"])))
-    t = Table(
-        title="Path"
-        + (
-            " (thinned: about 20 rows plus every change of the nonzero set; --format csv gives all)"
-            if thin and len(shown) < len(p["alphas"])
-            else ""
-        ),
-        title_justify="left",
-        title_style="bold",
+    title = "Path" + (
+        " (thinned: about 20 rows plus every change of the nonzero set; --format csv gives all)"
+        if thin and len(shown) < len(p["alphas"])
+        else ""
     )
+    t = _grid()
     for col in ("#", "alpha", "nonzero", "%dev", "entered / left"):
         t.add_column(col, justify="right" if col != "entered / left" else "left")
     prev = np.zeros(len(names), dtype=bool)
@@ -408,20 +408,17 @@ def draw_path(console: Console, p: dict[str, Any], *, thin: bool) -> None:
             f"{100 * p['dev_ratio'][i]:.2f}",
             change,
         )
-    console.print(t)
+    console.print(_titled(title, t))
     console.print()
     order = p["entry_order"]
-    t = Table(
-        title="Entry order (largest alpha at which each feature becomes nonzero)",
-        title_justify="left",
-        title_style="bold",
-    )
+    title = "Entry order (largest alpha at which each feature becomes nonzero)"
+    t = _grid()
     for col in ("#", "feature", "entry alpha", "coefficient at smallest alpha"):
         t.add_column(col, justify="left" if col == "feature" else "right")
     limit = TERMINAL_ROWS if console.is_terminal else len(order)
     for rank, name in enumerate(order[:limit], 1):
         t.add_row(str(rank), name, num(p["entry_alpha"][name], 5), num(p["coefficients"][name][-1]))
-    console.print(t)
+    console.print(_titled(title, t))
     if len(order) > limit:
         console.print(f"... {len(order) - limit} more entered; --format csv or json lists all")
     never = [n for n in names if p["entry_alpha"][n] is None]
@@ -523,7 +520,6 @@ def cv_csv(p: dict[str, Any]) -> str:
 
 
 def draw_cv(console: Console, p: dict[str, Any], *, thin: bool) -> None:
-    from rich.table import Table
 
     folds = (
         f"from column {p['fold_col']!r}"
@@ -553,7 +549,8 @@ def draw_cv(console: Console, p: dict[str, Any], *, thin: bool) -> None:
     console.print(_kv_table(rows, title="regcli cv"))
     console.print()
     if len(p["l1_ratios"]) > 1:
-        t = Table(title="Per l1 ratio (same folds)", title_justify="left", title_style="bold")
+        title = "Per l1 ratio (same folds)"
+        t = _grid()
         for col in (
             "l1_ratio",
             "alpha_min",
@@ -577,7 +574,7 @@ def draw_cv(console: Console, p: dict[str, Any], *, thin: bool) -> None:
                 str(c["n_nonzero"][i_1se]),
                 "best" if c["l1_ratio"] == p["l1_ratio"] else "",
             )
-        console.print(t)
+        console.print(_titled(title, t))
         console.print()
     alphas = p["alphas"]
     marks = {alphas.index(p["alpha_min"]): "min", alphas.index(p["alpha_1se"]): "1se"}
@@ -585,12 +582,10 @@ def draw_cv(console: Console, p: dict[str, Any], *, thin: bool) -> None:
         marks = {alphas.index(p["alpha_min"]): "min, 1se"}
     even = set(np.linspace(0, len(alphas) - 1, min(len(alphas), 20)).round().astype(int).tolist())
     shown = sorted(even | set(marks)) if thin else list(range(len(alphas)))
-    t = Table(
-        title=f"CV curve, l1_ratio {num(p['l1_ratio'])}"
-        + (" (thinned; --format csv gives all)" if thin and len(shown) < len(alphas) else ""),
-        title_justify="left",
-        title_style="bold",
+    title = f"CV curve, l1_ratio {num(p['l1_ratio'])}" + (
+        " (thinned; --format csv gives all)" if thin and len(shown) < len(alphas) else ""
     )
+    t = _grid()
     for col in ("#", "alpha", f"cv {p['metric']}", "+- se", "nonzero", ""):
         t.add_column(col, justify="right")
     for i in shown:
@@ -602,7 +597,7 @@ def draw_cv(console: Console, p: dict[str, Any], *, thin: bool) -> None:
             str(p["n_nonzero"][i]),
             marks.get(i, ""),
         )
-    console.print(t)
+    console.print(_titled(title, t))
     console.print()
     console.print(
         f"[bold]Refit on all rows[/bold] at alpha_{p['select']} = "
@@ -616,7 +611,8 @@ def draw_cv(console: Console, p: dict[str, Any], *, thin: bool) -> None:
 
 
 def _model_label(m: dict[str, Any]) -> str:
-    return m["penalty"] if m["penalty"] != "elasticnet" else f"elasticnet({num(m['l1_ratio'], 3)})"
+    """'l1', 'l2', 'ols', or 'enet 0.5' (the l1 ratio): short enough for a column header."""
+    return m["penalty"] if m["penalty"] != "elasticnet" else f"enet {num(m['l1_ratio'], 3)}"
 
 
 def compare_payload(
@@ -826,7 +822,6 @@ def compare_csv(p: dict[str, Any]) -> str:
 
 
 def draw_compare(console: Console, p: dict[str, Any]) -> None:
-    from rich.table import Table
 
     folds = f"from column {p['fold_col']!r}" if p["fold_col"] else f"seed {p['seed']}"
     rows = [
@@ -842,20 +837,20 @@ def draw_compare(console: Console, p: dict[str, Any]) -> None:
     console.print(_kv_table(rows, title="regcli compare"))
     console.print()
     has_test = any(m["test_mse"] is not None for m in p["models"])
-    t = Table(
-        title="Models (tuned by CV on the same folds)", title_justify="left", title_style="bold"
-    )
-    cols = ["model", "l1_ratio", "alpha", f"CV {p['metric']} +- se", "CV R²"]
+    title = "Models (tuned by CV on the same folds)"
+    t = _grid()
+    wide = console.width >= 100
+    cols = ["model", "alpha", f"CV {p['metric']}", "se", "CV R²"]
     cols += ["test mse", "test R²"] if has_test else []
-    cols += ["nonzero", "L1 norm", "L2 norm", "time s"]
+    cols += ["nonzero", "L1 norm", "L2 norm"] + (["time s"] if wide else [])
     for c in cols:
-        t.add_column(c, justify="left" if c == "model" else "right")
+        t.add_column(c, justify="left" if c == "model" else "right", no_wrap=True)
     for m in p["models"]:
         row = [
-            m["penalty"],
-            num(m["l1_ratio"]) if m["l1_ratio"] is not None else "-",
+            _model_label(m),
             num(m["alpha"], 4),
-            f"{num(m['cv_mean'], 5)} +- {num(m['cv_se'], 3)}",
+            num(m["cv_mean"], 5),
+            num(m["cv_se"], 3),
             num(m["cv_r2"], 3),
         ]
         if has_test:
@@ -864,25 +859,23 @@ def draw_compare(console: Console, p: dict[str, Any]) -> None:
             f"{m['n_nonzero']}/{m['n_features']}",
             num(m["l1_norm"], 4),
             num(m["l2_norm"], 4),
-            f"{m['time_s']:.3f}",
-        ]
+        ] + ([f"{m['time_s']:.3f}"] if wide else [])
         t.add_row(*row)
-    console.print(t)
+    console.print(_titled(title, t))
     console.print()
     names = list(p["models"][0]["coefficients"])
     order = p["entry_order"] + [n for n in names if n not in p["entry_order"]]
     limit = TERMINAL_ROWS if console.is_terminal else len(order)
-    t = Table(
-        title="Standardized coefficients (blank = exactly zero), rows in L1 entry order",
-        title_justify="left",
-        title_style="bold",
+    title = (
+        "Standardized coefficients (blank = exactly zero; sel = share of fold fits that kept it)"
     )
+    t = _grid()
     t.add_column("feature")
     for m in p["models"]:
-        t.add_column(_model_label(m), justify="right")
+        t.add_column(_model_label(m), justify="right", no_wrap=True)
     freq_models = [m for m in p["models"] if m["selection_frequency"] is not None]
     for m in freq_models:
-        t.add_column(f"sel. {_model_label(m)}", justify="right")
+        t.add_column(f"sel {_model_label(m)}", justify="right", no_wrap=True)
     for name in order[:limit]:
         t.add_row(
             name,
@@ -892,7 +885,7 @@ def draw_compare(console: Console, p: dict[str, Any]) -> None:
             ],
             *[f"{100 * m['selection_frequency'][name]:.0f}%" for m in freq_models],
         )
-    console.print(t)
+    console.print(_titled(title, t))
     if len(order) > limit:
         console.print(f"... {len(order) - limit} more features; --format csv lists all")
     console.print()
