@@ -171,8 +171,8 @@ def load_dataset(
             _check_finite(X[:, j], col, name)
         j += len(plan.features)
     starts = np.cumsum([0] + [len(p.features) for p in plans])[:-1]
-    absent = np.isnan(X[:, starts]) if len(plans) else np.zeros((n, 0), dtype=bool)
-    counts = absent.sum(axis=0)
+    # a column at a time: X[:, starts] would copy X
+    counts = np.array([np.count_nonzero(np.isnan(X[:, s])) for s in starts], dtype=np.intp)
     missing.update({c: int(k) for c, k in zip(feature_cols, counts) if k})
     missing = {c: missing[c] for c in wanted if c in missing}
     if missing and na == "error":
@@ -180,7 +180,10 @@ def load_dataset(
         raise DataError(f"{name}: missing values in {listed}; use --na drop or --na mean")
     imputed: dict[str, int] = {}
     if counts.any() and na == "drop":
-        keep = ~absent.any(axis=1)
+        keep = np.ones(n, dtype=bool)
+        for s, k in zip(starts, counts):
+            if k:
+                keep &= ~np.isnan(X[:, s])
         X, y = X[keep], y[keep]
         w = w[keep] if w is not None else None
         data = {c: v.filter(keep) for c, v in data.items()}
@@ -196,7 +199,6 @@ def load_dataset(
             hole = np.isnan(block)
             block[hole] = np.broadcast_to(np.nanmean(block, axis=0), block.shape)[hole]
             imputed[col] = int(k)
-    del absent
     if len(y) < 2:
         raise DataError(f"{name}: fewer than 2 usable rows ({len(y)} left of {n_read})")
     check_magnitudes(X, feature_cols, plans, name)

@@ -310,7 +310,9 @@ def _parquet_batches(path: str, name: str):  # type: ignore[no-untyped-def]
     import pyarrow.parquet as pq
 
     try:
-        file = pq.ParquetFile(path)
+        # read the column chunks in 1 MiB pieces as batches are decoded, instead of whole
+        # row groups at once (a row group may be the whole file)
+        file = pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 20)
         schema = file.schema_arrow
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise DataError(f"{name}: cannot read as Parquet ({_first_message(exc)})") from None
