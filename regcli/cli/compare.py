@@ -22,6 +22,8 @@ from regcli.cli.options import (
     NaOption,
     OutputOption,
     PlotOption,
+    ProgressOption,
+    QuietOption,
     RepeatsOption,
     SaveOption,
     SeedOption,
@@ -62,6 +64,8 @@ def compare_command(
     force: ForceOption = False,
     plot: PlotOption = None,
     save: SaveOption = None,
+    progress: ProgressOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Compare lasso, ridge and elastic net (and least squares) tuned by CV on the same folds."""
     import dataclasses
@@ -69,11 +73,14 @@ def compare_command(
     import numpy as np
 
     from regcli.cli import common, render
+    from regcli.cli.messages import set_quiet
     from regcli.cli.plot import check_plot_target, plot_compare
+    from regcli.cli.progress import progress_bar
     from regcli.core.compare import compare_models
     from regcli.errors import DataError, UsageError
     from regcli.io.model import model_document, save_model
 
+    set_quiet(quiet)
     ratios = (
         common.parse_floats(l1_ratio, "--l1-ratio", low=0.0, high=1.0)
         if l1_ratio
@@ -107,23 +114,25 @@ def compare_command(
     fold_ids = common.build_folds(
         train_ds, n_folds=folds, seed=seed, repeats=repeats, fold_col=fold_col, group_col=group_col
     )
-    res = compare_models(
-        train_ds.X,
-        train_ds.y,
-        folds=fold_ids,
-        en_ratios=ratios,
-        weights=train_ds.weights,
-        select=select.value,
-        standardize=standardize,
-        fit_intercept=intercept,
-        tol=tol,
-        max_iter=max_iter,
-        X_test=None if test is None else ds.X[test],
-        y_test=None if test is None else ds.y[test],
-        w_test=None if test is None or ds.weights is None else ds.weights[test],
-        fold_grid=fold_grid.value,
-        jobs=jobs,
-    )
+    points = (len(fold_ids) * (max(fold_ids[0]) + 1) + 1) * (2 + len(ratios)) * 100
+    with progress_bar("compare", int(points), force=progress, quiet=quiet):
+        res = compare_models(
+            train_ds.X,
+            train_ds.y,
+            folds=fold_ids,
+            en_ratios=ratios,
+            weights=train_ds.weights,
+            select=select.value,
+            standardize=standardize,
+            fit_intercept=intercept,
+            tol=tol,
+            max_iter=max_iter,
+            X_test=None if test is None else ds.X[test],
+            y_test=None if test is None else ds.y[test],
+            w_test=None if test is None or ds.weights is None else ds.weights[test],
+            fold_grid=fold_grid.value,
+            jobs=jobs,
+        )
     payload = render.compare_payload(
         res,
         ds,

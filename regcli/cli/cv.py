@@ -35,6 +35,8 @@ from regcli.cli.options import (
     OutputOption,
     PenaltyOption,
     PlotOption,
+    ProgressOption,
+    QuietOption,
     RepeatsOption,
     RequireFeatureOption,
     SaveOption,
@@ -145,14 +147,19 @@ def cv_command(
     require_feature: RequireFeatureOption = None,
     sign: SignOption = None,
     junit: JunitOption = None,
+    progress: ProgressOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Cross-validate alpha (and l1 ratios): glmnet's alpha_min and alpha_1se, then refit."""
 
     from regcli.cli import common, render
     from regcli.cli.checks import Gates, evaluate, report
+    from regcli.cli.messages import set_quiet
     from regcli.cli.plot import check_plot_target, plot_cv
+    from regcli.cli.progress import progress_bar
     from regcli.io.model import model_document, save_model
 
+    set_quiet(quiet)
     ratios = common.resolve_l1_ratios(penalty, l1_ratio)
     grid = common.parse_grid(alphas, eps)
     common.distinct_outputs(output=output, plot=plot, save=save, junit=junit)
@@ -168,22 +175,25 @@ def cv_command(
     fold_ids = common.build_folds(
         ds, n_folds=folds, seed=seed, repeats=repeats, fold_col=fold_col, group_col=group_col
     )
-    res, model = run_cv(
-        ds,
-        l1_ratios=ratios,
-        folds=fold_ids,
-        select=select.value,
-        metric=metric.value,
-        alphas=grid,
-        n_alphas=n_alphas,
-        eps=eps,
-        standardize=standardize,
-        intercept=intercept,
-        tol=tol,
-        max_iter=max_iter,
-        fold_grid=fold_grid.value,
-        jobs=jobs,
-    )
+    points = (len(fold_ids) * (max(fold_ids[0]) + 1) + 1) * len(ratios)
+    points *= n_alphas if grid is None else len(grid)
+    with progress_bar("cv", int(points), force=progress, quiet=quiet):
+        res, model = run_cv(
+            ds,
+            l1_ratios=ratios,
+            folds=fold_ids,
+            select=select.value,
+            metric=metric.value,
+            alphas=grid,
+            n_alphas=n_alphas,
+            eps=eps,
+            standardize=standardize,
+            intercept=intercept,
+            tol=tol,
+            max_iter=max_iter,
+            fold_grid=fold_grid.value,
+            jobs=jobs,
+        )
     if not model.converged:
         common.warn(f"refit did not converge: max KKT violation {model.max_kkt_violation:.3g}")
     payload = render.cv_payload(

@@ -25,6 +25,8 @@ from regcli.cli.options import (
     NaOption,
     OutputOption,
     PenaltyOption,
+    ProgressOption,
+    QuietOption,
     RequireFeatureOption,
     SaveOption,
     Select,
@@ -61,6 +63,8 @@ def fit_command(
     sign: SignOption = None,
     junit: JunitOption = None,
     jobs: JobsOption = 1,
+    progress: ProgressOption = False,
+    quiet: QuietOption = False,
     folds: Annotated[
         Optional[int],
         typer.Option(
@@ -95,10 +99,13 @@ def fit_command(
     """
     from regcli.cli import common, render
     from regcli.cli.checks import Gates, evaluate, report
+    from regcli.cli.messages import set_quiet
+    from regcli.cli.progress import progress_bar
     from regcli.core import fit
     from regcli.errors import UsageError
     from regcli.io.model import model_document, save_model
 
+    set_quiet(quiet)
     ratio = common.resolve_l1_ratio(penalty, l1_ratio)
     cv_options = [n for n, v in (("--folds", folds), ("--seed", seed), ("--select", select)) if v]
     if alpha is not None and cv_options:
@@ -136,18 +143,20 @@ def fit_command(
             fold_col=None,
             group_col=None,
         )
-        cv_res, res = run_cv(
-            ds,
-            l1_ratios=[ratio],
-            folds=fold_ids,
-            select=rule,
-            metric="mse",
-            standardize=standardize,
-            intercept=intercept,
-            tol=tol,
-            max_iter=max_iter,
-            jobs=jobs,
-        )
+        points = (min(n_folds, ds.n_samples) + 1) * 100
+        with progress_bar("choosing alpha by cv", points, force=progress, quiet=quiet):
+            cv_res, res = run_cv(
+                ds,
+                l1_ratios=[ratio],
+                folds=fold_ids,
+                select=rule,
+                metric="mse",
+                standardize=standardize,
+                intercept=intercept,
+                tol=tol,
+                max_iter=max_iter,
+                jobs=jobs,
+            )
         curve = cv_res.curve
         selection = {
             "method": "cv",

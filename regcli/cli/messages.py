@@ -7,11 +7,19 @@ import sys
 #: Lines about the result, held back until it is emitted so that a failing run prints only
 #: its one error line.
 _deferred: list[str] = []
+#: --quiet: notes are dropped (warnings and errors are not).
+_quiet = {"notes": False}
+
+
+def set_quiet(quiet: bool) -> None:
+    """Drop notes from now on (--quiet), or show them again."""
+    _quiet["notes"] = quiet
 
 
 def note(message: str, *, defer: bool = False) -> None:
-    """One informational line on stderr (not a warning: nothing is wrong)."""
-    _say(f"regcli: note: {message}", defer)
+    """One informational line on stderr (not a warning: nothing is wrong); none with --quiet."""
+    if not _quiet["notes"]:
+        _say(f"regcli: note: {message}", defer)
 
 
 def printable(text: str) -> str:
@@ -31,8 +39,9 @@ def _say(line: str, defer: bool) -> None:
 
 
 def discard_deferred() -> None:
-    """Forget held-back lines (a new run starts)."""
+    """Forget held-back lines and --quiet (a new run starts)."""
     _deferred.clear()
+    _quiet["notes"] = False
 
 
 def flush_deferred() -> None:

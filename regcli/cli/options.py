@@ -390,3 +390,22 @@ JobsOption = Annotated[
         rich_help_panel=CV,
     ),
 ]
+
+ProgressOption = Annotated[
+    bool,
+    typer.Option(
+        "--progress",
+        help="Show a progress bar on stderr from the start, even when it is not a terminal "
+        "(by default: on a terminal, once the work passes ~2 s).",
+        rich_help_panel=OUTPUT,
+    ),
+]
+QuietOption = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="No progress bar and no notes on stderr (warnings and errors still).",
+        rich_help_panel=OUTPUT,
+    ),
+]

@@ -20,6 +20,8 @@ from regcli.cli.options import (
     OutputOption,
     PenaltyOption,
     PlotOption,
+    ProgressOption,
+    QuietOption,
     StandardizeOption,
     TargetOption,
     TolOption,
@@ -48,32 +50,39 @@ def path_command(
     output: OutputOption = None,
     force: ForceOption = False,
     plot: PlotOption = None,
+    progress: ProgressOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Compute the whole regularization path: nonzeros, deviance explained, entry order."""
 
     from regcli.cli import common, render
+    from regcli.cli.messages import set_quiet
     from regcli.cli.plot import check_plot_target, plot_path
+    from regcli.cli.progress import progress_bar
     from regcli.core import compute_path
 
+    set_quiet(quiet)
     ratio = common.resolve_l1_ratio(penalty, l1_ratio)
     grid = common.parse_grid(alphas, eps)
     common.distinct_outputs(output=output, plot=plot)
     emitter = common.Emitter.create(fmt, output, force)
     check_plot_target(plot, force=force)
     ds = common.DataOptions(data, target, features, exclude, weights, na.value, decimal).load()
-    res = compute_path(
-        ds.X,
-        ds.y,
-        l1_ratio=ratio,
-        weights=ds.weights,
-        alphas=grid,
-        n_alphas=n_alphas,
-        eps=eps,
-        standardize=standardize,
-        fit_intercept=intercept,
-        tol=tol,
-        max_iter=max_iter,
-    )
+    points = n_alphas if grid is None else len(grid)
+    with progress_bar("path", points, force=progress, quiet=quiet):
+        res = compute_path(
+            ds.X,
+            ds.y,
+            l1_ratio=ratio,
+            weights=ds.weights,
+            alphas=grid,
+            n_alphas=n_alphas,
+            eps=eps,
+            standardize=standardize,
+            fit_intercept=intercept,
+            tol=tol,
+            max_iter=max_iter,
+        )
     if not res.converged.all():
         bad = int((~res.converged).sum())
         common.warn(

@@ -51,6 +51,7 @@ from regcli.core.path import (
     _dev_ratios,
 )
 from regcli.core.penalty import ElasticNet, kkt_residuals, kkt_scales
+from regcli.core.progress import advance
 from regcli.core.stats import GramStats, symmetric_from_upper
 
 #: Solves per grid point before a problem is handed to the sequential exact solver.
@@ -121,6 +122,7 @@ def solve_paths(
         P = np.flatnonzero(alive & (lengths > i))
         if P.size == 0:
             break
+        advance(int(P.size))
         # while every problem is on (the common case), slices: views instead of gathers
         S: slice | np.ndarray = slice(None) if P.size == B else P
         lam1, lam2, tol_i = lam1_all[S, i], lam2_all[S, i], tol_all[S, i]

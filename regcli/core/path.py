@@ -14,6 +14,7 @@ import numpy as np
 from regcli.core.activeset import ActiveSet, DualActiveSet, solve_enet
 from regcli.core.homotopy import homotopy_pays, lasso_homotopy
 from regcli.core.penalty import ElasticNet, alpha_max, kkt_scale, kkt_scales
+from regcli.core.progress import advance
 from regcli.core.ridge import RidgeSolver
 from regcli.core.stats import LazyStats, Standardization, Stats, prepare
 from regcli.core.threads import single_blas_thread
@@ -163,6 +164,7 @@ def solve_path(
     # c'b + b'grad per point, for the deviance ratio (all at once when nothing stops early)
     fit_term = np.zeros(k)
     for i, (coef, grad, n_iter, violation, converged) in enumerate(points):
+        advance()
         coefs[i] = coef
         fit_term[i] = coef @ (stats.c + grad)
         kkt[i], iters[i], conv[i] = violation, n_iter, converged

@@ -240,7 +240,7 @@ def _delimited_batches(  # type: ignore[no-untyped-def]
             names = [str(c) for c in schema.names]
         except UnicodeDecodeError:
             raise DataError(f"{name}: a column name is not UTF-8 text") from None
-        _check_names([n.strip() for n in names], name)
+        _check_names(_named(names), name)
         types = {field.name: _fixed_type(field.type) for field in schema}
         src, reader = stream(pcsv.ConvertOptions(**base, column_types=types))
     except pa.ArrowInvalid as exc:
@@ -262,7 +262,13 @@ def _delimited_batches(  # type: ignore[no-untyped-def]
             raise DataError(f"{name}: cannot read ({_first_message(exc)})") from None
 
     with src:
-        yield [n.strip() for n in names], list(reader.schema.types), batches()
+        yield _named(names), list(reader.schema.types), batches()
+
+
+def _named(names: list[str]) -> list[str]:
+    """Header names stripped of spaces; an empty one is named by its position (column3), as a
+    row-name column written by R has no name."""
+    return [n.strip() or f"column{i + 1}" for i, n in enumerate(names)]
 
 
 def _fixed_type(inferred):  # type: ignore[no-untyped-def]

@@ -479,3 +479,33 @@ def test_weights_on_one_row_are_refused(cli, write_csv):
     path = write_csv("x,w,y\n1,1e-300,1\n2,3,2\n3,0.5,5\n4,1.8e19,3\n5,5,4\n6,2.6,7\n")
     r = cli("compare", path, "--weights", "w", "--folds", "3")
     assert r.exit_code == 65 and "effective sample size" in error_line(r.stderr)
+
+
+# --- 10. progress --------------------------------------------------------------------------
+
+
+def test_progress_bar_when_asked_and_quiet_silences_notes(cli):
+    r = cli("cv", DIABETES, "--folds", "3", "--progress", "-f", "json")
+    assert r.exit_code == 0 and "regcli: cv" in r.stderr and "points" in r.stderr
+    json.loads(r.stdout)  # stdout still carries only the result
+    r = cli("cv", DIABETES, "--folds", "3", "--quiet", "-f", "json")
+    assert r.exit_code == 0 and r.stderr == ""
+    r = cli("cv", DIABETES, "--folds", "3", "-f", "json")  # not a terminal: no bar
+    assert "points" not in r.stderr
+
+
+def test_progress_counts_path_points():
+    from regcli.core import compute_path
+    from regcli.core.progress import listening
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((50, 8))
+    seen = []
+    with listening(seen.append):
+        res = compute_path(X, X[:, 0] + rng.standard_normal(50), n_alphas=30)
+    assert sum(seen) == len(res.alphas)
+
+
+def test_empty_header_names_are_named_by_position(cli, write_csv):
+    r = cli("fit", write_csv(",x,y\n1,2,3\n2,3,5\n3,1,1\n4,5,2\n"), "--alpha", "0.1", "-f", "json")
+    assert r.exit_code == 0 and list(r.json()["coefficients"]) == ["column1", "x"]

@@ -1,0 +1,64 @@
+"""A progress bar on stderr for long runs: shown on a terminal once the work passes ~2 s
+(or from the start with --progress), never with --quiet, nothing otherwise."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+#: Seconds of work before the bar appears on its own.
+SHOW_AFTER_S = 2.0
+
+
+@contextmanager
+def progress_bar(
+    label: str, total: int, *, force: bool = False, quiet: bool = False
+) -> Iterator[None]:
+    """Count the path points the core reports (``core.progress``) against ``total``."""
+    if quiet or not (force or sys.stderr.isatty()):
+        yield
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from regcli.core.progress import listening
+
+    console = Console(stderr=True)
+    bar = Progress(
+        TextColumn(f"regcli: {label}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("points"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=console.is_terminal,
+    )
+    start = time.monotonic()
+    state = {"done": 0, "task": None}
+
+    def tick(points: int) -> None:
+        state["done"] += points
+        done = min(state["done"], total)
+        if state["task"] is None:
+            if not force and time.monotonic() - start < SHOW_AFTER_S:
+                return
+            bar.start()
+            state["task"] = bar.add_task(label, total=total, completed=done)
+        else:
+            bar.update(state["task"], completed=done)  # type: ignore[arg-type]
+
+    try:
+        with listening(tick):
+            yield
+    finally:
+        if state["task"] is not None:
+            bar.update(state["task"], completed=total)  # type: ignore[arg-type]
+            bar.stop()
