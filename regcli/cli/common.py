@@ -69,13 +69,16 @@ class DataOptions:
     na: str
     decimal: str = "."
 
-    def load(self, fold_col: str | None = None, group_col: str | None = None) -> Dataset:
+    def load(
+        self, fold_col: str | None = None, group_col: str | None = None, *, digest: bool = False
+    ) -> Dataset:
         """Load the table; --fold-col / --group-col columns are kept aside for the folds.
 
-        Says on stderr which column is the target when --target was not given, and warns when
+        ``digest``: record the file's sha256 (for --save).  Says on stderr which column is the
+        target when --target was not given, and warns when
         a 0/1 target is about to be fitted by least squares."""
         extra = {k: v for k, v in (("fold", fold_col), ("group", group_col)) if v is not None}
-        ds = self._read(extra)
+        ds = self._read(extra, digest)
         if ds.target_reason != "--target":
             note(
                 f"target: {ds.target!r} ({ds.target_reason}); --target NAME chooses another",
@@ -89,7 +92,7 @@ class DataOptions:
             )
         return ds
 
-    def _read(self, extra: dict[str, str]) -> Dataset:
+    def _read(self, extra: dict[str, str], digest: bool) -> Dataset:
         return load_dataset(
             self.data,
             target=self.target,
@@ -99,6 +102,7 @@ class DataOptions:
             na=self.na,
             extra_columns=extra,
             decimal=check_decimal(self.decimal),
+            digest=digest,
         )
 
 

@@ -93,7 +93,7 @@ def compare_command(
     if test_size is not None and not 0 < test_size < 1:
         raise UsageError(f"--test-size: {test_size:g} must be between 0 and 1 (exclusive)")
     options = common.DataOptions(data, target, features, exclude, weights, na.value, decimal)
-    ds = options.load(fold_col, group_col)
+    ds = options.load(fold_col, group_col, digest=save is not None)
     test = None
     train_ds = ds
     if test_size is not None:

@@ -168,7 +168,7 @@ def cv_command(
     gates = Gates(min_r2, max_nonzero, require_feature or [], sign or [], junit)
     common.check_save(save, force)
     options = common.DataOptions(data, target, features, exclude, weights, na.value, decimal)
-    ds = options.load(fold_col, group_col)
+    ds = options.load(fold_col, group_col, digest=save is not None)
     required = gates.validate(
         ds.feature_names, force=force, columns={e.column: e.features for e in ds.encodings}
     )

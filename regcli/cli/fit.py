@@ -120,7 +120,9 @@ def fit_command(
     emitter = common.Emitter.create(fmt, output, force)
     gates = Gates(min_r2, max_nonzero, require_feature or [], sign or [], junit)
     common.check_save(save, force)
-    ds = common.DataOptions(data, target, features, exclude, weights, na.value, decimal).load()
+    ds = common.DataOptions(data, target, features, exclude, weights, na.value, decimal).load(
+        digest=save is not None
+    )
     required = gates.validate(
         ds.feature_names, force=force, columns={e.column: e.features for e in ds.encodings}
     )

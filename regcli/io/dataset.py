@@ -81,19 +81,21 @@ def load_dataset(
     na: str = "error",
     extra_columns: dict[str, str] | None = None,
     decimal: str = ".",
+    digest: bool = True,
 ) -> Dataset:
     """Load ``path`` and build the Dataset.
 
     Numeric columns go straight from Arrow into one preallocated float64 X; text columns pass
     through pandas one at a time. ``extra_columns`` maps a role (e.g. 'fold') to a column that
-    is carried along as raw values and is never a feature.
+    is carried along as raw values and is never a feature. ``digest``: record the sha256 of
+    the file (for model files; a second read of a file).
     """
     t0 = time.perf_counter()
     name = source_name(path)
     if na not in NA_MODES:
         raise UsageError(f"--na: expected one of {', '.join(NA_MODES)}, got {na!r}")
     extra_columns = dict(extra_columns or {})
-    with table_batches(path, decimal=decimal) as source:
+    with table_batches(path, decimal=decimal, digest=digest) as source:
         columns = source.names
         if not columns:
             raise DataError(f"{name}: no columns")
@@ -165,14 +167,16 @@ def load_dataset(
                 k += 1
             j += width
         del X_num
-    j = 0
-    for col, plan in zip(feature_cols, plans):
-        if plan.kind == "numeric":
-            _check_finite(X[:, j], col, name)
-        j += len(plan.features)
     starts = np.cumsum([0] + [len(p.features) for p in plans])[:-1]
-    # a column at a time: X[:, starts] would copy X
-    counts = np.array([np.count_nonzero(np.isnan(X[:, s])) for s in starts], dtype=np.intp)
+    # two reductions over X find the infinite and the missing: max and min carry NaN and inf
+    hi, lo = (X.max(axis=0), X.min(axis=0)) if n else (np.zeros(X.shape[1]),) * 2
+    for col, plan, s in zip(feature_cols, plans, starts):
+        if plan.kind == "numeric" and (np.isinf(hi[s]) or np.isinf(lo[s])):
+            _check_finite(X[:, s], col, name)
+    counts = np.array(
+        [np.count_nonzero(np.isnan(X[:, s])) if np.isnan(hi[s]) else 0 for s in starts],
+        dtype=np.intp,
+    )
     missing.update({c: int(k) for c, k in zip(feature_cols, counts) if k})
     missing = {c: missing[c] for c in wanted if c in missing}
     if missing and na == "error":
@@ -322,6 +326,9 @@ def _type_kind(t: Any) -> str:
 def _to_float(column: Any) -> np.ndarray:
     """An Arrow numeric or boolean column as float64, missing cells as NaN."""
     import pyarrow as pa
+
+    if column.null_count == 0 and column.type == pa.float64() and hasattr(column, "buffers"):
+        return column.to_numpy(zero_copy_only=True)  # the common case: a view, no cast
 
     if pa.types.is_dictionary(column.type):
         column = column.cast(column.type.value_type)
@@ -487,9 +494,7 @@ def _read_columns(source: Batches, features: list[str], others: list[str | None]
     as_numbers = [
         c for c in features if _type_kind(source.types[position[c]]) in ("number", "bool")
     ]
-    kept = [
-        c for c in dict.fromkeys([*features, *others]) if c is not None and c not in as_numbers
-    ]
+    kept = [c for c in dict.fromkeys([*features, *others]) if c is not None and c not in as_numbers]
     X = np.empty((1024, len(as_numbers)), dtype=np.float64)
     chunks: dict[str, list[Any]] = {c: [] for c in kept}
     n = 0
@@ -497,8 +502,10 @@ def _read_columns(source: Batches, features: list[str], others: list[str | None]
         rows = batch.num_rows
         if n + rows > X.shape[0]:
             X.resize((max(2 * X.shape[0], n + rows), len(as_numbers)), refcheck=False)
-        for k, col in enumerate(as_numbers):
-            X[n : n + rows, k] = _to_float(batch.column(position[col]))
+        if as_numbers:
+            block = X[n : n + rows]
+            for k, col in enumerate(as_numbers):
+                block[:, k] = _to_float(batch.column(position[col]))
         for col in kept:
             chunks[col].append(batch.column(position[col]))
         n += rows

@@ -82,15 +82,16 @@ class Batches:
 
 
 @contextmanager
-def table_batches(path: str, *, decimal: str = ".") -> Iterator[Batches]:
+def table_batches(path: str, *, decimal: str = ".", digest: bool = True) -> Iterator[Batches]:
     """Open ``path`` ('-' for stdin) for reading in record batches.
 
     Raises InputError (66) when it cannot be opened and DataError (65) when it cannot be parsed.
-    Standard input is spooled to a temporary file first (removed on leaving).
+    Standard input is spooled to a temporary file first (removed on leaving). ``digest``: hash
+    a file's bytes (a second read; standard input is always hashed while it is spooled).
     """
     if path != STDIN:
         with _open_path(path, path, decimal) as (names, types, batches):
-            yield Batches(names, types, batches, file_digest(path))
+            yield Batches(names, types, batches, file_digest(path) if digest else "")
         return
     name = source_name(STDIN)
     h = hashlib.sha256()
