@@ -67,10 +67,14 @@ def cli():
 
     from regcli.cli.app import main
 
-    runner = CliRunner()
+    try:  # click 8.1 mixes stderr into stdout unless told; click 8.2 and later keep them apart
+        runner = CliRunner(mix_stderr=False)
+    except TypeError:
+        runner = CliRunner()
 
     def run(*args: str, input: bytes | str | None = None) -> CliResult:
-        with runner.isolation(input=input) as (out, err, _):
+        with runner.isolation(input=input) as streams:
+            out, err = streams[0], streams[1]
             code = main([str(a) for a in args])
             sys.stdout.flush()
             sys.stderr.flush()
