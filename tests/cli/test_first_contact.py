@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 import signal
@@ -509,3 +510,35 @@ def test_progress_counts_path_points():
 def test_empty_header_names_are_named_by_position(cli, write_csv):
     r = cli("fit", write_csv(",x,y\n1,2,3\n2,3,5\n3,1,1\n4,5,2\n"), "--alpha", "0.1", "-f", "json")
     assert r.exit_code == 0 and list(r.json()["coefficients"]) == ["column1", "x"]
+
+
+# --- 11. tables at 80 columns --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["compare", DIABETES, "--folds", "5"],
+        ["cv", DIABETES, "--l1-ratio", "0.1,0.5,0.9,1", "--folds", "5"],
+        ["fit", DIABETES, "--alpha", "1"],
+        ["path", DIABETES],
+    ],
+)
+def test_tables_fit_80_columns_uncut(cli, args):
+    from rich.console import Console
+
+    from regcli.cli import render
+
+    out = cli(*args, "-f", "json").json()
+    buf = io.StringIO()
+    con = Console(file=buf, width=80, force_terminal=True, color_system=None)
+    draw = {
+        "compare": lambda: render.draw_compare(con, out),
+        "cv": lambda: render.draw_cv(con, out, thin=True),
+        "fit": lambda: render.draw_fit(con, out),
+        "path": lambda: render.draw_path(con, out, thin=True),
+    }[args[0]]
+    draw()
+    text = buf.getvalue()
+    assert "…" not in text  # no header or cell cut short
+    assert max(len(line) for line in text.splitlines()) <= 80

@@ -214,3 +214,17 @@ def test_a_refactorization_lost_to_rounding_falls_back_on_deletions(monkeypatch)
     assert act.idx.tolist() == list(range(0, 12, 3))
     M = stats.block(act.idx, act.idx)
     np.testing.assert_allclose(act.L @ act.L.T, M, rtol=0, atol=1e-12)
+
+
+def test_the_active_set_solve_ends_on_nan_statistics() -> None:
+    """NaN in the statistics (an overflow upstream) ends the solve unconverged: no hang."""
+    from regcli.core.activeset import solve_enet
+    from regcli.core.penalty import ElasticNet
+    from regcli.core.stats import GramStats
+
+    G = np.eye(4)
+    c = np.array([1.0, np.nan, 0.5, 2.0])
+    sol = solve_enet(
+        GramStats(G, c, 5.0, 10), ElasticNet(0.1, 1.0), np.zeros(4), tol=1e-9, max_iter=50
+    )
+    assert not sol.converged and sol.n_iter <= 50
