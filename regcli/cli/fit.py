@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
-
-import typer
-
 from regcli.cli.options import (
     AlphaOption,
     DataArgument,
     DecimalOption,
     ExcludeOption,
     FeaturesOption,
+    FitFoldsOption,
+    FitSeedOption,
+    FitSelectOption,
     ForceOption,
     FormatOption,
     InterceptOption,
@@ -65,33 +64,9 @@ def fit_command(
     jobs: JobsOption = 1,
     progress: ProgressOption = False,
     quiet: QuietOption = False,
-    folds: Annotated[
-        Optional[int],
-        typer.Option(
-            "--folds",
-            help="Without --alpha: folds of the cross-validation that chooses it (default 10).",
-            min=2,
-            rich_help_panel="Cross-validation",
-            show_default=False,
-        ),
-    ] = None,
-    seed: Annotated[
-        Optional[int],
-        typer.Option(
-            help="Without --alpha: seed of the fold shuffle (default 0).",
-            min=0,
-            rich_help_panel="Cross-validation",
-            show_default=False,
-        ),
-    ] = None,
-    select: Annotated[
-        Optional[Select],
-        typer.Option(
-            help="Without --alpha: refit at alpha_min or alpha_1se (default 1se).",
-            rich_help_panel="Cross-validation",
-            show_default=False,
-        ),
-    ] = None,
+    folds: FitFoldsOption = None,
+    seed: FitSeedOption = None,
+    select: FitSelectOption = None,
 ) -> None:
     """Fit one lasso, ridge or elastic-net model and report its coefficients and sparsity.
 

@@ -409,3 +409,33 @@ QuietOption = Annotated[
         rich_help_panel=OUTPUT,
     ),
 ]
+
+FitFoldsOption = Annotated[
+    Optional[int],
+    typer.Option(
+        "--folds",
+        help="Without --alpha: folds of the cross-validation that chooses it (default 10).",
+        min=2,
+        rich_help_panel=CV,
+        show_default=False,
+    ),
+]
+FitSeedOption = Annotated[
+    Optional[int],
+    typer.Option(
+        "--seed",
+        help="Without --alpha: seed of the fold shuffle (default 0).",
+        min=0,
+        rich_help_panel=CV,
+        show_default=False,
+    ),
+]
+FitSelectOption = Annotated[
+    Optional[Select],
+    typer.Option(
+        "--select",
+        help="Without --alpha: refit at alpha_min or alpha_1se (default 1se).",
+        rich_help_panel=CV,
+        show_default=False,
+    ),
+]

@@ -213,7 +213,7 @@ def load_dataset(
         ColumnEncoding(c, p.kind, p.features, p.levels) for c, p in zip(feature_cols, plans)
     ]
     names = [f for enc in encodings for f in enc.features]
-    dup = _first_duplicate(names + [target])
+    dup = first_duplicate(names + [target])
     if dup:
         raise DataError(f"{name}: encoded feature name {dup!r} is produced twice; rename a column")
     extra = {role: data[col].to_numpy() for role, col in extra_columns.items()}
@@ -242,7 +242,8 @@ def _listing(columns: list[str], limit: int = 12) -> str:
     return f" (columns: {shown})"
 
 
-def _first_duplicate(names: list[str]) -> str | None:
+def first_duplicate(names: list[str]) -> str | None:
+    """The first name that appears twice, or None."""
     seen: set[str] = set()
     for n in names:
         if n in seen:

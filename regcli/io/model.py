@@ -17,7 +17,13 @@ import numpy as np
 
 from regcli import __version__
 from regcli.errors import DataError, InputError
-from regcli.io.dataset import ColumnEncoding, as_bool, is_boolean_text, onehot_block
+from regcli.io.dataset import (
+    ColumnEncoding,
+    as_bool,
+    first_duplicate,
+    is_boolean_text,
+    onehot_block,
+)
 from regcli.io.files import write_atomic
 
 if TYPE_CHECKING:
@@ -137,7 +143,7 @@ def load_model(path: str) -> Model:
     features = doc.get("features")
     if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
         raise _bad(path, "'features' is not a list of names")
-    repeated = _repeated(features)
+    repeated = first_duplicate(features)
     if repeated is not None:
         raise _bad(path, f"feature {repeated!r} is listed twice")
     target = doc.get("target")
@@ -180,15 +186,6 @@ def _number(value: Any, path: str, key: str) -> float:
     return number
 
 
-def _repeated(names: list[str]) -> str | None:
-    seen: set[str] = set()
-    for name in names:
-        if name in seen:
-            return name
-        seen.add(name)
-    return None
-
-
 def _encodings(value: Any, path: str) -> list[ColumnEncoding]:
     if not isinstance(value, list):
         raise _bad(path, "'encoding' is not a list")
@@ -204,14 +201,14 @@ def _encodings(value: Any, path: str) -> list[ColumnEncoding]:
             raise _bad(path, f"'encoding[{i}].features' is not a list of names")
         if not isinstance(levels, list) or not all(isinstance(lv, str) for lv in levels):
             raise _bad(path, f"'encoding[{i}].levels' is not a list of strings")
-        if _repeated(levels) is not None:
-            raise _bad(path, f"'encoding[{i}]' lists level {_repeated(levels)!r} twice")
+        if first_duplicate(levels) is not None:
+            raise _bad(path, f"'encoding[{i}]' lists level {first_duplicate(levels)!r} twice")
         if kind == "onehot" and len(levels) != len(feats):
             raise _bad(path, f"'encoding[{i}]' has {len(levels)} levels for {len(feats)} features")
         if kind != "onehot" and len(feats) != 1:
             raise _bad(path, f"'encoding[{i}]' of kind {kind} must give one feature")
         out.append(ColumnEncoding(column, kind, feats, levels))
-    column = _repeated([e.column for e in out])
+    column = first_duplicate([e.column for e in out])
     if column is not None:
         raise _bad(path, f"column {column!r} is encoded twice")
     return out
