@@ -85,8 +85,9 @@ def load_dataset(
 ) -> Dataset:
     """Load ``path`` and build the Dataset.
 
-    Numeric columns go straight from Arrow into one preallocated float64 X; text columns pass
-    through pandas one at a time. ``extra_columns`` maps a role (e.g. 'fold') to a column that
+    The table is read once, in record batches: number and boolean features go straight into
+    one float64 X, text columns are kept as Arrow chunks and encoded afterwards (through pandas,
+    one at a time). ``extra_columns`` maps a role (e.g. 'fold') to a column that
     is carried along as raw values and is never a feature. ``digest``: record the sha256 of
     the file (for model files; a second read of a file).
     """
