@@ -149,6 +149,7 @@ def _run(args: list[str]) -> int:
     except RegcliError as exc:
         if _state["debug"]:
             raise
+        _junit_error(exc)
         return _fail(exc.exit_code, str(exc))
     except KeyboardInterrupt:
         return _fail(130, "interrupted")
@@ -209,6 +210,19 @@ def usage_message(text: str) -> str:
     if "'--penalty'" in line and any(w in line for w in ("'lasso'", "'ridge'", "'enet'")):
         return f"{line} {PENALTY_HINT}"
     return line
+
+
+def _junit_error(exc: Exception) -> None:
+    """A data or input error still gets the JUnit report that --junit asked for."""
+    from regcli.cli import checks
+    from regcli.errors import RegcliError
+
+    try:
+        checks.report_error(str(exc), getattr(exc, "exit_code", 70))
+    except (RegcliError, OSError):
+        pass  # the error being reported is the one to exit with
+    finally:
+        checks.disarm()
 
 
 def _quiet_stdout() -> None:

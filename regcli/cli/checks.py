@@ -1,9 +1,11 @@
-"""CI gates: --min-r2, --max-nonzero, --require-feature, --sign; JUnit and GitHub reports."""
+"""CI gates: --min-r2, --max-nonzero, --require-feature, --sign, --require-converged; JUnit and
+GitHub reports, written for failed checks and also when the data is rejected (exit 65, 66)."""
 
 from __future__ import annotations
 
 import os
 import sys
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
@@ -18,6 +20,7 @@ class Gates:
     require: list[str] = field(default_factory=list)
     signs: list[str] = field(default_factory=list)
     junit: str | None = None
+    require_converged: bool = False
 
     @property
     def any(self) -> bool:
@@ -26,6 +29,7 @@ class Gates:
             or self.max_nonzero is not None
             or bool(self.require)
             or bool(self.signs)
+            or self.require_converged
         )
 
     def validate(
@@ -78,6 +82,7 @@ def evaluate(
     coefficients: dict[str, float],
     n_nonzero: int,
     required: dict[str, list[str]] | None = None,
+    converged: bool = True,
 ) -> list[dict[str, Any]]:
     """The checks as {name, observed, threshold, passed} records."""
     out: list[dict[str, Any]] = []
@@ -118,26 +123,83 @@ def evaluate(
         out.append(
             {"name": f"sign {name}", "observed": value, "threshold": sign, "passed": bool(ok)}
         )
+    if gates.require_converged:
+        out.append(
+            {
+                "name": "converged",
+                "observed": bool(converged),
+                "threshold": True,
+                "passed": bool(converged),
+            }
+        )
     return out
+
+
+#: GitHub shows this many annotations of one kind per step; regcli prints at most these.
+MAX_ANNOTATIONS = 10
+
+#: Where the JUnit report goes if the command ends in a data or input error (set by ``arm``).
+_armed: dict[str, Any] = {}
+
+
+def arm(junit: str | None, *, command: str, force: bool) -> None:
+    """Remember --junit so that a data or input error (65, 66) still writes a report."""
+    _armed.clear()
+    if junit is not None:
+        from regcli.io.files import check_writable
+
+        check_writable(junit, force=force, option="--junit")
+        _armed.update(path=junit, command=command, force=force, start=time.perf_counter())
+
+
+def disarm() -> None:
+    _armed.clear()
+
+
+def report_error(message: str, exit_code: int) -> None:
+    """Write the armed JUnit report with one <error> test case (the run ended in 65 or 66)."""
+    if not _armed or exit_code not in (65, 66):
+        return
+    from regcli.io.files import write_atomic
+
+    elapsed = time.perf_counter() - _armed["start"]
+    write_atomic(
+        _armed["path"],
+        junit_xml([], _armed["command"], error=message, seconds=elapsed),
+        force=_armed["force"],
+        option="--junit",
+    )
+    _armed.clear()
 
 
 def report(checks: list[dict[str, Any]], gates: Gates, *, command: str, force: bool) -> None:
     """Write JUnit / GitHub reports, list failures on stderr, and raise CheckFailed (exit 1)."""
+    seconds = time.perf_counter() - _armed["start"] if _armed else 0.0
+    disarm()
     if gates.junit is not None:
         from regcli.io.files import write_atomic
 
-        write_atomic(gates.junit, junit_xml(checks, command), force=force, option="--junit")
+        write_atomic(
+            gates.junit,
+            junit_xml(checks, command, seconds=seconds),
+            force=force,
+            option="--junit",
+        )
     failed = [c for c in checks if not c["passed"]]
     github = os.environ.get("GITHUB_ACTIONS") == "true"
-    for c in failed:
+    for i, c in enumerate(failed):
         line = f"check failed: {c['name']}: observed {_fmt(c['observed'])}, required {_req(c)}"
         sys.stderr.write(f"regcli: {line}\n")
-        if github:
-            sys.stderr.write(f"::error title=regcli {command}::{line}\n")
+        if github and i < MAX_ANNOTATIONS:
+            title = github_property(f"regcli {command}")
+            sys.stderr.write(f"::error title={title}::{github_data(line)}\n")
+    if github and len(failed) > MAX_ANNOTATIONS:
+        more = len(failed) - MAX_ANNOTATIONS
+        sys.stderr.write(f"regcli: {more} more failed checks are not annotated (see the summary)\n")
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary and checks:
         rows = "\n".join(
-            f"| {c['name']} | {_fmt(c['observed'])} | {_req(c)} | "
+            f"| {_cell(c['name'])} | {_cell(_fmt(c['observed']))} | {_cell(_req(c))} | "
             f"{'pass' if c['passed'] else '**FAIL**'} |"
             for c in checks
         )
@@ -149,6 +211,21 @@ def report(checks: list[dict[str, Any]], gates: Gates, *, command: str, force: b
     sys.stderr.flush()
     if failed:
         raise CheckFailed(f"{len(failed)} of {len(checks)} checks failed")
+
+
+def github_data(text: str) -> str:
+    """Escape the message of a GitHub workflow command (%, CR, LF), as GitHub documents."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def github_property(text: str) -> str:
+    """Escape a property of a workflow command (also ':' and ',')."""
+    return github_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _cell(text: str) -> str:
+    """Text for a Markdown table cell."""
+    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def _fmt(x: Any) -> str:
@@ -163,11 +240,22 @@ def _req(c: dict[str, Any]) -> str:
         return f"<= {t}"
     if name.startswith("sign"):
         return "> 0" if t == "+" else "< 0"
+    if name == "converged":
+        return "true (max KKT violation within tolerance)"
     return "nonzero"
 
 
-def junit_xml(checks: list[dict[str, Any]], command: str) -> str:
+def junit_xml(
+    checks: list[dict[str, Any]],
+    command: str,
+    *,
+    error: str | None = None,
+    seconds: float = 0.0,
+) -> str:
+    """The checks as a JUnit test suite; ``error``: the run ended in a data or input error,
+    reported as one <error> test case. Test cases share the run's time."""
     failures = sum(not c["passed"] for c in checks)
+    each = seconds / max(len(checks) + (error is not None), 1)
     cases = []
     for c in checks:
         body = ""
@@ -175,11 +263,18 @@ def junit_xml(checks: list[dict[str, Any]], command: str) -> str:
             msg = f"observed {_fmt(c['observed'])}, required {_req(c)}"
             body = f"<failure message={quoteattr(msg)}>{escape(msg)}</failure>"
         cases.append(
-            f'    <testcase classname="regcli.{command}" name={quoteattr(c["name"])}>'
-            f"{body}</testcase>"
+            f'    <testcase classname="regcli.{command}" name={quoteattr(c["name"])} '
+            f'time="{each:.3f}">{body}</testcase>'
+        )
+    if error is not None:
+        cases.append(
+            f'    <testcase classname="regcli.{command}" name="data" time="{each:.3f}">'
+            f"<error message={quoteattr(error)}>{escape(error)}</error></testcase>"
         )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f'<testsuite name="regcli {command}" tests="{len(checks)}" failures="{failures}" '
-        'errors="0">\n' + "\n".join(cases) + "\n</testsuite>\n"
+        f'<testsuite name="regcli {command}" tests="{len(cases)}" failures="{failures}" '
+        f'errors="{int(error is not None)}" time="{seconds:.3f}">\n'
+        + "\n".join(cases)
+        + "\n</testsuite>\n"
     )

@@ -38,6 +38,7 @@ from regcli.cli.options import (
     ProgressOption,
     QuietOption,
     RepeatsOption,
+    RequireConvergedOption,
     RequireFeatureOption,
     SaveOption,
     SeedOption,
@@ -147,13 +148,14 @@ def cv_command(
     require_feature: RequireFeatureOption = None,
     sign: SignOption = None,
     junit: JunitOption = None,
+    require_converged: RequireConvergedOption = False,
     progress: ProgressOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Cross-validate alpha (and l1 ratios): glmnet's alpha_min and alpha_1se, then refit."""
 
     from regcli.cli import common, render
-    from regcli.cli.checks import Gates, evaluate, report
+    from regcli.cli.checks import Gates, arm, evaluate, report
     from regcli.cli.messages import set_quiet
     from regcli.cli.plot import check_plot_target, plot_cv
     from regcli.cli.progress import progress_bar
@@ -165,7 +167,8 @@ def cv_command(
     common.distinct_outputs(output=output, plot=plot, save=save, junit=junit)
     emitter = common.Emitter.create(fmt, output, force)
     check_plot_target(plot, force=force)
-    gates = Gates(min_r2, max_nonzero, require_feature or [], sign or [], junit)
+    gates = Gates(min_r2, max_nonzero, require_feature or [], sign or [], junit, require_converged)
+    arm(junit, command="cv", force=force)
     common.check_save(save, force)
     options = common.DataOptions(data, target, features, exclude, weights, na.value, decimal)
     ds = options.load(fold_col, group_col, digest=save is not None)
@@ -216,6 +219,7 @@ def cv_command(
         r2_label="cross-validated",
         n_nonzero=model.n_nonzero,
         coefficients=payload["model"]["coefficients"],
+        converged=model.converged,
     )
     if save is not None:
         cv_metrics = {

@@ -26,6 +26,7 @@ from regcli.cli.options import (
     PenaltyOption,
     ProgressOption,
     QuietOption,
+    RequireConvergedOption,
     RequireFeatureOption,
     SaveOption,
     Select,
@@ -61,6 +62,7 @@ def fit_command(
     require_feature: RequireFeatureOption = None,
     sign: SignOption = None,
     junit: JunitOption = None,
+    require_converged: RequireConvergedOption = False,
     jobs: JobsOption = 1,
     progress: ProgressOption = False,
     quiet: QuietOption = False,
@@ -73,7 +75,7 @@ def fit_command(
     Without --alpha, alpha is chosen as `regcli cv` would (--folds 10, --seed 0, --select 1se).
     """
     from regcli.cli import common, render
-    from regcli.cli.checks import Gates, evaluate, report
+    from regcli.cli.checks import Gates, arm, evaluate, report
     from regcli.cli.messages import set_quiet
     from regcli.cli.progress import progress_bar
     from regcli.core import fit
@@ -93,7 +95,8 @@ def fit_command(
     rule = (select or Select.one_se).value
     common.distinct_outputs(output=output, save=save, junit=junit)
     emitter = common.Emitter.create(fmt, output, force)
-    gates = Gates(min_r2, max_nonzero, require_feature or [], sign or [], junit)
+    gates = Gates(min_r2, max_nonzero, require_feature or [], sign or [], junit, require_converged)
+    arm(junit, command="fit", force=force)
     common.check_save(save, force)
     ds = common.DataOptions(data, target, features, exclude, weights, na.value, decimal).load(
         digest=save is not None
@@ -176,6 +179,7 @@ def fit_command(
         r2_label="training",
         n_nonzero=res.n_nonzero,
         coefficients=payload["coefficients"],
+        converged=res.converged,
     )
     if save is not None:
         save_model(

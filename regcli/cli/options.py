@@ -329,6 +329,15 @@ SignOption = Annotated[
         show_default=False,
     ),
 ]
+RequireConvergedOption = Annotated[
+    bool,
+    typer.Option(
+        "--require-converged",
+        help="Fail (exit 1) when the fit's KKT certificate misses its tolerance (by default "
+        "that is a warning).",
+        rich_help_panel=GATES,
+    ),
+]
 JunitOption = Annotated[
     Optional[str],
     typer.Option(
