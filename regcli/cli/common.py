@@ -290,3 +290,26 @@ def check_save(path: str | None, force: bool) -> None:
     """Fail before any work when --save cannot be written as asked."""
     if path is not None:
         check_writable(path, force=force, option="--save")
+
+
+def check_set(
+    command: str,
+    *,
+    junit: str | None,
+    checks_file: str | None,
+    features: list[str] | None = None,
+    columns: dict[str, list[str]] | None = None,
+    **gates: Any,
+) -> Any:
+    """The checks of one run: those the gate options ask for, then those of --checks FILE."""
+    from regcli.cli.checks import CheckSet, gate_checks, load_checks_file
+
+    items = gate_checks(features=features, columns=columns, **gates)
+    if checks_file is not None:
+        items += load_checks_file(checks_file, command, features=features, columns=columns)
+    return CheckSet(items, junit)
+
+
+def encoded_columns(ds: Dataset) -> dict[str, list[str]]:
+    """Each input column's features (a one-hot column's levels), for checks by column name."""
+    return {e.column: e.features for e in ds.encodings}

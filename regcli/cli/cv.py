@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from regcli.cli.options import (
     AlphasOption,
+    ChecksOption,
     DataArgument,
     DecimalOption,
     EpsOption,
@@ -149,13 +150,14 @@ def cv_command(
     sign: SignOption = None,
     junit: JunitOption = None,
     require_converged: RequireConvergedOption = False,
+    checks_file: ChecksOption = None,
     progress: ProgressOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Cross-validate alpha (and l1 ratios): glmnet's alpha_min and alpha_1se, then refit."""
 
     from regcli.cli import common, render
-    from regcli.cli.checks import Gates, arm, evaluate, report
+    from regcli.cli.checks import arm, report
     from regcli.cli.messages import set_quiet
     from regcli.cli.plot import check_plot_target, plot_cv
     from regcli.cli.progress import progress_bar
@@ -167,13 +169,22 @@ def cv_command(
     common.distinct_outputs(output=output, plot=plot, save=save, junit=junit)
     emitter = common.Emitter.create(fmt, output, force)
     check_plot_target(plot, force=force)
-    gates = Gates(min_r2, max_nonzero, require_feature or [], sign or [], junit, require_converged)
     arm(junit, command="cv", force=force)
     common.check_save(save, force)
     options = common.DataOptions(data, target, features, exclude, weights, na.value, decimal)
     ds = options.load(fold_col, group_col, digest=save is not None)
-    required = gates.validate(
-        ds.feature_names, force=force, columns={e.column: e.features for e in ds.encodings}
+    checks = common.check_set(
+        "cv",
+        junit=junit,
+        checks_file=checks_file,
+        features=ds.feature_names,
+        columns=common.encoded_columns(ds),
+        r2_metric="cv_r2",
+        min_r2=min_r2,
+        max_nonzero=max_nonzero,
+        require=require_feature,
+        signs=sign,
+        require_converged=require_converged,
     )
     fold_ids = common.build_folds(
         ds, n_folds=folds, seed=seed, repeats=repeats, fold_col=fold_col, group_col=group_col
@@ -212,14 +223,17 @@ def cv_command(
     curve = res.curve
     chosen = curve.index_min if select.value == "min" else curve.index_1se
     payload["cv_r2_selected"] = render._f(curve.cv_r2[chosen])
-    payload["checks"] = evaluate(
-        gates,
-        required=required,
-        r2=float(curve.cv_r2[chosen]),
-        r2_label="cross-validated",
-        n_nonzero=model.n_nonzero,
-        coefficients=payload["model"]["coefficients"],
-        converged=model.converged,
+    payload["checks"] = checks.evaluate(
+        {
+            "cv_r2": float(curve.cv_r2[chosen]),
+            "cv_mean": float(curve.cv_mean[chosen]),
+            "cv_se": float(curve.cv_se[chosen]),
+            "r2": model.r2,
+            "n_nonzero": model.n_nonzero,
+            "converged": model.converged,
+            "alpha": model.alpha,
+        },
+        payload["model"]["coefficients"],
     )
     if save is not None:
         cv_metrics = {
@@ -243,4 +257,4 @@ def cv_command(
     emitter.result(
         payload, render.cv_csv, lambda con, p, terminal: render.draw_cv(con, p, thin=terminal)
     )
-    report(payload["checks"], gates, command="cv", force=force)
+    report(payload["checks"], checks, command="cv", force=force)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from regcli.cli.options import (
     AlphaOption,
+    ChecksOption,
     DataArgument,
     DecimalOption,
     ExcludeOption,
@@ -63,6 +64,7 @@ def fit_command(
     sign: SignOption = None,
     junit: JunitOption = None,
     require_converged: RequireConvergedOption = False,
+    checks_file: ChecksOption = None,
     jobs: JobsOption = 1,
     progress: ProgressOption = False,
     quiet: QuietOption = False,
@@ -75,7 +77,7 @@ def fit_command(
     Without --alpha, alpha is chosen as `regcli cv` would (--folds 10, --seed 0, --select 1se).
     """
     from regcli.cli import common, render
-    from regcli.cli.checks import Gates, arm, evaluate, report
+    from regcli.cli.checks import arm, report
     from regcli.cli.messages import set_quiet
     from regcli.cli.progress import progress_bar
     from regcli.core import fit
@@ -95,14 +97,23 @@ def fit_command(
     rule = (select or Select.one_se).value
     common.distinct_outputs(output=output, save=save, junit=junit)
     emitter = common.Emitter.create(fmt, output, force)
-    gates = Gates(min_r2, max_nonzero, require_feature or [], sign or [], junit, require_converged)
     arm(junit, command="fit", force=force)
     common.check_save(save, force)
     ds = common.DataOptions(data, target, features, exclude, weights, na.value, decimal).load(
         digest=save is not None
     )
-    required = gates.validate(
-        ds.feature_names, force=force, columns={e.column: e.features for e in ds.encodings}
+    checks = common.check_set(
+        "fit",
+        junit=junit,
+        checks_file=checks_file,
+        features=ds.feature_names,
+        columns=common.encoded_columns(ds),
+        r2_metric="r2",
+        min_r2=min_r2,
+        max_nonzero=max_nonzero,
+        require=require_feature,
+        signs=sign,
+        require_converged=require_converged,
     )
     selection = None
     if alpha is None:
@@ -172,14 +183,15 @@ def fit_command(
     payload["alpha_selection"] = selection or {"method": "--alpha"}
     if selection is not None:
         payload["timings"]["cv_s"] = selection["cv_s"]
-    payload["checks"] = evaluate(
-        gates,
-        required=required,
-        r2=res.r2,
-        r2_label="training",
-        n_nonzero=res.n_nonzero,
-        coefficients=payload["coefficients"],
-        converged=res.converged,
+    payload["checks"] = checks.evaluate(
+        {
+            "r2": res.r2,
+            "n_nonzero": res.n_nonzero,
+            "converged": res.converged,
+            "alpha": res.alpha,
+            "max_kkt_violation": res.max_kkt_violation,
+        },
+        payload["coefficients"],
     )
     if save is not None:
         save_model(
@@ -188,4 +200,4 @@ def fit_command(
             force=force,
         )
     emitter.result(payload, render.fit_csv, lambda con, p, _terminal: render.draw_fit(con, p))
-    report(payload["checks"], gates, command="fit", force=force)
+    report(payload["checks"], checks, command="fit", force=force)

@@ -329,6 +329,16 @@ SignOption = Annotated[
         show_default=False,
     ),
 ]
+ChecksOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--checks",
+        help="A TOML file of [[check]] tables (metric, min/max/equals, severity error|warn); "
+        "see the README.",
+        rich_help_panel=GATES,
+        show_default=False,
+    ),
+]
 RequireConvergedOption = Annotated[
     bool,
     typer.Option(
