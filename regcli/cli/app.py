@@ -12,6 +12,7 @@ from typing import Annotated, Optional
 import typer
 
 from regcli import __version__
+from regcli.cli.assess import assess_command
 from regcli.cli.compare import compare_command
 from regcli.cli.cv import cv_command
 from regcli.cli.fit import fit_command
@@ -56,6 +57,7 @@ COMMANDS = {
     "cv": cv_command,
     "compare": compare_command,
     "predict": predict_command,
+    "assess": assess_command,
 }
 for _name, _function in COMMANDS.items():
     app.command(_name)(_function)

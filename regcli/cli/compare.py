@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from regcli.cli.options import (
+    ChecksOption,
     DataArgument,
     DecimalOption,
     ExcludeOption,
@@ -16,6 +17,7 @@ from regcli.cli.options import (
     GroupColOption,
     InterceptOption,
     JobsOption,
+    JunitOption,
     L1RatiosOption,
     MaxIterOption,
     NaMode,
@@ -66,6 +68,8 @@ def compare_command(
     save: SaveOption = None,
     progress: ProgressOption = False,
     quiet: QuietOption = False,
+    checks_file: ChecksOption = None,
+    junit: JunitOption = None,
 ) -> None:
     """Compare lasso, ridge and elastic net (and least squares) tuned by CV on the same folds."""
     import dataclasses
@@ -86,14 +90,24 @@ def compare_command(
         if l1_ratio
         else [0.1, 0.5, 0.9]
     )
-    common.distinct_outputs(output=output, plot=plot, save=save)
+    from regcli.cli.checks import arm, report
+
+    common.distinct_outputs(output=output, plot=plot, save=save, junit=junit)
     emitter = common.Emitter.create(fmt, output, force)
     check_plot_target(plot, force=force)
     common.check_save(save, force)
     if test_size is not None and not 0 < test_size < 1:
         raise UsageError(f"--test-size: {test_size:g} must be between 0 and 1 (exclusive)")
     options = common.DataOptions(data, target, features, exclude, weights, na.value, decimal)
+    arm(junit, command="compare", force=force)
     ds = options.load(fold_col, group_col, digest=save is not None)
+    checks = common.check_set(
+        "compare",
+        junit=junit,
+        checks_file=checks_file,
+        features=ds.feature_names,
+        columns=common.encoded_columns(ds),
+    )
     test = None
     train_ds = ds
     if test_size is not None:
@@ -163,6 +177,21 @@ def compare_command(
         )
     if plot is not None:
         plot_compare(payload, res, plot, force=force)
+    best = res.model(res.verdict.recommended)
+    assert best.fit is not None
+    payload["checks"] = checks.evaluate(
+        {
+            "cv_r2": best.cv_r2,
+            "cv_mean": best.cv_mean,
+            "cv_se": best.cv_se,
+            "r2": best.fit.r2,
+            "n_nonzero": best.n_nonzero,
+            "converged": best.fit.converged,
+            "alpha": best.alpha,
+        },
+        dict(zip(ds.feature_names, map(float, best.coef))),
+    )
     emitter.result(
         payload, render.compare_csv, lambda con, p, _terminal: render.draw_compare(con, p)
     )
+    report(payload["checks"], checks, command="compare", force=force)

@@ -43,6 +43,10 @@ MODEL = "Model"
 SOLVER = "Solver"
 OUTPUT = "Output"
 
+ModelArgument = Annotated[
+    str,
+    typer.Argument(metavar="MODEL", help="A model file written by --save.", show_default=False),
+]
 DataArgument = Annotated[
     str,
     typer.Argument(
@@ -325,6 +329,26 @@ SignOption = Annotated[
     typer.Option(
         "--sign",
         help="NAME:+ or NAME:-: fail unless the coefficient has this sign (repeatable).",
+        rich_help_panel=GATES,
+        show_default=False,
+    ),
+]
+MaxMseOption = Annotated[
+    Optional[float],
+    typer.Option(
+        "--max-mse",
+        help="Fail (exit 1) when the mean squared error on the assessed rows is above this.",
+        callback=_finite,
+        rich_help_panel=GATES,
+        show_default=False,
+    ),
+]
+MaxMaeOption = Annotated[
+    Optional[float],
+    typer.Option(
+        "--max-mae",
+        help="Fail (exit 1) when the mean absolute error on the assessed rows is above this.",
+        callback=_finite,
         rich_help_panel=GATES,
         show_default=False,
     ),

@@ -936,3 +936,47 @@ def draw_predict(console: Console, p: dict[str, Any]) -> None:
     console.print(t)
     if n > TERMINAL_ROWS:
         console.print(f"... {n - TERMINAL_ROWS} more rows: --format csv writes them all")
+
+
+def assess_csv(p: dict[str, Any]) -> str:
+    """One row per metric: metric,value."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["metric", "value"])
+    for key, value in p["metrics"].items():
+        w.writerow([key, cell(value)])
+    return buf.getvalue()
+
+
+def draw_assess(console: Console, p: dict[str, Any]) -> None:
+    m = p["metrics"]
+    rows = [
+        ("model", p["model"]),
+        ("data", p["source"]),
+        ("target", p["target"]),
+        ("rows", f"{p['rows']['used']} assessed of {p['rows']['read']}"),
+        ("R²", num(m["r2"], 5)),
+        ("MSE", num(m["mse"])),
+        ("MAE", num(m["mae"])),
+    ]
+    console.print(_kv_table(rows, title="regcli assess"))
+    _draw_checks(console, p["checks"])
+
+
+def _draw_checks(console: Console, checks: list[dict[str, Any]]) -> None:
+    if not checks:
+        return
+    console.print()
+    t = _grid()
+    for col in ("check", "observed", "required", "result"):
+        t.add_column(col)
+    for c in checks:
+        result = "pass" if c["passed"] else ("warn" if c["severity"] == "warn" else "FAIL")
+        observed = c["observed"]
+        t.add_row(
+            c["name"],
+            num(observed) if isinstance(observed, float) else str(observed),
+            c["required"],
+            result,
+        )
+    console.print(_titled("Checks", t))

@@ -1,0 +1,161 @@
+"""`regcli assess MODEL DATA`: a saved model's error on labelled rows, with CI gates."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from regcli.cli.options import (
+    ChecksOption,
+    DataArgument,
+    DecimalOption,
+    ForceOption,
+    FormatOption,
+    JunitOption,
+    MaxMaeOption,
+    MaxMseOption,
+    ModelArgument,
+    NaMode,
+    NaOption,
+    OutputOption,
+    QuietOption,
+    WeightsOption,
+)
+from regcli.cli.predict import Unknown
+
+
+def assess_command(
+    model: ModelArgument,
+    data: DataArgument,
+    target: Annotated[
+        Optional[str],
+        typer.Option(
+            "--target",
+            "-t",
+            help="Column of the true values (default: the model's own target).",
+            show_default=False,
+        ),
+    ] = None,
+    weights: WeightsOption = None,
+    na: NaOption = NaMode.error,
+    unknown: Annotated[
+        Unknown,
+        typer.Option(help="A category level not seen in training: error, or zero."),
+    ] = Unknown.error,
+    decimal: DecimalOption = ".",
+    min_r2: Annotated[
+        Optional[float],
+        typer.Option(
+            "--min-r2",
+            help="Fail (exit 1) when R² on the assessed rows is below this.",
+            show_default=False,
+        ),
+    ] = None,
+    max_mse: MaxMseOption = None,
+    max_mae: MaxMaeOption = None,
+    checks_file: ChecksOption = None,
+    junit: JunitOption = None,
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    force: ForceOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Score labelled rows with a saved model: n, R², MSE and MAE, checked by gates."""
+    import math
+    import time
+
+    import numpy as np
+
+    from regcli.cli import common, render
+    from regcli.cli.checks import arm, report
+    from regcli.cli.messages import set_quiet
+    from regcli.core.metrics import regression_metrics
+    from regcli.errors import DataError, UsageError
+    from regcli.io.model import design_matrix, load_model
+    from regcli.io.table import read_table, source_name
+
+    set_quiet(quiet)
+    if min_r2 is not None and not math.isfinite(min_r2):
+        raise UsageError("--min-r2: must be a finite number")
+    common.distinct_outputs(output=output, junit=junit)
+    emitter = common.Emitter.create(fmt, output, force)
+    arm(junit, command="assess", force=force)
+    t0 = time.perf_counter()
+    fitted = load_model(model)
+    df = read_table(data, decimal=common.check_decimal(decimal))
+    name = source_name(data)
+    n_read = len(df)
+    column = target or fitted.target
+    for option, col in (("--target", column), ("--weights", weights)):
+        if col is not None and col not in df.columns:
+            if option == "--target" and target is None:
+                raise DataError(
+                    f"{name}: no column {col!r} (the model's target); --target names another"
+                )
+            raise UsageError(f"{option}: no column {col!r} in {name}")
+    y = _numbers(df[column], column, name, "target column")
+    w = None if weights is None else _numbers(df[weights], weights, name, "weights column")
+    lacking = np.isnan(y) | (np.isnan(w) if w is not None else False)
+    if lacking.any():
+        if na.value == "error":
+            raise DataError(
+                f"{name}: {int(lacking.sum())} rows lack the target (or weight); "
+                "use --na drop or --na mean"
+            )
+        keep = ~lacking
+        df, y = df.loc[keep], y[keep]
+        w = w[keep] if w is not None else None
+    if w is not None and ((w < 0).any() or not (w > 0).any()):
+        raise DataError(f"{name}: weights column {weights!r} has negative or no positive values")
+    X, rows = design_matrix(df, fitted, name=name, na=na.value, unknown=unknown.value)
+    y = y[rows]
+    w = w[rows] if w is not None else None
+    if len(y) == 0:
+        raise DataError(f"{name}: no rows to assess")
+    metrics = regression_metrics(y, fitted.predict(X), w)
+    checks = common.check_set(
+        "assess",
+        junit=junit,
+        checks_file=checks_file,
+        features=fitted.features,
+        columns={e.column: e.features for e in fitted.encodings},
+        r2_metric="r2",
+        r2_label="assessed",
+        min_r2=min_r2,
+        bounds=[("max_mse", "mse", None, max_mse), ("max_mae", "mae", None, max_mae)],
+    )
+    coefficients = dict(zip(fitted.features, map(float, fitted.coef)))
+    payload = {
+        "command": "assess",
+        "model": model,
+        "source": name,
+        "target": column,
+        "family": "gaussian",
+        "metrics": metrics,
+        "rows": {"read": n_read, "used": int(len(y)), "dropped": n_read - int(len(y))},
+        "checks": checks.evaluate(metrics, coefficients),
+        "timings": {"assess_s": time.perf_counter() - t0},
+    }
+    emitter.result(payload, render.assess_csv, lambda con, p, _t: render.draw_assess(con, p))
+    report(payload["checks"], checks, command="assess", force=force)
+
+
+def _numbers(series, col: str, name: str, role: str):  # type: ignore[no-untyped-def]
+    """A column as float64 (NaN where missing); text is a data error naming a cell."""
+    import numpy as np
+    import pandas as pd
+
+    from regcli.errors import DataError
+
+    if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
+        values = series.to_numpy(dtype=np.float64)
+    else:
+        coerced = pd.to_numeric(series, errors="coerce")
+        bad = series[coerced.isna() & series.notna()]
+        if len(bad):
+            raise DataError(f"{name}: {role} {col!r} is not numeric (found {str(bad.iloc[0])!r})")
+        values = coerced.to_numpy(dtype=np.float64)
+    if np.isinf(values).any():
+        raise DataError(f"{name}: {role} {col!r} has infinite values")
+    return values
