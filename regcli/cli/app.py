@@ -15,6 +15,7 @@ from regcli import __version__
 from regcli.cli.assess import assess_command
 from regcli.cli.compare import compare_command
 from regcli.cli.cv import cv_command
+from regcli.cli.diff import diff_command
 from regcli.cli.fit import fit_command
 from regcli.cli.path import path_command
 from regcli.cli.predict import predict_command
@@ -58,6 +59,7 @@ COMMANDS = {
     "compare": compare_command,
     "predict": predict_command,
     "assess": assess_command,
+    "diff": diff_command,
 }
 for _name, _function in COMMANDS.items():
     app.command(_name)(_function)

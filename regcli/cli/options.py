@@ -353,6 +353,33 @@ MaxMaeOption = Annotated[
         show_default=False,
     ),
 ]
+SameSupportOption = Annotated[
+    bool,
+    typer.Option(
+        "--same-support",
+        help="Fail (exit 1) when a feature entered or left the model.",
+        rich_help_panel=GATES,
+    ),
+]
+MaxCoefChangeOption = Annotated[
+    Optional[float],
+    typer.Option(
+        "--max-coef-change",
+        help="Fail (exit 1) when a standardized coefficient moved by more than this.",
+        min=0.0,
+        callback=_finite,
+        rich_help_panel=GATES,
+        show_default=False,
+    ),
+]
+NoSignFlipOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-sign-flip",
+        help="Fail (exit 1) when a coefficient nonzero in both models changed sign.",
+        rich_help_panel=GATES,
+    ),
+]
 ChecksOption = Annotated[
     Optional[str],
     typer.Option(

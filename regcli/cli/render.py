@@ -980,3 +980,53 @@ def _draw_checks(console: Console, checks: list[dict[str, Any]]) -> None:
             result,
         )
     console.print(_titled("Checks", t))
+
+
+def diff_csv(p: dict[str, Any]) -> str:
+    """One row per feature of either model: the coefficients and their changes."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    keys = ["old", "new", "change", "old_standardized", "new_standardized", "standardized_change"]
+    w.writerow(["feature", "in", *keys])
+    for row in p["features"]:
+        w.writerow([row["feature"], row["in"], *[cell(row[k]) for k in keys]])
+    return buf.getvalue()
+
+
+def draw_diff(console: Console, p: dict[str, Any]) -> None:
+    a = p["alpha"]
+    rows = [
+        ("old", p["old"]),
+        ("new", p["new"]),
+        ("alpha", f"{num(a['old'])} -> {num(a['new'])}"),
+        ("support added", _names(p["support_added"]) if p["support_added"] else "none"),
+        ("support removed", _names(p["support_removed"]) if p["support_removed"] else "none"),
+        ("sign flips", _names(p["sign_flips"]) if p["sign_flips"] else "none"),
+        (
+            "largest change",
+            f"{num(p['max_coef_change'], 4)} (standardized, {p['max_coef_change_feature']})",
+        ),
+    ]
+    console.print(_kv_table(rows, title="regcli diff"))
+    console.print()
+    order = sorted(p["features"], key=lambda r: -abs(r["standardized_change"]))
+    limit = TERMINAL_ROWS if console.is_terminal else len(order)
+    t = _grid()
+    for col in ("feature", "old", "new", "change", "std change", ""):
+        t.add_column(col, justify="left" if col in ("feature", "") else "right")
+    marks = {f: "added" for f in p["support_added"]}
+    marks.update({f: "removed" for f in p["support_removed"]})
+    marks.update({f: "sign flip" for f in p["sign_flips"]})
+    for r in order[:limit]:
+        t.add_row(
+            r["feature"],
+            num(r["old"], 5),
+            num(r["new"], 5),
+            num(r["change"], 4),
+            num(r["standardized_change"], 4),
+            marks.get(r["feature"], "" if r["in"] == "both" else f"only in {r['in']}"),
+        )
+    console.print(_titled("Coefficients, largest standardized change first", t))
+    if len(order) > limit:
+        console.print(f"... {len(order) - limit} more features; --format csv lists all")
+    _draw_checks(console, p["checks"])

@@ -90,6 +90,7 @@ class Model:
     intercept: float
     coef: np.ndarray
     means: np.ndarray
+    scales: np.ndarray  # the training standard deviations: coef x scale is standardized
     document: dict[str, Any]
 
     def predict(self, X: np.ndarray) -> np.ndarray:
@@ -162,6 +163,14 @@ def load_model(path: str) -> Model:
     if not isinstance(means_doc, dict) or set(means_doc) != set(features):
         raise _bad(path, "'standardization.mean' does not match 'features'")
     means = np.array([_number(means_doc[f], path, f"standardization.mean.{f}") for f in features])
+    scales_doc = std.get("scale") if isinstance(std, dict) else None
+    if not isinstance(scales_doc, dict) or set(scales_doc) != set(features):
+        raise _bad(path, "'standardization.scale' does not match 'features'")
+    scales = np.array(
+        [_number(scales_doc[f], path, f"standardization.scale.{f}") for f in features]
+    )
+    if (scales <= 0).any():
+        raise _bad(path, "'standardization.scale' has a value that is not positive")
     return Model(
         path=path,
         target=target,
@@ -170,6 +179,7 @@ def load_model(path: str) -> Model:
         intercept=intercept,
         coef=coef,
         means=means,
+        scales=scales,
         document=doc,
     )
 
