@@ -154,3 +154,18 @@ def test_checks_file_warn_exits_0_and_error_exits_1(cli, tmp_path):
 def test_bad_checks_files_are_usage_errors(cli, tmp_path, text, words):
     r = cli("fit", DIABETES, "--alpha", "1", "--checks", _write(tmp_path, text))
     assert r.exit_code == 2 and words in r.stderr and r.stderr.count("\n") == 1
+
+
+def test_warn_checks_are_github_warnings_and_assess_junit_on_bad_data(
+    cli, tmp_path, monkeypatch, write_csv
+):
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    warn = _write(tmp_path, '[[check]]\nmetric = "n_nonzero"\nmax = 1\nseverity = "warn"\n')
+    r = cli("fit", DIABETES, "--alpha", "1", "--checks", warn)
+    assert r.exit_code == 0 and "::warning title=regcli fit::" in r.stderr
+    model = tmp_path / "m.json"
+    _fit(cli, DIABETES, model)
+    bad = write_csv("age,sex,y\nx,1,2\n", "bad.csv")
+    r = cli("assess", model, bad, "--junit", tmp_path / "a.xml")
+    assert r.exit_code == 65
+    assert ET.parse(tmp_path / "a.xml").getroot().get("errors") == "1"
