@@ -96,7 +96,11 @@ EDGE_FLOATS = st.one_of(
 @st.composite
 def option_sets(draw) -> list[str]:  # type: ignore[no-untyped-def]
     """A command and a few options, their values at the edges."""
-    command = draw(st.sampled_from(["fit", "fit", "path", "cv", "compare"]))
+    command = draw(
+        st.sampled_from(["fit", "fit", "path", "cv", "compare", "predict", "assess", "diff"])
+    )
+    if command in ("predict", "assess", "diff"):
+        return draw(model_option_sets(command))
     args: list[str] = [command]
     if command == "fit" and draw(st.integers(0, 4)):
         args += ["--alpha", draw(EDGE_FLOATS)]
@@ -168,6 +172,96 @@ def option_sets(draw) -> list[str]:  # type: ignore[no-untyped-def]
     return args
 
 
+#: Placeholders that run_case replaces: the fuzzed model file and a valid one.
+MODEL, BASE_MODEL = "{MODEL}", "{BASE_MODEL}"
+
+
+@st.composite
+def model_option_sets(draw, command: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """predict / assess MODEL DATA, or diff MODEL BASE_MODEL, with a few options."""
+    args = [command, MODEL] + ([BASE_MODEL] if command == "diff" else [])
+    pool = {
+        "predict": ["--na", "--unknown", "--decimal"],
+        "assess": ["--na", "--unknown", "--min-r2", "--max-mse", "--target", "--weights"],
+        "diff": ["--max-coef-change", "--same-support", "--no-sign-flip"],
+    }[command]
+    values = {
+        "--na": st.sampled_from(["error", "drop", "mean"]),
+        "--unknown": st.sampled_from(["error", "zero"]),
+        "--decimal": st.sampled_from([",", "."]),
+        "--min-r2": EDGE_FLOATS,
+        "--max-mse": EDGE_FLOATS,
+        "--max-coef-change": EDGE_FLOATS,
+        "--target": st.sampled_from(["y", "x0", "nope"]),
+        "--weights": st.sampled_from(["x1", "nope"]),
+    }
+    for option in draw(st.lists(st.sampled_from(pool), max_size=3, unique=True)):
+        if option in ("--same-support", "--no-sign-flip"):
+            args.append(option)
+        else:
+            args += [option, draw(values[option])]
+    return args + ["--format", draw(st.sampled_from(["json", "csv", "table"]))]
+
+
+_BASE: dict[str, str] = {}
+
+
+def base_model() -> str:
+    """The JSON text of a valid model (a lasso on a small table of x0, x1, a category x2, y)."""
+    if "text" not in _BASE:
+        import tempfile
+        from pathlib import Path
+
+        from regcli.cli.app import main
+
+        folder = Path(tempfile.mkdtemp(prefix="regcli-fuzz-model-"))
+        rows = [f"{i % 7},{(i * 3) % 5},{'abc'[i % 3]},{i % 7 + 0.5 * (i % 5)}" for i in range(30)]
+        (folder / "t.csv").write_text("x0,x1,x2,y\n" + "\n".join(rows) + "\n")
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            code = main(
+                [
+                    "fit",
+                    str(folder / "t.csv"),
+                    "--alpha",
+                    "0.01",
+                    "--save",
+                    str(folder / "m.json"),
+                    "-q",
+                ]
+            )
+        assert code == 0
+        _BASE["text"] = (folder / "m.json").read_text()
+    return _BASE["text"]
+
+
+ODD_VALUES = st.sampled_from([None, "x", 1e308, -1, 0, [], {}, True, [1, 2], {"a": 1}, 10**400])
+
+
+@st.composite
+def model_texts(draw) -> str:  # type: ignore[no-untyped-def]
+    """A model file's text: valid, or with a key removed or replaced, or truncated."""
+    text = base_model()
+    kind = draw(st.sampled_from(["valid", "valid", "drop", "replace", "nested", "cut"]))
+    if kind == "valid":
+        return text
+    if kind == "cut":
+        return text[: draw(st.integers(0, len(text) - 1))]
+    doc = json.loads(text)
+    paths = [(k,) for k in doc] + [(k, j) for k, v in doc.items() if isinstance(v, dict) for j in v]
+    path = draw(st.sampled_from(paths))
+    target = doc
+    for key in path[:-1]:
+        target = target[key]
+    if kind == "drop":
+        del target[path[-1]]
+    elif kind == "replace":
+        value = draw(ODD_VALUES)
+        target[path[-1]] = value
+    else:
+        target[path[-1]] = {"deeper": [target[path[-1]]]}
+    return json.dumps(doc)
+
+
 @dataclass
 class Outcome:
     code: int
@@ -180,10 +274,30 @@ class _Hang(BaseException):
     pass
 
 
-def run_case(data_path: str, args: list[str]) -> Outcome:
+def run_case(data_path: str, args: list[str], model_text: str | None = None) -> Outcome:
     """Run regcli in this process on ``data_path`` with ``args`` (the data path is inserted
-    after the command), capturing stdout and stderr, bounded by HANG_SECONDS."""
+    after the command, or after the model file), capturing stdout and stderr, bounded by
+    HANG_SECONDS. MODEL and BASE_MODEL in ``args`` become files holding ``model_text`` and a
+    valid model."""
+    from pathlib import Path
+
     from regcli.cli.app import main
+
+    if MODEL in args:
+        folder = Path(data_path).parent
+        (folder / "model.json").write_text(model_text if model_text is not None else "")
+        (folder / "base.json").write_text(base_model())
+        args = [
+            str(folder / "model.json")
+            if a == MODEL
+            else str(folder / "base.json")
+            if a == BASE_MODEL
+            else a
+            for a in args
+        ]
+        if args[0] != "diff":  # predict / assess MODEL DATA
+            args = [args[0], args[1], data_path, *args[2:]]
+        data_path = ""
 
     out, err = io.StringIO(), io.StringIO()
 
@@ -194,7 +308,7 @@ def run_case(data_path: str, args: list[str]) -> Outcome:
     signal.alarm(HANG_SECONDS)
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main([args[0], data_path, *args[1:]])
+            code = main([args[0], data_path, *args[1:]] if data_path else args)
     except _Hang:
         return Outcome(-1, out.getvalue(), err.getvalue(), seconds_exceeded=True)
     finally:
@@ -257,16 +371,17 @@ def main_loop(seconds: float, seed: int = 0) -> None:  # pragma: no cover - a de
     stop = time.monotonic() + seconds
     folder = Path(tempfile.mkdtemp(prefix="regcli-fuzz-"))
 
-    def case(data: bytes, args: list[str]) -> None:
+    def case(data: bytes, args: list[str], model: str) -> None:
         count[0] += 1
         path = folder / "t.csv"
         path.write_bytes(data)
-        outcome = run_case(str(path), args)
+        outcome = run_case(str(path), args, model)
         codes[outcome.code] = codes.get(outcome.code, 0) + 1
         problems = contract_violations(outcome, args)
         if problems:
             found.append((args, data, problems))
             (folder / f"case{len(found)}.csv").write_bytes(data)
+            (folder / f"case{len(found)}.model.json").write_text(model)
             (folder / f"case{len(found)}.txt").write_text(
                 " ".join(args) + "\n" + "; ".join(problems) + "\n" + outcome.stderr
             )
@@ -279,7 +394,11 @@ def main_loop(seconds: float, seed: int = 0) -> None:  # pragma: no cover - a de
             deadline=None,
             database=None,
             suppress_health_check=list(HealthCheck),
-        )(seed_of(seed * 100_003 + rounds)(given(data=tables(), args=option_sets())(case)))
+        )(
+            seed_of(seed * 100_003 + rounds)(
+                given(data=tables(), args=option_sets(), model=model_texts())(case)
+            )
+        )
         run()
     print(
         f"{count[0]} cases in {seconds:.0f} s (seed {seed}); {len(found)} broke the contract "
