@@ -326,18 +326,34 @@ def _type_kind(t: Any) -> str:
 
 
 def _to_float(column: Any) -> np.ndarray:
-    """An Arrow numeric or boolean column as float64, missing cells as NaN."""
+    """An Arrow numeric or boolean column (array or chunked) as float64, missing cells as NaN.
+
+    Read from the Arrow buffers directly: pyarrow's own to_numpy imports pandas, which a
+    table of numbers does not need.
+    """
     import pyarrow as pa
-
-    if column.null_count == 0 and column.type == pa.float64() and hasattr(column, "buffers"):
-        return column.to_numpy(zero_copy_only=True)  # the common case: a view, no cast
-
-    if pa.types.is_dictionary(column.type):
-        column = column.cast(column.type.value_type)
     import pyarrow.compute as pc
 
-    values = pc.cast(column, pa.float64(), memory_pool=pa.system_memory_pool())
-    return np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.float64)
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    parts = []
+    for arr in chunks:
+        if pa.types.is_dictionary(arr.type):
+            arr = arr.dictionary_decode()
+        if arr.type != pa.float64():
+            arr = pc.cast(arr, pa.float64(), memory_pool=pa.system_memory_pool())
+        n, offset = len(arr), arr.offset
+        validity, data = arr.buffers()[:2]
+        if data is None or not n:  # an all-null column carries no data buffer
+            values = np.full(n, np.nan)
+        else:
+            values = np.frombuffer(data, dtype=np.float64, count=offset + n)[offset:]
+        if arr.null_count:
+            bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")
+            values = np.where(bits[offset : offset + n].astype(bool), values, np.nan)
+        parts.append(values)
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate(parts) if parts else np.zeros(0)
 
 
 def numeric_column(column: Any, col: str, name: str, *, role: str) -> np.ndarray:
@@ -355,7 +371,7 @@ def numeric_column(column: Any, col: str, name: str, *, role: str) -> np.ndarray
         if _decimal_comma_example(series) is not None:
             hint = "; it looks like decimal commas: add --decimal ,"
         raise DataError(f"{name}: {role} {col!r} is not numeric (found {found!r}){hint}")
-    values = _to_float(column)
+    values = np.array(_to_float(column), dtype=np.float64)  # its own, writable copy
     _check_finite(values, col, name)
     return values
 
