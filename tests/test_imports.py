@@ -36,3 +36,14 @@ def test_python_dash_m_works():
         [sys.executable, "-m", "regcli", "--version"], capture_output=True, text=True, cwd=ROOT
     )
     assert out.returncode == 0 and out.stdout.startswith("regcli ")
+
+
+def test_a_fit_on_a_table_of_numbers_loads_no_pandas():
+    code = (
+        "import io, contextlib\nfrom regcli.cli.app import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    assert main(['fit', 'sample_data/diabetes.csv', '--alpha', '1', '-q', '-f', 'json'])"
+        " == 0"
+    )
+    mods = loaded_after(code)
+    assert "pandas" not in mods and "numpy" in mods and "pyarrow" in mods
