@@ -62,7 +62,7 @@ COMMANDS = {
     "diff": diff_command,
 }
 for _name, _function in COMMANDS.items():
-    app.command(_name)(_function)
+    app.command(_name)(_function)  # type: ignore[type-var]
 
 
 def _fail(code: int, message: str) -> int:

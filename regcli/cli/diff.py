@@ -84,7 +84,8 @@ def _number_changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
             continue
         numeric = [isinstance(v, (int, float)) and not isinstance(v, bool) for v in (a, b)]
         if any(numeric):
-            out[key] = {"old": a, "new": b, "change": b - a if all(numeric) else None}
+            change = b - a if all(numeric) else None  # type: ignore[operator]
+            out[key] = {"old": a, "new": b, "change": change}
     return out
 
 

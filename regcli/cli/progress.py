@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 #: Seconds of work before the bar appears on its own.
 SHOW_AFTER_S = 2.0
@@ -42,23 +43,25 @@ def progress_bar(
         transient=console.is_terminal,
     )
     start = time.monotonic()
-    state = {"done": 0, "task": None}
+    counted = 0
+    task: Any = None
 
     def tick(points: int) -> None:
-        state["done"] += points
-        done = min(state["done"], total)
-        if state["task"] is None:
+        nonlocal counted, task
+        counted += points
+        done = min(counted, total)
+        if task is None:
             if not force and time.monotonic() - start < SHOW_AFTER_S:
                 return
             bar.start()
-            state["task"] = bar.add_task(label, total=total, completed=done)
+            task = bar.add_task(label, total=total, completed=done)
         else:
-            bar.update(state["task"], completed=done)  # type: ignore[arg-type]
+            bar.update(task, completed=done)
 
     try:
         with listening(tick):
             yield
     finally:
-        if state["task"] is not None:
-            bar.update(state["task"], completed=total)  # type: ignore[arg-type]
+        if task is not None:
+            bar.update(task, completed=total)
             bar.stop()

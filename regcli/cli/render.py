@@ -787,10 +787,10 @@ def verdict_sentences(p: dict[str, Any]) -> list[str]:
                 + " chosen in at least 80% of the fold fits."
             )
         elif shaky:
-            listed = ", ".join(f"{k} ({100 * f:.0f}%)" for k, f in shaky[:8])
+            unstable = ", ".join(f"{k} ({100 * f:.0f}%)" for k, f in shaky[:8])
             out.append(
                 f"The L1 selection is unstable for {len(shaky)} of its {len(kept)} "
-                f"features, chosen in under 80% of the fold fits: {listed}."
+                f"features, chosen in under 80% of the fold fits: {unstable}."
             )
     if p["ols_absent_reason"]:
         out.append(p["ols_absent_reason"][0].upper() + p["ols_absent_reason"][1:] + ".")

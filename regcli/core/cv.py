@@ -557,7 +557,8 @@ def cross_validate(
 
 def ols_cross_validate(sums, folds, w, K, full_std, *, metric, standardize, fit_intercept) -> OLSCV:  # type: ignore[no-untyped-def]
     """Unpenalized least squares on the same folds, from the fold statistics."""
-    errs, mses, fold_w = [], [], []
+    mses: list[np.ndarray] = []
+    fold_w: list[np.ndarray] = []
     for fs, fold in zip(sums, folds):
         mse = np.zeros(K)
         for k in range(K):

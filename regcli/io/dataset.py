@@ -100,7 +100,7 @@ def load_dataset(
         columns = source.names
         if not columns:
             raise DataError(f"{name}: no columns")
-        roles = {weights, *extra_columns.values()} - {None}
+        roles = {c for c in (weights, *extra_columns.values()) if c is not None}
         target, reason = choose_target(columns, target, name, skip=roles)
         reserved = {target} | set(extra_columns.values()) | ({weights} if weights else set())
         for option, col in [("--weights", weights)] + [
@@ -110,7 +110,7 @@ def load_dataset(
                 raise UsageError(f"{option}: no column {col!r} in {name}{_listing(columns)}")
         feature_cols = select_features(columns, features, exclude, reserved, name)
         read = _read_columns(source, feature_cols, [target, weights, *extra_columns.values()])
-    X_num, data, digest = read.numbers, read.others, source.digest
+    X_num, data, sha256 = read.numbers, read.others, source.digest
     n_read = read.n_rows
     if n_read == 0:
         raise DataError(f"{name}: empty table (a header but no rows)")
@@ -123,11 +123,14 @@ def load_dataset(
     if weights:
         w = numeric_column(data.pop(weights), weights, name, role="weights column")
     # the target and weights cannot be imputed: their missing rows are dropped, or an error
-    lacking = np.isnan(y) | (np.isnan(w) if w is not None else False)
+    lacking = np.isnan(y) if w is None else np.isnan(y) | np.isnan(w)
     missing: dict[str, int] = {}
     if lacking.any():
         if na == "error":
-            missing = {c: int(np.isnan(v).sum()) for c, v in ((target, y), (weights, w)) if c}
+            missing = {target: int(np.isnan(y).sum())}
+            if weights is not None and w is not None:
+                missing[weights] = int(np.isnan(w).sum())
+            missing = {c: k for c, k in missing.items() if k}
         else:
             keep = ~lacking
             y = y[keep]
@@ -234,7 +237,7 @@ def load_dataset(
         imputed=imputed,
         extra=extra,
         load_s=time.perf_counter() - t0,
-        sha256=digest,
+        sha256=sha256,
     )
 
 
