@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from regcli.cli.options import (
+    AssessMinR2Option,
     ChecksOption,
     DataArgument,
     DecimalOption,
@@ -44,14 +45,7 @@ def assess_command(
         typer.Option(help="A category level not seen in training: error, or zero."),
     ] = Unknown.error,
     decimal: DecimalOption = ".",
-    min_r2: Annotated[
-        Optional[float],
-        typer.Option(
-            "--min-r2",
-            help="Fail (exit 1) when R² on the assessed rows is below this.",
-            show_default=False,
-        ),
-    ] = None,
+    min_r2: AssessMinR2Option = None,
     max_mse: MaxMseOption = None,
     max_mae: MaxMaeOption = None,
     checks_file: ChecksOption = None,
@@ -62,7 +56,6 @@ def assess_command(
     quiet: QuietOption = False,
 ) -> None:
     """Score labelled rows with a saved model: n, R², MSE and MAE, checked by gates."""
-    import math
     import time
 
     import numpy as np
@@ -76,8 +69,6 @@ def assess_command(
     from regcli.io.table import read_table, source_name
 
     set_quiet(quiet)
-    if min_r2 is not None and not math.isfinite(min_r2):
-        raise UsageError("--min-r2: must be a finite number")
     common.distinct_outputs(output=output, junit=junit)
     emitter = common.Emitter.create(fmt, output, force)
     arm(junit, command="assess", force=force)

@@ -333,6 +333,16 @@ SignOption = Annotated[
         show_default=False,
     ),
 ]
+AssessMinR2Option = Annotated[
+    Optional[float],
+    typer.Option(
+        "--min-r2",
+        help="Fail (exit 1) when R² on the assessed rows is below this.",
+        callback=_finite,
+        rich_help_panel=GATES,
+        show_default=False,
+    ),
+]
 MaxMseOption = Annotated[
     Optional[float],
     typer.Option(
