@@ -68,6 +68,7 @@ class DataOptions:
     weights: str | None
     na: str
     decimal: str = "."
+    standardize: bool = True
 
     def load(
         self, fold_col: str | None = None, group_col: str | None = None, *, digest: bool = False
@@ -103,6 +104,7 @@ class DataOptions:
             extra_columns=extra,
             decimal=check_decimal(self.decimal),
             digest=digest,
+            standardize=self.standardize,
         )
 
 

@@ -98,7 +98,9 @@ def compare_command(
     common.check_save(save, force)
     if test_size is not None and not 0 < test_size < 1:
         raise UsageError(f"--test-size: {test_size:g} must be between 0 and 1 (exclusive)")
-    options = common.DataOptions(data, target, features, exclude, weights, na.value, decimal)
+    options = common.DataOptions(
+        data, target, features, exclude, weights, na.value, decimal, standardize
+    )
     arm(junit, command="compare", force=force)
     ds = options.load(fold_col, group_col, digest=save is not None)
     checks = common.check_set(

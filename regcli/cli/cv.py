@@ -171,7 +171,9 @@ def cv_command(
     check_plot_target(plot, force=force)
     arm(junit, command="cv", force=force)
     common.check_save(save, force)
-    options = common.DataOptions(data, target, features, exclude, weights, na.value, decimal)
+    options = common.DataOptions(
+        data, target, features, exclude, weights, na.value, decimal, standardize
+    )
     ds = options.load(fold_col, group_col, digest=save is not None)
     checks = common.check_set(
         "cv",

@@ -99,9 +99,9 @@ def fit_command(
     emitter = common.Emitter.create(fmt, output, force)
     arm(junit, command="fit", force=force)
     common.check_save(save, force)
-    ds = common.DataOptions(data, target, features, exclude, weights, na.value, decimal).load(
-        digest=save is not None
-    )
+    ds = common.DataOptions(
+        data, target, features, exclude, weights, na.value, decimal, standardize
+    ).load(digest=save is not None)
     checks = common.check_set(
         "fit",
         junit=junit,

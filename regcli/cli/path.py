@@ -67,7 +67,9 @@ def path_command(
     common.distinct_outputs(output=output, plot=plot)
     emitter = common.Emitter.create(fmt, output, force)
     check_plot_target(plot, force=force)
-    ds = common.DataOptions(data, target, features, exclude, weights, na.value, decimal).load()
+    ds = common.DataOptions(
+        data, target, features, exclude, weights, na.value, decimal, standardize
+    ).load()
     points = n_alphas if grid is None else len(grid)
     with progress_bar("path", points, force=progress, quiet=quiet):
         res = compute_path(

@@ -34,6 +34,7 @@ from regcli.core.stats import (
     Stats,
     least_squares,
     prepare,
+    prescale,
     symmetric_from_upper,
     use_gram,
 )
@@ -154,7 +155,13 @@ class FoldSums:
         K: int,
         *,
         fit_intercept: bool,
+        factor: np.ndarray | None = None,
     ):
+        """``factor``: the columns' powers of two from ``stats.prescale`` (standardized
+        problems only); the sums are of X / factor and everything reported maps back."""
+        self.factor = factor
+        if factor is not None:
+            X = X / factor
         n, p = X.shape
         v = w / w.sum()
         self.center = v @ X if fit_intercept else np.zeros(p)
@@ -274,10 +281,13 @@ class FoldSums:
         keep = std.keep
         inv = 1.0 / scale[keep]
         G = C[np.ix_(keep, keep)] * inv[:, None] * inv[None, :]
-        return std, GramStats(G, cxy[keep] * inv, float(cyy), n_samples=n_samples)
+        stats = GramStats(G, cxy[keep] * inv, float(cyy), n_samples=n_samples)
+        return std.rescaled(self.factor), stats
 
     def heldout_mse(self, k: int, coefs: np.ndarray, intercepts: np.ndarray) -> np.ndarray:
         """Weighted mean squared error on held-out fold k for coefficient rows (a, p)."""
+        if self.factor is not None:
+            coefs = coefs * self.factor  # the sums are of X / factor
         b0 = intercepts - self.y_center + coefs @ self.center  # intercept in centered units
         quad = np.einsum("ij,ij->i", coefs @ self.S[k], coefs)
         sse = (
@@ -309,11 +319,13 @@ def fold_sums(
     folds: list[np.ndarray],
     *,
     fit_intercept: bool,
+    standardize: bool = True,
 ) -> list[FoldSums]:
     """Per-fold statistics of every repeat: the one pass over the rows that CV needs."""
     w = np.ones(X.shape[0]) if weights is None else np.asarray(weights, dtype=float)
     K = fold_count(folds)
-    return [FoldSums(X, y, w, f, K, fit_intercept=fit_intercept) for f in folds]
+    factor = prescale(X, standardize)
+    return [FoldSums(X, y, w, f, K, fit_intercept=fit_intercept, factor=factor) for f in folds]
 
 
 def prepare_cv(
@@ -334,7 +346,7 @@ def prepare_cv(
             X, y, weights, fit_intercept=fit_intercept, standardize=standardize, gram=False
         )
         return prepared, None
-    sums = fold_sums(X, y, weights, folds, fit_intercept=fit_intercept)
+    sums = fold_sums(X, y, weights, folds, fit_intercept=fit_intercept, standardize=standardize)
     prepared = sums[0].all_rows(n_samples=n, fit_intercept=fit_intercept, standardize=standardize)
     return prepared, sums
 
@@ -397,7 +409,7 @@ def cross_validate(
         )
     K = fold_count(folds)
     if gram and sums is None:
-        sums = fold_sums(X, y, weights, folds, fit_intercept=fit_intercept)
+        sums = fold_sums(X, y, weights, folds, fit_intercept=fit_intercept, standardize=standardize)
     elif not gram:
         sums = None
     # with explicit alphas cv.glmnet gives folds those alphas too

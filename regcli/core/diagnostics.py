@@ -45,7 +45,12 @@ def collinearity(X: np.ndarray, weights: np.ndarray | None = None) -> Collineari
     With p <= n the Gram of the standardized columns is formed (``collinearity_from_gram``);
     otherwise correlations are computed in column blocks, so no p x p matrix is formed.
     """
+    from regcli.core.stats import prescale
+
     n, p = X.shape
+    factor = prescale(X, True)  # correlations do not depend on the columns' scales
+    if factor is not None:
+        X = X / factor
     v = np.full(n, 1.0 / n) if weights is None else weights / weights.sum()
     mean = v @ X
     Z = (X - mean) * np.sqrt(v)[:, None]

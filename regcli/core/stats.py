@@ -17,7 +17,7 @@ Constant columns are removed before either is built; the solvers see only the ``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.linalg import blas
@@ -26,6 +26,11 @@ from regcli.core.threads import all_threads
 
 #: Use a dense Gram when p <= n and p <= this many columns.
 GRAM_MAX_FEATURES = 2500
+#: Columns whose largest |value| lies outside [PRESCALE_LOW, PRESCALE_HIGH] are divided by a
+#: power of two near it before any square is formed (exact in binary floating point), when the
+#: problem is standardized (which makes the solution independent of each column's scale).
+PRESCALE_HIGH = 1e100
+PRESCALE_LOW = 1e-100
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,12 @@ class Standardization:
         else:
             intercept = np.zeros(coef.shape[:-1])
         return coef, intercept
+
+    def rescaled(self, factor: np.ndarray | None) -> Standardization:
+        """The standardization of the columns X * factor, from that of X (``prescale``)."""
+        if factor is None:
+            return self
+        return replace(self, mean=self.mean * factor, scale=self.scale * factor)
 
     def standardized(self, coef_std: np.ndarray) -> np.ndarray:
         """Solver coefficients over ``keep`` placed into all p columns (zeros for constants);
@@ -371,6 +382,22 @@ def _gram_one_pass(
     return std, GramStats(G, cx[keep] * inv, yy, n_samples=n)
 
 
+def prescale(X: np.ndarray, standardize: bool) -> np.ndarray | None:
+    """Per-column powers of two that bring every column's largest |value| near 1, for columns
+    whose squares would overflow or underflow float64; None when no column needs one (or the
+    problem is not standardized, where a column's scale is part of the problem)."""
+    if not standardize or X.size == 0:
+        return None
+    with np.errstate(invalid="ignore"):
+        top = np.maximum(np.abs(X.max(axis=0)), np.abs(X.min(axis=0)))
+    odd = np.isfinite(top) & (top > 0) & ((top > PRESCALE_HIGH) | (top < PRESCALE_LOW))
+    if not odd.any():
+        return None
+    factor = np.ones(X.shape[1])
+    factor[odd] = np.exp2(np.round(np.log2(top[odd])))
+    return factor
+
+
 def prepare(
     X: np.ndarray,
     y: np.ndarray,
@@ -386,8 +413,13 @@ def prepare(
     v = normalized_weights(n, weights)
     if gram is None:
         gram = use_gram(n, p)
+    factor = prescale(X, standardize)
+    if factor is not None:  # a scaled copy, only for columns far outside float64's comfort
+        X = X / factor
     if gram:
-        return _gram_one_pass(
+        std, stats = _gram_one_pass(
             X, y, v, weights, fit_intercept=fit_intercept, standardize=standardize
         )
-    return _lazy_one_pass(X, y, v, fit_intercept=fit_intercept, standardize=standardize)
+    else:
+        std, stats = _lazy_one_pass(X, y, v, fit_intercept=fit_intercept, standardize=standardize)
+    return std.rescaled(factor), stats

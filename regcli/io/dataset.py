@@ -82,6 +82,7 @@ def load_dataset(
     extra_columns: dict[str, str] | None = None,
     decimal: str = ".",
     digest: bool = True,
+    standardize: bool = True,
 ) -> Dataset:
     """Load ``path`` and build the Dataset.
 
@@ -89,7 +90,9 @@ def load_dataset(
     one float64 X, text columns are kept as Arrow chunks and encoded afterwards (through pandas,
     one at a time). ``extra_columns`` maps a role (e.g. 'fold') to a column that
     is carried along as raw values and is never a feature. ``digest``: record the sha256 of
-    the file (for model files; a second read of a file).
+    the file (for model files; a second read of a file). ``standardize``: the features will
+    be standardized, so a column of any finite magnitude can be used (the core rescales it);
+    without it a column whose squares leave float64 is refused.
     """
     t0 = time.perf_counter()
     name = source_name(path)
@@ -209,7 +212,7 @@ def load_dataset(
             imputed[col] = int(k)
     if len(y) < 2:
         raise DataError(f"{name}: fewer than 2 usable rows ({len(y)} left of {n_read})")
-    check_magnitudes(X, feature_cols, plans, name)
+    check_magnitudes(X, feature_cols, plans, name, limits=not standardize)
     check_magnitude(y, target, name, "target column")
     if w is not None and not np.isfinite(w.sum()):
         raise DataError(f"{name}: weights column {weights!r} sums to more than float64 holds")
@@ -402,14 +405,18 @@ def check_magnitude(values: np.ndarray, col: str, name: str, role: str = "column
         )
 
 
-def check_magnitudes(X: np.ndarray, columns: list[str], plans: list[Any], name: str) -> None:
-    """``check_magnitude`` for every numeric feature column of X, and refuse a table whose
-    every feature is constant (one pass, no n x p temporaries)."""
+def check_magnitudes(
+    X: np.ndarray, columns: list[str], plans: list[Any], name: str, *, limits: bool = True
+) -> None:
+    """Refuse a table whose every feature is constant, and (``limits``: the features will not
+    be standardized) ``check_magnitude`` every numeric feature column (no n x p temporaries)."""
     if not X.size:
         return
     hi, lo = X.max(axis=0), X.min(axis=0)
     if (hi == lo).all():
         raise DataError(f"{name}: every feature is constant; nothing to fit")
+    if not limits:
+        return
     top = np.maximum(np.abs(hi), np.abs(lo))
     j = 0
     for col, plan in zip(columns, plans):

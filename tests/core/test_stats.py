@@ -58,3 +58,36 @@ def test_symmetric_from_upper_completes_a_syrk_accumulation():
     S = symmetric_from_upper(C)
     np.testing.assert_array_equal(S, S.T)
     np.testing.assert_allclose(S, B.T @ B, rtol=1e-13)
+
+
+def test_prescaled_columns_give_the_same_standardized_problem():
+    """Columns far outside float64's comfort are divided by powers of two before squaring:
+    the statistics equal those of the unscaled columns, the standardization maps back."""
+    from regcli.core.cv import fold_sums
+    from regcli.core.stats import prepare, prescale
+
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((50, 4))
+    y = X @ [1.0, -2.0, 0.5, 0.0] + rng.standard_normal(50)
+    odd = X.copy()
+    odd[:, 1] *= 3e160
+    odd[:, 3] *= 1e-290
+    assert prescale(X, True) is None and prescale(odd, False) is None
+    for gram in (True, False):
+        std_a, st_a = prepare(X, y, None, fit_intercept=True, standardize=True, gram=gram)
+        std_b, st_b = prepare(odd, y, None, fit_intercept=True, standardize=True, gram=gram)
+        np.testing.assert_allclose(st_b.c, st_a.c, rtol=1e-12)
+        np.testing.assert_allclose(std_b.scale / std_a.scale, [1, 3e160, 1, 1e-290], rtol=1e-12)
+    folds = [np.arange(50) % 5]
+    a = fold_sums(X, y, None, folds, fit_intercept=True)[0]
+    b = fold_sums(odd, y, None, folds, fit_intercept=True)[0]
+    sa, ga = a.training(2, fit_intercept=True, standardize=True, constant=np.zeros(4, bool))
+    sb, gb = b.training(2, fit_intercept=True, standardize=True, constant=np.zeros(4, bool))
+    np.testing.assert_allclose(gb.gram, ga.gram, rtol=1e-12, atol=1e-15)
+    coef = np.array([[0.5, -1.0, 0.2, 0.1]])
+    scaled = coef / np.array([1, 3e160, 1, 1e-290])
+    np.testing.assert_allclose(
+        b.heldout_mse(2, scaled, np.array([0.3])),
+        a.heldout_mse(2, coef, np.array([0.3])),
+        rtol=1e-12,
+    )
