@@ -33,6 +33,7 @@ from regcli.core.stats import (
     Standardization,
     Stats,
     least_squares,
+    odd_magnitude,
     prepare,
     prescale,
     symmetric_from_upper,
@@ -324,8 +325,23 @@ def fold_sums(
     """Per-fold statistics of every repeat: the one pass over the rows that CV needs."""
     w = np.ones(X.shape[0]) if weights is None else np.asarray(weights, dtype=float)
     K = fold_count(folds)
-    factor = prescale(X, standardize)
-    return [FoldSums(X, y, w, f, K, fit_intercept=fit_intercept, factor=factor) for f in folds]
+    factor = prescale(X, standardize)  # from a sample of rows; a full scan if the sums say so
+
+    def build(factor: np.ndarray | None) -> list[FoldSums]:
+        return [FoldSums(X, y, w, f, K, fit_intercept=fit_intercept, factor=factor) for f in folds]
+
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        sums = build(factor)
+    flat = np.flatnonzero(np.diagonal(sums[0].S_tot) == 0)  # constant, or squares underflowed
+    if (
+        factor is None
+        and standardize
+        and (not np.isfinite(sums[0].S_tot).all() or odd_magnitude(X, flat))
+    ):
+        factor = prescale(X, standardize, exhaustive=True)
+        if factor is not None:
+            sums = build(factor)
+    return sums
 
 
 def prepare_cv(

@@ -382,14 +382,22 @@ def _gram_one_pass(
     return std, GramStats(G, cx[keep] * inv, yy, n_samples=n)
 
 
-def prescale(X: np.ndarray, standardize: bool) -> np.ndarray | None:
+#: Rows looked at to decide on prescaling before the pass over X (a full scan follows only
+#: when the pass produced a non-finite statistic).
+PRESCALE_SAMPLE_ROWS = 2048
+
+
+def prescale(X: np.ndarray, standardize: bool, *, exhaustive: bool = False) -> np.ndarray | None:
     """Per-column powers of two that bring every column's largest |value| near 1, for columns
     whose squares would overflow or underflow float64; None when no column needs one (or the
-    problem is not standardized, where a column's scale is part of the problem)."""
+    problem is not standardized, where a column's scale is part of the problem). Decided on a
+    sample of rows unless ``exhaustive``."""
     if not standardize or X.size == 0:
         return None
+    step = 1 if exhaustive else max(1, X.shape[0] // PRESCALE_SAMPLE_ROWS)
+    rows = X[::step]
     with np.errstate(invalid="ignore"):
-        top = np.maximum(np.abs(X.max(axis=0)), np.abs(X.min(axis=0)))
+        top = np.maximum(np.abs(rows.max(axis=0)), np.abs(rows.min(axis=0)))
     odd = np.isfinite(top) & (top > 0) & ((top > PRESCALE_HIGH) | (top < PRESCALE_LOW))
     if not odd.any():
         return None
@@ -413,13 +421,44 @@ def prepare(
     v = normalized_weights(n, weights)
     if gram is None:
         gram = use_gram(n, p)
-    factor = prescale(X, standardize)
-    if factor is not None:  # a scaled copy, only for columns far outside float64's comfort
-        X = X / factor
-    if gram:
-        std, stats = _gram_one_pass(
-            X, y, v, weights, fit_intercept=fit_intercept, standardize=standardize
-        )
-    else:
-        std, stats = _lazy_one_pass(X, y, v, fit_intercept=fit_intercept, standardize=standardize)
+
+    def one_pass(X: np.ndarray) -> tuple[Standardization, Stats]:
+        if gram:
+            return _gram_one_pass(
+                X, y, v, weights, fit_intercept=fit_intercept, standardize=standardize
+            )
+        return _lazy_one_pass(X, y, v, fit_intercept=fit_intercept, standardize=standardize)
+
+    factor = prescale(X, standardize)  # from a sample of rows: no second pass over X
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        std, stats = one_pass(X if factor is None else X / factor)
+    if (
+        factor is None
+        and standardize
+        and (not finite_statistics(std, stats) or odd_magnitude(X, np.flatnonzero(std.constant)))
+    ):
+        factor = prescale(X, standardize, exhaustive=True)  # a value the sample missed
+        if factor is not None:
+            std, stats = one_pass(X / factor)
     return std.rescaled(factor), stats
+
+
+def odd_magnitude(X: np.ndarray, columns: np.ndarray) -> bool:
+    """Whether any of these columns (few: those that looked constant) holds values beyond
+    the prescaling bounds: squares that overflowed or underflowed can make a column look
+    constant."""
+    if columns.size == 0:
+        return False
+    top = np.abs(X[:, columns]).max(axis=0)
+    return bool(((top > PRESCALE_HIGH) | ((top > 0) & (top < PRESCALE_LOW))).any())
+
+
+def finite_statistics(std: Standardization, stats: Stats) -> bool:
+    """Whether the standardization and the statistics are all finite numbers."""
+    diag = stats.diag if isinstance(stats, GramStats) else stats.c
+    return bool(
+        np.isfinite(std.scale).all()
+        and np.isfinite(stats.c).all()
+        and np.isfinite(diag).all()
+        and np.isfinite(stats.yy)
+    )

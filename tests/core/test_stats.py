@@ -91,3 +91,23 @@ def test_prescaled_columns_give_the_same_standardized_problem():
         a.heldout_mse(2, coef, np.array([0.3])),
         rtol=1e-12,
     )
+
+
+@pytest.mark.parametrize("gram", [True, False])
+def test_a_single_extreme_value_the_sample_misses_is_still_prescaled(gram):
+    """Prescaling is decided on a sample of rows; a value it misses makes a statistic
+    non-finite (or a column look constant), and a full scan then finds it."""
+    from regcli.core.cv import fold_sums
+    from regcli.core.stats import prepare
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60_000, 3))
+    X[12_345, 1] = 1e200
+    y = X[:, 0] + rng.standard_normal(60_000)
+    std, stats = prepare(X, y, None, fit_intercept=True, standardize=True, gram=gram)
+    assert not std.constant.any() and np.isfinite(stats.c).all()
+    sd = np.sqrt(np.mean((X[:, 1] / 1e200 - np.mean(X[:, 1] / 1e200)) ** 2)) * 1e200
+    assert std.scale[1] == pytest.approx(sd, rel=1e-9)
+    sums = fold_sums(X, y, None, [np.arange(60_000) % 5], fit_intercept=True)[0]
+    s, g = sums.all_rows(n_samples=60_000, fit_intercept=True, standardize=True)
+    assert s.scale[1] == pytest.approx(sd, rel=1e-9) and np.isfinite(g.gram).all()
