@@ -89,6 +89,12 @@ def _number_changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _recorded(model: Any) -> dict[str, Any]:
+    """The metrics a model file records (an object; anything else counts as none)."""
+    metrics = model.document.get("metrics")
+    return metrics if isinstance(metrics, dict) else {}
+
+
 def diff_command(
     old: OldModel,
     new: NewModel,
@@ -151,9 +157,7 @@ def diff_command(
             "old": before.document.get("l1_ratio"),
             "new": after.document.get("l1_ratio"),
         },
-        "metrics": _number_changes(
-            before.document.get("metrics") or {}, after.document.get("metrics") or {}
-        ),
+        "metrics": _number_changes(_recorded(before), _recorded(after)),
         "checks": checks.evaluate(metrics, dict(zip(after.features, map(float, after.coef)))),
     }
     if before.target != after.target:

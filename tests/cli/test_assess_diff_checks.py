@@ -169,3 +169,15 @@ def test_warn_checks_are_github_warnings_and_assess_junit_on_bad_data(
     r = cli("assess", model, bad, "--junit", tmp_path / "a.xml")
     assert r.exit_code == 65
     assert ET.parse(tmp_path / "a.xml").getroot().get("errors") == "1"
+
+
+@pytest.mark.parametrize("metrics", [[1, 2], 7, None, {"cv": [1], "train_r2": "x"}])
+def test_diff_tolerates_odd_recorded_metrics(cli, tmp_path, metrics):
+    model = tmp_path / "m.json"
+    _fit(cli, DIABETES, model)
+    odd = tmp_path / "odd.json"
+    doc = json.loads(model.read_text())
+    doc["metrics"] = metrics
+    odd.write_text(json.dumps(doc))
+    r = cli("diff", odd, model, "-f", "json")
+    assert r.exit_code == 0 and isinstance(r.json()["metrics"], dict)
