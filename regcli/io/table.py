@@ -103,6 +103,9 @@ def table_batches(path: str, *, decimal: str = ".", digest: bool = True) -> Iter
         except OSError as exc:
             os.unlink(spool.name)
             raise InputError(f"{name}: cannot read ({exc.strerror})") from None
+        except BaseException:  # an interrupt while reading: leave no spool file behind
+            os.unlink(spool.name)
+            raise
     try:
         if os.path.getsize(spool.name) == 0:
             raise DataError(f"{name}: empty input")
