@@ -138,8 +138,11 @@ def _run(args: list[str]) -> int:
     from regcli.cli.messages import discard_deferred
     from regcli.errors import Interrupted, OutputError, RegcliError
 
+    from regcli.cli.checks import disarm
+
     _state["debug"] = "--debug" in args
     discard_deferred()
+    disarm()  # a JUnit report armed by an earlier run in this process is not this run's
     try:
         shown = _no_arguments(args)
         if shown is not None:
