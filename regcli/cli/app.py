@@ -135,10 +135,9 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: list[str]) -> int:
     import signal
 
+    from regcli.cli.checks import disarm
     from regcli.cli.messages import discard_deferred
     from regcli.errors import Interrupted, OutputError, RegcliError
-
-    from regcli.cli.checks import disarm
 
     _state["debug"] = "--debug" in args
     discard_deferred()
