@@ -17,8 +17,26 @@ SEVERITIES = ("error", "warn")
 #: The metrics each command can check (besides `feature` and `sign`, where it has coefficients).
 METRICS: dict[str, tuple[str, ...]] = {
     "fit": ("r2", "n_nonzero", "converged", "alpha", "max_kkt_violation"),
-    "cv": ("cv_r2", "cv_mean", "cv_se", "r2", "n_nonzero", "converged", "alpha"),
-    "compare": ("cv_r2", "cv_mean", "cv_se", "r2", "n_nonzero", "converged", "alpha"),
+    "cv": (
+        "cv_r2",
+        "cv_mean",
+        "cv_se",
+        "r2",
+        "n_nonzero",
+        "converged",
+        "alpha",
+        "max_kkt_violation",
+    ),
+    "compare": (
+        "cv_r2",
+        "cv_mean",
+        "cv_se",
+        "r2",
+        "n_nonzero",
+        "converged",
+        "alpha",
+        "max_kkt_violation",
+    ),
     "assess": ("n", "r2", "mse", "mae"),
     "diff": (
         "max_coef_change",

@@ -312,6 +312,19 @@ def check_set(
     return CheckSet(items, junit)
 
 
+def fit_metrics(res: Any, **cv: float) -> dict[str, Any]:
+    """The metrics checks see for a fitted model (``core.fit.FitResult``), with the cv ones
+    (cv_r2, cv_mean, cv_se) of the rule that chose it."""
+    return {
+        "r2": res.r2,
+        "n_nonzero": res.n_nonzero,
+        "converged": res.converged,
+        "alpha": res.alpha,
+        "max_kkt_violation": res.max_kkt_violation,
+        **{k: float(v) for k, v in cv.items()},
+    }
+
+
 def encoded_columns(ds: Dataset) -> dict[str, list[str]]:
     """Each input column's features (a one-hot column's levels), for checks by column name."""
     return {e.column: e.features for e in ds.encodings}

@@ -181,18 +181,8 @@ def compare_command(
         plot_compare(payload, res, plot, force=force)
     best = res.model(res.verdict.recommended)
     assert best.fit is not None
-    payload["checks"] = checks.evaluate(
-        {
-            "cv_r2": best.cv_r2,
-            "cv_mean": best.cv_mean,
-            "cv_se": best.cv_se,
-            "r2": best.fit.r2,
-            "n_nonzero": best.n_nonzero,
-            "converged": best.fit.converged,
-            "alpha": best.alpha,
-        },
-        dict(zip(ds.feature_names, map(float, best.coef))),
-    )
+    metrics = common.fit_metrics(best.fit, cv_r2=best.cv_r2, cv_mean=best.cv_mean, cv_se=best.cv_se)
+    payload["checks"] = checks.evaluate(metrics, dict(zip(ds.feature_names, map(float, best.coef))))
     emitter.result(
         payload, render.compare_csv, lambda con, p, _terminal: render.draw_compare(con, p)
     )

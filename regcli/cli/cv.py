@@ -225,18 +225,13 @@ def cv_command(
     curve = res.curve
     chosen = curve.index_min if select.value == "min" else curve.index_1se
     payload["cv_r2_selected"] = render._f(curve.cv_r2[chosen])
-    payload["checks"] = checks.evaluate(
-        {
-            "cv_r2": float(curve.cv_r2[chosen]),
-            "cv_mean": float(curve.cv_mean[chosen]),
-            "cv_se": float(curve.cv_se[chosen]),
-            "r2": model.r2,
-            "n_nonzero": model.n_nonzero,
-            "converged": model.converged,
-            "alpha": model.alpha,
-        },
-        payload["model"]["coefficients"],
+    metrics = common.fit_metrics(
+        model,
+        cv_r2=curve.cv_r2[chosen],
+        cv_mean=curve.cv_mean[chosen],
+        cv_se=curve.cv_se[chosen],
     )
+    payload["checks"] = checks.evaluate(metrics, payload["model"]["coefficients"])
     if save is not None:
         cv_metrics = {
             "method": "cv",

@@ -183,16 +183,7 @@ def fit_command(
     payload["alpha_selection"] = selection or {"method": "--alpha"}
     if selection is not None:
         payload["timings"]["cv_s"] = selection["cv_s"]
-    payload["checks"] = checks.evaluate(
-        {
-            "r2": res.r2,
-            "n_nonzero": res.n_nonzero,
-            "converged": res.converged,
-            "alpha": res.alpha,
-            "max_kkt_violation": res.max_kkt_violation,
-        },
-        payload["coefficients"],
-    )
+    payload["checks"] = checks.evaluate(common.fit_metrics(res), payload["coefficients"])
     if save is not None:
         save_model(
             save,
