@@ -65,7 +65,7 @@ def assess_command(
     from regcli.cli.messages import set_quiet
     from regcli.core.metrics import regression_metrics
     from regcli.errors import DataError, UsageError
-    from regcli.io.model import design_matrix, load_model
+    from regcli.io.model import column_numbers, design_matrix, load_model
     from regcli.io.table import read_table, source_name
 
     set_quiet(quiet)
@@ -85,8 +85,8 @@ def assess_command(
                     f"{name}: no column {col!r} (the model's target); --target names another"
                 )
             raise UsageError(f"{option}: no column {col!r} in {name}")
-    y = _numbers(df[column], column, name, "target column")
-    w = None if weights is None else _numbers(df[weights], weights, name, "weights column")
+    y = column_numbers(df[column], column, name, "target column")
+    w = None if weights is None else column_numbers(df[weights], weights, name, "weights column")
     lacking = np.isnan(y) | (np.isnan(w) if w is not None else False)
     if lacking.any():
         if na.value == "error":
@@ -130,23 +130,3 @@ def assess_command(
     }
     emitter.result(payload, render.assess_csv, lambda con, p, _t: render.draw_assess(con, p))
     report(payload["checks"], checks, command="assess", force=force)
-
-
-def _numbers(series, col: str, name: str, role: str):  # type: ignore[no-untyped-def]
-    """A column as float64 (NaN where missing); text is a data error naming a cell."""
-    import numpy as np
-    import pandas as pd
-
-    from regcli.errors import DataError
-
-    if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
-        values = series.to_numpy(dtype=np.float64)
-    else:
-        coerced = pd.to_numeric(series, errors="coerce")
-        bad = series[coerced.isna() & series.notna()]
-        if len(bad):
-            raise DataError(f"{name}: {role} {col!r} is not numeric (found {str(bad.iloc[0])!r})")
-        values = coerced.to_numpy(dtype=np.float64)
-    if np.isinf(values).any():
-        raise DataError(f"{name}: {role} {col!r} has infinite values")
-    return values

@@ -15,28 +15,13 @@ from regcli.errors import CheckFailed, UsageError
 
 SEVERITIES = ("error", "warn")
 #: The metrics each command can check (besides `feature` and `sign`, where it has coefficients).
+#: What checks can see of a fitted model (``common.fit_metrics``), and of the cv that chose it.
+FITTED_METRICS = ("r2", "n_nonzero", "converged", "alpha", "max_kkt_violation")
+CV_METRICS = ("cv_r2", "cv_mean", "cv_se", *FITTED_METRICS)
 METRICS: dict[str, tuple[str, ...]] = {
-    "fit": ("r2", "n_nonzero", "converged", "alpha", "max_kkt_violation"),
-    "cv": (
-        "cv_r2",
-        "cv_mean",
-        "cv_se",
-        "r2",
-        "n_nonzero",
-        "converged",
-        "alpha",
-        "max_kkt_violation",
-    ),
-    "compare": (
-        "cv_r2",
-        "cv_mean",
-        "cv_se",
-        "r2",
-        "n_nonzero",
-        "converged",
-        "alpha",
-        "max_kkt_violation",
-    ),
+    "fit": FITTED_METRICS,
+    "cv": CV_METRICS,
+    "compare": CV_METRICS,
     "assess": ("n", "r2", "mse", "mae"),
     "diff": (
         "max_coef_change",

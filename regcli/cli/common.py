@@ -301,12 +301,14 @@ def check_set(
     checks_file: str | None,
     features: list[str] | None = None,
     columns: dict[str, list[str]] | None = None,
+    extra: list[Any] | None = None,
     **gates: Any,
 ) -> Any:
-    """The checks of one run: those the gate options ask for, then those of --checks FILE."""
+    """The checks of one run: those the gate options ask for (``extra``: a command's own
+    gates as Checks), then those of --checks FILE."""
     from regcli.cli.checks import CheckSet, gate_checks, load_checks_file
 
-    items = gate_checks(features=features, columns=columns, **gates)
+    items = gate_checks(features=features, columns=columns, **gates) + list(extra or [])
     if checks_file is not None:
         items += load_checks_file(checks_file, command, features=features, columns=columns)
     return CheckSet(items, junit)

@@ -126,6 +126,11 @@ def diff_command(
         if isinstance(alpha_old, (int, float)) and isinstance(alpha_new, (int, float))
         else None
     )
+    gates = []
+    if same_support:
+        gates.append(Check("same_support", "same_support", equals=True))
+    if no_sign_flip:
+        gates.append(Check("no_sign_flip", "n_sign_flips", high=0))
     checks = common.check_set(
         "diff",
         junit=junit,
@@ -133,11 +138,8 @@ def diff_command(
         features=after.features,
         columns={e.column: e.features for e in after.encodings},
         bounds=[("max_coef_change", "max_coef_change", None, max_coef_change)],
+        extra=gates,
     )
-    if same_support:
-        checks.checks.append(Check("same_support", "same_support", equals=True))
-    if no_sign_flip:
-        checks.checks.append(Check("no_sign_flip", "n_sign_flips", high=0))
     metrics = {
         "max_coef_change": changes["max_coef_change"],
         "n_support_added": len(changes["support_added"]),

@@ -224,6 +224,23 @@ def _encodings(value: Any, path: str) -> list[ColumnEncoding]:
     return out
 
 
+def column_numbers(series: pd.Series, col: str, name: str, role: str = "column") -> np.ndarray:
+    """A pandas column as float64 (NaN where missing); text or infinity is a data error."""
+    import pandas as pd
+
+    if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
+        values = series.to_numpy(dtype=np.float64)
+    else:
+        coerced = pd.to_numeric(series, errors="coerce")
+        bad = series[coerced.isna() & series.notna()]
+        if len(bad):
+            raise DataError(f"{name}: {role} {col!r} is not numeric (found {str(bad.iloc[0])!r})")
+        values = coerced.to_numpy(dtype=np.float64)
+    if np.isinf(values).any():
+        raise DataError(f"{name}: {role} {col!r} has infinite values")
+    return values
+
+
 def design_matrix(
     df: pd.DataFrame, model: Model, *, name: str, na: str, unknown: str
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -238,21 +255,7 @@ def design_matrix(
     for enc in model.encodings:
         s = df[enc.column]
         if enc.kind == "numeric":
-            if pd.api.types.is_bool_dtype(s):
-                values = s.to_numpy(dtype=np.float64)
-            elif pd.api.types.is_numeric_dtype(s):
-                values = s.to_numpy(dtype=np.float64)
-            else:
-                coerced = pd.to_numeric(s, errors="coerce")
-                bad = s[coerced.isna() & s.notna()]
-                if len(bad):
-                    raise DataError(
-                        f"{name}: column {enc.column!r} is not numeric (found {str(bad.iloc[0])!r})"
-                    )
-                values = coerced.to_numpy(dtype=np.float64)
-            if np.isinf(values).any():
-                raise DataError(f"{name}: column {enc.column!r} has infinite values")
-            blocks.append(values[:, None])
+            blocks.append(column_numbers(s, enc.column, name)[:, None])
         elif enc.kind == "bool":
             if not (
                 pd.api.types.is_bool_dtype(s)
