@@ -212,7 +212,16 @@ def load_dataset(
             imputed[col] = int(k)
     if len(y) < 2:
         raise DataError(f"{name}: fewer than 2 usable rows ({len(y)} left of {n_read})")
-    check_magnitudes(X, feature_cols, plans, name, limits=not standardize)
+    # the extremes found above serve unless rows were dropped or cells imputed since
+    unchanged = len(y) == n and not imputed
+    check_magnitudes(
+        X,
+        feature_cols,
+        plans,
+        name,
+        limits=not standardize,
+        extremes=(hi, lo) if unchanged else None,
+    )
     check_magnitude(y, target, name, "target column")
     if w is not None and not np.isfinite(w.sum()):
         raise DataError(f"{name}: weights column {weights!r} sums to more than float64 holds")
@@ -393,7 +402,12 @@ def check_magnitude(values: np.ndarray, col: str, name: str, role: str = "column
     if not values.size:
         return
     top = max(abs(float(np.nanmax(values))), abs(float(np.nanmin(values))))
-    if top * np.sqrt(values.size) > MAGNITUDE_LIMIT:
+    _refuse_magnitude(top, values.size, col, name, role)
+
+
+def _refuse_magnitude(top: float, n: int, col: str, name: str, role: str) -> None:
+    """``check_magnitude`` from a column's largest |value| ``top`` over ``n`` rows."""
+    if top * np.sqrt(n) > MAGNITUDE_LIMIT:
         raise DataError(
             f"{name}: {role} {col!r} holds values up to {top:.3g}, too large to square in "
             "float64; rescale it (divide it by a power of ten)"
@@ -406,13 +420,20 @@ def check_magnitude(values: np.ndarray, col: str, name: str, role: str = "column
 
 
 def check_magnitudes(
-    X: np.ndarray, columns: list[str], plans: list[Any], name: str, *, limits: bool = True
+    X: np.ndarray,
+    columns: list[str],
+    plans: list[Any],
+    name: str,
+    *,
+    limits: bool = True,
+    extremes: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> None:
     """Refuse a table whose every feature is constant, and (``limits``: the features will not
-    be standardized) ``check_magnitude`` every numeric feature column (no n x p temporaries)."""
+    be standardized) ``check_magnitude`` every numeric feature column (no n x p temporaries).
+    ``extremes``: X's column maxima and minima when the caller has them."""
     if not X.size:
         return
-    hi, lo = X.max(axis=0), X.min(axis=0)
+    hi, lo = extremes if extremes is not None else (X.max(axis=0), X.min(axis=0))
     if (hi == lo).all():
         raise DataError(f"{name}: every feature is constant; nothing to fit")
     if not limits:
@@ -421,7 +442,7 @@ def check_magnitudes(
     j = 0
     for col, plan in zip(columns, plans):
         if plan.kind == "numeric" and np.isfinite(top[j]):
-            check_magnitude(X[:, j], col, name)
+            _refuse_magnitude(float(top[j]), X.shape[0], col, name, "column")
         j += len(plan.features)
 
 
