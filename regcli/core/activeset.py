@@ -29,9 +29,16 @@ from typing import NamedTuple
 import numpy as np
 from scipy.linalg import lapack
 
+from regcli.core.dispatch import dual_factor_pays
 from regcli.core.factor import Factor
 from regcli.core.penalty import ElasticNet
 from regcli.core.stats import LazyStats, Stats, thin_product
+from regcli.core.tuning import (
+    ADD_PER_ROUND,
+    ADD_PER_ROUND_LARGE_LAZY,
+    DROP_ALL_ROUNDS,
+    STRONG_ROUNDS_MIN_SIZE,
+)
 
 #: A column whose Cholesky pivot falls below this share of its norm is taken as dependent.
 _DEPENDENT = 1e-10
@@ -43,16 +50,10 @@ _NO_POINTS.flags.writeable = False
 _MAX = np.maximum.reduce
 _ANY = np.logical_or.reduce
 _ALL = np.logical_and.reduce
-#: n x p from which rounds look for violators in the strong set before the full check.
-_STRONG_ROUNDS_MIN_SIZE = 800_000
-#: Solves per alpha after which a sign contradicted by the solve drops that feature alone
-#: (Lawson-Hanson) instead of every such feature at once.  Measured on glmnet's designs: 5-30%
-#: fewer solves, 10-40% fewer deletions on wide data; 1 round was worse, more than 3 the same.
 #: The rounds of one solve (a solve, a check, entering features) are bounded by --max-iter
 #: through the solves; this cap bounds them whatever happens (NaN in the statistics).
 HARD_ROUNDS_FACTOR = 4
 HARD_ROUNDS_EXTRA = 1000
-_DROP_ALL_ROUNDS = 3
 
 
 class PointSolution(NamedTuple):
@@ -521,15 +522,6 @@ class DualActiveSet:
         self._changed()
 
 
-#: The dual (n x n) factor serves the elastic net on wide data from this many active features
-#: per sample on; below, the k x k factor is cheaper (n k^2 + k^3 / 3 to build against n^3 / 3).
-DUAL_FROM = 0.5
-
-
-def _dual_pays(stats: LazyStats, coef: np.ndarray) -> bool:
-    return np.count_nonzero(coef) >= DUAL_FROM * stats.n_samples
-
-
 def solve_enet(
     stats: Stats,
     penalty: ElasticNet,
@@ -558,7 +550,11 @@ def solve_enet(
         and active_set.retarget(lam2)
     ):
         act = active_set
-    elif isinstance(stats, LazyStats) and lam2 > 0.0 and _dual_pays(stats, coef):
+    elif (
+        isinstance(stats, LazyStats)
+        and lam2 > 0.0
+        and dual_factor_pays(stats.n_samples, int(np.count_nonzero(coef)))
+    ):
         act = DualActiveSet(stats, coef, lam2)
     else:
         act = ActiveSet(stats, coef, lam2)
@@ -568,13 +564,10 @@ def solve_enet(
     wide = stats.n_features >= stats.n_samples and lam2 == 0.0
     # strong-set rounds pay off only where a full gradient product is large (measured: 1.45x on
     # n x p = 500 x 2000, 5-15% slower on 100 x 1000 and 100 x 5000)
-    large = stats.n_samples * stats.n_features >= _STRONG_ROUNDS_MIN_SIZE
+    large = stats.n_samples * stats.n_features >= STRONG_ROUNDS_MIN_SIZE
     if max_add is None:
-        # on large lazy problems every factor update and deletion costs O(n k + k^2): adding
-        # fewer of the violators at a time wastes fewer on features that leave again
-        # (500 x 2000: ~20% faster with 6 than 10 in alternating runs; smaller designs and the
-        # Gram mode were neutral or slower with 6)
-        max_add = 6 if large and isinstance(stats, LazyStats) else 10
+        large_lazy = large and isinstance(stats, LazyStats)
+        max_add = ADD_PER_ROUND_LARGE_LAZY if large_lazy else ADD_PER_ROUND
     strong = None
     if screen is not None and isinstance(stats, LazyStats) and large:
         # the strong set's columns of X~ are gathered once per alpha, so a round's gradient on
@@ -591,7 +584,7 @@ def solve_enet(
         X_strong = stats.Xs[:, strong]
         c_strong = c[strong]
         in_active = np.zeros(stats.n_features, dtype=bool)
-    drop_all_left = _DROP_ALL_ROUNDS
+    drop_all_left = DROP_ALL_ROUNDS
     n_entered = 0  # features of the last round still active (they sit at the end of act.idx)
     entered_round = False
     moved = False

@@ -19,17 +19,17 @@ in alpha from the two points before (exact for the lasso on an unchanged set), s
 solve usually has the right set: measured, ~1.03 solves per point.
 
 The solves: small active sets in one batched LU over the problems (padded to the largest |A|
-with identity rows); from ``_CHOLESKY_FROM`` columns on one LAPACK Cholesky solve per problem on
+with identity rows); from ``BATCH_CHOLESKY_FROM`` columns on one LAPACK Cholesky solve per problem on
 its own block, which was faster than the batch there; a lasso problem keeps its factor, so a
 point on an unchanged set (lam2 = 0 at every alpha) needs two triangular solves only.  Where
-at most ``_SPECTRAL_INACTIVE`` features are inactive (the dense end of a path, where those
+at most ``SPECTRAL_INACTIVE`` features are inactive (the dense end of a path, where those
 factorizations cost the most) the solve comes from the whole Gram instead (``_Spectral``: its
 inverse for the lasso, its eigendecomposition for the elastic net, computed once per fold), one
 stacked product for every problem of the round and a small solve for the inactive block.
 
 The iteration is not globally convergent (it can cycle on strongly correlated columns) and a
 singular G_AA (collinear columns) has no solve; a problem that has not reached a fixed point
-after ``_MAX_ROUNDS`` solves, or whose fixed point misses the KKT tolerance, is solved at that
+after ``BATCH_MAX_ROUNDS`` solves, or whose fixed point misses the KKT tolerance, is solved at that
 point by the exact sequential active-set method (``activeset.solve_enet``) from the same warm
 start.  Every point is certified by its own max KKT violation either way.
 """
@@ -42,20 +42,25 @@ import numpy as np
 from scipy.linalg import blas, lapack
 
 from regcli.core.activeset import solve_enet
+from regcli.core.family import deviance_ratios
+from regcli.core.moments import symmetric_from_upper
 from regcli.core.path import (
     DEV_RATIO_MAX,
     DEV_RATIO_MIN_CHANGE,
     MIN_POINTS_BEFORE_STOP,
     STOP_REASONS,
     RawPath,
-    _dev_ratios,
 )
 from regcli.core.penalty import ElasticNet, kkt_residuals, kkt_scales
 from regcli.core.progress import advance
-from regcli.core.stats import GramStats, symmetric_from_upper
-
-#: Solves per grid point before a problem is handed to the sequential exact solver.
-_MAX_ROUNDS = 8
+from regcli.core.stats import GramStats
+from regcli.core.tuning import (
+    BATCH_CHOLESKY_FROM,
+    BATCH_MAX_ROUNDS,
+    SPECTRAL_INACTIVE,
+    SPECTRAL_MAX_CONDITION,
+    SPECTRAL_MAX_FEATURES,
+)
 
 
 def solve_paths(
@@ -166,7 +171,7 @@ def solve_paths(
         if not may_stop.any():
             continue
         # glmnet's early stop, for the problems on a default grid
-        d = _dev_ratios(yy[S], term)
+        d = deviance_ratios(yy[S], term)
         dev[S, i] = d
         if i + 1 >= MIN_POINTS_BEFORE_STOP:
             high = may_stop[S] & (d > DEV_RATIO_MAX)
@@ -177,7 +182,7 @@ def solve_paths(
     paths = []
     for q in range(B):
         k = int(done[q])
-        d = dev[q, :k] if may_stop[q] else _dev_ratios(yy[q], fit_term[q, :k])
+        d = dev[q, :k] if may_stop[q] else deviance_ratios(yy[q], fit_term[q, :k])
         paths.append(
             RawPath(
                 alphas=np.asarray(grids[q][:k], dtype=float),
@@ -259,7 +264,7 @@ class _Spectral:
     def usable(self, Pt: np.ndarray, counts: np.ndarray, lam2: np.ndarray) -> np.ndarray:
         """(t,) bool: the problems Pt whose active solve this serves (computing what their
         Grams need on first use)."""
-        near = self.m - counts <= _SPECTRAL_INACTIVE
+        near = self.m - counts <= SPECTRAL_INACTIVE
         if self.m > SPECTRAL_MAX_FEATURES or not near.any():
             return np.zeros_like(near)
         gid = self.grams.gid[Pt]
@@ -267,7 +272,7 @@ class _Spectral:
         self._prepare(np.unique(gid[near & lasso]), np.unique(gid[near & ~lasso]))
         lo = self.lam[gid, 0] + lam2
         hi = self.lam[gid, -1] + lam2
-        enet_ok = (lo > 0.0) & (hi <= _SPECTRAL_MAX_CONDITION * lo)
+        enet_ok = (lo > 0.0) & (hi <= SPECTRAL_MAX_CONDITION * lo)
         return near & np.where(lasso, self.inv_ok[gid], enet_ok)
 
     def _prepare(self, inv: np.ndarray, eig: np.ndarray) -> None:
@@ -285,7 +290,7 @@ class _Spectral:
                 Wu = symmetric_from_upper(Wu.T)
                 # 1-norm condition number (G and W symmetric)
                 cond = np.abs(G).sum(axis=0).max() * np.abs(Wu).sum(axis=0).max()
-                if cond <= _SPECTRAL_MAX_CONDITION:
+                if cond <= SPECTRAL_MAX_CONDITION:
                     self.Winv[u, :m, :m] = Wu  # type: ignore[index]
                     self.inv_ok[u] = True
             self.inv_ready[u] = True
@@ -352,19 +357,6 @@ class _Spectral:
         return self.grams.stacked(Q, Pt, DZ)
 
 
-#: Problems with at most this many inactive features are solved by ``_Spectral`` (callgrind on
-#: the 4-ratio cv at n = 10^4, p = 100: 8 / 16 / 24 / 32 / 48 -> 1134 / 1052 / 1023 / 1025 /
-#: 1092 M instructions per cv, 1506 M without).
-_SPECTRAL_INACTIVE = 24
-#: Features up to which the dense-end solves are used: above, a Gram's eigendecomposition
-#: (~10 Cholesky factorizations) may not pay for the few dense points of a path, and the extra
-#: stacks would triple a large batch's memory.
-SPECTRAL_MAX_FEATURES = 500
-#: ``_Spectral`` serves a problem only where M = G + lam2 I has a condition number up to this:
-#: (lam_max + lam2) / (lam_min + lam2) for the elastic net, ||G||_1 ||G^{-1}||_1 for the lasso.
-_SPECTRAL_MAX_CONDITION = 1e6
-
-
 def _padded_indices(
     mask: np.ndarray, counts: np.ndarray, pad: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -413,7 +405,7 @@ def _pdas(
     A = np.abs(z) > lam1[:, None]
     s = np.where(A, np.sign(z), 0.0)
     todo = np.arange(r)
-    for _ in range(_MAX_ROUNDS):
+    for _ in range(BATCH_MAX_ROUNDS):
         # T indexes the problems of this round: a slice (views) while it is all of them
         T: slice | np.ndarray = slice(None) if todo.size == r else todo
         Pt = P[T]
@@ -432,7 +424,7 @@ def _pdas(
             rows_t = np.arange(todo.size)[:, None]
             right = c_t - lam1[T][:, None] * s_t  # c - lam1 s over every feature (and dummy)
             rhs = right[rows_t, idx]
-            if kmax >= _CHOLESKY_FROM:
+            if kmax >= BATCH_CHOLESKY_FROM:
                 x = np.zeros((todo.size, kmax))
                 lam2_t = lam2[T]
                 near = spectral.usable(Pt, counts, lam2_t)
@@ -491,12 +483,6 @@ def _pdas(
         if todo.size == 0:
             break
     return b, g, n_iter
-
-
-#: From this largest active set on, one LAPACK Cholesky solve (dposv) per problem on its own
-#: block beats NumPy's batched LU on the padded blocks: 15-33% faster at 20-100 columns, 44
-#: problems (measured); below, the batch.
-_CHOLESKY_FROM = 16
 
 
 def _solve_batched(M: np.ndarray, rhs: np.ndarray) -> np.ndarray:

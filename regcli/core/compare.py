@@ -16,8 +16,9 @@ from regcli.core.cv import (
     prepare_cv,
 )
 from regcli.core.diagnostics import Collinearity, collinearity, collinearity_from_gram
+from regcli.core.dispatch import statistics_source
 from regcli.core.fit import FitResult, fit_prepared
-from regcli.core.stats import GramStats, least_squares, use_gram
+from regcli.core.stats import GramStats, least_squares
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ def compare_models(
     squares when n > p.  Rows are refit on all rows at their selected alpha."""
     t0 = time.perf_counter()
     n, p = X.shape
-    gram = use_gram(n, p)
+    gram = statistics_source(n, p) == "gram"
     # the only pass over the rows: per-fold sums and the all-row statistics from their totals
     prepared, sums = prepare_cv(
         X, y, weights, folds, fit_intercept=fit_intercept, standardize=standardize

@@ -22,9 +22,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import blas
 
-from regcli.core.batch import SPECTRAL_MAX_FEATURES, solve_paths
+from regcli.core.batch import solve_paths
+from regcli.core.dispatch import Problem, Route, choose_route, statistics_source
+from regcli.core.family import moments_deviance
+from regcli.core.moments import moments_by_fold
 from regcli.core.parallel import run_tasks
 from regcli.core.path import RawPath, alpha_grid, path_grid, solve_path
 from regcli.core.penalty import alpha_max
@@ -32,19 +34,22 @@ from regcli.core.stats import (
     GramStats,
     Standardization,
     Stats,
+    gram_statistics,
     least_squares,
     odd_magnitude,
     prepare,
     prescale,
-    symmetric_from_upper,
-    use_gram,
+    standardization_from,
 )
 from regcli.core.threads import single_blas_thread
+from regcli.core.tuning import (
+    BATCH_GRAM_BYTES,
+    FOLD_CHUNK_ROWS,
+    PARALLEL_MIN_SECONDS,
+    SPECTRAL_MAX_FEATURES,
+)
 
 METRICS = ("mse", "mae", "r2")
-#: ``jobs`` > 1 forks only when the fold paths are estimated to take this long in one process.
-PARALLEL_MIN_SECONDS = 0.25
-_CHUNK = 32768
 
 
 def make_folds(
@@ -145,7 +150,8 @@ def select_indices(cv_mean: np.ndarray, cv_se: np.ndarray, *, larger_is_better: 
 
 
 class FoldSums:
-    """Per-fold weighted sums of the held-out rows, centered at the global (weighted) means."""
+    """Per-fold ``Moments`` of the held-out rows, all centered at the global (weighted) means;
+    a training fold's statistics are the total minus its held-out fold."""
 
     def __init__(
         self,
@@ -163,149 +169,53 @@ class FoldSums:
         self.factor = factor
         if factor is not None:
             X = X / factor
-        n, p = X.shape
+        p = X.shape[1]
         v = w / w.sum()
-        self.center = v @ X if fit_intercept else np.zeros(p)
-        self.y_center = float(v @ y) if fit_intercept else 0.0
+        center = v @ X if fit_intercept else np.zeros(p)
+        y_center = float(v @ y) if fit_intercept else 0.0
         self.K = K
-        self.S = np.zeros((K, p, p))
-        self.sx = np.zeros((K, p))
-        self.sy = np.zeros(K)
-        self.sxy = np.zeros((K, p))
-        self.syy = np.zeros(K)
-        self.W = np.zeros(K)
-        uniform = bool(np.all(w == w[0]))
-        Sk = [np.zeros((p, p), order="F") for _ in range(K)]
-        # contiguous chunks of rows, each sorted by fold once: the gathers stay within a chunk
-        # (gathering each fold's rows from all of X was ~2x slower at n = 10^6)
-        for start in range(0, n, _CHUNK):
-            stop = min(n, start + _CHUNK)
-            f = folds[start:stop]
-            order = np.argsort(f, kind="stable")
-            bounds = np.searchsorted(f[order], np.arange(K + 1))
-            xc = X[start:stop][order]
-            xc -= self.center
-            yc = y[start:stop][order] - self.y_center
-            wr = w[start:stop][order]
-            for k in range(K):
-                lo, hi = bounds[k], bounds[k + 1]
-                if lo == hi:
-                    continue
-                xk, yk, wk = xc[lo:hi], yc[lo:hi], wr[lo:hi]
-                self.sx[k] += wk @ xk
-                self.sy[k] += wk @ yk
-                self.sxy[k] += (wk * yk) @ xk
-                self.syy[k] += wk @ (yk * yk)
-                self.W[k] += wk.sum()
-                if uniform:
-                    Sk[k] = blas.dsyrk(wk[0], xk.T, beta=1.0, c=Sk[k], trans=0, overwrite_c=1)
-                else:
-                    xw = xk * np.sqrt(wk)[:, None]
-                    Sk[k] = blas.dsyrk(1.0, xw.T, beta=1.0, c=Sk[k], trans=0, overwrite_c=1)
-        for k in range(K):
-            self.S[k] = symmetric_from_upper(Sk[k])
-        # totals over all folds, once: every training fold is total minus its held-out fold
-        self.S_tot = self.S.sum(axis=0)
-        self.sx_tot = self.sx.sum(axis=0)
-        self.sxy_tot = self.sxy.sum(axis=0)
+        self.folds = moments_by_fold(X, y, w, folds, K, center, y_center, FOLD_CHUNK_ROWS)
+        total = self.folds[0]
+        for fold in self.folds[1:]:
+            total = total.merge(fold)
+        self.total = total
 
     def training(
         self, k: int, *, fit_intercept: bool, standardize: bool, constant: np.ndarray
     ) -> tuple[Standardization, GramStats]:
         """Standardization and Gram statistics of training fold k (all rows but fold k)."""
-        W = self.W.sum() - self.W[k]
-        mx, my, C, cxy, cyy = self._moments(
-            W,
-            self.S_tot - self.S[k],
-            self.sx_tot - self.sx[k],
-            self.sy.sum() - self.sy[k],
-            self.sxy_tot - self.sxy[k],
-            self.syy.sum() - self.syy[k],
-            fit_intercept,
+        train = self.total.minus(self.folds[k])
+        # the subtraction's rounding, relative to the columns' mean square over all rows
+        reference = np.maximum(np.diagonal(self.total.S) / self.total.W, 1e-300)
+        std = standardization_from(
+            train,
+            fit_intercept=fit_intercept,
+            standardize=standardize,
+            constant=constant,
+            reference=reference,
         )
-        var = np.diagonal(C)
-        const = constant | (
-            var <= 1e-13 * np.maximum(np.diagonal(self.S_tot) / self.W.sum(), 1e-300)
-        )
-        n_train = int(round(W)) if W > 1 else 2
-        return self._statistics(
-            mx, my, C, cxy, cyy, const, fit_intercept, standardize, n_samples=n_train
-        )
+        n_train = int(round(train.W)) if train.W > 1 else 2
+        stats = gram_statistics(train, std, fit_intercept=fit_intercept, n_samples=n_train)
+        return std.rescaled(self.factor), stats
 
     def all_rows(
         self, *, n_samples: int, fit_intercept: bool, standardize: bool
     ) -> tuple[Standardization, GramStats]:
-        """Standardization and Gram statistics of all rows, from the folds' totals: what
-        ``stats.prepare`` computes (same centering, constant-column rule and scaling) without
-        another pass over the rows."""
-        mx, my, C, cxy, cyy = self._moments(
-            self.W.sum(),
-            self.S_tot,
-            self.sx_tot,
-            self.sy.sum(),
-            self.sxy_tot,
-            self.syy.sum(),
-            fit_intercept,
-        )
-        mean = self.center + mx  # sums are centered at the means: mx is rounding only
-        constant = np.diagonal(C) <= (1e-13 * np.abs(mean)) ** 2  # prepare's rule
-        return self._statistics(
-            mx, my, C, cxy, cyy, constant, fit_intercept, standardize, n_samples=n_samples
-        )
-
-    @staticmethod
-    def _moments(W, S, sx, sy, sxy, syy, fit_intercept):  # type: ignore[no-untyped-def]
-        """(mean x, mean y, cov x, cov xy, var y) about the rows' own means (or about the
-        center, without an intercept) from centered weighted sums over W total weight."""
-        if not fit_intercept:
-            return np.zeros_like(sx), 0.0, S / W, sxy / W, syy / W
-        mx, my = sx / W, sy / W
-        return mx, my, S / W - np.outer(mx, mx), sxy / W - mx * my, syy / W - my * my
-
-    def _statistics(  # type: ignore[no-untyped-def]
-        self, mx, my, C, cxy, cyy, constant, fit_intercept, standardize, *, n_samples
-    ) -> tuple[Standardization, GramStats]:
-        var = np.diagonal(C)
-        scale = (
-            np.where(constant, 1.0, np.sqrt(np.maximum(var, 0.0)))
-            if standardize
-            else np.ones_like(var)
-        )
-        std = Standardization(
-            mean=mx + self.center,
-            scale=scale,
-            constant=constant,
-            y_mean=my + self.y_center,
-            fit_intercept=fit_intercept,
-            standardize=standardize,
-        )
-        keep = std.keep
-        inv = 1.0 / scale[keep]
-        G = C[np.ix_(keep, keep)] * inv[:, None] * inv[None, :]
-        stats = GramStats(G, cxy[keep] * inv, float(cyy), n_samples=n_samples)
+        """Standardization and Gram statistics of all rows, from the folds' total: what
+        ``stats.prepare`` computes without another pass over the rows."""
+        std = standardization_from(self.total, fit_intercept=fit_intercept, standardize=standardize)
+        stats = gram_statistics(self.total, std, fit_intercept=fit_intercept, n_samples=n_samples)
         return std.rescaled(self.factor), stats
 
     def heldout_mse(self, k: int, coefs: np.ndarray, intercepts: np.ndarray) -> np.ndarray:
         """Weighted mean squared error on held-out fold k for coefficient rows (a, p)."""
         if self.factor is not None:
             coefs = coefs * self.factor  # the sums are of X / factor
-        b0 = intercepts - self.y_center + coefs @ self.center  # intercept in centered units
-        quad = np.einsum("ij,ij->i", coefs @ self.S[k], coefs)
-        sse = (
-            self.syy[k]
-            - 2 * b0 * self.sy[k]
-            - 2 * coefs @ self.sxy[k]
-            + b0 * b0 * self.W[k]
-            + 2 * b0 * (coefs @ self.sx[k])
-            + quad
-        )
-        return np.maximum(sse, 0.0) / self.W[k]
+        return moments_deviance(self.folds[k], coefs, intercepts)
 
     def total_variance(self) -> float:
         """Weighted mean squared deviation of y around its mean over all rows (divisor sum w)."""
-        W = self.W.sum()
-        my = self.sy.sum() / W
-        return float(max(self.syy.sum() / W - my * my, 0.0))
+        return float(max(self.total.covariances(True)[4], 0.0))
 
 
 def fold_count(folds: list[np.ndarray]) -> int:
@@ -332,11 +242,11 @@ def fold_sums(
 
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
         sums = build(factor)
-    flat = np.flatnonzero(np.diagonal(sums[0].S_tot) == 0)  # constant, or squares underflowed
+    flat = np.flatnonzero(np.diagonal(sums[0].total.S) == 0)  # constant, or squares underflowed
     if (
         factor is None
         and standardize
-        and (not np.isfinite(sums[0].S_tot).all() or odd_magnitude(X, flat))
+        and (not np.isfinite(sums[0].total.S).all() or odd_magnitude(X, flat))
     ):
         factor = prescale(X, standardize, exhaustive=True)
         if factor is not None:
@@ -357,7 +267,7 @@ def prepare_cv(
     statistics of the full fit and the refit: one pass over X where a Gram serves (the lazy
     source for wide data keeps its standardized X~ instead)."""
     n, p = X.shape
-    if not use_gram(n, p):
+    if statistics_source(n, p) != "gram":
         prepared = prepare(
             X, y, weights, fit_intercept=fit_intercept, standardize=standardize, gram=False
         )
@@ -412,14 +322,14 @@ def cross_validate(
     if prepared is not None:  # the full-data statistics, shared with the caller
         full_std, full_stats = prepared
         gram = isinstance(full_stats, GramStats)
-    elif sums is None and (gram is None or gram == use_gram(n, p)):
+    elif sums is None and (gram is None or gram == (statistics_source(n, p) == "gram")):
         (full_std, full_stats), sums = prepare_cv(
             X, y, weights, folds, fit_intercept=fit_intercept, standardize=standardize
         )
         gram = sums is not None
     else:
         if gram is None:
-            gram = use_gram(n, p)
+            gram = statistics_source(n, p) == "gram"
         full_std, full_stats = prepare(
             X, y, weights, fit_intercept=fit_intercept, standardize=standardize, gram=gram
         )
@@ -676,9 +586,23 @@ def solve_specs(specs: list[PathSpec], *, tol: float, max_iter: int) -> list[Raw
     out: list[RawPath | None] = [None] * len(specs)
     groups: dict[int, list[int]] = {}
     for t, spec in enumerate(specs):
-        if isinstance(spec.stats, GramStats) and spec.l1_ratio > 0.0:
+        if isinstance(spec.stats, GramStats):
             groups.setdefault(spec.stats.n_features, []).append(t)
-    batched = {t for members in groups.values() if len(members) > 1 for t in members}
+    batched = set()
+    for members in groups.values():
+        for t in members:
+            spec = specs[t]
+            problem = Problem(
+                n_samples=spec.stats.n_samples,
+                n_features=spec.stats.n_features,
+                l1_ratio=spec.l1_ratio,
+                source="gram",
+                n_points=len(spec.alphas),
+                n_paths=sum(specs[u].l1_ratio > 0.0 for u in members),
+            )
+            if choose_route(problem) is Route.BATCHED:
+                batched.add(t)
+    groups = {m: [t for t in members if t in batched] for m, members in groups.items()}
     for t, spec in enumerate(specs):
         if t not in batched:  # ridge, the lazy source, or a path alone (fastest sequentially)
             out[t] = solve_path(
@@ -705,10 +629,6 @@ def solve_specs(specs: list[PathSpec], *, tol: float, max_iter: int) -> list[Raw
             for t, raw in zip(chunk, raws):
                 out[t] = raw
     return out  # type: ignore[return-value]
-
-
-#: Bytes of distinct Grams one batch may stack (p = 2500: 10 Grams of 50 MB).
-BATCH_GRAM_BYTES = 512 * 2**20
 
 
 def _batches(members: list[int], keys: list[int], m: int) -> list[list[int]]:

@@ -8,10 +8,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from regcli.core.activeset import solve_enet
-from regcli.core.path import DEFAULT_TOL, _dev_ratio
-from regcli.core.penalty import ElasticNet, alpha_max, kkt_scale
+from regcli.core.coordinate import null_gradient, solve_general
+from regcli.core.dispatch import Problem, Route, choose_route
+from regcli.core.family import deviance_ratio
+from regcli.core.path import DEFAULT_TOL
+from regcli.core.penalty import ElasticNet, Penalty, alpha_max, kkt_scale, penalty_for
 from regcli.core.ridge import ridge_coef
-from regcli.core.stats import Standardization, Stats, least_squares, prepare
+from regcli.core.stats import GramStats, Standardization, Stats, least_squares, prepare
 from regcli.core.threads import single_blas_thread
 
 
@@ -47,6 +50,10 @@ class FitResult:
     def penalty(self) -> str:
         return ElasticNet(self.alpha, self.l1_ratio).name
 
+    @property
+    def family(self) -> str:
+        return "gaussian"
+
 
 def fit(
     X: np.ndarray,
@@ -60,19 +67,33 @@ def fit(
     tol: float = DEFAULT_TOL,
     max_iter: int = 10_000,
     gram: bool | None = None,
+    penalty_factor: np.ndarray | None = None,
+    lower: np.ndarray | float | None = None,
+    upper: np.ndarray | float | None = None,
 ) -> FitResult:
     """Minimize 1/(2 sum w) sum w_i (y_i - b0 - x_i b)^2 + alpha (r ||b||_1 + (1 - r)/2 ||b||^2).
 
     X is (n, p) float64, y (n,).  ``tol`` is relative to alpha: the fit is converged when its max
     KKT violation on the standardized problem is at most ``tol * alpha`` (alpha floored at 1e-6
-    of alpha_max for the lasso, see ``penalty.kkt_scale``).
+    of alpha_max for the lasso, see ``penalty.kkt_scale``).  ``penalty_factor`` (p,) and the
+    bounds ``lower`` / ``upper`` (original scale) follow glmnet's penalty.factor and limits.
     """
     t0 = time.perf_counter()
     std, stats = prepare(
         X, y, weights, fit_intercept=fit_intercept, standardize=standardize, gram=gram
     )
+    penalty = penalty_for(
+        X.shape[1], l1_ratio, std.keep, std.scale, factors=penalty_factor, lower=lower, upper=upper
+    )
     return fit_prepared(
-        std, stats, alpha=alpha, l1_ratio=l1_ratio, tol=tol, max_iter=max_iter, t0=t0
+        std,
+        stats,
+        alpha=alpha,
+        l1_ratio=l1_ratio,
+        tol=tol,
+        max_iter=max_iter,
+        t0=t0,
+        penalty=penalty,
     )
 
 
@@ -85,28 +106,54 @@ def fit_prepared(
     tol: float = DEFAULT_TOL,
     max_iter: int = 10_000,
     t0: float | None = None,
+    penalty: Penalty | None = None,
 ) -> FitResult:
-    """``fit`` on statistics already prepared (several fits on the same data share one pass)."""
+    """``fit`` on statistics already prepared (several fits on the same data share one pass);
+    ``penalty`` over the solver's columns (``penalty.penalty_for``), scalar when None."""
     t0 = time.perf_counter() if t0 is None else t0
     n = stats.n_samples
-    penalty = ElasticNet(alpha=float(alpha), l1_ratio=float(l1_ratio))
+    if penalty is None:
+        penalty = Penalty(l1_ratio=float(l1_ratio))
+    point = ElasticNet(alpha=float(alpha), l1_ratio=float(l1_ratio))
     scale = kkt_scale(alpha, alpha_max(stats.c, 1.0))
-    if alpha == 0:  # least squares: the minimum-norm solution when columns are collinear
+    route = choose_route(
+        Problem(
+            n_samples=n,
+            n_features=stats.n_features,
+            l1_ratio=point.l1_ratio,
+            source="gram" if isinstance(stats, GramStats) else "lazy",
+            scalar_penalty=penalty.scalar,
+            alpha=point.alpha,
+        )
+    )
+    if route is Route.WORKING_SET_CD:
+        with single_blas_thread():
+            general = solve_general(
+                stats,
+                penalty,
+                point.alpha,
+                np.zeros(stats.n_features),
+                tol=tol * scale,
+                max_iter=max_iter,
+            )
+        coef_std, grad = general.coef, general.grad
+        kkt, n_iter, converged = general.max_kkt_violation, general.n_iter, general.converged
+    elif route is Route.LEAST_SQUARES:  # the minimum-norm solution when columns are collinear
         coef_std = least_squares(stats)
         active = np.flatnonzero(coef_std)
         grad = stats.grad(active, coef_std[active])
         kkt = float(np.abs(grad).max(initial=0.0))
         n_iter, converged = 1, kkt <= tol * scale
-    elif penalty.l1_ratio == 0.0 and penalty.lam2 > 0:
-        coef_std = ridge_coef(stats, penalty.lam2)
+    elif route is Route.RIDGE:
+        coef_std = ridge_coef(stats, point.lam2)
         active = np.flatnonzero(coef_std)
         grad = stats.grad(active, coef_std[active])
-        kkt = penalty.kkt_violation(grad, coef_std)
+        kkt = point.kkt_violation(grad, coef_std)
         n_iter, converged = 1, kkt <= tol * scale
     else:
         with single_blas_thread():
             sol = solve_enet(
-                stats, penalty, np.zeros(stats.n_features), tol=tol * scale, max_iter=max_iter
+                stats, point, np.zeros(stats.n_features), tol=tol * scale, max_iter=max_iter
             )
         coef_std, grad = sol.coef, sol.grad
         kkt, n_iter, converged = sol.max_kkt_violation, sol.n_iter, sol.converged
@@ -118,12 +165,16 @@ def fit_prepared(
         coef=coef,
         standardized_coef=std.standardized(coef_std),
         n_samples=n,
-        r2=_dev_ratio(stats, coef_std, grad),
+        r2=deviance_ratio(stats.yy, stats.c, coef_std, grad),
         converged=bool(converged),
         n_iter=int(n_iter),
         max_kkt_violation=float(kkt),
         kkt_tolerance=float(tol * scale),
-        alpha_max=alpha_max(stats.c, l1_ratio),
+        alpha_max=(
+            alpha_max(stats.c, l1_ratio)
+            if penalty.scalar
+            else penalty.alpha_max(null_gradient(stats, penalty))
+        ),
         standardization=std,
         fit_s=time.perf_counter() - t0,
     )

@@ -58,19 +58,6 @@ class Handover(NamedTuple):
     active_set: ActiveSet
 
 
-#: The homotopy serves wide data with at most this many samples per grid point.  Its kinks
-#: grow with n (~1.5 n on glmnet's designs), the active-set path's solves with the grid; best
-#: of 15 alternating runs, 100-point grid, p = 1000: n = 50 0.47x, 100 0.58x, 150 0.81x, 200
-#: 0.93x, 300 1.33x the active-set path's time (n = 200 at 0.71x with 200 points, 100 at 0.74x
-#: with 50).
-SAMPLES_PER_POINT = 2.0
-
-
-def homotopy_pays(stats: LazyStats, n_points: int) -> bool:
-    """Whether the homotopy is the lasso path's method for these statistics and grid."""
-    return stats.n_features >= stats.n_samples and stats.n_samples <= SAMPLES_PER_POINT * n_points
-
-
 def lasso_homotopy(
     stats: LazyStats, values: list[float], tols: np.ndarray, max_iter: int = 10_000
 ) -> Generator[Point, None, Handover | None]:

@@ -12,11 +12,22 @@ from dataclasses import dataclass
 import numpy as np
 
 from regcli.core.activeset import ActiveSet, DualActiveSet, solve_enet
-from regcli.core.homotopy import homotopy_pays, lasso_homotopy
-from regcli.core.penalty import ElasticNet, alpha_max, kkt_scale, kkt_scales
+from regcli.core.coordinate import null_gradient, solve_general
+from regcli.core.dispatch import Problem, Route, choose_route
+from regcli.core.family import deviance_ratios
+from regcli.core.homotopy import lasso_homotopy
+from regcli.core.penalty import (
+    ElasticNet,
+    Penalty,
+    alpha_max,
+    kkt_scale,
+    kkt_scales,
+    penalty_for,
+    strong_screen,
+)
 from regcli.core.progress import advance
 from regcli.core.ridge import RidgeSolver
-from regcli.core.stats import LazyStats, Standardization, Stats, prepare
+from regcli.core.stats import GramStats, LazyStats, Standardization, Stats, prepare
 from regcli.core.threads import single_blas_thread
 
 #: glmnet's defaults: stop after at least this many points when the fit no longer improves.
@@ -111,25 +122,6 @@ def path_grid(
     return np.sort(np.asarray(alphas, dtype=float))[::-1], False
 
 
-def _dev_ratio(stats: Stats, coef: np.ndarray, grad: np.ndarray) -> float:
-    """1 - RSS / RSS(null) from the statistics, with RSS = z'z - c'b - b'(c - G b)."""
-    return float(_dev_ratios(stats.yy, np.asarray(coef @ (stats.c + grad))))
-
-
-def _dev_ratios(yy: float | np.ndarray, fit_term: np.ndarray) -> np.ndarray:
-    """1 - RSS / z'z with RSS = z'z - fit_term (fit_term = c'b + b'grad), elementwise; ``yy``
-    is one z'z, or one per problem (a batch); 0 where z'z = 0."""
-    if not isinstance(yy, np.ndarray):  # one path, at every point of its loop: scalar (~1 us)
-        if yy <= 0:
-            return np.zeros_like(fit_term)
-        with np.errstate(over="ignore", invalid="ignore"):
-            ratio = 1.0 - np.maximum(yy - fit_term, 0.0) / yy
-        return np.where(np.isfinite(ratio), ratio, 0.0)  # overflow only on degenerate folds
-    positive = yy > 0
-    safe = np.where(positive, yy, 1.0)
-    return np.where(positive, 1.0 - np.maximum(yy - fit_term, 0.0) / safe, 0.0)
-
-
 def solve_path(
     stats: Stats,
     alphas: np.ndarray,
@@ -138,6 +130,7 @@ def solve_path(
     tol: float = DEFAULT_TOL,
     max_iter: int = 10_000,
     early_stop: bool = False,
+    penalty: Penalty | None = None,
 ) -> RawPath:
     """Solve every alpha of the descending grid.
 
@@ -155,10 +148,25 @@ def solve_path(
     kkt = np.zeros(k)
     iters = np.zeros(k, dtype=int)
     conv = np.zeros(k, dtype=bool)
-    if l1_ratio == 0.0:
+    route = choose_route(
+        Problem(
+            n_samples=stats.n_samples,
+            n_features=m,
+            l1_ratio=l1_ratio,
+            source="gram" if isinstance(stats, GramStats) else "lazy",
+            scalar_penalty=penalty is None or penalty.scalar,
+            n_points=k,
+        )
+    )
+    if route is Route.WORKING_SET_CD:
+        assert penalty is not None
+        points = _general_points(stats, alphas, penalty, tol, max_iter)
+    elif route is Route.RIDGE:
         points = _ridge_points(stats, alphas, tol)
     else:
-        points = _activeset_points(stats, alphas, l1_ratio, tol, max_iter)
+        points = _activeset_points(
+            stats, alphas, l1_ratio, tol, max_iter, homotopy=route is Route.HOMOTOPY
+        )
     stop_reason = STOP_REASONS[0]
     done = 0
     # c'b + b'grad per point, for the deviance ratio (all at once when nothing stops early)
@@ -171,7 +179,7 @@ def solve_path(
         done = i + 1
         if not early_stop:
             continue
-        dev[i] = _dev_ratios(stats.yy, fit_term[i])
+        dev[i] = deviance_ratios(stats.yy, fit_term[i])
         if i + 1 >= MIN_POINTS_BEFORE_STOP:
             if dev[i] > DEV_RATIO_MAX:
                 stop_reason = STOP_REASONS[1]
@@ -180,7 +188,7 @@ def solve_path(
                 stop_reason = STOP_REASONS[2]
                 break
     if not early_stop:
-        dev = _dev_ratios(stats.yy, fit_term)
+        dev = deviance_ratios(stats.yy, fit_term)
     return RawPath(
         alphas=np.asarray(alphas[:done], dtype=float),
         coefs=coefs[:done],
@@ -205,9 +213,27 @@ def _ridge_points(stats: Stats, alphas: np.ndarray, tol: float):  # type: ignore
         yield coef, grad, 1, violation, violation <= tol * kkt_scale(a, c_max)
 
 
-def _activeset_points(stats: Stats, alphas: np.ndarray, l1_ratio: float, tol: float, max_iter: int):  # type: ignore[no-untyped-def]
+def _general_points(stats: Stats, alphas: np.ndarray, penalty: Penalty, tol: float, max_iter: int):  # type: ignore[no-untyped-def]
+    """Warm-started working-set coordinate descent, one solve per alpha, with the strong rule
+    of the per-feature penalty."""
+    c_max = alpha_max(stats.c, 1.0)
+    coef = np.zeros(stats.n_features)
+    grad = stats.c
+    prev_alpha = None
+    for a in np.asarray(alphas, dtype=float).tolist():
+        screen = None if prev_alpha is None else penalty.strong_screen(grad, a, prev_alpha)
+        sol = solve_general(
+            stats, penalty, a, coef, tol=tol * kkt_scale(a, c_max), max_iter=max_iter, screen=screen
+        )
+        coef, grad, prev_alpha = sol.coef, sol.grad, a
+        yield coef, grad, sol.n_iter, sol.max_kkt_violation, sol.converged
+
+
+def _activeset_points(  # type: ignore[no-untyped-def]
+    stats: Stats, alphas: np.ndarray, l1_ratio: float, tol: float, max_iter: int, *, homotopy: bool
+):
     """Warm-started active-set solves, one per alpha, with the sequential strong rule (after
-    the homotopy, where it serves: ``homotopy.homotopy_pays``).
+    the homotopy, where ``dispatch.choose_route`` picks it).
 
     For the lasso, after each solve the following grid points are tried on the same active set
     at once (``ActiveSet.segment``): where no feature enters or leaves between them they need no
@@ -228,7 +254,8 @@ def _activeset_points(stats: Stats, alphas: np.ndarray, l1_ratio: float, tol: fl
     # end of a path rarely yields a point (500 x 2000: the last 26 tries yielded none)
     lazy = isinstance(stats, LazyStats)
     misses = skip = 0
-    if lasso and isinstance(stats, LazyStats) and homotopy_pays(stats, k):
+    if homotopy:
+        assert isinstance(stats, LazyStats)
         handover = yield from lasso_homotopy(stats, values, tols, max_iter)
         if handover is None:
             return
@@ -240,7 +267,7 @@ def _activeset_points(stats: Stats, alphas: np.ndarray, l1_ratio: float, tol: fl
         # sequential strong rule: features likely to enter at this alpha are tried first
         screen = None
         if prev_alpha is not None:
-            screen = np.abs(grad) >= l1_ratio * (2.0 * a - prev_alpha)
+            screen = strong_screen(grad, l1_ratio, a, prev_alpha)
         sol = solve_enet(
             stats,
             penalty,
@@ -295,22 +322,36 @@ def compute_path(
     tol: float = DEFAULT_TOL,
     max_iter: int = 10_000,
     gram: bool | None = None,
+    penalty_factor: np.ndarray | None = None,
+    lower: np.ndarray | float | None = None,
+    upper: np.ndarray | float | None = None,
 ) -> PathResult:
     """Elastic-net path for X (n x p, float64), y (n,).
 
     Without ``alphas`` the grid is glmnet's (``n_alphas`` points from alpha_max down to
     ``eps`` * alpha_max) and the path may stop early as glmnet's does; given ``alphas`` (any
-    order; solved in descending order) every point is solved.
+    order; solved in descending order) every point is solved.  ``penalty_factor`` (p,) and the
+    bounds ``lower`` / ``upper`` (original scale, scalars or (p,)) follow glmnet's
+    penalty.factor, lower.limits and upper.limits.
     """
     t0 = time.perf_counter()
     n, p = X.shape
     std, stats = prepare(
         X, y, weights, fit_intercept=fit_intercept, standardize=standardize, gram=gram
     )
-    amax = alpha_max(stats.c, l1_ratio)
+    penalty = penalty_for(
+        p, l1_ratio, std.keep, std.scale, factors=penalty_factor, lower=lower, upper=upper
+    )
+    amax = (
+        alpha_max(stats.c, l1_ratio)
+        if penalty.scalar
+        else penalty.alpha_max(null_gradient(stats, penalty))
+    )
     grid, early = path_grid(amax, n, p, alphas=alphas, n_alphas=n_alphas, eps=eps)
     with single_blas_thread():
-        raw = solve_path(stats, grid, l1_ratio, tol=tol, max_iter=max_iter, early_stop=early)
+        raw = solve_path(
+            stats, grid, l1_ratio, tol=tol, max_iter=max_iter, early_stop=early, penalty=penalty
+        )
     return path_result(raw, std, l1_ratio=l1_ratio, alpha_max=amax, n_samples=n, t0=t0)
 
 

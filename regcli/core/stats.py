@@ -1,18 +1,10 @@
 """Sufficient statistics of the weighted, standardized least-squares problem.
 
-The Gaussian objective depends on the data only through
-
-    G = X~' V X~   (p x p),   c = X~' V z   (p,),   z' V z,
-
-where V = diag(w) / sum(w), z = y - ybar (weighted mean) and X~ holds the centered, scaled
-columns.  Two sources provide them behind one small interface:
-
-- ``GramStats`` holds G, formed once by ``prepare`` (one BLAS ``syrk`` pass over the rows, in
-  chunks so memory stays near the size of X).  Best when n >= p and p is moderate.
-- ``LazyStats`` keeps the standardized X~ (n x p) and forms only the Gram blocks the active set
-  needs, and gradients as X~'(X~_A b).  Best when p is large or p > n.
-
-Constant columns are removed before either is built; the solvers see only the ``keep`` columns.
+The Gaussian objective depends on the data only through G = X~' V X~, c = X~' V z and z' V z
+(V = diag(w) / sum w, z = y - ybar, X~ the centered, scaled columns).  ``GramStats`` holds G,
+built from a ``moments.Moments`` accumulator; ``LazyStats`` keeps X~ and forms the Gram blocks
+a solver asks for (wide data).  ``Standardization`` maps the solver's columns to the user's;
+``prepare`` builds both (``dispatch.statistics_source`` picks the form).
 """
 
 from __future__ import annotations
@@ -20,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy.linalg import blas
 
+from regcli.core.dispatch import statistics_source
+from regcli.core.moments import Moments
 from regcli.core.threads import all_threads
+from regcli.core.tuning import THIN_COLUMNS, THREADED_FROM
 
-#: Use a dense Gram when p <= n and p <= this many columns.
-GRAM_MAX_FEATURES = 2500
 #: Columns whose largest |value| lies outside [PRESCALE_LOW, PRESCALE_HIGH] are divided by a
 #: power of two near it before any square is formed (exact in binary floating point), when the
 #: problem is standardized (which makes the solution independent of each column's scale).
@@ -158,7 +150,7 @@ def _lazy_one_pass(
         ok = ~constant
         scale[ok] = np.sqrt(var[ok])
         # numerically constant: a spread below rounding of the values themselves
-        constant |= ok & (scale <= 1e-13 * np.maximum(np.abs(mean), 1e-300))
+        constant |= ok & constant_columns(var, np.maximum(np.abs(mean), 1e-300))
         scale[constant] = 1.0
     std = Standardization(
         mean=mean,
@@ -272,17 +264,6 @@ def least_squares(stats: Stats) -> np.ndarray:
     return np.linalg.lstsq(stats.Xs, stats.zs, rcond=1e-12)[0]
 
 
-#: Up to this many columns a product A @ M runs as one matrix-vector product per column:
-#: OpenBLAS's gemm packs its operands first, which made X~'R with R of 2 columns 2.5-4.5x
-#: slower than two gemv calls (500 x 2000, measured).
-_THIN = 4
-
-
-#: Products with a matrix of at least this many entries run on every BLAS thread
-#: (``threads.all_threads``), even inside a path.
-THREADED_FROM = 500_000
-
-
 def thin_product(A: np.ndarray, M: np.ndarray) -> np.ndarray:
     """A @ M: as matrix-vector products for a few columns, on every thread for a large A."""
     if A.size >= THREADED_FROM:
@@ -292,7 +273,7 @@ def thin_product(A: np.ndarray, M: np.ndarray) -> np.ndarray:
 
 
 def _thin_product(A: np.ndarray, M: np.ndarray) -> np.ndarray:
-    if M.ndim == 1 or M.shape[1] > _THIN:
+    if M.ndim == 1 or M.shape[1] > THIN_COLUMNS:
         return A @ M
     out = np.empty((A.shape[0], M.shape[1]))
     for j in range(M.shape[1]):
@@ -300,25 +281,57 @@ def _thin_product(A: np.ndarray, M: np.ndarray) -> np.ndarray:
     return out
 
 
-def use_gram(n: int, p: int) -> bool:
-    """Whether the dense Gram statistics serve an n x p problem (else the lazy ones)."""
-    return p <= n and p <= GRAM_MAX_FEATURES
+def constant_columns(
+    var: np.ndarray, mean: np.ndarray, reference: np.ndarray | float = 0.0
+) -> np.ndarray:
+    """Columns that carry no information: a weighted variance no larger than the rounding of
+    the values themselves ((1e-13 |mean|)^2: a column equal in every weighted row keeps about
+    1e-16 of its mean after centering), or, for statistics obtained by subtracting sums (a
+    training fold as total minus fold), than the rounding of that subtraction
+    (1e-13 x ``reference``, the total's mean square)."""
+    return var <= np.maximum((1e-13 * np.abs(mean)) ** 2, 1e-13 * np.asarray(reference))
 
 
-def _gram_chunk(p: int) -> int:
-    """Rows per syrk call: few for narrow X (n = 10^6, p = 100: 32768 rows took 0.9-1.9 s,
-    2048 rows 0.6-0.7 s), many for wide X, where each call also reads and writes the p x p
-    output (n = 20000, p = 1000: 2048 rows 0.75 s, 32768 rows 0.43 s)."""
-    return int(min(32768, max(2048, 32 * p)))
+def standardization_from(
+    moments: Moments,
+    *,
+    fit_intercept: bool,
+    standardize: bool,
+    constant: np.ndarray | None = None,
+    reference: np.ndarray | float = 0.0,
+) -> Standardization:
+    """The standardization of the rows summarized by ``moments`` (weighted means, 1/W standard
+    deviations, constant columns; ``constant`` adds columns known to be constant elsewhere)."""
+    mean, y_mean, C, _, _ = moments.covariances(fit_intercept)
+    var = np.diagonal(C)
+    const = constant_columns(var, mean, reference)
+    if constant is not None:
+        const = const | constant
+    scale = np.ones(var.size)
+    if standardize:
+        scale[~const] = np.sqrt(np.maximum(var[~const], 0.0))
+    return Standardization(
+        mean=mean,
+        scale=scale,
+        constant=const,
+        y_mean=y_mean,
+        fit_intercept=fit_intercept,
+        standardize=standardize,
+    )
 
 
-def symmetric_from_upper(C: np.ndarray) -> np.ndarray:
-    """The symmetric matrix whose upper triangle is C's, for a C accumulated by ``syrk`` into
-    zeros (its strict lower triangle is exactly 0): C + C' with the diagonal counted once.
-    (``np.triu`` builds a mask per call: 185 us for a 100 x 100 matrix here, this ~15 us.)"""
-    S = C + C.T
-    np.fill_diagonal(S, np.diagonal(C))
-    return S
+def gram_statistics(
+    moments: Moments, std: Standardization, *, fit_intercept: bool, n_samples: int
+) -> GramStats:
+    """Gram statistics of the rows summarized by ``moments`` on the columns and scales of
+    ``std`` (which may come from other weights than these moments' own)."""
+    _, _, C, cxy, cyy = moments.covariances(fit_intercept)
+    keep = std.keep
+    if keep.size != C.shape[0]:
+        C = C[np.ix_(keep, keep)]
+    inv = 1.0 / std.scale[keep]
+    G = C * inv[:, None] * inv[None, :]
+    return GramStats(G, cxy[keep] * inv, float(cyy), n_samples=n_samples)
 
 
 def _gram_one_pass(
@@ -330,56 +343,14 @@ def _gram_one_pass(
     fit_intercept: bool,
     standardize: bool,
 ) -> tuple[Standardization, GramStats]:
-    """Standardization and Gram statistics in one chunked pass over the rows (after the means).
-
-    Each chunk is centered once and its cross-products accumulated by syrk; scales and constant
-    columns come from the diagonal afterwards, so no second pass and no scaled copy of X is
-    needed.
-    """
+    """Standardization and Gram statistics in one chunked pass over the rows, centered at the
+    weighted means (computed first) so that the accumulated cross-products lose no precision."""
     n, p = X.shape
-    mean = v @ X if fit_intercept else np.zeros(p)
-    y_mean = float(v @ y) if fit_intercept else 0.0
-    uniform = weights is None
-    sv = None if uniform else np.sqrt(v)
-    C = np.zeros((p, p), order="F")
-    cx = np.zeros(p)
-    chunk = _gram_chunk(p)
-    for start in range(0, n, chunk):
-        stop = min(n, start + chunk)
-        B = X[start:stop] - mean
-        z = y[start:stop] - y_mean
-        if sv is not None:
-            B *= sv[start:stop, None]
-            z = z * sv[start:stop]
-        C = blas.dsyrk(1.0, B.T, beta=1.0, c=C, trans=0, overwrite_c=1)
-        cx += B.T @ z
-    if uniform:
-        C /= n
-        cx /= n
-        yy = float(np.mean((y - y_mean) ** 2))
-    else:
-        yy = float(v @ (y - y_mean) ** 2)
-    var = np.diagonal(C).copy()
-    # constant: a spread no larger than the rounding of the values themselves (a column equal
-    # in every weighted row leaves only rounding of its mean, about 1e-16 of it, after centering)
-    constant = var <= (1e-13 * np.abs(mean)) ** 2
-    scale = np.ones(p)
-    if standardize:
-        scale[~constant] = np.sqrt(var[~constant])
-    std = Standardization(
-        mean=mean,
-        scale=scale,
-        constant=constant,
-        y_mean=y_mean,
-        fit_intercept=fit_intercept,
-        standardize=standardize,
-    )
-    keep = std.keep
-    Ck = symmetric_from_upper(C)
-    Ck = Ck[np.ix_(keep, keep)] if keep.size != p else Ck
-    inv = 1.0 / scale[keep]
-    G = Ck * inv[:, None] * inv[None, :]
-    return std, GramStats(G, cx[keep] * inv, yy, n_samples=n)
+    center = v @ X if fit_intercept else np.zeros(p)
+    y_center = float(v @ y) if fit_intercept else 0.0
+    moments = Moments(center, y_center).update(X, y, weights)
+    std = standardization_from(moments, fit_intercept=fit_intercept, standardize=standardize)
+    return std, gram_statistics(moments, std, fit_intercept=fit_intercept, n_samples=n)
 
 
 #: Rows looked at to decide on prescaling before the pass over X (a full scan follows only
@@ -420,7 +391,7 @@ def prepare(
     n, p = X.shape
     v = normalized_weights(n, weights)
     if gram is None:
-        gram = use_gram(n, p)
+        gram = statistics_source(n, p) == "gram"
 
     def one_pass(X: np.ndarray) -> tuple[Standardization, Stats]:
         if gram:

@@ -13,6 +13,7 @@ from regcli.core.cv import make_folds
 from regcli.core.path import alpha_grid, solve_path
 from regcli.core.penalty import alpha_max
 from regcli.core.stats import GramStats, prepare
+from regcli.core.tuning import SPECTRAL_INACTIVE
 from tests.conftest import make_problem
 
 
@@ -87,7 +88,7 @@ def test_duplicated_columns_fall_back_to_the_exact_solver():
 
 
 def test_points_without_a_fixed_point_are_solved_exactly(monkeypatch):
-    monkeypatch.setattr(batch, "_MAX_ROUNDS", 1)  # every changing active set falls back
+    monkeypatch.setattr(batch, "BATCH_MAX_ROUNDS", 1)  # every changing active set falls back
     calls = []
     solve_enet = batch.solve_enet
 
@@ -136,9 +137,9 @@ def check_random_batch(seed, n, p, k, ratio, rho, *, n_alphas):
 
 
 def test_large_active_sets_use_one_cholesky_per_problem_and_empty_ones_are_skipped():
-    """Active sets from _CHOLESKY_FROM columns on go through LAPACK per problem; a problem with
+    """Active sets from BATCH_CHOLESKY_FROM columns on go through LAPACK per problem; a problem with
     no active feature in such a round (its alphas still above its alpha_max) is left at zero."""
-    assert batch._CHOLESKY_FROM <= 24
+    assert batch.BATCH_CHOLESKY_FROM <= 24
     X, y = make_problem(300, 40, seed=21, rho=0.4, k=30)
     problems = fold_problems(X, y, K=3)
     ratios = [1.0, 0.6, 1.0]
@@ -148,7 +149,7 @@ def test_large_active_sets_use_one_cholesky_per_problem_and_empty_ones_are_skipp
         [alpha_max(problems[2].c, 1.0) * np.array([50.0, 20.0, 5.0]), grids[2]]
     )
     got = check_same(problems, grids, ratios, [False, False, False])
-    assert (got[0].coefs[0] != 0).sum() >= batch._CHOLESKY_FROM  # in the round of step 0
+    assert (got[0].coefs[0] != 0).sum() >= batch.BATCH_CHOLESKY_FROM  # in the round of step 0
     assert not got[2].coefs[:3].any()
 
 
@@ -218,7 +219,7 @@ def test_dense_ends_of_paths_through_the_whole_gram(monkeypatch):
     grids = [alpha_grid(alpha_max(s.c, r), 260, 40, n_alphas=40) for s, r in zip(probs, rs)]
     got = check_same(probs, grids, rs, [False] * 9)
     assert used["inverse"] and used["eigen"]
-    assert all((raw.coefs[-1] != 0).sum() >= 40 - batch._SPECTRAL_INACTIVE for raw in got)
+    assert all((raw.coefs[-1] != 0).sum() >= 40 - SPECTRAL_INACTIVE for raw in got)
     # a duplicated column: the lasso Gram is singular (Cholesky route, then the exact
     # solver), the elastic net's shifted one is not
     X[:, 7] = X[:, 6]

@@ -10,7 +10,8 @@ from sklearn.linear_model import enet_path
 
 from regcli.core import compute_path, homotopy
 from regcli.core import path as path_module
-from regcli.core.homotopy import Handover, homotopy_pays, lasso_homotopy
+from regcli.core.dispatch import Problem, Route, choose_route
+from regcli.core.homotopy import Handover, lasso_homotopy
 from regcli.core.path import alpha_grid
 from regcli.core.penalty import alpha_max, kkt_residuals, kkt_scales
 from regcli.core.stats import LazyStats, prepare
@@ -57,6 +58,19 @@ def test_every_point_is_the_lasso_solution_with_a_fresh_gradient(weighted):
     assert max(np.count_nonzero(p[0]) for p in points) >= 30  # well into the path
 
 
+def homotopy_pays(stats, n_points):
+    """Whether the dispatch sends a lasso path of ``n_points`` on these statistics to the
+    homotopy."""
+    problem = Problem(stats.n_samples, stats.n_features, 1.0, "lazy", n_points=n_points)
+    return choose_route(problem) is Route.HOMOTOPY
+
+
+def without_homotopy(problem):
+    """``choose_route`` with the homotopy replaced by the active-set path."""
+    route = choose_route(problem)
+    return Route.ACTIVE_SET if route is Route.HOMOTOPY else route
+
+
 def test_matches_scikit_learn_and_the_active_set_path(monkeypatch):
     X, y = make_problem(50, 200, seed=22, k=10, rho=0.3)
     res = compute_path(X, y, n_alphas=80)
@@ -67,7 +81,7 @@ def test_matches_scikit_learn_and_the_active_set_path(monkeypatch):
     )
     assert np.abs(res.standardized_coefs - coefs.T).max() < 1e-7
     assert (res.max_kkt_relative <= 1e-6).all() and res.converged.all()
-    monkeypatch.setattr(path_module, "homotopy_pays", lambda stats, k: False)
+    monkeypatch.setattr(path_module, "choose_route", without_homotopy)
     other = compute_path(X, y, alphas=res.alphas)
     assert np.abs(res.coefs - other.coefs).max() < 1e-10 * np.abs(other.coefs).max()
     np.testing.assert_allclose(res.dev_ratio, other.dev_ratio, rtol=0, atol=1e-12)
@@ -183,12 +197,12 @@ def test_homotopy_path_equals_the_active_set_path(problem, eps):
     X, y, w = problem
     res = compute_path(X, y, weights=w, n_alphas=40, eps=eps)
     assert res.converged.all() and (res.max_kkt_relative <= 1e-6).all()
-    original = path_module.homotopy_pays
-    path_module.homotopy_pays = lambda stats, k: False
+    original = path_module.choose_route
+    path_module.choose_route = without_homotopy
     try:
         other = compute_path(X, y, weights=w, alphas=res.alphas)
     finally:
-        path_module.homotopy_pays = original
+        path_module.choose_route = original
     Xs, _, _ = standardize(X, w)
     scale = max(1.0, np.abs(y - y.mean()).max())
     fits, other_fits = Xs @ res.standardized_coefs.T, Xs @ other.standardized_coefs.T

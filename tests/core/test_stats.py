@@ -48,7 +48,7 @@ def test_lazy_source_equals_the_gram_one(weights, fit_intercept, standardize, or
 def test_symmetric_from_upper_completes_a_syrk_accumulation():
     from scipy.linalg import blas
 
-    from regcli.core.stats import symmetric_from_upper
+    from regcli.core.moments import symmetric_from_upper
 
     rng = np.random.default_rng(3)
     B = rng.standard_normal((50, 7))

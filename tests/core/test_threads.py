@@ -3,7 +3,8 @@
 import numpy as np
 
 from regcli.core import threads
-from regcli.core.stats import THREADED_FROM, thin_product
+from regcli.core.stats import thin_product
+from regcli.core.tuning import THREADED_FROM
 
 
 def _counts() -> list[int]:

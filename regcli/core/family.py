@@ -1,0 +1,127 @@
+"""The family (datafit) axis of the core: the loss a model minimizes and how it is scored.
+
+A family gives the mean deviance of predictions, its link and inverse link, and the working
+response and weights of one IRLS step.  Gaussian (identity link) is the only family so far; its
+loss is the weighted least-squares one, whose sufficient statistics also give the deviance of any
+coefficients without the rows (``deviance_ratios``, ``moments_deviance``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from regcli.core.moments import Moments
+
+
+class Family(Protocol):
+    """What solvers, cross-validation and prediction ask of a family."""
+
+    name: str
+    link_name: str
+
+    def link(self, mu: np.ndarray) -> np.ndarray: ...
+
+    def inverse_link(self, eta: np.ndarray) -> np.ndarray: ...
+
+    def unit_deviance(self, y: np.ndarray, mu: np.ndarray) -> np.ndarray: ...
+
+    def deviance(
+        self, y: np.ndarray, mu: np.ndarray, weights: np.ndarray | None = None
+    ) -> float: ...
+
+    def null_deviance(self, y: np.ndarray, weights: np.ndarray | None = None) -> float: ...
+
+    def working(
+        self, y: np.ndarray, eta: np.ndarray, weights: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+def _mean(values: np.ndarray, weights: np.ndarray | None) -> float:
+    if weights is None:
+        return float(np.mean(values))
+    w = np.asarray(weights, dtype=float)
+    return float(w @ values / w.sum())
+
+
+@dataclass(frozen=True)
+class Gaussian:
+    """Least squares: deviance (y - mu)^2, identity link; one IRLS step is the problem itself."""
+
+    name: str = "gaussian"
+    link_name: str = "identity"
+
+    def link(self, mu: np.ndarray) -> np.ndarray:
+        return mu
+
+    def inverse_link(self, eta: np.ndarray) -> np.ndarray:
+        return eta
+
+    def unit_deviance(self, y: np.ndarray, mu: np.ndarray) -> np.ndarray:
+        resid = y - mu
+        return resid * resid
+
+    def deviance(self, y: np.ndarray, mu: np.ndarray, weights: np.ndarray | None = None) -> float:
+        """Weighted mean deviance (the mean squared error)."""
+        return _mean(self.unit_deviance(y, mu), weights)
+
+    def null_deviance(self, y: np.ndarray, weights: np.ndarray | None = None) -> float:
+        """Deviance of the intercept-only model (the weighted variance of y)."""
+        return self.deviance(y, np.full(len(y), _mean(y, weights)), weights)
+
+    def working(
+        self, y: np.ndarray, eta: np.ndarray, weights: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Working response and weights of an IRLS step at ``eta``: y and the weights."""
+        return y, weights
+
+
+GAUSSIAN = Gaussian()
+FAMILIES: dict[str, Family] = {"gaussian": GAUSSIAN}
+
+
+def family_named(name: str) -> Family:
+    """The family called ``name``; ValueError for an unknown one."""
+    try:
+        return FAMILIES[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown family {name!r} (known: {', '.join(sorted(FAMILIES))})"
+        ) from None
+
+
+def deviance_ratios(yy: float | np.ndarray, fit_term: np.ndarray) -> np.ndarray:
+    """Gaussian share of deviance explained, 1 - RSS / z'z, from sufficient statistics.
+
+    RSS = z'z - fit_term with fit_term = c'b + b'(c - G b) per coefficient vector; ``yy`` is one
+    z'z or one per problem (a batch); the ratio is 0 where z'z = 0.
+    """
+    if not isinstance(yy, np.ndarray):  # one path, at every point of its loop: stay scalar
+        if yy <= 0:
+            return np.zeros_like(fit_term)
+        with np.errstate(over="ignore", invalid="ignore"):
+            ratio = 1.0 - np.maximum(yy - fit_term, 0.0) / yy
+        return np.where(np.isfinite(ratio), ratio, 0.0)  # overflow only on degenerate folds
+    positive = yy > 0
+    safe = np.where(positive, yy, 1.0)
+    return np.where(positive, 1.0 - np.maximum(yy - fit_term, 0.0) / safe, 0.0)
+
+
+def deviance_ratio(yy: float, c: np.ndarray, coef: np.ndarray, grad: np.ndarray) -> float:
+    """``deviance_ratios`` of one coefficient vector with its gradient grad = c - G coef."""
+    return float(deviance_ratios(yy, np.asarray(coef @ (c + grad))))
+
+
+def moments_deviance(moments: Moments, coefs: np.ndarray, intercepts: np.ndarray) -> np.ndarray:
+    """Gaussian mean deviance (MSE) of coefficient rows (a, p) with their intercepts (a,) on
+    the rows summarized by ``moments``, without the rows:
+    sum w (y - b0 - x b)^2 = syy - 2 b0 sy - 2 b'sxy + b0^2 W + 2 b0 b'sx + b'S b about the
+    moments' center."""
+    m = moments
+    b0 = intercepts - m.y_center + coefs @ m.center  # the intercept in centered units
+    quad = np.einsum("ij,ij->i", coefs @ m.S, coefs)
+    sse = m.syy - 2 * b0 * m.sy - 2 * coefs @ m.sxy + b0 * b0 * m.W + 2 * b0 * (coefs @ m.sx) + quad
+    return np.maximum(sse, 0.0) / m.W

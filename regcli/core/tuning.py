@@ -1,0 +1,68 @@
+"""Every performance-tuning constant of the core, in one place.
+
+These decide which solver route runs (``dispatch``) and the sizes the kernels work in.  None of
+them changes a result beyond rounding: each was set by timing alternatives on glmnet's designs
+(benchmarks/ and docs/solvers.md say how).  Numerical definitions (glmnet's early-stop rules,
+KKT tolerances, the rank cut-offs of factorizations) stay beside the code they define.
+"""
+
+from __future__ import annotations
+
+# --- statistics source -------------------------------------------------------------------------
+#: A dense p x p Gram is formed when p <= n and p <= this many columns; else X~ is kept (lazy).
+GRAM_MAX_FEATURES = 2500
+
+# --- routes ------------------------------------------------------------------------------------
+#: The lasso homotopy runs on wide lazy data (p >= n) with at most this many samples per grid
+#: point: its kinks grow with n, the active-set path's solves with the grid.
+HOMOTOPY_SAMPLES_PER_POINT = 2.0
+#: The dual (n x n, Woodbury) factor serves the elastic net on lazy data from this many active
+#: features per sample on; below, the |A| x |A| factor is cheaper.
+DUAL_FACTOR_FROM = 0.5
+
+# --- active-set kernel -------------------------------------------------------------------------
+#: n x p from which a round first looks for violators in the strong set, before a full check.
+STRONG_ROUNDS_MIN_SIZE = 800_000
+#: Violators added per round (fewer on large lazy problems, where each entering feature that
+#: leaves again costs O(n |A|)).
+ADD_PER_ROUND = 10
+ADD_PER_ROUND_LARGE_LAZY = 6
+#: Solves per alpha after which a contradicted sign drops that feature alone (Lawson-Hanson)
+#: instead of every such feature at once.
+DROP_ALL_ROUNDS = 3
+#: Columns up to which A @ M runs as one matrix-vector product per column (gemm packs first).
+THIN_COLUMNS = 4
+#: Products with a matrix of at least this many entries run on every BLAS thread.
+THREADED_FROM = 500_000
+
+# --- batched paths (cv folds and l1 ratios advanced together on Grams) --------------------------
+#: Primal-dual active-set rounds per point before a problem goes to the exact solver.
+BATCH_MAX_ROUNDS = 8
+#: From this largest active set on, one Cholesky solve per problem beats the batched LU.
+BATCH_CHOLESKY_FROM = 16
+#: Problems with at most this many inactive features use the spectral (dense-end) solves ...
+SPECTRAL_INACTIVE = 24
+#: ... up to this many features ...
+SPECTRAL_MAX_FEATURES = 500
+#: ... where G + lam2 I has a condition number up to this.
+SPECTRAL_MAX_CONDITION = 1e6
+#: Bytes of distinct Grams one batch may stack.
+BATCH_GRAM_BYTES = 512 * 2**20
+
+# --- cross-validation -----------------------------------------------------------------------------
+#: Lazy-source cv runs its folds in worker processes only when one path takes this long.
+PARALLEL_MIN_SECONDS = 0.25
+#: Rows per chunk of the one pass that sums every fold's statistics.
+FOLD_CHUNK_ROWS = 32768
+
+# --- general-penalty coordinate descent ----------------------------------------------------------
+#: KKT violators added to the working set per round.
+CD_ADD_PER_ROUND = 20
+#: Coordinate sweeps on one working set before the full KKT check.
+CD_MAX_SWEEPS_PER_ROUND = 1000
+
+
+def gram_chunk_rows(p: int) -> int:
+    """Rows per syrk call when a Gram is accumulated: few for narrow X (the chunk's copy stays
+    in cache), many for wide X (each call also reads and writes the p x p output)."""
+    return int(min(32768, max(2048, 32 * p)))
