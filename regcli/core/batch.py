@@ -1,37 +1,17 @@
 """Many lasso / elastic-net paths on dense Gram statistics at once: the folds of a CV.
 
-A path on a Gram of p ~ 100 features costs almost nothing in arithmetic; its time is the Python
-and NumPy call overhead of each active-set round (1-4 us per call, dozens per grid point).  The
-K folds (times l1 ratios, times repeats) of a cross-validation are independent paths of the same
-size, so here they advance down their grids together: every NumPy call serves all of them.
-
-Each grid point is solved by a primal-dual active-set iteration (Ito and Kunisch; for the lasso
-Fan, Jiao and Lu), vectorized over the problems.  From the warm start (b, g = c - G b) of the
-previous point it takes
+A path on a Gram of ~100 features costs little arithmetic and much per-call overhead, so the
+folds (times l1 ratios, times repeats) of a cross-validation advance down their grids together:
+every NumPy call serves all of them.  Each grid point is solved by a primal-dual active-set
+iteration (Ito and Kunisch), vectorized over the problems: from the warm start (b, g = c - G b)
 
     A = { j : |G_jj b_j + g_j| > lam1 },   s = sign(G_jj b_j + g_j),
 
-solves (G_AA + lam2 I) b_A = c_A - lam1 s_A with b = 0 off A, forms g = c - G b (one product
-for all problems) and repeats until A and s no longer change.  At such a fixed point every active
-coefficient has the sign s (a sign flip or a fall to zero would move the feature out of A) and
-every inactive |g_j| <= lam1: it is the exact solution.  The warm start is extrapolated linearly
-in alpha from the two points before (exact for the lasso on an unchanged set), so the first
-solve usually has the right set: measured, ~1.03 solves per point.
-
-The solves: small active sets in one batched LU over the problems (padded to the largest |A|
-with identity rows); from ``BATCH_CHOLESKY_FROM`` columns on one LAPACK Cholesky solve per problem on
-its own block, which was faster than the batch there; a lasso problem keeps its factor, so a
-point on an unchanged set (lam2 = 0 at every alpha) needs two triangular solves only.  Where
-at most ``SPECTRAL_INACTIVE`` features are inactive (the dense end of a path, where those
-factorizations cost the most) the solve comes from the whole Gram instead (``_Spectral``: its
-inverse for the lasso, its eigendecomposition for the elastic net, computed once per fold), one
-stacked product for every problem of the round and a small solve for the inactive block.
-
-The iteration is not globally convergent (it can cycle on strongly correlated columns) and a
-singular G_AA (collinear columns) has no solve; a problem that has not reached a fixed point
-after ``BATCH_MAX_ROUNDS`` solves, or whose fixed point misses the KKT tolerance, is solved at that
-point by the exact sequential active-set method (``activeset.solve_enet``) from the same warm
-start.  Every point is certified by its own max KKT violation either way.
+solve (G_AA + lam2 I) b_A = c_A - lam1 s_A, update g, repeat until A and s are fixed (then the
+point is exact).  Kernels: a batched LU for small active sets, one Cholesky per problem from
+``BATCH_CHOLESKY_FROM`` columns, spectral solves at the dense end (``_Spectral``).  A problem
+without a fixed point after ``BATCH_MAX_ROUNDS`` solves, or missing the KKT tolerance, is
+solved exactly by ``activeset.solve_enet`` from the same warm start; every point is certified.
 """
 
 from __future__ import annotations
