@@ -315,7 +315,7 @@ def check_set(
 
 
 def fit_metrics(res: Any, **cv: float) -> dict[str, Any]:
-    """The metrics checks see for a fitted model (``core.fit.FitResult``), with the cv ones
+    """The metrics checks see for a fitted model (``core.fitting.FitResult``), with the cv ones
     (cv_r2, cv_mean, cv_se) of the rule that chose it."""
     return {
         "r2": res.r2,

@@ -54,7 +54,7 @@ from regcli.cli.options import (
 
 if TYPE_CHECKING:
     from regcli.core.cv import CVResult
-    from regcli.core.fit import FitResult
+    from regcli.core.fitting import FitResult
     from regcli.io.dataset import Dataset
 
 
@@ -77,7 +77,7 @@ def run_cv(
 ) -> tuple[CVResult, FitResult]:
     """Cross-validate, then refit on all rows at the selected (l1 ratio, alpha)."""
     from regcli.core.cv import cross_validate, prepare_cv
-    from regcli.core.fit import fit_prepared
+    from regcli.core.fitting import fit_prepared
 
     t0 = time.perf_counter()
     # one pass over the rows: per-fold sums, and the all-row statistics from their totals

@@ -15,7 +15,7 @@ import numpy as np
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from regcli.core.fit import FitResult
+    from regcli.core.fitting import FitResult
     from regcli.core.path import PathResult
     from regcli.io.dataset import Dataset
 

@@ -17,7 +17,7 @@ from regcli.core.cv import (
 )
 from regcli.core.diagnostics import Collinearity, collinearity, collinearity_from_gram
 from regcli.core.dispatch import statistics_source
-from regcli.core.fit import FitResult, fit_prepared
+from regcli.core.fitting import FitResult, fit_prepared
 from regcli.core.stats import GramStats, least_squares
 
 

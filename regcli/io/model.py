@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from regcli import __version__
+from regcli.core.family import Family, family_named
 from regcli.errors import DataError, InputError
 from regcli.io.dataset import (
     ColumnEncoding,
@@ -29,11 +30,12 @@ from regcli.io.files import write_atomic
 if TYPE_CHECKING:
     import pandas as pd
 
-    from regcli.core.fit import FitResult
+    from regcli.core.fitting import FitResult
     from regcli.io.dataset import Dataset
 
 FORMAT = "regcli-model"
-SCHEMA_VERSION = 1
+#: 2 added ``family`` {name, link}; version-1 files are Gaussian with the identity link.
+SCHEMA_VERSION = 2
 KINDS = ("numeric", "bool", "onehot")
 
 
@@ -41,6 +43,7 @@ def model_document(res: FitResult, ds: Dataset, *, metrics: dict[str, Any]) -> d
     """The JSON document of a fitted model."""
     names = ds.feature_names
     std = res.standardization
+    family = family_named(res.family)
     return {
         "format": FORMAT,
         "schema_version": SCHEMA_VERSION,
@@ -64,6 +67,7 @@ def model_document(res: FitResult, ds: Dataset, *, metrics: dict[str, Any]) -> d
             "mean": dict(zip(names, map(float, std.mean))),
             "scale": dict(zip(names, map(float, std.scale))),
         },
+        "family": {"name": family.name, "link": family.link_name},
         "penalty": res.penalty,
         "alpha": res.alpha,
         "l1_ratio": res.l1_ratio,
@@ -92,11 +96,13 @@ class Model:
     means: np.ndarray
     scales: np.ndarray  # the training standard deviations: coef x scale is standardized
     document: dict[str, Any]
+    family: Family
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """intercept + X coef; refuses (65) predictions beyond float64."""
+        """The family's mean at intercept + X coef (the linear predictor itself for gaussian);
+        refuses (65) predictions beyond float64."""
         with np.errstate(over="ignore", invalid="ignore"):
-            pred = self.intercept + X @ self.coef
+            pred = self.family.inverse_link(self.intercept + X @ self.coef)
         if not np.isfinite(pred).all():
             raise DataError(
                 f"{self.path}: predictions overflow float64 (coefficients x data are too large)"
@@ -171,6 +177,7 @@ def load_model(path: str) -> Model:
     )
     if (scales <= 0).any():
         raise _bad(path, "'standardization.scale' has a value that is not positive")
+    family = _family(doc, version, path)
     return Model(
         path=path,
         target=target,
@@ -181,7 +188,27 @@ def load_model(path: str) -> Model:
         means=means,
         scales=scales,
         document=doc,
+        family=family,
     )
+
+
+def _family(doc: dict[str, Any], version: int, path: str) -> Family:
+    """The model's family: recorded from schema 2 on, gaussian before."""
+    if version < 2:
+        return family_named("gaussian")
+    spec = doc.get("family")
+    if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
+        raise _bad(path, "'family' is not {name, link}")
+    try:
+        family = family_named(spec["name"])
+    except ValueError:
+        raise DataError(
+            f"{path}: family {spec['name']!r} is not known to this regcli ({__version__}): "
+            "upgrade regcli"
+        ) from None
+    if spec.get("link") != family.link_name:
+        raise _bad(path, f"'family.link' is not {family.link_name!r} for {family.name}")
+    return family
 
 
 def _number(value: Any, path: str, key: str) -> float:

@@ -47,7 +47,8 @@ def test_fit_save_predict_round_trip(cli, tmp_path, mixed):
     assert r.exit_code == 0 and only_notes(r.stderr)
     out = r.json()
     doc = json.loads(model.read_text())
-    assert doc["schema_version"] == 1 and doc["features"] == list(out["coefficients"])
+    assert doc["schema_version"] == 2 and doc["features"] == list(out["coefficients"])
+    assert doc["family"] == {"name": "gaussian", "link": "identity"}
     assert doc["training_data"]["rows"] == 120 and len(doc["training_data"]["sha256"]) == 64
     assert doc["encoding"][2] == {
         "column": "color",
@@ -149,6 +150,25 @@ def test_malformed_model_files(cli, tmp_path, content, words):
     r = cli("predict", bad, DIABETES)
     assert r.exit_code == 65 and words in r.stderr and r.stdout == ""
     assert r.stderr.count("\n") == 1
+
+
+def test_schema_1_files_load_as_gaussian_and_unknown_families_are_refused(cli, tmp_path):
+    model = tmp_path / "m.json"
+    assert cli("fit", DIABETES, "--alpha", "1", "--save", model, "-f", "json").exit_code == 0
+    doc = json.loads(model.read_text())
+    want = cli("predict", model, DIABETES).stdout
+    old = {k: v for k, v in doc.items() if k != "family"} | {"schema_version": 1}
+    model.write_text(json.dumps(old))
+    r = cli("predict", model, DIABETES)
+    assert r.exit_code == 0 and r.stdout == want
+    for family, words in [
+        ({"name": "gamma", "link": "log"}, "upgrade regcli"),
+        ({"name": "gaussian", "link": "log"}, "family.link"),
+        ("gaussian", "'family'"),
+    ]:
+        model.write_text(json.dumps(doc | {"family": family}))
+        r = cli("predict", model, DIABETES)
+        assert r.exit_code == 65 and words in r.stderr and r.stderr.count("\n") == 1
 
 
 def test_missing_model_file_is_66(cli, tmp_path):

@@ -24,7 +24,7 @@ from regcli.core.family import GAUSSIAN, family_named
 from tests.conftest import make_problem
 
 # regcli.core re-exports the function fit under the module's name
-fit_module = importlib.import_module("regcli.core.fit")
+fit_module = importlib.import_module("regcli.core.fitting")
 
 CASES = {
     Route.WORKING_SET_CD: Problem(100, 10, 1.0, "gram", scalar_penalty=False, alpha=0.1),
