@@ -60,7 +60,7 @@ def assess_command(
 
     import numpy as np
 
-    from regcli.cli import common, render
+    from regcli.cli import common, csvout, tables
     from regcli.cli.checks import arm, report
     from regcli.cli.messages import set_quiet
     from regcli.core.metrics import regression_metrics
@@ -128,5 +128,5 @@ def assess_command(
         "checks": checks.evaluate(metrics, coefficients),
         "timings": {"assess_s": time.perf_counter() - t0},
     }
-    emitter.result(payload, render.assess_csv, lambda con, p, _t: render.draw_assess(con, p))
+    emitter.result(payload, csvout.assess_csv, lambda con, p, _t: tables.draw_assess(con, p))
     report(payload["checks"], checks, command="assess", force=force)

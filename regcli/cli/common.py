@@ -159,7 +159,7 @@ class Emitter:
     def result(self, payload: dict[str, Any], to_csv: Any, draw: Any) -> None:
         """Emit ``payload`` as JSON, as ``to_csv(payload)``, or as the table ``draw(console,
         payload, terminal)`` draws (rich on a terminal, plain text otherwise)."""
-        from regcli.cli.render import render_text
+        from regcli.cli.tables import render_text
 
         flush_deferred()
         if self.fmt is OutputFormat.json:

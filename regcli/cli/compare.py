@@ -72,16 +72,14 @@ def compare_command(
     junit: JunitOption = None,
 ) -> None:
     """Compare lasso, ridge and elastic net (and least squares) tuned by CV on the same folds."""
-    import dataclasses
 
-    import numpy as np
-
-    from regcli.cli import common, render
+    from regcli.cli import common, csvout, payload, tables
     from regcli.cli.messages import set_quiet
     from regcli.cli.plot import check_plot_target, plot_compare
     from regcli.cli.progress import progress_bar
     from regcli.core.compare import compare_models
-    from regcli.errors import DataError, UsageError
+    from regcli.core.usecases import holdout_rows
+    from regcli.errors import DataError
     from regcli.io.model import model_document, save_model
 
     set_quiet(quiet)
@@ -96,8 +94,6 @@ def compare_command(
     emitter = common.Emitter.create(fmt, output, force)
     check_plot_target(plot, force=force)
     common.check_save(save, force)
-    if test_size is not None and not 0 < test_size < 1:
-        raise UsageError(f"--test-size: {test_size:g} must be between 0 and 1 (exclusive)")
     options = common.DataOptions(
         data, target, features, exclude, weights, na.value, decimal, standardize
     )
@@ -113,20 +109,11 @@ def compare_command(
     test = None
     train_ds = ds
     if test_size is not None:
-        n_test = int(round(test_size * ds.n_samples))
-        if n_test < 1 or ds.n_samples - n_test < 4:
-            raise DataError(f"{ds.source}: --test-size {test_size:g} leaves too few rows")
-        perm = np.random.default_rng(seed).permutation(ds.n_samples)
-        test = np.zeros(ds.n_samples, dtype=bool)
-        test[perm[:n_test]] = True
-        train = ~test
-        train_ds = dataclasses.replace(
-            ds,
-            X=ds.X[train],
-            y=ds.y[train],
-            weights=None if ds.weights is None else ds.weights[train],
-            extra={k: v[train] for k, v in ds.extra.items()},
-        )
+        try:
+            test = holdout_rows(ds.n_samples, test_size, seed)
+        except ValueError as exc:
+            raise DataError(f"{ds.source}: --test-size: {exc}") from None
+        train_ds = ds.rows(~test)
     fold_ids = common.build_folds(
         train_ds, n_folds=folds, seed=seed, repeats=repeats, fold_col=fold_col, group_col=group_col
     )
@@ -149,7 +136,11 @@ def compare_command(
             fold_grid=fold_grid.value,
             jobs=jobs,
         )
-    payload = render.compare_payload(
+    best = res.recommended
+    assert best.fit is not None
+    metrics = common.fit_metrics(best.fit, cv_r2=best.cv_r2, cv_mean=best.cv_mean, cv_se=best.cv_se)
+    coefficients = dict(zip(ds.feature_names, map(float, best.coef)))
+    result = payload.compare_payload(
         res,
         ds,
         select=select.value,
@@ -157,33 +148,21 @@ def compare_command(
         fold_col=fold_col,
         group_col=group_col,
         test_size=test_size,
+        checks=checks.evaluate(metrics, coefficients),
     )
     if save is not None:
-        chosen = res.model(res.verdict.recommended)
-        assert chosen.fit is not None
-        cv_metrics = {
-            "method": "compare",
-            "recommended": chosen.name,
-            "select": select.value,
-            "n_folds": res.n_folds,
-            "cv_mean": chosen.cv_mean,
-            "cv_se": chosen.cv_se,
-            "cv_r2": chosen.cv_r2,
-        }
         save_model(
             save,
             model_document(
-                chosen.fit, train_ds, metrics={"train_r2": chosen.fit.r2, "cv": cv_metrics}
+                best.fit,
+                train_ds,
+                metrics={"train_r2": best.fit.r2, "cv": res.summary(select.value)},
             ),
             force=force,
         )
     if plot is not None:
-        plot_compare(payload, res, plot, force=force)
-    best = res.model(res.verdict.recommended)
-    assert best.fit is not None
-    metrics = common.fit_metrics(best.fit, cv_r2=best.cv_r2, cv_mean=best.cv_mean, cv_se=best.cv_se)
-    payload["checks"] = checks.evaluate(metrics, dict(zip(ds.feature_names, map(float, best.coef))))
+        plot_compare(result, res, plot, force=force)
     emitter.result(
-        payload, render.compare_csv, lambda con, p, _terminal: render.draw_compare(con, p)
+        result, csvout.compare_csv, lambda con, p, _terminal: tables.draw_compare(con, p)
     )
-    report(payload["checks"], checks, command="compare", force=force)
+    report(result["checks"], checks, command="compare", force=force)

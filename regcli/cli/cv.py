@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-import time
-from typing import TYPE_CHECKING, Any
-
 from regcli.cli.options import (
     AlphasOption,
     ChecksOption,
@@ -52,66 +48,6 @@ from regcli.cli.options import (
     WeightsOption,
 )
 
-if TYPE_CHECKING:
-    from regcli.core.cv import CVResult
-    from regcli.core.fitting import FitResult
-    from regcli.io.dataset import Dataset
-
-
-def run_cv(
-    ds: Dataset,
-    *,
-    l1_ratios: list[float],
-    folds: list,
-    select: str,
-    metric: str,  # type: ignore[type-arg]
-    alphas: Any = None,
-    n_alphas: int = 100,
-    eps: float | None = None,
-    standardize: bool = True,
-    intercept: bool = True,
-    tol: float = 1e-7,
-    max_iter: int = 10_000,
-    fold_grid: str = "own",
-    jobs: int = 1,
-) -> tuple[CVResult, FitResult]:
-    """Cross-validate, then refit on all rows at the selected (l1 ratio, alpha)."""
-    from regcli.core.cv import cross_validate, prepare_cv
-    from regcli.core.fitting import fit_prepared
-
-    t0 = time.perf_counter()
-    # one pass over the rows: per-fold sums, and the all-row statistics from their totals
-    prepared, sums = prepare_cv(
-        ds.X, ds.y, ds.weights, folds, fit_intercept=intercept, standardize=standardize
-    )
-    res = cross_validate(
-        ds.X,
-        ds.y,
-        folds=folds,
-        l1_ratios=l1_ratios,
-        weights=ds.weights,
-        alphas=alphas,
-        n_alphas=n_alphas,
-        eps=eps,
-        standardize=standardize,
-        fit_intercept=intercept,
-        metric=metric,
-        tol=tol,
-        max_iter=max_iter,
-        fold_grid=fold_grid,
-        prepared=prepared,
-        sums=sums,
-        jobs=jobs,
-    )
-    res = dataclasses.replace(res, fit_s=time.perf_counter() - t0)  # the data pass included
-    curve = res.curve
-    alpha = curve.alpha_min if select == "min" else curve.alpha_1se
-    # the refit shares the all-row statistics of the CV: no second pass over the rows
-    model = fit_prepared(
-        *prepared, alpha=alpha, l1_ratio=curve.l1_ratio, tol=tol, max_iter=max_iter
-    )
-    return res, model
-
 
 def cv_command(
     data: DataArgument,
@@ -156,11 +92,12 @@ def cv_command(
 ) -> None:
     """Cross-validate alpha (and l1 ratios): glmnet's alpha_min and alpha_1se, then refit."""
 
-    from regcli.cli import common, render
+    from regcli.cli import common, csvout, payload, tables
     from regcli.cli.checks import arm, report
     from regcli.cli.messages import set_quiet
     from regcli.cli.plot import check_plot_target, plot_cv
     from regcli.cli.progress import progress_bar
+    from regcli.core.usecases import cv_then_refit
     from regcli.io.model import model_document, save_model
 
     set_quiet(quiet)
@@ -194,8 +131,10 @@ def cv_command(
     points = (len(fold_ids) * (max(fold_ids[0]) + 1) + 1) * len(ratios)
     points *= n_alphas if grid is None else len(grid)
     with progress_bar("cv", int(points), force=progress, quiet=quiet):
-        res, model = run_cv(
-            ds,
+        run = cv_then_refit(
+            ds.X,
+            ds.y,
+            weights=ds.weights,
             l1_ratios=ratios,
             folds=fold_ids,
             select=select.value,
@@ -204,54 +143,35 @@ def cv_command(
             n_alphas=n_alphas,
             eps=eps,
             standardize=standardize,
-            intercept=intercept,
+            fit_intercept=intercept,
             tol=tol,
             max_iter=max_iter,
             fold_grid=fold_grid.value,
             jobs=jobs,
         )
+    model = run.model
     if not model.converged:
         common.warn(f"refit did not converge: max KKT violation {model.max_kkt_violation:.3g}")
-    payload = render.cv_payload(
-        res,
-        model,
+    metrics = common.fit_metrics(model, cv_r2=run.cv_r2, cv_mean=run.cv_mean, cv_se=run.cv_se)
+    coefficients = dict(zip(ds.feature_names, map(float, model.coef)))
+    result = payload.cv_payload(
+        run,
         ds,
-        select=select.value,
         seed=seed,
         fold_col=fold_col,
         group_col=group_col,
         fold_grid=fold_grid.value,
+        checks=checks.evaluate(metrics, coefficients),
     )
-    curve = res.curve
-    chosen = curve.index_min if select.value == "min" else curve.index_1se
-    payload["cv_r2_selected"] = render._f(curve.cv_r2[chosen])
-    metrics = common.fit_metrics(
-        model,
-        cv_r2=curve.cv_r2[chosen],
-        cv_mean=curve.cv_mean[chosen],
-        cv_se=curve.cv_se[chosen],
-    )
-    payload["checks"] = checks.evaluate(metrics, payload["model"]["coefficients"])
     if save is not None:
-        cv_metrics = {
-            "method": "cv",
-            "metric": res.metric,
-            "n_folds": res.n_folds,
-            "select": select.value,
-            "alpha_min": curve.alpha_min,
-            "alpha_1se": curve.alpha_1se,
-            "cv_mean": float(curve.cv_mean[chosen]),
-            "cv_se": float(curve.cv_se[chosen]),
-            "cv_r2": float(curve.cv_r2[chosen]),
-        }
         save_model(
             save,
-            model_document(model, ds, metrics={"train_r2": model.r2, "cv": cv_metrics}),
+            model_document(model, ds, metrics={"train_r2": model.r2, "cv": run.summary()}),
             force=force,
         )
     if plot is not None:
-        plot_cv(payload, plot, force=force)
+        plot_cv(result, plot, force=force)
     emitter.result(
-        payload, render.cv_csv, lambda con, p, terminal: render.draw_cv(con, p, thin=terminal)
+        result, csvout.cv_csv, lambda con, p, terminal: tables.draw_cv(con, p, thin=terminal)
     )
-    report(payload["checks"], checks, command="cv", force=force)
+    report(result["checks"], checks, command="cv", force=force)

@@ -109,7 +109,7 @@ def diff_command(
     quiet: QuietOption = False,
 ) -> None:
     """Compare two model files: coefficient changes, support added and removed, sign flips."""
-    from regcli.cli import common, render
+    from regcli.cli import common, csvout, tables
     from regcli.cli.checks import Check, arm, report
     from regcli.cli.messages import set_quiet
     from regcli.io.model import load_model
@@ -166,5 +166,5 @@ def diff_command(
         from regcli.cli.messages import warn
 
         warn(f"the models predict different targets ({before.target!r}, {after.target!r})")
-    emitter.result(payload, render.diff_csv, lambda con, p, _t: render.draw_diff(con, p))
+    emitter.result(payload, csvout.diff_csv, lambda con, p, _t: tables.draw_diff(con, p))
     report(payload["checks"], checks, command="diff", force=force)

@@ -76,7 +76,7 @@ def fit_command(
 
     Without --alpha, alpha is chosen as `regcli cv` would (--folds 10, --seed 0, --select 1se).
     """
-    from regcli.cli import common, render
+    from regcli.cli import common, csvout, payload, tables
     from regcli.cli.checks import arm, report
     from regcli.cli.messages import set_quiet
     from regcli.cli.progress import progress_bar
@@ -116,16 +116,14 @@ def fit_command(
         require_converged=require_converged,
     )
     selection = None
-    if alpha is None:
-        # chosen as `regcli cv` would with its defaults: 10 folds, seed 0, alpha_1se
-        from regcli.cli.cv import run_cv
+    if alpha is None:  # chosen as `regcli cv` would with its defaults: 10 folds, seed 0, 1se
+        from regcli.core.usecases import cv_then_refit
 
         if ds.n_samples < 3:
             raise UsageError(
                 f"--alpha is needed: {ds.n_samples} rows are too few to choose it "
                 "by cross-validation"
             )
-
         fold_ids = common.build_folds(
             ds,
             n_folds=min(n_folds, ds.n_samples),
@@ -136,29 +134,21 @@ def fit_command(
         )
         points = (min(n_folds, ds.n_samples) + 1) * 100
         with progress_bar("choosing alpha by cv", points, force=progress, quiet=quiet):
-            cv_res, res = run_cv(
-                ds,
+            run = cv_then_refit(
+                ds.X,
+                ds.y,
+                weights=ds.weights,
                 l1_ratios=[ratio],
                 folds=fold_ids,
                 select=rule,
-                metric="mse",
                 standardize=standardize,
-                intercept=intercept,
+                fit_intercept=intercept,
                 tol=tol,
                 max_iter=max_iter,
                 jobs=jobs,
             )
-        curve = cv_res.curve
-        selection = {
-            "method": "cv",
-            "n_folds": cv_res.n_folds,
-            "seed": seed,
-            "select": rule,
-            "alpha_min": curve.alpha_min,
-            "alpha_1se": curve.alpha_1se,
-            "cv_mean": float(curve.cv_mean[curve.selected(rule)]),
-            "cv_s": cv_res.fit_s,
-        }
+        res = run.model
+        selection = run.summary(seed=seed, cv_s=run.cv.fit_s)
     else:
         res = fit(
             ds.X,
@@ -171,7 +161,6 @@ def fit_command(
             tol=tol,
             max_iter=max_iter,
         )
-    if alpha is not None:
         common.above_alpha_max(alpha, res.alpha_max, res.l1_ratio)
     if not res.converged:
         common.warn(
@@ -179,16 +168,18 @@ def fit_command(
             f"> its tolerance {res.kkt_tolerance:.3g} (tol x alpha, alpha floored at 1e-6 x "
             "alpha_max); raise --max-iter or --tol"
         )
-    payload = render.fit_payload(res, ds)
-    payload["alpha_selection"] = selection or {"method": "--alpha"}
-    if selection is not None:
-        payload["timings"]["cv_s"] = selection["cv_s"]
-    payload["checks"] = checks.evaluate(common.fit_metrics(res), payload["coefficients"])
+    coefficients = dict(zip(ds.feature_names, map(float, res.coef)))
+    result = payload.fit_payload(
+        res,
+        ds,
+        selection=selection,
+        checks=checks.evaluate(common.fit_metrics(res), coefficients),
+    )
     if save is not None:
         save_model(
             save,
             model_document(res, ds, metrics={"train_r2": res.r2, "cv": selection}),
             force=force,
         )
-    emitter.result(payload, render.fit_csv, lambda con, p, _terminal: render.draw_fit(con, p))
-    report(payload["checks"], checks, command="fit", force=force)
+    emitter.result(result, csvout.fit_csv, lambda con, p, _terminal: tables.draw_fit(con, p))
+    report(result["checks"], checks, command="fit", force=force)

@@ -55,7 +55,7 @@ def path_command(
 ) -> None:
     """Compute the whole regularization path: nonzeros, deviance explained, entry order."""
 
-    from regcli.cli import common, render
+    from regcli.cli import common, csvout, payload, tables
     from regcli.cli.messages import set_quiet
     from regcli.cli.plot import check_plot_target, plot_path
     from regcli.cli.progress import progress_bar
@@ -91,9 +91,9 @@ def path_command(
             f"{bad} of {len(res.alphas)} path points did not converge "
             f"(worst KKT violation {res.max_kkt_relative.max():.3g} x alpha)"
         )
-    payload = render.path_payload(res, ds)
+    payload = payload.path_payload(res, ds)
     if plot is not None:
         plot_path(payload, plot, force=force)
     emitter.result(
-        payload, render.path_csv, lambda con, p, terminal: render.draw_path(con, p, thin=terminal)
+        payload, csvout.path_csv, lambda con, p, terminal: tables.draw_path(con, p, thin=terminal)
     )

@@ -50,7 +50,7 @@ def predict_command(
     force: ForceOption = False,
 ) -> None:
     """Predict with a saved model: a `prediction` column (intercept + X . coef) per kept row."""
-    from regcli.cli import render
+    from regcli.cli import csvout, tables
     from regcli.cli.common import Emitter, check_decimal
     from regcli.errors import UsageError
     from regcli.io.model import design_matrix, load_model
@@ -79,7 +79,7 @@ def predict_command(
         "kept": {col: [_cell(v) for v in df[col].to_numpy()[rows]] for col in keep},
         "predictions": [float(v) for v in pred],
     }
-    emitter.result(payload, render.predict_csv, lambda con, p, _t: render.draw_predict(con, p))
+    emitter.result(payload, csvout.predict_csv, lambda con, p, _t: tables.draw_predict(con, p))
 
 
 def _cell(v: object) -> str:

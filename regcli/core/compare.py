@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -103,6 +104,24 @@ class CompareResult:
 
     def model(self, name: str) -> ModelRow:
         return next(m for m in self.models if m.name == name)
+
+    @property
+    def recommended(self) -> ModelRow:
+        """The verdict's recommended model (always refit)."""
+        return self.model(self.verdict.recommended)
+
+    def summary(self, select: str) -> dict[str, Any]:
+        """How the recommended model was chosen, as model files record it."""
+        chosen = self.recommended
+        return {
+            "method": "compare",
+            "recommended": chosen.name,
+            "select": select,
+            "n_folds": self.n_folds,
+            "cv_mean": chosen.cv_mean,
+            "cv_se": chosen.cv_se,
+            "cv_r2": chosen.cv_r2,
+        }
 
 
 def compare_models(

@@ -6,7 +6,7 @@ Every user mistake raises a RegcliError naming the file and column; nothing here
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -69,6 +69,16 @@ class Dataset:
     @property
     def n_features(self) -> int:
         return int(self.X.shape[1])
+
+    def rows(self, mask: np.ndarray) -> Dataset:
+        """The dataset restricted to the rows where ``mask`` is true."""
+        return replace(
+            self,
+            X=self.X[mask],
+            y=self.y[mask],
+            weights=None if self.weights is None else self.weights[mask],
+            extra={k: v[mask] for k, v in self.extra.items()},
+        )
 
 
 def load_dataset(

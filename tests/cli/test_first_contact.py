@@ -551,16 +551,16 @@ def test_empty_header_names_are_named_by_position(cli, write_csv):
 def test_tables_fit_80_columns_uncut(cli, args):
     from rich.console import Console
 
-    from regcli.cli import render
+    from regcli.cli import tables
 
     out = cli(*args, "-f", "json").json()
     buf = io.StringIO()
     con = Console(file=buf, width=80, force_terminal=True, color_system=None)
     draw = {
-        "compare": lambda: render.draw_compare(con, out),
-        "cv": lambda: render.draw_cv(con, out, thin=True),
-        "fit": lambda: render.draw_fit(con, out),
-        "path": lambda: render.draw_path(con, out, thin=True),
+        "compare": lambda: tables.draw_compare(con, out),
+        "cv": lambda: tables.draw_cv(con, out, thin=True),
+        "fit": lambda: tables.draw_fit(con, out),
+        "path": lambda: tables.draw_path(con, out, thin=True),
     }[args[0]]
     draw()
     text = buf.getvalue()

@@ -1,0 +1,129 @@
+"""What the commands compute, as plain functions on arrays returning frozen results.
+
+The CLI parses options, loads a dataset, calls one of these and renders what comes back; so do
+tests and scripts that use regcli as a library.  (``fitting.fit``, ``path.compute_path`` and
+``compare.compare_models`` are use cases of their own.)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from regcli.core.cv import CVResult, cross_validate, prepare_cv
+from regcli.core.fitting import FitResult, fit_prepared
+from regcli.core.path import DEFAULT_TOL
+
+
+@dataclass(frozen=True)
+class CVFit:
+    """Cross-validation and the model refit on all rows at its selected (l1 ratio, alpha)."""
+
+    cv: CVResult
+    model: FitResult
+    select: str  # "min" or "1se"
+
+    @property
+    def index(self) -> int:
+        """Position of the selected alpha on the chosen l1 ratio's curve."""
+        return self.cv.curve.selected(self.select)
+
+    @property
+    def cv_mean(self) -> float:
+        return float(self.cv.curve.cv_mean[self.index])
+
+    @property
+    def cv_se(self) -> float:
+        return float(self.cv.curve.cv_se[self.index])
+
+    @property
+    def cv_r2(self) -> float:
+        return float(self.cv.curve.cv_r2[self.index])
+
+    def summary(self, **extra: Any) -> dict[str, Any]:
+        """How alpha was chosen, as model files and reports record it."""
+        curve = self.cv.curve
+        return {
+            "method": "cv",
+            "metric": self.cv.metric,
+            "n_folds": self.cv.n_folds,
+            "select": self.select,
+            "alpha_min": curve.alpha_min,
+            "alpha_1se": curve.alpha_1se,
+            "cv_mean": self.cv_mean,
+            "cv_se": self.cv_se,
+            "cv_r2": self.cv_r2,
+            **extra,
+        }
+
+
+def cv_then_refit(
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    folds: list[np.ndarray],
+    l1_ratios: list[float],
+    weights: np.ndarray | None = None,
+    select: str = "1se",
+    metric: str = "mse",
+    alphas: Any = None,
+    n_alphas: int = 100,
+    eps: float | None = None,
+    standardize: bool = True,
+    fit_intercept: bool = True,
+    tol: float = DEFAULT_TOL,
+    max_iter: int = 10_000,
+    fold_grid: str = "own",
+    jobs: int = 1,
+) -> CVFit:
+    """Cross-validate every l1 ratio on ``folds`` (``cv.cross_validate``), then refit on all rows
+    at the selected point; one pass over the rows serves both where a Gram does."""
+    if select not in ("min", "1se"):
+        raise ValueError(f"select must be 'min' or '1se', not {select!r}")
+    t0 = time.perf_counter()
+    prepared, sums = prepare_cv(
+        X, y, weights, folds, fit_intercept=fit_intercept, standardize=standardize
+    )
+    res = cross_validate(
+        X,
+        y,
+        folds=folds,
+        l1_ratios=l1_ratios,
+        weights=weights,
+        alphas=alphas,
+        n_alphas=n_alphas,
+        eps=eps,
+        standardize=standardize,
+        fit_intercept=fit_intercept,
+        metric=metric,
+        tol=tol,
+        max_iter=max_iter,
+        fold_grid=fold_grid,
+        prepared=prepared,
+        sums=sums,
+        jobs=jobs,
+    )
+    res = dataclasses.replace(res, fit_s=time.perf_counter() - t0)  # the data pass included
+    curve = res.curve
+    alpha = curve.alpha_min if select == "min" else curve.alpha_1se
+    model = fit_prepared(
+        *prepared, alpha=alpha, l1_ratio=curve.l1_ratio, tol=tol, max_iter=max_iter
+    )
+    return CVFit(cv=res, model=model, select=select)
+
+
+def holdout_rows(n_samples: int, test_size: float, seed: int) -> np.ndarray:
+    """A boolean mask of the rows held out for testing: round(test_size x n) rows drawn with
+    ``seed``; ValueError when it leaves no test row or fewer than 4 training rows."""
+    if not 0 < test_size < 1:
+        raise ValueError(f"test size {test_size:g} must be between 0 and 1 (exclusive)")
+    n_test = int(round(test_size * n_samples))
+    if n_test < 1 or n_samples - n_test < 4:
+        raise ValueError(f"test size {test_size:g} leaves too few rows")
+    test = np.zeros(n_samples, dtype=bool)
+    test[np.random.default_rng(seed).permutation(n_samples)[:n_test]] = True
+    return test
