@@ -57,7 +57,10 @@ def run(n: int, p: int, *, sklearn: bool, jobs: int = 1) -> dict:
     t_path, path = best_time(lambda: compute_path(X, y), reps)
     t_cv, res = best_time(lambda: _cv_explicit(X, y, folds, g, jobs), reps)
     t_cv_default, _ = best_time(
-        lambda: cross_validate(X, y, folds=[folds], l1_ratios=RATIOS, jobs=jobs), reps
+        lambda: cross_validate(
+            X, y, folds=[folds], l1_ratios=RATIOS, jobs=jobs, fold_grid="common"
+        ),
+        reps,
     )
     # what `regcli cv data.csv` does by default: the lasso, folds on their own grids
     t_cv_lasso, _ = best_time(
@@ -68,7 +71,10 @@ def run(n: int, p: int, *, sklearn: bool, jobs: int = 1) -> dict:
         lambda: compare_models(X, y, folds=[folds], en_ratios=[0.1, 0.5, 0.9], jobs=jobs), reps
     )
     t_cv_en, _ = best_time(
-        lambda: cross_validate(X, y, folds=[folds], l1_ratios=[0.1, 0.5, 0.9], jobs=jobs), reps
+        lambda: cross_validate(
+            X, y, folds=[folds], l1_ratios=[0.1, 0.5, 0.9], jobs=jobs, fold_grid="common"
+        ),
+        reps,
     )
     row = {
         "n": n,
@@ -104,7 +110,13 @@ def _cv_explicit(X, y, folds, g, jobs):
     """Every ratio on its explicit grid in one call, as one `regcli cv` call with several ratios
     does (one pass over the rows, every ratio's paths together)."""
     res = cross_validate(
-        X, y, folds=[folds], l1_ratios=RATIOS, alphas=[g[r] for r in RATIOS], jobs=jobs
+        X,
+        y,
+        folds=[folds],
+        l1_ratios=RATIOS,
+        alphas=[g[r] for r in RATIOS],
+        jobs=jobs,
+        fold_grid="common",
     )
     return res.curves
 

@@ -87,9 +87,11 @@ def main() -> None:
     regcli = [sys.executable, "-m", "regcli"]
     with tempfile.TemporaryDirectory(prefix="regcli-mem-") as tmp:
         csv_path, parquet_path = write_table(Path(tmp), n, p)
+        csv_mib = csv_path.stat().st_size / 2**20
+        parquet_mib = parquet_path.stat().st_size / 2**20
         print(
-            f"n = {n}, p = {p}: X is {x_bytes / 2**20:.0f} MiB; CSV {csv_path.stat().st_size / 2**20:.0f}"
-            f" MiB, Parquet {parquet_path.stat().st_size / 2**20:.0f} MiB"
+            f"n = {n}, p = {p}: X is {x_bytes / 2**20:.0f} MiB; CSV {csv_mib:.0f} MiB, "
+            f"Parquet {parquet_mib:.0f} MiB"
         )
         runs = [
             ("fit --alpha 0.01", "CSV", [str(csv_path), "--alpha", "0.01"], None),

@@ -1,24 +1,12 @@
 """Exact active-set solver for the elastic net at one alpha, on sufficient statistics.
 
-Minimizes  1/2 b'Gb - c'b + lam1 ||b||_1 + lam2/2 ||b||^2  (G, c from ``stats``).
-
-On an active set A with signs s the solution solves the linear system
-(G_AA + lam2 I) b_A = c_A - lam1 s_A, done by a Cholesky factor that grows by a block of rows per
-round of entering features.  When the new solution would flip signs, the first few times at an
-alpha every such feature leaves at once (the primal-dual active-set step); after that the step
-goes back along the segment to the first coefficient that reaches zero and drops it alone
-(Lawson-Hanson / feature-sign search), where the objective falls at every step, so the loop
-ends.  Then the KKT conditions are
-checked on all features with one product and the worst violators are added, a bounded number at a
-time.
-
-For the lasso (lam2 = 0) a feature whose column lies in the span of the active columns (duplicated
-or collinear columns, or |A| = n - 1) cannot join the factor.  It enters by a pivot instead: moving
-along the null direction changes no fitted value and lowers the L1 norm, until an active
-coefficient reaches zero and leaves.  The factor therefore stays nonsingular.
-
-The loop is written for low Python overhead (LAPACK called directly, no sets): along a path most
-alphas need one solve, one gradient product and one check.
+Minimizes 1/2 b'Gb - c'b + lam1 ||b||_1 + lam2/2 ||b||^2 (G, c from ``stats``): on an active
+set with signs s it solves (G_AA + lam2 I) b_A = c_A - lam1 s_A with a Cholesky factor grown by
+blocks; contradicted signs leave (all at once first, then one at a time along the segment, as
+Lawson-Hanson), the worst KKT violators enter, and one gradient product checks all features.
+A lasso column in the span of the active ones enters by a pivot, so the factor stays
+nonsingular.  On lazy data with many active features, ``DualActiveSet`` works with the n x n
+(Woodbury) form instead.  docs/solvers.md has the details.
 """
 
 from __future__ import annotations

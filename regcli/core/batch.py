@@ -1,17 +1,12 @@
 """Many lasso / elastic-net paths on dense Gram statistics at once: the folds of a CV.
 
-A path on a Gram of ~100 features costs little arithmetic and much per-call overhead, so the
-folds (times l1 ratios, times repeats) of a cross-validation advance down their grids together:
-every NumPy call serves all of them.  Each grid point is solved by a primal-dual active-set
-iteration (Ito and Kunisch), vectorized over the problems: from the warm start (b, g = c - G b)
-
-    A = { j : |G_jj b_j + g_j| > lam1 },   s = sign(G_jj b_j + g_j),
-
-solve (G_AA + lam2 I) b_A = c_A - lam1 s_A, update g, repeat until A and s are fixed (then the
-point is exact).  Kernels: a batched LU for small active sets, one Cholesky per problem from
-``BATCH_CHOLESKY_FROM`` columns, spectral solves at the dense end (``_Spectral``).  A problem
-without a fixed point after ``BATCH_MAX_ROUNDS`` solves, or missing the KKT tolerance, is
-solved exactly by ``activeset.solve_enet`` from the same warm start; every point is certified.
+The folds (times l1 ratios, times repeats) of a cross-validation advance down their grids
+together, so every NumPy call serves all of them.  Each point is solved by a vectorized
+primal-dual active-set iteration (Ito and Kunisch) until the active set and signs are fixed
+(then the point is exact); kernels are a batched LU, one Cholesky per problem, or spectral
+solves at the dense end (``tuning``).  A problem without a fixed point after
+``BATCH_MAX_ROUNDS`` solves, or out of tolerance, is solved by ``activeset.solve_enet`` from
+the same warm start; every point is certified.  docs/solvers.md has the details.
 """
 
 from __future__ import annotations

@@ -1,18 +1,11 @@
 """K-fold cross-validation with glmnet's definitions, from per-fold sufficient statistics.
 
-One pass over the rows gives, for every fold k, the weighted sums of its held-out rows
-(x x', x, y, x y, y^2, weight), all centered at the global means first so that subtractions lose
-no precision.  A training fold's statistics are the totals minus its held-out fold's; from them
-its own standardization and Gram follow in feature space, so K-fold CV costs one data pass plus K
-path solves.  The validation error of every alpha on a held-out fold comes from the same sums:
-
-    sum_i w_i (y_i - b0 - x_i b)^2 = syy - 2 b0 sy - 2 b'sxy + b0^2 W + 2 b0 b'sx + b'S b.
-
-When p > n (no Gram is formed) each training fold gets its own standardized X and the held-out
-rows are predicted with one matrix product per fold.  Definitions (glmnet's cv.glmnet):
-cv_mean = fold errors averaged with weights W_k; cv_se = sqrt(sum_k W_k (e_k - cv_mean)^2 /
-sum_k W_k / (K - 1)); alpha_min = the largest alpha reaching the minimum; alpha_1se = the
-largest alpha whose cv_mean is within one se of the minimum.
+One pass over the rows gives every fold's ``Moments``; a training fold is the total minus its
+held-out fold, and the held-out error of every alpha comes from the same sums
+(``family.moments_deviance``).  Wide data (no Gram) standardize each training fold's rows and
+predict the held-out rows directly.  Definitions (cv.glmnet's): cv_mean = fold errors averaged
+with weights W_k; cv_se = sqrt(sum_k W_k (e_k - cv_mean)^2 / sum_k W_k / (K - 1)); alpha_min =
+the largest alpha reaching the minimum; alpha_1se = the largest alpha within one se of it.
 """
 
 from __future__ import annotations
@@ -295,7 +288,7 @@ def cross_validate(
     gram: bool | None = None,
     include_ols: bool = False,
     sums: list[FoldSums] | None = None,
-    fold_grid: str = "common",
+    fold_grid: str = "own",
     prepared: tuple[Standardization, Stats] | None = None,
     jobs: int = 1,
 ) -> CVResult:
@@ -308,9 +301,10 @@ def cross_validate(
     adds unpenalized least squares on the same folds (needs n > p and the Gram statistics).
     ``sums`` are fold statistics from ``fold_sums`` to share between calls (one data pass), and
     ``prepared`` the (standardization, statistics) of all rows from ``prepare`` (same settings).
-    ``fold_grid``: 'common' (every fold solves the alphas of the full fit exactly; the default)
-    or 'own' (each fold solves its own default grid, early stop included, and its coefficients
-    are interpolated linearly in alpha at the common alphas: exactly what cv.glmnet does).
+    ``fold_grid``: 'own' (the default, as the CLI's: each fold solves its own default grid,
+    early stop included, and its coefficients are interpolated linearly in alpha at the common
+    alphas: exactly what cv.glmnet does) or 'common' (every fold solves the alphas of the full
+    fit exactly).
     ``jobs``: processes for the paths (0: every core; ``parallel.run_tasks``); the results do not
     depend on it.
     """

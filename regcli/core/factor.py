@@ -1,19 +1,10 @@
 """The active set's Cholesky factor, kept as the leading block of a larger array.
 
-An active-set path appends a few rows to the factor and deletes a row and column from it at
-almost every alpha.  Stored as a k x k array, every such change writes a new k x k array: at
-k = 400 that copy alone (1.3 MB) took ~170 us, more than the arithmetic of most deletions (the
-features that leave again usually entered last, so the part of the factor after them is small).
-Here the factor is the leading k x k block of an array with room to grow: an append writes only
-its new rows, and a deletion moves only the rows after it.
-
-LAPACK and BLAS work on such a block through a leading dimension, which SciPy's Python wrappers
-do not expose (they copy a strided block first).  SciPy's Cython BLAS/LAPACK
-(``scipy.linalg.cython_blas``, a public API) exports each routine as a C function pointer; the
-few routines needed are called through ctypes with the block's address and leading dimension,
-once the capsule's signature has been checked to spell the expected argument types.  Where
-those pointers cannot be had, the block is copied to a contiguous array and SciPy's wrappers
-are used: the same answers, slower.
+Appending rows writes only the new rows and deleting one moves only the rows after it, instead
+of copying a k x k array per change.  LAPACK and BLAS reach the block through its leading
+dimension by calling SciPy's Cython BLAS/LAPACK function pointers with ctypes (their
+signatures are checked first); without them the block is copied and SciPy's wrappers are used:
+the same answers, slower.
 """
 
 from __future__ import annotations

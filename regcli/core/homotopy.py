@@ -1,26 +1,12 @@
-"""The lasso path on wide data by homotopy: from one kink of the exact path to the next.
+"""The lasso path on wide data by homotopy (LARS with the lasso modification): kink to kink.
 
-On an active set A with signs s the lasso solution is linear in lam1: b_A(lam) = b_A(lam0) +
-(lam0 - lam) v with v = G_AA^{-1} s, and so is the gradient, g(lam) = g(lam0) - (lam0 - lam) d
-with d = G_:A v = X~'(X~_A v).  The next kink is the largest lam below lam0 where an active
-coefficient reaches zero or an inactive |g_j| reaches lam; there one feature leaves or enters,
-the factor of G_AA gains or loses a row, and the next piece starts.  A kink costs one pass over
-X~ (for d), one triangular solve for v (z = L^{-1} s grows by one entry with each row of the
-factor L, and v = L^{-T} z) and one for an appended row; every grid point on the way costs a few
-O(p) passes, with no solve and no product.
-
-This is LARS with the lasso modification (Efron, Hastie, Johnstone and Tibshirani 2004), used
-where it beats warm-started active-set solves: small wide data, where a solve at each grid point
-costs mostly the overhead of its rounds (entering features, a gradient, the check), and the
-kinks are not much more numerous than the grid points.
-
-Each grid point is certified as the active-set path's are: its max KKT violation is computed
-from its gradient and must be within the point's tolerance.  The gradient is carried from kink
-to kink, so it is recomputed from X~ (one more pass) every ``_ANCHOR_EVERY`` kinks, which also
-re-solves b_A; drift between anchors stays at rounding level.  Whatever the homotopy cannot
-take (a column that depends on the active ones, a point outside its tolerance, more than
-``max_iter`` kinks before the next point, kinks that make no progress) ends it: the caller's
-active-set solver goes on from the last kink's exact solution and factor.
+On an active set with fixed signs the lasso solution and its gradient are linear in lam1, so
+the next kink (a coefficient reaching zero or an inactive gradient reaching lam1) follows in
+O(p), and each grid point before it costs no solve.  A kink costs one pass over X~ and two
+triangular solves.  Grid points are certified by their own KKT violation; whatever the homotopy
+cannot take (a dependent column, a point out of tolerance, no progress) hands over to the
+active-set solver with the last exact solution and factor (``Handover``).
+docs/solvers.md has the details.
 """
 
 from __future__ import annotations

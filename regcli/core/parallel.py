@@ -1,17 +1,9 @@
 """Independent solves (cross-validation folds, one path per l1 ratio) on several processes.
 
-A path is thousands of small NumPy and LAPACK calls, so threads would serialize on the GIL;
-processes do not.  ``run_tasks`` forks ``jobs - 1`` children that share the parent's arrays (X, the
-fold sums) copy on write; the tasks are dealt out in turn (task i to process i mod jobs, the
-parent included), and each child sends its results back through a pipe.  A fork costs a few
-milliseconds, where starting a ``multiprocessing`` pool cost 30-50 ms here.  Every task
-computes exactly what the sequential loop computes, so results do not depend on ``jobs``.
-BLAS stays at one thread per process (tasks in one process included, and their large products
-too, which a path alone runs on every thread): the paths' many small products run faster on one
-thread, the processes already fill the cores, and a product's last bits can depend on its
-thread count.
-
-Forking is used only where it is safe (Linux); elsewhere, and for ``jobs = 1`` or a single
+``run_tasks`` forks ``jobs - 1`` children that share the parent's arrays copy-on-write, deals
+the tasks out in turn and collects results through pipes; each task computes exactly what the
+sequential loop would, so results do not depend on ``jobs``.  BLAS stays at one thread per
+process.  Forking is used only where it is safe (Linux); elsewhere, and for one job or one
 task, tasks run in order in this process.
 """
 

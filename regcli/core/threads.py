@@ -1,14 +1,9 @@
 """BLAS threads: one thread for the many small products of a path, all cores for big ones.
 
-On small matrices (the active-set solves and gradient products of a path) a multithreaded BLAS
-spends more time waking its threads than computing: measured here, a 100-alpha path on
-n = 1000, p = 100 took 24 ms with 2 OpenBLAS threads and 13 ms with one.  The large one-pass
-products (the Gram matrix, fold statistics) keep every thread, and inside a path so do the
-products with all of X~ once X~ is large (``all_threads``: X~'r on 500 x 2000 took 390 us on one
-thread and 200 us on two; from 0.5 M entries on, below 0.4 M two threads gained nothing).
-Uses threadpoolctl when it is installed (a regcli dependency); without it this is a no-op.
-The controller, which scans the loaded libraries (1.4 ms), is made once; each limit then costs
-about 30 us, a direct switch of a library's thread count (``all_threads``) about 2 us.
+Small products (active-set solves, gradients of a path) run faster on one thread than waking
+several; the one-pass products (Gram, fold statistics) and products with a large X~ inside a
+path keep every thread (``all_threads``; the size is ``tuning.THREADED_FROM``).  Uses
+threadpoolctl (a regcli dependency) when it is importable; without it this is a no-op.
 """
 
 from __future__ import annotations

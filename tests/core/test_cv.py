@@ -31,7 +31,9 @@ def test_fold_errors_from_statistics_equal_direct_fits(l1_ratio, weighted):
     X[:, 4] = 3.0  # constant
     w = np.random.default_rng(0).uniform(0.5, 2, 150) if weighted else None
     folds = make_folds(150, 5, seed=3)
-    res = cross_validate(X, y, folds=[folds], l1_ratios=[l1_ratio], weights=w, n_alphas=25)
+    res = cross_validate(
+        X, y, folds=[folds], l1_ratios=[l1_ratio], weights=w, n_alphas=25, fold_grid="common"
+    )
     curve = res.curve
     ref = direct_fold_mse(X, y, folds, curve.alphas, l1_ratio, w)
     np.testing.assert_allclose(curve.fold_errors, ref, rtol=1e-9)
@@ -45,10 +47,12 @@ def test_fold_errors_from_statistics_equal_direct_fits(l1_ratio, weighted):
 def test_wide_data_uses_direct_folds_and_agrees():
     X, y = make_problem(40, 90, seed=2)
     folds = make_folds(40, 4, seed=0)
-    res = cross_validate(X, y, folds=[folds], l1_ratios=[1.0], n_alphas=15)
+    res = cross_validate(X, y, folds=[folds], l1_ratios=[1.0], n_alphas=15, fold_grid="common")
     ref = direct_fold_mse(X, y, folds, res.curve.alphas, 1.0)
     np.testing.assert_allclose(res.curve.fold_errors, ref, rtol=1e-8)
-    gram = cross_validate(X, y, folds=[folds], l1_ratios=[1.0], alphas=res.curve.alphas, gram=True)
+    gram = cross_validate(
+        X, y, folds=[folds], l1_ratios=[1.0], alphas=res.curve.alphas, gram=True, fold_grid="common"
+    )
     np.testing.assert_allclose(gram.curve.fold_errors, ref, rtol=1e-8)
 
 
@@ -56,7 +60,15 @@ def test_matches_sklearn_elasticnetcv_with_predefined_folds():
     X, y = make_problem(120, 8, seed=4)
     folds = make_folds(120, 5, seed=1)
     Xs, _, _ = standardize(X)
-    res = cross_validate(Xs, y, folds=[folds], l1_ratios=[0.5, 1.0], n_alphas=30, standardize=False)
+    res = cross_validate(
+        Xs,
+        y,
+        folds=[folds],
+        l1_ratios=[0.5, 1.0],
+        n_alphas=30,
+        standardize=False,
+        fold_grid="common",
+    )
     splits = [(np.flatnonzero(folds != k), np.flatnonzero(folds == k)) for k in range(5)]
     for curve in res.curves:
         sk = ElasticNetCV(
@@ -93,22 +105,36 @@ def test_folds_are_seeded_balanced_and_groups_never_split():
 def test_repeats_average_curves_and_best_ratio():
     X, y = make_problem(100, 10, seed=5)
     f1, f2 = make_folds(100, 5, seed=0), make_folds(100, 5, seed=1)
-    one = cross_validate(X, y, folds=[f1], l1_ratios=[1.0], n_alphas=20)
-    two = cross_validate(X, y, folds=[f2], l1_ratios=[1.0], alphas=one.curve.alphas)
-    both = cross_validate(X, y, folds=[f1, f2], l1_ratios=[1.0], alphas=one.curve.alphas)
+    one = cross_validate(X, y, folds=[f1], l1_ratios=[1.0], n_alphas=20, fold_grid="common")
+    two = cross_validate(
+        X, y, folds=[f2], l1_ratios=[1.0], alphas=one.curve.alphas, fold_grid="common"
+    )
+    both = cross_validate(
+        X, y, folds=[f1, f2], l1_ratios=[1.0], alphas=one.curve.alphas, fold_grid="common"
+    )
     np.testing.assert_allclose(both.curve.cv_mean, (one.curve.cv_mean + two.curve.cv_mean) / 2)
-    multi = cross_validate(X, y, folds=[f1], l1_ratios=[0.2, 1.0], n_alphas=20)
+    multi = cross_validate(X, y, folds=[f1], l1_ratios=[0.2, 1.0], n_alphas=20, fold_grid="common")
     assert multi.curve.best == min(c.best for c in multi.curves)
 
 
 def test_metrics_mae_and_r2():
     X, y = make_problem(90, 6, seed=6)
     folds = make_folds(90, 3, seed=0)
-    mse = cross_validate(X, y, folds=[folds], l1_ratios=[1.0], n_alphas=10).curve
-    mae = cross_validate(
-        X, y, folds=[folds], l1_ratios=[1.0], alphas=mse.alphas, metric="mae"
+    mse = cross_validate(
+        X, y, folds=[folds], l1_ratios=[1.0], n_alphas=10, fold_grid="common"
     ).curve
-    r2 = cross_validate(X, y, folds=[folds], l1_ratios=[1.0], alphas=mse.alphas, metric="r2").curve
+    mae = cross_validate(
+        X,
+        y,
+        folds=[folds],
+        l1_ratios=[1.0],
+        alphas=mse.alphas,
+        metric="mae",
+        fold_grid="common",
+    ).curve
+    r2 = cross_validate(
+        X, y, folds=[folds], l1_ratios=[1.0], alphas=mse.alphas, metric="r2", fold_grid="common"
+    ).curve
     for k in range(3):
         tr = folds != k
         path = compute_path(X[tr], y[tr], alphas=mse.alphas)
@@ -131,7 +157,9 @@ def test_cv_r2_is_pooled_out_of_fold_r2():
     X, y = make_problem(60, 4, seed=3)
     y[:6] = 1.0  # a fold of constant y: its own R^2 is undefined
     folds = np.repeat(np.arange(10), 6)
-    curve = cross_validate(X, y, folds=[folds], l1_ratios=[1.0], n_alphas=8).curve
+    curve = cross_validate(
+        X, y, folds=[folds], l1_ratios=[1.0], n_alphas=8, fold_grid="common"
+    ).curve
     oof = np.zeros((len(curve.alphas), len(y)))
     for k in range(10):
         tr = folds != k
@@ -165,7 +193,7 @@ def test_own_fold_grid_is_cv_glmnet_procedure():
         c, b0 = interpolate_path(own.alphas, own.coefs, own.intercepts, res.alphas)
         mse = ((y[~tr][None, :] - b0[:, None] - c @ X[~tr].T) ** 2).mean(axis=1)
         np.testing.assert_allclose(res.fold_errors[k], mse, rtol=1e-9)
-    common = cross_validate(X, y, folds=[folds], l1_ratios=[1.0]).curve
+    common = cross_validate(X, y, folds=[folds], l1_ratios=[1.0], fold_grid="common").curve
     np.testing.assert_array_equal(res.alphas, common.alphas)
 
 
@@ -201,13 +229,17 @@ def test_one_grid_per_ratio_equals_separate_runs():
     folds = [make_folds(120, 4, seed=5)]
     g1 = np.geomspace(2.0, 0.01, 12)
     g2 = np.geomspace(0.5, 0.002, 17)
-    both = cross_validate(X, y, folds=folds, l1_ratios=[0.5, 1.0], alphas=[g1, g2])
+    both = cross_validate(
+        X, y, folds=folds, l1_ratios=[0.5, 1.0], alphas=[g1, g2], fold_grid="common"
+    )
     for ratio, grid, curve in zip([0.5, 1.0], [g1, g2], both.curves):
-        alone = cross_validate(X, y, folds=folds, l1_ratios=[ratio], alphas=grid).curve
+        alone = cross_validate(
+            X, y, folds=folds, l1_ratios=[ratio], alphas=grid, fold_grid="common"
+        ).curve
         np.testing.assert_array_equal(curve.alphas, grid)
         np.testing.assert_allclose(curve.fold_errors, alone.fold_errors, rtol=1e-10)
     with pytest.raises(ValueError, match="one grid per l1 ratio"):
-        cross_validate(X, y, folds=folds, l1_ratios=[0.5, 1.0], alphas=[g1])
+        cross_validate(X, y, folds=folds, l1_ratios=[0.5, 1.0], alphas=[g1], fold_grid="common")
 
 
 def test_cv_on_a_gram_batches_the_fold_paths_and_matches_them_one_by_one(monkeypatch):
@@ -244,7 +276,7 @@ def test_large_grams_are_batched_in_chunks_with_the_same_results(monkeypatch):
 
     X, y = make_problem(150, 10, seed=13)
     kw = dict(folds=[make_folds(150, 5, seed=4)], l1_ratios=[0.5, 1.0], n_alphas=20)
-    whole = cross_validate(X, y, **kw)
+    whole = cross_validate(X, y, **kw, fold_grid="common")
     sizes = []
     real = cv.solve_paths
     monkeypatch.setattr(
@@ -252,7 +284,7 @@ def test_large_grams_are_batched_in_chunks_with_the_same_results(monkeypatch):
     )
     # two Grams of 10 features, each with room for its inverse and eigenvectors
     monkeypatch.setattr(cv, "BATCH_GRAM_BYTES", 3 * 2 * 8 * 11**2)
-    chunked = cross_validate(X, y, **kw)
+    chunked = cross_validate(X, y, **kw, fold_grid="common")
     assert sizes and max(sizes) <= 4  # two folds' Grams, each with its two ratios
     for a, b in zip(whole.curves, chunked.curves):
         np.testing.assert_allclose(a.fold_errors, b.fold_errors, rtol=1e-10)

@@ -107,5 +107,7 @@ def test_small_cross_validations_stay_in_one_process(monkeypatch):
         cv, "run_tasks", lambda fn, tasks, jobs: seen.append(jobs) or [fn(t) for t in tasks]
     )
     X, y = make_problem(30, 40, seed=1)  # wide: the folds' paths are separate tasks
-    cross_validate(X, y, folds=[make_folds(30, 5)], l1_ratios=[1.0], n_alphas=10, jobs=4)
+    cross_validate(
+        X, y, folds=[make_folds(30, 5)], l1_ratios=[1.0], n_alphas=10, jobs=4, fold_grid="common"
+    )
     assert seen == [1]  # the folds' work is estimated far below PARALLEL_MIN_SECONDS
