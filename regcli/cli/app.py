@@ -25,7 +25,7 @@ app = typer.Typer(
     help="Penalized linear models (lasso, ridge, elastic net) on CSV and Parquet tables.",
     add_completion=False,
     pretty_exceptions_enable=False,
-    rich_markup_mode=None,  # plain click help: typer.rich_utils costs ~0.18 s at start-up
+    rich_markup_mode=None,  # plain click help: typer.rich_utils is slow to import
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 

@@ -33,8 +33,8 @@ _DEPENDENT = 1e-10
 _EMPTY_IDX = np.zeros(0, dtype=np.intp)
 _NO_POINTS = np.zeros((0, 0))  # what a segment without points returns (read-only by use)
 _NO_POINTS.flags.writeable = False
-# reductions of 1-d arrays without the Python wrappers of ndarray.max / any / all (~1 us a call;
-# hundreds of calls per path): max needs a nonempty array or ``initial``
+# reductions of 1-d arrays without the Python wrappers of ndarray.max / any / all (hundreds of
+# calls per path): max needs a nonempty array or ``initial``
 _MAX = np.maximum.reduce
 _ANY = np.logical_or.reduce
 _ALL = np.logical_and.reduce
@@ -46,7 +46,7 @@ HARD_ROUNDS_EXTRA = 1000
 
 class PointSolution(NamedTuple):
     """Solution at one alpha on the standardized problem (over the solver's m columns); a
-    named tuple, made once per alpha (a frozen dataclass costs ~4 us more to make)."""
+    named tuple, made once per alpha (cheaper to make than a frozen dataclass)."""
 
     coef: np.ndarray  # (m,)
     grad: np.ndarray  # (m,) c - G coef, at the solution
@@ -356,7 +356,7 @@ class ActiveSet:
 
     def _deletes_cheaper(self, count: int) -> bool:
         """Whether ``count`` O(k^2) deletions beat a new factorization (k^3 / 3, plus n k^2
-        to form the block from X~ on the lazy source); ~30 k^2 per deletion, measured."""
+        to form the block from X~ on the lazy source); a deletion costs about 30 k^2."""
         k = self.idx.size
         gather = self.stats.n_samples if isinstance(self.stats, LazyStats) else 1
         return 30.0 * count < k / 3.0 + gather
@@ -550,8 +550,7 @@ def solve_enet(
     single = False  # one entering feature per round, after a round that made no progress
     converged = False
     wide = stats.n_features >= stats.n_samples and lam2 == 0.0
-    # strong-set rounds pay off only where a full gradient product is large (measured: 1.45x on
-    # n x p = 500 x 2000, 5-15% slower on 100 x 1000 and 100 x 5000)
+    # strong-set rounds pay off only where a full gradient product is large
     large = stats.n_samples * stats.n_features >= STRONG_ROUNDS_MIN_SIZE
     if max_add is None:
         large_lazy = large and isinstance(stats, LazyStats)
@@ -562,8 +561,7 @@ def solve_enet(
         # it is two matrix-vector products with no gather.  Active features need no gradient
         # there (nothing is added from the active set), so where the active set keeps its
         # columns (ActiveSet) only the strong features outside it are gathered, and the fitted
-        # values come from the kept columns: on 500 x 2000, 52 columns instead of 262 per
-        # alpha.  The dual factor keeps none: its strong set holds the active set (act.idx is
+        # values come from the kept columns.  The dual factor keeps none: its strong set holds the active set (act.idx is
         # added in case a warm start says otherwise) and the fit comes from it.
         kept = isinstance(act, ActiveSet)
         strong_mask = screen.copy()

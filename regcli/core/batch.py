@@ -507,7 +507,7 @@ def _solve_each_own(
             continue
         M = Gpad[gid[p]].take(a, axis=0).take(a, axis=1)
         if lam2[q]:
-            M.reshape(-1)[:: c + 1] += lam2[q]  # a view of the diagonal (M.flat is ~5x slower)
+            M.reshape(-1)[:: c + 1] += lam2[q]  # a view of the diagonal (cheaper than M.flat)
         # M is symmetric: its transpose is the Fortran-ordered matrix LAPACK reads, no copy
         L, xq, info = posv(M.T, rhs[q, :c], overwrite_a=1)
         if info != 0:

@@ -398,8 +398,8 @@ def cross_validate(
             )
     else:
         with single_blas_thread():
-            # in this process: a fork costs its processes ~5-10 ms of copy-on-write faults, and
-            # these paths are 1 in K + 1 of the work
+            # in this process: forking costs copy-on-write faults, and these paths are 1 in
+            # K + 1 of the work
             t_full = time.perf_counter()
             fulls = solve_specs(full_specs, tol=tol, max_iter=max_iter)
             t_full = time.perf_counter() - t_full
@@ -423,8 +423,7 @@ def cross_validate(
             )
 
         # a fold's path costs about what the full path did: too little work is not worth the
-        # forks (each costs its processes ~5-10 ms of copy-on-write faults, and running side by
-        # side slows both; measured: 10 lasso folds, 0.1 s in one process, were slower on two)
+        # forks (their copy-on-write faults, and processes side by side slow each other)
         if t_full / len(l1_ratios) * len(tasks) < PARALLEL_MIN_SECONDS:
             jobs = 1
         per_fold = iter(run_tasks(fold_path, tasks, jobs))  # one BLAS thread per process

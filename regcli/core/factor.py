@@ -68,7 +68,7 @@ _ROUTINES = _routines()
 
 
 def _address(a: np.ndarray) -> int:
-    """Data address of a contiguous array (C or Fortran order): 0.7 us, ``a.ctypes.data`` 2."""
+    """Data address of a contiguous array (C or Fortran order), cheaper than ``a.ctypes.data``."""
     if not a.flags.c_contiguous:
         a = a.T
     return ctypes.addressof(ctypes.c_char.from_buffer(a))  # type: ignore[arg-type]
@@ -82,9 +82,8 @@ _A_LOWER, _A_LEFT, _A_NOTRANS, _A_TRANS, _A_NONUNIT, _A_ONE_INT, _A_ONE = (
 
 _ACCUMULATE = np.add.accumulate  # np.cumsum without its Python wrapper
 _BOTH = (False, True)  # L^{-1}, then L^{-T}: (L L')^{-1}
-#: Right-hand sides up to this many are solved column by column with BLAS trsv: OpenBLAS's
-#: potrs / trtrs go through trsm, 2-3x slower than two trsv for one column at k = 250-400
-#: (measured; 1.2x for two columns at k = 400).
+#: Right-hand sides up to this many are solved column by column with BLAS trsv (OpenBLAS's
+#: potrs / trtrs go through trsm, slower for one or two columns).
 _TRSV_COLUMNS = 2
 
 #: Deletions update the trailing block in row blocks of at least this many rows, at most

@@ -251,7 +251,7 @@ def _activeset_points(  # type: ignore[no-untyped-def]
     tols = tol * kkt_scales(grid, c_max)  # every point's absolute tolerance, sliced for segments
     i, k = 0, len(values)
     # on the lazy source a segment's gradient direction is a pass over X~, which near the dense
-    # end of a path rarely yields a point (500 x 2000: the last 26 tries yielded none)
+    # end of a path rarely yields a point
     lazy = isinstance(stats, LazyStats)
     misses = skip = 0
     if homotopy:

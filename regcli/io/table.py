@@ -32,7 +32,7 @@ UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 STDIN = "-"
 #: A header line may be this long at most (bytes); the parser's blocks are sized to fit it.
 MAX_HEADER_BYTES = 1 << 28
-#: Bytes of text parsed at a time (larger blocks cost memory, not speed, as measured).
+#: Bytes of text parsed at a time (larger blocks cost memory and gain no speed).
 BLOCK_BYTES = 1 << 20
 PARQUET_BATCH_ROWS = 1 << 16
 
