@@ -561,8 +561,9 @@ def solve_enet(
         # it is two matrix-vector products with no gather.  Active features need no gradient
         # there (nothing is added from the active set), so where the active set keeps its
         # columns (ActiveSet) only the strong features outside it are gathered, and the fitted
-        # values come from the kept columns.  The dual factor keeps none: its strong set holds the active set (act.idx is
-        # added in case a warm start says otherwise) and the fit comes from it.
+        # values come from the kept columns.  The dual factor keeps none: its strong set holds
+        # the active set (act.idx is added in case a warm start says otherwise) and the fit
+        # comes from it.
         kept = isinstance(act, ActiveSet)
         strong_mask = screen.copy()
         strong_mask[act.idx] = not kept
