@@ -20,11 +20,10 @@ from regcli.core.activeset import solve_enet
 from regcli.core.family import deviance_ratios
 from regcli.core.moments import symmetric_from_upper
 from regcli.core.path import (
-    DEV_RATIO_MAX,
-    DEV_RATIO_MIN_CHANGE,
     MIN_POINTS_BEFORE_STOP,
     STOP_REASONS,
     RawPath,
+    early_stop_rule,
 )
 from regcli.core.penalty import ElasticNet, kkt_residuals, kkt_scales
 from regcli.core.progress import advance
@@ -149,8 +148,9 @@ def solve_paths(
         d = deviance_ratios(yy[S], term)
         dev[S, i] = d
         if i + 1 >= MIN_POINTS_BEFORE_STOP:
-            high = may_stop[S] & (d > DEV_RATIO_MAX)
-            flat = may_stop[S] & ~high & (d - dev[S, i - 1] < DEV_RATIO_MIN_CHANGE * d)
+            high, flat = early_stop_rule(d, dev[S, i - 1])
+            high &= may_stop[S]
+            flat &= may_stop[S]
             stop[P[high]] = 1
             stop[P[flat]] = 2
             alive[P[high | flat]] = False

@@ -18,7 +18,7 @@ import numpy as np
 
 from regcli.core.batch import solve_paths
 from regcli.core.dispatch import Problem, Route, choose_route, statistics_source
-from regcli.core.family import moments_deviance
+from regcli.core.family import GAUSSIAN, moments_deviance
 from regcli.core.moments import moments_by_fold
 from regcli.core.parallel import run_tasks
 from regcli.core.path import RawPath, alpha_grid, path_grid, solve_path
@@ -726,7 +726,7 @@ def _fold_score(
         pred = intercepts[:, None] + coefs @ X[test].T  # (len(grid), n_test)
         resid = y[test][None, :] - pred
         wt = w[test] / w[test].sum()
-        mse = (resid * resid) @ wt
+        mse = GAUSSIAN.unit_deviance(y[test][None, :], pred) @ wt
         if metric == "mae":
             errors = np.abs(resid) @ wt
     if metric != "mae":

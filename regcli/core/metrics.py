@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from regcli.core.family import GAUSSIAN, Family
+
 
 def regression_metrics(
-    y: np.ndarray, pred: np.ndarray, weights: np.ndarray | None = None
+    y: np.ndarray,
+    pred: np.ndarray,
+    weights: np.ndarray | None = None,
+    family: Family = GAUSSIAN,
 ) -> dict[str, float]:
     """Weighted n, R², MSE and MAE of ``pred`` for ``y`` (both (n,)).
 
@@ -17,8 +22,8 @@ def regression_metrics(
     w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
     v = w / w.sum()
     resid = y - pred
-    mse = float(v @ resid**2)
-    spread = float(v @ (y - v @ y) ** 2)
+    mse = family.deviance(y, pred, w)  # the Gaussian deviance is the MSE
+    spread = family.null_deviance(y, w)
     return {
         "n": int(len(y)),
         "r2": 1.0 - mse / spread if spread > 0 else float("nan"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -35,6 +36,14 @@ MIN_POINTS_BEFORE_STOP = 5
 DEV_RATIO_MAX = 0.999
 DEV_RATIO_MIN_CHANGE = 1e-5
 DEFAULT_TOL = 1e-7
+def early_stop_rule(dev: Any, prev: Any) -> tuple[Any, Any]:
+    """glmnet's two early-stop rules at a point with deviance ratio ``dev`` after one of
+    ``prev`` (NumPy floats, or arrays over several paths): (explains more than 0.999, grew by less
+    than 1e-5 of itself).  They apply from the ``MIN_POINTS_BEFORE_STOP``-th point on."""
+    high = dev > DEV_RATIO_MAX
+    return high, ~high & (dev - prev < DEV_RATIO_MIN_CHANGE * dev)
+
+
 #: ``stop_reason`` of a path: its grid ran out, or glmnet's two early-stop rules.
 STOP_REASONS = ("completed", "dev_ratio_above_0.999", "dev_ratio_change_below_1e-5")
 
@@ -181,11 +190,9 @@ def solve_path(
             continue
         dev[i] = deviance_ratios(stats.yy, fit_term[i])
         if i + 1 >= MIN_POINTS_BEFORE_STOP:
-            if dev[i] > DEV_RATIO_MAX:
-                stop_reason = STOP_REASONS[1]
-                break
-            if dev[i] - dev[i - 1] < DEV_RATIO_MIN_CHANGE * dev[i]:
-                stop_reason = STOP_REASONS[2]
+            high, flat = early_stop_rule(dev[i], dev[i - 1])
+            if high or flat:
+                stop_reason = STOP_REASONS[1 if high else 2]
                 break
     if not early_stop:
         dev = deviance_ratios(stats.yy, fit_term)
