@@ -5,7 +5,7 @@ the active set's factor at each point.  Thresholds live in ``tuning``.
 
 | route                | when                                                   | source     |
 |----------------------|--------------------------------------------------------|------------|
-| working_set_cd       | per-feature factors or bounds (``Penalty.scalar`` off) | gram, lazy |
+| general_active_set   | per-feature factors or bounds (``Penalty.scalar`` off) | gram, lazy |
 | least_squares        | alpha = 0 (min-norm solution)                          | gram, lazy |
 | ridge_closed_form    | l1_ratio = 0: Cholesky for one alpha, eigh/SVD a path  | gram, lazy |
 | batched_active_set   | several lasso/enet paths on Grams of one size (cv)     | gram       |
@@ -33,7 +33,7 @@ from regcli.core.tuning import DUAL_FACTOR_FROM, GRAM_MAX_FEATURES, HOMOTOPY_SAM
 
 
 class Route(str, Enum):
-    WORKING_SET_CD = "working_set_cd"
+    GENERAL_ACTIVE_SET = "general_active_set"
     LEAST_SQUARES = "least_squares"
     RIDGE = "ridge_closed_form"
     BATCHED = "batched_active_set"
@@ -53,7 +53,7 @@ class Capabilities:
 
 
 CAPABILITIES: dict[Route, Capabilities] = {
-    Route.WORKING_SET_CD: Capabilities(per_feature_penalty=True, bounds=True),
+    Route.GENERAL_ACTIVE_SET: Capabilities(per_feature_penalty=True, bounds=True),
     Route.LEAST_SQUARES: Capabilities(l1_ratios="none"),
     Route.RIDGE: Capabilities(l1_ratios="ridge"),
     Route.BATCHED: Capabilities(sources=("gram",), paths="many"),
@@ -87,7 +87,7 @@ def statistics_source(n_samples: int, n_features: int) -> str:
 def choose_route(problem: Problem) -> Route:
     """The solver for ``problem`` (see the table in the module docstring)."""
     if not problem.scalar_penalty:
-        return Route.WORKING_SET_CD
+        return Route.GENERAL_ACTIVE_SET
     if problem.alpha == 0:
         return Route.LEAST_SQUARES
     if problem.l1_ratio == 0.0:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from regcli.core.activeset import solve_enet
-from regcli.core.coordinate import null_gradient, solve_general
+from regcli.core.general import null_gradient, solve_general
 from regcli.core.dispatch import Problem, Route, choose_route
 from regcli.core.family import deviance_ratio
 from regcli.core.path import DEFAULT_TOL
@@ -126,7 +126,7 @@ def fit_prepared(
             alpha=point.alpha,
         )
     )
-    if route is Route.WORKING_SET_CD:
+    if route is Route.GENERAL_ACTIVE_SET:
         with single_blas_thread():
             general = solve_general(
                 stats,

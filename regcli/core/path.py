@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from regcli.core.activeset import ActiveSet, DualActiveSet, solve_enet
-from regcli.core.coordinate import null_gradient, solve_general
+from regcli.core.general import null_gradient, solve_general
 from regcli.core.dispatch import Problem, Route, choose_route
 from regcli.core.family import deviance_ratios
 from regcli.core.homotopy import lasso_homotopy
@@ -36,6 +36,8 @@ MIN_POINTS_BEFORE_STOP = 5
 DEV_RATIO_MAX = 0.999
 DEV_RATIO_MIN_CHANGE = 1e-5
 DEFAULT_TOL = 1e-7
+
+
 def early_stop_rule(dev: Any, prev: Any) -> tuple[Any, Any]:
     """glmnet's two early-stop rules at a point with deviance ratio ``dev`` after one of
     ``prev`` (NumPy floats, or arrays over several paths): (explains more than 0.999, grew by less
@@ -167,7 +169,7 @@ def solve_path(
             n_points=k,
         )
     )
-    if route is Route.WORKING_SET_CD:
+    if route is Route.GENERAL_ACTIVE_SET:
         assert penalty is not None
         points = _general_points(stats, alphas, penalty, tol, max_iter)
     elif route is Route.RIDGE:
@@ -221,7 +223,7 @@ def _ridge_points(stats: Stats, alphas: np.ndarray, tol: float):  # type: ignore
 
 
 def _general_points(stats: Stats, alphas: np.ndarray, penalty: Penalty, tol: float, max_iter: int):  # type: ignore[no-untyped-def]
-    """Warm-started working-set coordinate descent, one solve per alpha, with the strong rule
+    """Warm-started general active-set solves, one per alpha, with the strong rule
     of the per-feature penalty."""
     c_max = alpha_max(stats.c, 1.0)
     coef = np.zeros(stats.n_features)

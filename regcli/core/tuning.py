@@ -55,11 +55,9 @@ PARALLEL_MIN_SECONDS = 0.25
 #: Rows per chunk of the one pass that sums every fold's statistics.
 FOLD_CHUNK_ROWS = 32768
 
-# --- general-penalty coordinate descent ----------------------------------------------------------
-#: KKT violators added to the working set per round.
-CD_ADD_PER_ROUND = 20
-#: Coordinate sweeps on one working set before the full KKT check.
-CD_MAX_SWEEPS_PER_ROUND = 1000
+# --- general-penalty active set ------------------------------------------------------------------
+#: KKT violators that enter the free set per round.
+GENERAL_ADD_PER_ROUND = 10
 
 
 def gram_chunk_rows(p: int) -> int:

@@ -27,7 +27,7 @@ from tests.conftest import make_problem
 fit_module = importlib.import_module("regcli.core.fitting")
 
 CASES = {
-    Route.WORKING_SET_CD: Problem(100, 10, 1.0, "gram", scalar_penalty=False, alpha=0.1),
+    Route.GENERAL_ACTIVE_SET: Problem(100, 10, 1.0, "gram", scalar_penalty=False, alpha=0.1),
     Route.LEAST_SQUARES: Problem(100, 10, 1.0, "gram", alpha=0.0),
     Route.RIDGE: Problem(100, 10, 0.0, "gram", alpha=0.1),
     Route.BATCHED: Problem(100, 10, 0.5, "gram", n_points=100, n_paths=10),
@@ -85,7 +85,7 @@ def _recording(monkeypatch, module):
 @pytest.mark.parametrize(
     "route, run",
     [
-        (Route.WORKING_SET_CD, lambda X, y: fit(X, y, alpha=0.1, lower=0.0)),
+        (Route.GENERAL_ACTIVE_SET, lambda X, y: fit(X, y, alpha=0.1, lower=0.0)),
         (Route.LEAST_SQUARES, lambda X, y: fit(X, y, alpha=0.0)),
         (Route.RIDGE, lambda X, y: fit(X, y, alpha=0.1, l1_ratio=0.0)),
         (Route.ACTIVE_SET, lambda X, y: fit(X, y, alpha=0.1, l1_ratio=0.5)),
@@ -101,7 +101,7 @@ def test_fit_runs_each_of_its_routes_certified(monkeypatch, route, run):
 @pytest.mark.parametrize(
     "route, shape, kwargs",
     [
-        (Route.WORKING_SET_CD, (80, 6), {"penalty_factor": np.array([0, 1, 1, 1, 1, 1.0])}),
+        (Route.GENERAL_ACTIVE_SET, (80, 6), {"penalty_factor": np.array([0, 1, 1, 1, 1, 1.0])}),
         (Route.RIDGE, (80, 6), {"l1_ratio": 0.0}),
         (Route.HOMOTOPY, (30, 120), {}),
         (Route.ACTIVE_SET, (80, 6), {"l1_ratio": 0.5}),
