@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from regcli.core.activeset import solve_enet
-from regcli.core.general import null_gradient, solve_general
 from regcli.core.dispatch import Problem, Route, choose_route
 from regcli.core.family import deviance_ratio
+from regcli.core.general import null_gradient, solve_general
 from regcli.core.path import DEFAULT_TOL
 from regcli.core.penalty import ElasticNet, Penalty, alpha_max, kkt_scale, penalty_for
 from regcli.core.ridge import ridge_coef

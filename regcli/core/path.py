@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 
 from regcli.core.activeset import ActiveSet, DualActiveSet, solve_enet
-from regcli.core.general import null_gradient, solve_general
 from regcli.core.dispatch import Problem, Route, choose_route
 from regcli.core.family import deviance_ratios
+from regcli.core.general import null_gradient, solve_general
 from regcli.core.homotopy import lasso_homotopy
 from regcli.core.penalty import (
     ElasticNet,
