@@ -19,11 +19,14 @@ from regcli.cli.options import (
     JobsOption,
     JunitOption,
     L1RatiosOption,
+    LowerOption,
     MaxIterOption,
     NaMode,
     NaOption,
     OutputOption,
+    PenaltyFactorOption,
     PlotOption,
+    PositiveOption,
     ProgressOption,
     QuietOption,
     RepeatsOption,
@@ -35,6 +38,8 @@ from regcli.cli.options import (
     TargetOption,
     TestSizeOption,
     TolOption,
+    UnpenalizedOption,
+    UpperOption,
     WeightsOption,
 )
 
@@ -70,11 +75,17 @@ def compare_command(
     quiet: QuietOption = False,
     checks_file: ChecksOption = None,
     junit: JunitOption = None,
+    penalty_factor: PenaltyFactorOption = None,
+    unpenalized: UnpenalizedOption = None,
+    lower: LowerOption = None,
+    upper: UpperOption = None,
+    positive: PositiveOption = False,
 ) -> None:
     """Compare lasso, ridge and elastic net (and least squares) tuned by CV on the same folds."""
 
     from regcli.cli import common, csvout, payload, tables
     from regcli.cli.messages import set_quiet
+    from regcli.cli.penalties import controls_report, penalty_controls, require_some_penalty
     from regcli.cli.plot import check_plot_target, plot_compare
     from regcli.cli.progress import progress_bar
     from regcli.core.compare import compare_models
@@ -99,6 +110,15 @@ def compare_command(
     )
     arm(junit, command="compare", force=force)
     ds = options.load(fold_col, group_col, digest=save is not None)
+    controls = penalty_controls(
+        ds,
+        factors=penalty_factor,
+        unpenalized=unpenalized,
+        lower=lower,
+        upper=upper,
+        positive=positive,
+    )
+    require_some_penalty(controls, "compare")
     checks = common.check_set(
         "compare",
         junit=junit,
@@ -135,14 +155,17 @@ def compare_command(
             w_test=None if test is None or ds.weights is None else ds.weights[test],
             fold_grid=fold_grid.value,
             jobs=jobs,
+            controls=controls,
         )
     best = res.recommended
     assert best.fit is not None
     metrics = common.fit_metrics(best.fit, cv_r2=best.cv_r2, cv_mean=best.cv_mean, cv_se=best.cv_se)
     coefficients = dict(zip(ds.feature_names, map(float, best.coef)))
+    reported = controls_report(controls, ds.feature_names, best.coef)
     result = payload.compare_payload(
         res,
         ds,
+        controls=reported,
         select=select.value,
         seed=seed,
         fold_col=fold_col,
@@ -157,6 +180,7 @@ def compare_command(
                 best.fit,
                 train_ds,
                 metrics={"train_r2": best.fit.r2, "cv": res.summary(select.value)},
+                controls=reported,
             ),
             force=force,
         )

@@ -21,6 +21,7 @@ from regcli.cli.options import (
     JobsOption,
     JunitOption,
     L1RatiosOption,
+    LowerOption,
     MaxIterOption,
     MaxNonzeroOption,
     Metric,
@@ -30,8 +31,10 @@ from regcli.cli.options import (
     NaMode,
     NaOption,
     OutputOption,
+    PenaltyFactorOption,
     PenaltyOption,
     PlotOption,
+    PositiveOption,
     ProgressOption,
     QuietOption,
     RepeatsOption,
@@ -45,6 +48,8 @@ from regcli.cli.options import (
     StandardizeOption,
     TargetOption,
     TolOption,
+    UnpenalizedOption,
+    UpperOption,
     WeightsOption,
 )
 
@@ -89,12 +94,18 @@ def cv_command(
     checks_file: ChecksOption = None,
     progress: ProgressOption = False,
     quiet: QuietOption = False,
+    penalty_factor: PenaltyFactorOption = None,
+    unpenalized: UnpenalizedOption = None,
+    lower: LowerOption = None,
+    upper: UpperOption = None,
+    positive: PositiveOption = False,
 ) -> None:
     """Cross-validate alpha (and l1 ratios): glmnet's alpha_min and alpha_1se, then refit."""
 
     from regcli.cli import common, csvout, payload, tables
     from regcli.cli.checks import arm, report
     from regcli.cli.messages import set_quiet
+    from regcli.cli.penalties import controls_report, penalty_controls, require_some_penalty
     from regcli.cli.plot import check_plot_target, plot_cv
     from regcli.cli.progress import progress_bar
     from regcli.core.usecases import cv_then_refit
@@ -112,6 +123,15 @@ def cv_command(
         data, target, features, exclude, weights, na.value, decimal, standardize
     )
     ds = options.load(fold_col, group_col, digest=save is not None)
+    controls = penalty_controls(
+        ds,
+        factors=penalty_factor,
+        unpenalized=unpenalized,
+        lower=lower,
+        upper=upper,
+        positive=positive,
+    )
+    require_some_penalty(controls, "cv")
     checks = common.check_set(
         "cv",
         junit=junit,
@@ -148,15 +168,18 @@ def cv_command(
             max_iter=max_iter,
             fold_grid=fold_grid.value,
             jobs=jobs,
+            controls=controls,
         )
     model = run.model
     if not model.converged:
         common.warn(f"refit did not converge: max KKT violation {model.max_kkt_violation:.3g}")
     metrics = common.fit_metrics(model, cv_r2=run.cv_r2, cv_mean=run.cv_mean, cv_se=run.cv_se)
     coefficients = dict(zip(ds.feature_names, map(float, model.coef)))
+    reported = controls_report(controls, ds.feature_names, model.coef)
     result = payload.cv_payload(
         run,
         ds,
+        controls=reported,
         seed=seed,
         fold_col=fold_col,
         group_col=group_col,
@@ -166,7 +189,12 @@ def cv_command(
     if save is not None:
         save_model(
             save,
-            model_document(model, ds, metrics={"train_r2": model.r2, "cv": run.summary()}),
+            model_document(
+                model,
+                ds,
+                metrics={"train_r2": model.r2, "cv": run.summary()},
+                controls=reported,
+            ),
             force=force,
         )
     if plot is not None:

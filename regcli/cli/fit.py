@@ -18,13 +18,16 @@ from regcli.cli.options import (
     JobsOption,
     JunitOption,
     L1RatioOption,
+    LowerOption,
     MaxIterOption,
     MaxNonzeroOption,
     MinR2Option,
     NaMode,
     NaOption,
     OutputOption,
+    PenaltyFactorOption,
     PenaltyOption,
+    PositiveOption,
     ProgressOption,
     QuietOption,
     RequireConvergedOption,
@@ -35,6 +38,8 @@ from regcli.cli.options import (
     StandardizeOption,
     TargetOption,
     TolOption,
+    UnpenalizedOption,
+    UpperOption,
     WeightsOption,
 )
 
@@ -71,6 +76,11 @@ def fit_command(
     folds: FitFoldsOption = None,
     seed: FitSeedOption = None,
     select: FitSelectOption = None,
+    penalty_factor: PenaltyFactorOption = None,
+    unpenalized: UnpenalizedOption = None,
+    lower: LowerOption = None,
+    upper: UpperOption = None,
+    positive: PositiveOption = False,
 ) -> None:
     """Fit one lasso, ridge or elastic-net model and report its coefficients and sparsity.
 
@@ -79,6 +89,7 @@ def fit_command(
     from regcli.cli import common, csvout, payload, tables
     from regcli.cli.checks import arm, report
     from regcli.cli.messages import set_quiet
+    from regcli.cli.penalties import controls_report, penalty_controls
     from regcli.cli.progress import progress_bar
     from regcli.core import fit
     from regcli.errors import UsageError
@@ -102,6 +113,14 @@ def fit_command(
     ds = common.DataOptions(
         data, target, features, exclude, weights, na.value, decimal, standardize
     ).load(digest=save is not None)
+    controls = penalty_controls(
+        ds,
+        factors=penalty_factor,
+        unpenalized=unpenalized,
+        lower=lower,
+        upper=upper,
+        positive=positive,
+    )
     checks = common.check_set(
         "fit",
         junit=junit,
@@ -146,6 +165,7 @@ def fit_command(
                 tol=tol,
                 max_iter=max_iter,
                 jobs=jobs,
+                controls=controls,
             )
         res = run.model
         selection = run.summary(seed=seed, cv_s=run.cv.fit_s)
@@ -160,6 +180,9 @@ def fit_command(
             fit_intercept=intercept,
             tol=tol,
             max_iter=max_iter,
+            penalty_factor=controls.factors,
+            lower=controls.lower,
+            upper=controls.upper,
         )
         common.above_alpha_max(alpha, res.alpha_max, res.l1_ratio)
     if not res.converged:
@@ -169,16 +192,20 @@ def fit_command(
             "alpha_max); raise --max-iter or --tol"
         )
     coefficients = dict(zip(ds.feature_names, map(float, res.coef)))
+    reported = controls_report(controls, ds.feature_names, res.coef)
     result = payload.fit_payload(
         res,
         ds,
         selection=selection,
+        controls=reported,
         checks=checks.evaluate(common.fit_metrics(res), coefficients),
     )
     if save is not None:
         save_model(
             save,
-            model_document(res, ds, metrics={"train_r2": res.r2, "cv": selection}),
+            model_document(
+                res, ds, metrics={"train_r2": res.r2, "cv": selection}, controls=reported
+            ),
             force=force,
         )
     emitter.result(result, csvout.fit_csv, lambda con, p, _terminal: tables.draw_fit(con, p))

@@ -519,3 +519,53 @@ FitSelectOption = Annotated[
         show_default=False,
     ),
 ]
+
+PENALTY_CONTROLS = "Penalty factors and limits"
+PenaltyFactorOption = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--penalty-factor",
+        help="NAME=F[,NAME=F...]: multiply that feature's penalty by F >= 0 (0: unpenalized); "
+        "factors are rescaled to sum to the number of features, as glmnet's penalty.factor. "
+        "A one-hot column's name applies to all its levels. Repeatable.",
+        rich_help_panel=PENALTY_CONTROLS,
+        show_default=False,
+    ),
+]
+UnpenalizedOption = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--unpenalized",
+        help="a,b: never penalize these features (penalty factor 0): always in the model.",
+        rich_help_panel=PENALTY_CONTROLS,
+        show_default=False,
+    ),
+]
+LowerOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--lower",
+        help="V, or NAME=V[,NAME=V...]: lower limit of the coefficients (V <= 0) on the "
+        "original scale, as glmnet's lower.limits.",
+        rich_help_panel=PENALTY_CONTROLS,
+        show_default=False,
+    ),
+]
+UpperOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--upper",
+        help="V, or NAME=V[,NAME=V...]: upper limit of the coefficients (V >= 0), as glmnet's "
+        "upper.limits.",
+        rich_help_panel=PENALTY_CONTROLS,
+        show_default=False,
+    ),
+]
+PositiveOption = Annotated[
+    bool,
+    typer.Option(
+        "--positive",
+        help="Non-negative coefficients (--lower 0), as scikit-learn's positive=True.",
+        rich_help_panel=PENALTY_CONTROLS,
+    ),
+]

@@ -13,18 +13,23 @@ from regcli.cli.options import (
     FormatOption,
     InterceptOption,
     L1RatioOption,
+    LowerOption,
     MaxIterOption,
     NAlphasOption,
     NaMode,
     NaOption,
     OutputOption,
+    PenaltyFactorOption,
     PenaltyOption,
     PlotOption,
+    PositiveOption,
     ProgressOption,
     QuietOption,
     StandardizeOption,
     TargetOption,
     TolOption,
+    UnpenalizedOption,
+    UpperOption,
     WeightsOption,
 )
 
@@ -52,11 +57,17 @@ def path_command(
     plot: PlotOption = None,
     progress: ProgressOption = False,
     quiet: QuietOption = False,
+    penalty_factor: PenaltyFactorOption = None,
+    unpenalized: UnpenalizedOption = None,
+    lower: LowerOption = None,
+    upper: UpperOption = None,
+    positive: PositiveOption = False,
 ) -> None:
     """Compute the whole regularization path: nonzeros, deviance explained, entry order."""
 
     from regcli.cli import common, csvout, payload, tables
     from regcli.cli.messages import set_quiet
+    from regcli.cli.penalties import controls_report, penalty_controls, require_some_penalty
     from regcli.cli.plot import check_plot_target, plot_path
     from regcli.cli.progress import progress_bar
     from regcli.core import compute_path
@@ -70,6 +81,15 @@ def path_command(
     ds = common.DataOptions(
         data, target, features, exclude, weights, na.value, decimal, standardize
     ).load()
+    controls = penalty_controls(
+        ds,
+        factors=penalty_factor,
+        unpenalized=unpenalized,
+        lower=lower,
+        upper=upper,
+        positive=positive,
+    )
+    require_some_penalty(controls, "path")
     points = n_alphas if grid is None else len(grid)
     with progress_bar("path", points, force=progress, quiet=quiet):
         res = compute_path(
@@ -84,6 +104,9 @@ def path_command(
             fit_intercept=intercept,
             tol=tol,
             max_iter=max_iter,
+            penalty_factor=controls.factors,
+            lower=controls.lower,
+            upper=controls.upper,
         )
     if not res.converged.all():
         bad = int((~res.converged).sum())
@@ -91,9 +114,10 @@ def path_command(
             f"{bad} of {len(res.alphas)} path points did not converge "
             f"(worst KKT violation {res.max_kkt_relative.max():.3g} x alpha)"
         )
-    payload = payload.path_payload(res, ds)
+    reported = controls_report(controls, ds.feature_names, res.coefs[-1])
+    result = payload.path_payload(res, ds, controls=reported)
     if plot is not None:
-        plot_path(payload, plot, force=force)
+        plot_path(result, plot, force=force)
     emitter.result(
-        payload, csvout.path_csv, lambda con, p, terminal: tables.draw_path(con, p, thin=terminal)
+        result, csvout.path_csv, lambda con, p, terminal: tables.draw_path(con, p, thin=terminal)
     )

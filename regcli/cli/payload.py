@@ -55,9 +55,11 @@ def fit_payload(
     *,
     selection: dict[str, Any] | None = None,
     checks: list[dict[str, Any]] | None = None,
+    controls: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The fit payload; ``selection`` says how alpha was chosen (None: given by --alpha),
-    ``checks`` are the evaluated data checks."""
+    ``checks`` are the evaluated data checks, ``controls`` the penalty factors and limits
+    (``penalties.controls_report``; null without them)."""
     names = ds.feature_names
     std = res.standardization
     timings = {"load_s": ds.load_s, "fit_s": res.fit_s}
@@ -92,6 +94,7 @@ def fit_payload(
         "imputed": ds.imputed,
         "encoding": [e.to_dict() for e in ds.encodings if e.kind != "numeric"],
         "alpha_selection": selection or {"method": "--alpha"},
+        "penalty_controls": controls,
         "checks": checks or [],
         "timings": timings,
     }
@@ -104,7 +107,10 @@ def entry_order(names: list[str], entry_alpha: np.ndarray) -> list[str]:
     return [names[i] for i in entered]
 
 
-def path_payload(res: PathResult, ds: Dataset) -> dict[str, Any]:
+def path_payload(
+    res: PathResult, ds: Dataset, *, controls: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The path payload; ``controls`` as for fit (its ``at_limit`` at the path's last point)."""
     names = ds.feature_names
     entry = res.entry_alpha
     std = res.standardization
@@ -131,6 +137,7 @@ def path_payload(res: PathResult, ds: Dataset) -> dict[str, Any]:
         "entry_alpha": {n: number(entry[j]) for j, n in enumerate(names)},
         "entry_order": entry_order(names, entry),
         "constant_features": [n for n, k in zip(names, std.constant) if k],
+        "penalty_controls": controls,
         "max_kkt_violation": res.max_kkt_violation.tolist(),
         "max_kkt_violation_relative": [number(v) for v in res.max_kkt_relative],
         "n_iter": res.n_iter.tolist(),
@@ -171,6 +178,7 @@ def cv_payload(
     group_col: str | None,
     fold_grid: str,
     checks: list[dict[str, Any]],
+    controls: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The cv payload: the curves of every l1 ratio, the selection and the refit model."""
     res, model, select = run.cv, run.model, run.select
@@ -194,7 +202,7 @@ def cv_payload(
             "group_col": group_col,
             "l1_ratios": [_curve_dict(c) for c in res.curves],
             "cv_r2_selected": number(run.cv_r2),
-            "model": fit_payload(model, ds),
+            "model": fit_payload(model, ds, controls=controls),
             "checks": checks,
             "timings": {"load_s": ds.load_s, "cv_s": res.fit_s, "fit_s": res.fit_s + model.fit_s},
         }
@@ -217,6 +225,7 @@ def compare_payload(
     group_col: str | None,
     test_size: float | None,
     checks: list[dict[str, Any]],
+    controls: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The compare payload: every model's cv and refit, collinearity and the verdict."""
     names = ds.feature_names
@@ -299,6 +308,7 @@ def compare_payload(
             "correlated_groups": groups,
         },
         "ols_absent_reason": res.ols_absent_reason,
+        "penalty_controls": controls,
         "checks": checks,
         "timings": {"load_s": ds.load_s, "data_pass_s": res.data_pass_s, "fit_s": res.total_s},
     }

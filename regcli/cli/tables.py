@@ -121,6 +121,36 @@ def draw_fit(console: Console, p: dict[str, Any]) -> None:
     _draw_coefficients(console, p)
     console.print()
     _draw_sparsity(console, p["sparsity"], p["penalty"])
+    _draw_controls(console, p.get("penalty_controls"))
+
+
+def control_rows(c: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """Rows saying which features are unpenalized, reweighted or bounded (grouped by value),
+    and which coefficients sit at a limit."""
+    if not c:
+        return []
+    rows = []
+    if c["unpenalized"]:
+        rows.append(("unpenalized", _names(c["unpenalized"])))
+    for label, values in (
+        ("penalty factor", c["penalty_factors"]),
+        ("lower limit", c["lower"]),
+        ("upper limit", c["upper"]),
+    ):
+        groups: dict[float, list[str]] = {}
+        for name, value in values.items():
+            groups.setdefault(value, []).append(name)
+        for value, names in sorted(groups.items(), key=lambda kv: len(kv[1])):
+            rows.append((f"{label} {num(value, 3)}", _names(names, limit=8)))
+    rows.append(("at a limit", _names(c["at_limit"]) if c["at_limit"] else "none"))
+    return rows
+
+
+def _draw_controls(console: Console, c: dict[str, Any] | None) -> None:
+    rows = control_rows(c)
+    if rows:
+        console.print()
+        console.print(_kv_table(rows, title="Penalty factors and limits"))
 
 
 def _draw_coefficients(console: Console, p: dict[str, Any]) -> None:
@@ -255,6 +285,7 @@ def draw_path(console: Console, p: dict[str, Any], *, thin: bool) -> None:
     never = [n for n in names if p["entry_alpha"][n] is None]
     if never:
         console.print(f"never nonzero on this path ({len(never)}): {_names(never)}")
+    _draw_controls(console, p.get("penalty_controls"))
 
 
 def draw_cv(console: Console, p: dict[str, Any], *, thin: bool) -> None:
@@ -346,6 +377,7 @@ def draw_cv(console: Console, p: dict[str, Any], *, thin: bool) -> None:
     _draw_coefficients(console, p["model"])
     console.print()
     _draw_sparsity(console, p["model"]["sparsity"], p["model"]["penalty"])
+    _draw_controls(console, p["model"].get("penalty_controls"))
 
 
 def draw_compare(console: Console, p: dict[str, Any]) -> None:
@@ -430,6 +462,7 @@ def draw_compare(console: Console, p: dict[str, Any]) -> None:
     if c["max_vif"] is not None:
         crows.append(("largest VIF", f"{num(c['max_vif'], 4)} ({c['max_vif_feature']})"))
     console.print(_kv_table(crows, title="Collinearity of the standardized X"))
+    _draw_controls(console, p.get("penalty_controls"))
     console.print()
     console.print("[bold]Verdict[/bold]")
     for sentence in p["verdict"]["sentences"]:

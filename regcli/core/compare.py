@@ -19,6 +19,7 @@ from regcli.core.cv import (
 from regcli.core.diagnostics import Collinearity, collinearity, collinearity_from_gram
 from regcli.core.dispatch import statistics_source
 from regcli.core.fitting import FitResult, fit_prepared
+from regcli.core.penalty import NO_CONTROLS, PenaltyControls
 from regcli.core.stats import GramStats, least_squares
 
 
@@ -141,9 +142,11 @@ def compare_models(
     w_test: np.ndarray | None = None,
     fold_grid: str = "own",
     jobs: int = 1,
+    controls: PenaltyControls = NO_CONTROLS,
 ) -> CompareResult:
     """Tune L1, L2 and elastic net (best of ``en_ratios``) by CV on the same folds; add least
-    squares when n > p.  Rows are refit on all rows at their selected alpha."""
+    squares when n > p (and no limits are set).  Rows are refit on all rows at their selected
+    alpha.  ``controls`` (penalty factors, limits) apply to every penalized model."""
     t0 = time.perf_counter()
     n, p = X.shape
     gram = statistics_source(n, p) == "gram"
@@ -163,6 +166,7 @@ def compare_models(
         sums=sums,
         prepared=prepared,
         jobs=jobs,
+        controls=controls,
     )
     rows: list[ModelRow] = []
     entry = np.full(p, np.nan)
@@ -177,12 +181,14 @@ def compare_models(
         if name == "l1":
             entry = curve.entry_alpha
         i = curve.selected(select)
+        std_all = prepared[0]
         model = fit_prepared(
             *prepared,
             alpha=float(curve.alphas[i]),
             l1_ratio=curve.l1_ratio,
             tol=tol,
             max_iter=max_iter,
+            penalty=controls.for_problem(p, curve.l1_ratio, std_all.keep, std_all.scale),
         )
         rows.append(
             ModelRow(
@@ -204,7 +210,8 @@ def compare_models(
             )
         )
     ols_reason = None
-    if n > p and gram:
+    bounded = controls.lower is not None or controls.upper is not None
+    if n > p and gram and not bounded:
         t1 = time.perf_counter()
         assert sums is not None
         std, stats = prepared
@@ -240,6 +247,8 @@ def compare_models(
                 fold_errors_min=ols.fold_errors,
             )
         )
+    elif bounded:
+        ols_reason = "no least-squares baseline: coefficient limits are set"
     elif n <= p:
         ols_reason = (
             f"no least-squares baseline: with p = {p} features and n = {n} rows "

@@ -19,10 +19,11 @@ import numpy as np
 from regcli.core.batch import solve_paths
 from regcli.core.dispatch import Problem, Route, choose_route, statistics_source
 from regcli.core.family import GAUSSIAN, moments_deviance
+from regcli.core.general import problem_alpha_max
 from regcli.core.moments import moments_by_fold
 from regcli.core.parallel import run_tasks
 from regcli.core.path import RawPath, alpha_grid, path_grid, solve_path
-from regcli.core.penalty import alpha_max
+from regcli.core.penalty import NO_CONTROLS, Penalty, PenaltyControls
 from regcli.core.stats import (
     GramStats,
     Standardization,
@@ -291,6 +292,7 @@ def cross_validate(
     fold_grid: str = "own",
     prepared: tuple[Standardization, Stats] | None = None,
     jobs: int = 1,
+    controls: PenaltyControls = NO_CONTROLS,
 ) -> CVResult:
     """Cross-validate every l1 ratio on the same folds.
 
@@ -306,7 +308,8 @@ def cross_validate(
     alphas: exactly what cv.glmnet does) or 'common' (every fold solves the alphas of the full
     fit exactly).
     ``jobs``: processes for the paths (0: every core; ``parallel.run_tasks``); the results do not
-    depend on it.
+    depend on it.  ``controls``: penalty factors and limits (each fold applies them to its own
+    standardization).
     """
     if fold_grid not in ("common", "own"):
         raise ValueError(f"fold_grid must be 'common' or 'own', not {fold_grid!r}")
@@ -343,9 +346,10 @@ def cross_validate(
             raise ValueError("alphas: one grid per l1 ratio")
 
     def full_spec(ratio: float, grid_given: np.ndarray | None) -> PathSpec:
-        amax = alpha_max(full_stats.c, ratio)
+        penalty = controls.for_problem(p, ratio, full_std.keep, full_std.scale)
+        amax = problem_alpha_max(full_stats, penalty)
         grid, early = path_grid(amax, n, p, alphas=grid_given, n_alphas=n_alphas, eps=eps)
-        return PathSpec(full_stats, grid, ratio, early)
+        return PathSpec(full_stats, grid, ratio, early, penalty)
 
     tasks = [(i, r, k) for i in range(len(l1_ratios)) for r in range(len(folds)) for k in range(K)]
     full_specs = [full_spec(ratio, g) for ratio, g in zip(l1_ratios, given)]
@@ -365,8 +369,15 @@ def cross_validate(
 
         def fold_specs(grids: list[np.ndarray]) -> list[PathSpec]:
             return [
-                _fold_spec(stats, grids[i], l1_ratios[i], n_train[t], p, own_grid)
-                for t, ((i, _, _), (_, stats)) in enumerate(zip(tasks, problems))
+                _fold_spec(
+                    stats,
+                    grids[i],
+                    controls.for_problem(p, l1_ratios[i], std.keep, std.scale),
+                    n_train[t],
+                    p,
+                    own_grid,
+                )
+                for t, ((i, _, _), (std, stats)) in enumerate(zip(tasks, problems))
             ]
 
         with single_blas_thread():
@@ -420,6 +431,7 @@ def cross_validate(
                 tol=tol,
                 max_iter=max_iter,
                 own_grid=own_grid,
+                controls=controls,
             )
 
         # a fold's path costs about what the full path did: too little work is not worth the
@@ -570,6 +582,7 @@ class PathSpec:
     alphas: np.ndarray
     l1_ratio: float
     early_stop: bool
+    penalty: Penalty | None = None  # None: the scalar penalty of l1_ratio
 
 
 def solve_specs(specs: list[PathSpec], *, tol: float, max_iter: int) -> list[RawPath]:
@@ -592,6 +605,7 @@ def solve_specs(specs: list[PathSpec], *, tol: float, max_iter: int) -> list[Raw
                 source="gram",
                 n_points=len(spec.alphas),
                 n_paths=sum(specs[u].l1_ratio > 0.0 for u in members),
+                scalar_penalty=spec.penalty is None or spec.penalty.scalar,
             )
             if choose_route(problem) is Route.BATCHED:
                 batched.add(t)
@@ -605,6 +619,7 @@ def solve_specs(specs: list[PathSpec], *, tol: float, max_iter: int) -> list[Raw
                 tol=tol,
                 max_iter=max_iter,
                 early_stop=spec.early_stop,
+                penalty=spec.penalty,
             )
     for m, members in groups.items():
         if len(members) < 2:
@@ -644,18 +659,20 @@ def _batches(members: list[int], keys: list[int], m: int) -> list[list[int]]:
 def _fold_spec(
     stats: Stats,
     grid: np.ndarray,
-    ratio: float,
+    penalty: Penalty,
     n_train: int,
     p: int,
     own_grid: tuple[int, float | None] | None,
 ) -> PathSpec:
     """The path a training fold solves: the common ``grid``, or (``own_grid`` = (n_alphas,
     eps)) its own default grid with glmnet's early stop, to be interpolated at ``grid``."""
+    ratio = penalty.l1_ratio
     if own_grid is None:
-        return PathSpec(stats, grid, ratio, False)
+        return PathSpec(stats, grid, ratio, False, penalty)
     n_alphas, eps = own_grid
-    own = alpha_grid(alpha_max(stats.c, ratio), n_train, p, n_alphas=n_alphas, eps=eps)
-    return PathSpec(stats, own, ratio, True)
+    amax = problem_alpha_max(stats, penalty)
+    own = alpha_grid(amax, n_train, p, n_alphas=n_alphas, eps=eps)
+    return PathSpec(stats, own, ratio, True, penalty)
 
 
 def _fold_errors(
@@ -673,6 +690,7 @@ def _fold_errors(
     tol,
     max_iter,
     own_grid=None,
+    controls=NO_CONTROLS,
 ):
     """Errors (len(grid),), held-out MSE (len(grid),) and supports (len(grid), p) of the path
     trained without fold k on its own standardized X (the lazy source), scored on fold k.
@@ -688,9 +706,17 @@ def _fold_errors(
         standardize=standardize,
         gram=False,
     )
-    spec = _fold_spec(stats, grid, ratio, int(train.sum()), X.shape[1], own_grid)
+    p = X.shape[1]
+    penalty = controls.for_problem(p, ratio, std.keep, std.scale)
+    spec = _fold_spec(stats, grid, penalty, int(train.sum()), p, own_grid)
     raw = solve_path(
-        stats, spec.alphas, ratio, tol=tol, max_iter=max_iter, early_stop=spec.early_stop
+        stats,
+        spec.alphas,
+        ratio,
+        tol=tol,
+        max_iter=max_iter,
+        early_stop=spec.early_stop,
+        penalty=penalty,
     )
     return _fold_score(
         raw, std, grid, X, y, w, fold, k, None, metric=metric, interpolate=own_grid is not None

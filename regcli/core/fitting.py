@@ -10,7 +10,7 @@ import numpy as np
 from regcli.core.activeset import solve_enet
 from regcli.core.dispatch import Problem, Route, choose_route
 from regcli.core.family import deviance_ratio
-from regcli.core.general import null_gradient, solve_general
+from regcli.core.general import problem_alpha_max, solve_general
 from regcli.core.path import DEFAULT_TOL
 from regcli.core.penalty import ElasticNet, Penalty, alpha_max, kkt_scale, penalty_for
 from regcli.core.ridge import ridge_coef
@@ -170,11 +170,7 @@ def fit_prepared(
         n_iter=int(n_iter),
         max_kkt_violation=float(kkt),
         kkt_tolerance=float(tol * scale),
-        alpha_max=(
-            alpha_max(stats.c, l1_ratio)
-            if penalty.scalar
-            else penalty.alpha_max(null_gradient(stats, penalty))
-        ),
+        alpha_max=problem_alpha_max(stats, penalty),
         standardization=std,
         fit_s=time.perf_counter() - t0,
     )

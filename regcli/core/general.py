@@ -17,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.linalg import LinAlgError, cho_factor, cho_solve
 
-from regcli.core.penalty import Penalty
+from regcli.core.penalty import Penalty, alpha_max
 from regcli.core.stats import Stats
 from regcli.core.tuning import GENERAL_ADD_PER_ROUND
 
@@ -173,3 +173,11 @@ def null_gradient(stats: Stats, penalty: Penalty) -> np.ndarray:
         allowed=allowed,
     )
     return sol.grad
+
+
+def problem_alpha_max(stats: Stats, penalty: Penalty) -> float:
+    """The smallest alpha at which every penalized coefficient is zero: from c for the scalar
+    penalty, else from the gradient at the null fit."""
+    if penalty.scalar:
+        return alpha_max(stats.c, penalty.l1_ratio)
+    return penalty.alpha_max(null_gradient(stats, penalty))

@@ -15,7 +15,7 @@ import numpy as np
 from regcli.core.activeset import ActiveSet, DualActiveSet, solve_enet
 from regcli.core.dispatch import Problem, Route, choose_route
 from regcli.core.family import deviance_ratios
-from regcli.core.general import null_gradient, solve_general
+from regcli.core.general import problem_alpha_max, solve_general
 from regcli.core.homotopy import lasso_homotopy
 from regcli.core.penalty import (
     ElasticNet,
@@ -351,11 +351,7 @@ def compute_path(
     penalty = penalty_for(
         p, l1_ratio, std.keep, std.scale, factors=penalty_factor, lower=lower, upper=upper
     )
-    amax = (
-        alpha_max(stats.c, l1_ratio)
-        if penalty.scalar
-        else penalty.alpha_max(null_gradient(stats, penalty))
-    )
+    amax = problem_alpha_max(stats, penalty)
     grid, early = path_grid(amax, n, p, alphas=alphas, n_alphas=n_alphas, eps=eps)
     with single_blas_thread():
         raw = solve_path(

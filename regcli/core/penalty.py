@@ -166,9 +166,7 @@ class Penalty:
                 raise ValueError(f"penalty factors: {f.size} given for {m} features")
             if not np.isfinite(f).all() or (f < 0).any():
                 raise ValueError("penalty factors must be finite and non-negative")
-            if m and f.sum() <= 0:
-                raise ValueError("penalty factors: at least one must be positive")
-            if m:
+            if m and f.sum() > 0:  # all zero: every feature unpenalized (least squares)
                 f = f * (m / f.sum())
             if np.all(f == 1.0):
                 f = None
@@ -298,3 +296,26 @@ def penalty_for(
         lo = None if out.lower is None else np.where(out.lower == 0, 0.0, out.lower * s)
         hi = None if out.upper is None else np.where(out.upper == 0, 0.0, out.upper * s)
     return Penalty(l1_ratio=out.l1_ratio, factors=out.factors, lower=lo, upper=hi)
+
+
+@dataclass(frozen=True, eq=False)
+class PenaltyControls:
+    """What a user sets on the penalty, on the original scale of all p features: penalty
+    factors (glmnet's penalty.factor) and lower / upper limits (scalars or (p,))."""
+
+    factors: np.ndarray | None = None
+    lower: np.ndarray | float | None = None
+    upper: np.ndarray | float | None = None
+
+    @property
+    def none(self) -> bool:
+        return self.factors is None and self.lower is None and self.upper is None
+
+    def for_problem(self, p: int, l1_ratio: float, keep: np.ndarray, scale: np.ndarray) -> Penalty:
+        """The solver's penalty over the kept columns of one standardized problem."""
+        return penalty_for(
+            p, l1_ratio, keep, scale, factors=self.factors, lower=self.lower, upper=self.upper
+        )
+
+
+NO_CONTROLS = PenaltyControls()

@@ -17,6 +17,7 @@ import numpy as np
 from regcli.core.cv import CVResult, cross_validate, prepare_cv
 from regcli.core.fitting import FitResult, fit_prepared
 from regcli.core.path import DEFAULT_TOL
+from regcli.core.penalty import NO_CONTROLS, PenaltyControls
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ def cv_then_refit(
     max_iter: int = 10_000,
     fold_grid: str = "own",
     jobs: int = 1,
+    controls: PenaltyControls = NO_CONTROLS,
 ) -> CVFit:
     """Cross-validate every l1 ratio on ``folds`` (``cv.cross_validate``), then refit on all rows
     at the selected point; one pass over the rows serves both where a Gram does."""
@@ -106,12 +108,19 @@ def cv_then_refit(
         prepared=prepared,
         sums=sums,
         jobs=jobs,
+        controls=controls,
     )
     res = dataclasses.replace(res, fit_s=time.perf_counter() - t0)  # the data pass included
     curve = res.curve
     alpha = curve.alpha_min if select == "min" else curve.alpha_1se
+    std = prepared[0]
     model = fit_prepared(
-        *prepared, alpha=alpha, l1_ratio=curve.l1_ratio, tol=tol, max_iter=max_iter
+        *prepared,
+        alpha=alpha,
+        l1_ratio=curve.l1_ratio,
+        tol=tol,
+        max_iter=max_iter,
+        penalty=controls.for_problem(X.shape[1], curve.l1_ratio, std.keep, std.scale),
     )
     return CVFit(cv=res, model=model, select=select)
 

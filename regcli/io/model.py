@@ -39,8 +39,15 @@ SCHEMA_VERSION = 2
 KINDS = ("numeric", "bool", "onehot")
 
 
-def model_document(res: FitResult, ds: Dataset, *, metrics: dict[str, Any]) -> dict[str, Any]:
-    """The JSON document of a fitted model."""
+def model_document(
+    res: FitResult,
+    ds: Dataset,
+    *,
+    metrics: dict[str, Any],
+    controls: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The JSON document of a fitted model; ``controls`` records penalty factors and limits
+    (as the report shows them) when there were any."""
     names = ds.feature_names
     std = res.standardization
     family = family_named(res.family)
@@ -69,6 +76,7 @@ def model_document(res: FitResult, ds: Dataset, *, metrics: dict[str, Any]) -> d
         },
         "family": {"name": family.name, "link": family.link_name},
         "penalty": res.penalty,
+        **({"penalty_controls": controls} if controls is not None else {}),
         "alpha": res.alpha,
         "l1_ratio": res.l1_ratio,
         "intercept": res.intercept,
