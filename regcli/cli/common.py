@@ -330,3 +330,37 @@ def fit_metrics(res: Any, **cv: float) -> dict[str, Any]:
 def encoded_columns(ds: Dataset) -> dict[str, list[str]]:
     """Each input column's features (a one-hot column's levels), for checks by column name."""
     return {e.column: e.features for e in ds.encodings}
+
+
+def relax_gamma(relax: bool, gamma: float | None) -> float | None:
+    """The gamma of a relaxed fit or path (None without --relax)."""
+    if not relax:
+        if gamma is not None:
+            raise UsageError("--gamma: only with --relax")
+        return None
+    return 0.0 if gamma is None else gamma
+
+
+def relax_gammas(relax: bool, gamma: str | None, ratios: list[float]) -> list[float] | None:
+    """The gammas cv --relax cross-validates (None without --relax)."""
+    if not relax:
+        if gamma is not None:
+            raise UsageError("--gamma: only with --relax")
+        return None
+    if len(ratios) != 1:
+        raise UsageError("--relax: give one --l1-ratio (cv.glmnet relaxes one alpha at a time)")
+    values = (
+        [0.0, 0.25, 0.5, 0.75, 1.0]
+        if gamma is None
+        else parse_floats(gamma, "--gamma", low=0.0, high=1.0)
+    )
+    return sorted(set(values))
+
+
+def relax_note(res: Any) -> None:
+    """Say when a relaxed fit's support was too large to refit."""
+    if res.gamma is not None and not res.refit_ok:
+        note(
+            f"relaxed fit: {res.n_nonzero} nonzero coefficients are more than n - 3 = "
+            f"{res.n_samples - 3}, so there is no refit: the penalized fit is reported (gamma 1)"
+        )

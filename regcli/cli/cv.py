@@ -16,6 +16,7 @@ from regcli.cli.options import (
     FoldsOption,
     ForceOption,
     FormatOption,
+    GammasOption,
     GroupColOption,
     InterceptOption,
     JobsOption,
@@ -37,6 +38,7 @@ from regcli.cli.options import (
     PositiveOption,
     ProgressOption,
     QuietOption,
+    RelaxOption,
     RepeatsOption,
     RequireConvergedOption,
     RequireFeatureOption,
@@ -99,6 +101,8 @@ def cv_command(
     lower: LowerOption = None,
     upper: UpperOption = None,
     positive: PositiveOption = False,
+    relax: RelaxOption = False,
+    gamma: GammasOption = None,
 ) -> None:
     """Cross-validate alpha (and l1 ratios): glmnet's alpha_min and alpha_1se, then refit."""
 
@@ -132,6 +136,7 @@ def cv_command(
         positive=positive,
     )
     require_some_penalty(controls, "cv")
+    gammas = common.relax_gammas(relax, gamma, ratios)
     checks = common.check_set(
         "cv",
         junit=junit,
@@ -169,8 +174,10 @@ def cv_command(
             fold_grid=fold_grid.value,
             jobs=jobs,
             controls=controls,
+            gammas=gammas,
         )
     model = run.model
+    common.relax_note(model)
     if not model.converged:
         common.warn(f"refit did not converge: max KKT violation {model.max_kkt_violation:.3g}")
     metrics = common.fit_metrics(model, cv_r2=run.cv_r2, cv_mean=run.cv_mean, cv_se=run.cv_se)

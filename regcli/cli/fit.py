@@ -14,6 +14,7 @@ from regcli.cli.options import (
     FitSelectOption,
     ForceOption,
     FormatOption,
+    GammaOption,
     InterceptOption,
     JobsOption,
     JunitOption,
@@ -30,6 +31,7 @@ from regcli.cli.options import (
     PositiveOption,
     ProgressOption,
     QuietOption,
+    RelaxOption,
     RequireConvergedOption,
     RequireFeatureOption,
     SaveOption,
@@ -81,6 +83,8 @@ def fit_command(
     lower: LowerOption = None,
     upper: UpperOption = None,
     positive: PositiveOption = False,
+    relax: RelaxOption = False,
+    gamma: GammaOption = None,
 ) -> None:
     """Fit one lasso, ridge or elastic-net model and report its coefficients and sparsity.
 
@@ -97,6 +101,7 @@ def fit_command(
 
     set_quiet(quiet)
     ratio = common.resolve_l1_ratio(penalty, l1_ratio)
+    relax_gamma = common.relax_gamma(relax, gamma)
     cv_options = [n for n, v in (("--folds", folds), ("--seed", seed), ("--select", select)) if v]
     if alpha is not None and cv_options:
         raise UsageError(
@@ -166,6 +171,7 @@ def fit_command(
                 max_iter=max_iter,
                 jobs=jobs,
                 controls=controls,
+                gammas=None if relax_gamma is None else [relax_gamma],
             )
         res = run.model
         selection = run.summary(seed=seed, cv_s=run.cv.fit_s)
@@ -183,6 +189,7 @@ def fit_command(
             penalty_factor=controls.factors,
             lower=controls.lower,
             upper=controls.upper,
+            gamma=relax_gamma,
         )
         common.above_alpha_max(alpha, res.alpha_max, res.l1_ratio)
     if not res.converged:
@@ -191,6 +198,7 @@ def fit_command(
             f"> its tolerance {res.kkt_tolerance:.3g} (tol x alpha, alpha floored at 1e-6 x "
             "alpha_max); raise --max-iter or --tol"
         )
+    common.relax_note(res)
     coefficients = dict(zip(ds.feature_names, map(float, res.coef)))
     reported = controls_report(controls, ds.feature_names, res.coef)
     result = payload.fit_payload(

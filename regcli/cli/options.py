@@ -569,3 +569,52 @@ PositiveOption = Annotated[
         rich_help_panel=PENALTY_CONTROLS,
     ),
 ]
+
+RelaxOption = Annotated[
+    bool,
+    typer.Option(
+        "--relax",
+        help="The relaxed lasso (glmnet's relax = TRUE): gamma x penalized + (1 - gamma) x the "
+        "unpenalized refit on the penalized fit's support.",
+        rich_help_panel=PENALTY_CONTROLS,
+    ),
+]
+GammaOption = Annotated[
+    Optional[float],
+    typer.Option(
+        "--gamma",
+        help="With --relax: the weight of the penalized fit (0: the refit alone).  [default: 0]",
+        min=0.0,
+        max=1.0,
+        rich_help_panel=PENALTY_CONTROLS,
+        show_default=False,
+    ),
+]
+GammasOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--gamma",
+        help="With --relax: gammas to cross-validate jointly with alpha.  "
+        "[default: 0,0.25,0.5,0.75,1]",
+        rich_help_panel=PENALTY_CONTROLS,
+        show_default=False,
+    ),
+]
+
+
+class Criterion(str, Enum):
+    aic = "aic"
+    bic = "bic"
+    ebic = "ebic"
+
+
+CriterionOption = Annotated[
+    Optional[Criterion],
+    typer.Option(
+        "--select",
+        help="Pick the path point minimizing this information criterion (df = nonzeros + "
+        "intercept; EBIC with gamma 0.5, for p > n) and report its model.",
+        case_sensitive=False,
+        show_default=False,
+    ),
+]

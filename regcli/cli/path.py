@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from regcli.cli.options import (
     AlphasOption,
+    CriterionOption,
     DataArgument,
     DecimalOption,
     EpsOption,
@@ -11,6 +12,7 @@ from regcli.cli.options import (
     FeaturesOption,
     ForceOption,
     FormatOption,
+    GammaOption,
     InterceptOption,
     L1RatioOption,
     LowerOption,
@@ -25,6 +27,7 @@ from regcli.cli.options import (
     PositiveOption,
     ProgressOption,
     QuietOption,
+    RelaxOption,
     StandardizeOption,
     TargetOption,
     TolOption,
@@ -62,6 +65,9 @@ def path_command(
     lower: LowerOption = None,
     upper: UpperOption = None,
     positive: PositiveOption = False,
+    relax: RelaxOption = False,
+    gamma: GammaOption = None,
+    select: CriterionOption = None,
 ) -> None:
     """Compute the whole regularization path: nonzeros, deviance explained, entry order."""
 
@@ -74,6 +80,7 @@ def path_command(
 
     set_quiet(quiet)
     ratio = common.resolve_l1_ratio(penalty, l1_ratio)
+    relax_gamma = common.relax_gamma(relax, gamma)
     grid = common.parse_grid(alphas, eps)
     common.distinct_outputs(output=output, plot=plot)
     emitter = common.Emitter.create(fmt, output, force)
@@ -107,6 +114,12 @@ def path_command(
             penalty_factor=controls.factors,
             lower=controls.lower,
             upper=controls.upper,
+            gamma=relax_gamma,
+        )
+    if res.refit_ok is not None and not res.refit_ok.all():
+        common.note(
+            f"relaxed path: {int((~res.refit_ok).sum())} points have more than n - 3 nonzero "
+            "coefficients and cannot be refit; they keep their penalized coefficients (gamma 1)"
         )
     if not res.converged.all():
         bad = int((~res.converged).sum())
@@ -115,7 +128,9 @@ def path_command(
             f"(worst KKT violation {res.max_kkt_relative.max():.3g} x alpha)"
         )
     reported = controls_report(controls, ds.feature_names, res.coefs[-1])
-    result = payload.path_payload(res, ds, controls=reported)
+    result = payload.path_payload(
+        res, ds, controls=reported, criterion=None if select is None else select.value
+    )
     if plot is not None:
         plot_path(result, plot, force=force)
     emitter.result(

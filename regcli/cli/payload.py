@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from regcli.cli.text import num
+from regcli.core.criteria import select_by
 
 if TYPE_CHECKING:
     from regcli.core.fitting import FitResult
@@ -95,8 +96,22 @@ def fit_payload(
         "encoding": [e.to_dict() for e in ds.encodings if e.kind != "numeric"],
         "alpha_selection": selection or {"method": "--alpha"},
         "penalty_controls": controls,
+        "relaxed": _relaxed_fit(res, names),
         "checks": checks or [],
         "timings": timings,
+    }
+
+
+def _relaxed_fit(res: FitResult, names: list[str]) -> dict[str, Any] | None:
+    """A relaxed fit's gamma, whether it was refit, and the penalized fit it blends."""
+    if res.gamma is None:
+        return None
+    assert res.penalized_coef is not None
+    return {
+        "gamma": res.gamma,
+        "refit": res.refit_ok,
+        "penalized_intercept": res.penalized_intercept,
+        "penalized_coefficients": dict(zip(names, map(float, res.penalized_coef))),
     }
 
 
@@ -108,12 +123,31 @@ def entry_order(names: list[str], entry_alpha: np.ndarray) -> list[str]:
 
 
 def path_payload(
-    res: PathResult, ds: Dataset, *, controls: dict[str, Any] | None = None
+    res: PathResult,
+    ds: Dataset,
+    *,
+    controls: dict[str, Any] | None = None,
+    criterion: str | None = None,
 ) -> dict[str, Any]:
-    """The path payload; ``controls`` as for fit (its ``at_limit`` at the path's last point)."""
+    """The path payload; ``controls`` as for fit (its ``at_limit`` at the path's last point);
+    ``criterion`` (aic, bic, ebic) adds the point it selects."""
     names = ds.feature_names
     entry = res.entry_alpha
     std = res.standardization
+    criteria = res.criteria()
+    selected = None
+    if criterion is not None:
+        i = select_by(criteria[criterion])
+        selected = {
+            "criterion": criterion,
+            "index": i,
+            "alpha": float(res.alphas[i]),
+            "value": number(criteria[criterion][i]),
+            "n_nonzero": int(res.n_nonzero[i]),
+            "dev_ratio": float(res.dev_ratio[i]),
+            "intercept": float(res.intercepts[i]),
+            "coefficients": dict(zip(names, map(float, res.coefs[i]))),
+        }
     return {
         "command": "path",
         "source": ds.source,
@@ -138,6 +172,12 @@ def path_payload(
         "entry_order": entry_order(names, entry),
         "constant_features": [n for n, k in zip(names, std.constant) if k],
         "penalty_controls": controls,
+        "aic": [number(v) for v in criteria["aic"]],
+        "bic": [number(v) for v in criteria["bic"]],
+        "ebic": [number(v) for v in criteria["ebic"]],
+        "selected": selected,
+        "gamma": res.gamma,
+        "relaxed_refit": None if res.refit_ok is None else res.refit_ok.tolist(),
         "max_kkt_violation": res.max_kkt_violation.tolist(),
         "max_kkt_violation_relative": [number(v) for v in res.max_kkt_relative],
         "n_iter": res.n_iter.tolist(),
@@ -202,12 +242,35 @@ def cv_payload(
             "group_col": group_col,
             "l1_ratios": [_curve_dict(c) for c in res.curves],
             "cv_r2_selected": number(run.cv_r2),
+            "relaxed": _relaxed_cv(run),
             "model": fit_payload(model, ds, controls=controls),
             "checks": checks,
             "timings": {"load_s": ds.load_s, "cv_s": res.fit_s, "fit_s": res.fit_s + model.fit_s},
         }
     )
     return out
+
+
+def _relaxed_cv(run: CVFit) -> dict[str, Any] | None:
+    """The relaxed cross-validation: a curve per gamma and cv.glmnet's chosen pairs."""
+    rel = run.cv.relaxed
+    if rel is None:
+        return None
+    alphas = run.cv.curve.alphas
+    (gm, am), (g1, a1) = rel.index_min, rel.index_1se
+    return {
+        "gammas": [float(g) for g in rel.gammas],
+        "cv_mean": [[number(v) for v in row] for row in rel.cv_mean],
+        "cv_se": [[number(v) for v in row] for row in rel.cv_se],
+        "cv_r2": [[number(v) for v in row] for row in rel.cv_r2],
+        "gamma_min": float(rel.gammas[gm]),
+        "alpha_min": float(alphas[am]),
+        "cv_min": number(rel.cv_mean[gm, am]),
+        "gamma_1se": float(rel.gammas[g1]),
+        "alpha_1se": float(alphas[a1]),
+        "cv_at_1se": number(rel.cv_mean[g1, a1]),
+        "selected": {"gamma": run.model.gamma, "alpha": run.model.alpha},
+    }
 
 
 def model_label(m: dict[str, Any]) -> str:

@@ -110,6 +110,7 @@ def draw_fit(console: Console, p: dict[str, Any]) -> None:
             "standardized",
             "yes" if p["standardize"] else "no" + ("" if p["fit_intercept"] else "; no intercept"),
         ),
+        *_relaxed_rows(p.get("relaxed")),
         ("training R²", num(p["r2"], 5)),
         ("converged", _convergence_text(p)),
         ("time", f"load {p['timings']['load_s']:.3f} s, fit {p['timings']['fit_s']:.4f} s"),
@@ -122,6 +123,40 @@ def draw_fit(console: Console, p: dict[str, Any]) -> None:
     console.print()
     _draw_sparsity(console, p["sparsity"], p["penalty"])
     _draw_controls(console, p.get("penalty_controls"))
+
+
+def _relaxed_cv_rows(r: dict[str, Any] | None) -> list[tuple[str, str]]:
+    if not r:
+        return []
+    gammas = ", ".join(num(g) for g in r["gammas"])
+    return [
+        ("relaxed gammas", gammas),
+        (
+            "relaxed min",
+            f"gamma {num(r['gamma_min'])}, alpha {num(r['alpha_min'])}  (cv {num(r['cv_min'])})",
+        ),
+        (
+            "relaxed 1se",
+            f"gamma {num(r['gamma_1se'])}, alpha {num(r['alpha_1se'])}  "
+            f"(cv {num(r['cv_at_1se'])})",
+        ),
+        ("refit at", f"gamma {num(r['selected']['gamma'])}, alpha {num(r['selected']['alpha'])}"),
+    ]
+
+
+def _relaxed_rows(r: dict[str, Any] | None) -> list[tuple[str, str]]:
+    if not r:
+        return []
+    g = r["gamma"]
+    if not r["refit"]:
+        return [("relaxed", f"gamma {num(g)}: support too large to refit; penalized fit shown")]
+    return [
+        (
+            "relaxed",
+            f"gamma {num(g)}: {num(g)} x penalized + {num(1 - g)} x least-squares refit "
+            "on its support",
+        )
+    ]
 
 
 def control_rows(c: dict[str, Any] | None) -> list[tuple[str, str]]:
@@ -285,6 +320,13 @@ def draw_path(console: Console, p: dict[str, Any], *, thin: bool) -> None:
     never = [n for n in names if p["entry_alpha"][n] is None]
     if never:
         console.print(f"never nonzero on this path ({len(never)}): {_names(never)}")
+    sel = p.get("selected")
+    if sel:
+        console.print(
+            f"selected by {sel['criterion'].upper()}: alpha {num(sel['alpha'])} "
+            f"(point {sel['index']}), {sel['n_nonzero']} nonzero, "
+            f"{100 * sel['dev_ratio']:.2f}% deviance explained"
+        )
     _draw_controls(console, p.get("penalty_controls"))
 
 
@@ -313,6 +355,7 @@ def draw_cv(console: Console, p: dict[str, Any], *, thin: bool) -> None:
             f"{num(p['alpha_min'])}  (cv {num(p['cv_min'])} +- {num(p['cv_se_at_min'], 3)})",
         ),
         ("alpha_1se", f"{num(p['alpha_1se'])}  (cv {num(p['cv_at_1se'])})"),
+        *_relaxed_cv_rows(p.get("relaxed")),
         ("time", f"load {p['timings']['load_s']:.3f} s, cv {p['timings']['cv_s']:.3f} s"),
     ]
     console.print(_kv_table(rows, title="regcli cv"))

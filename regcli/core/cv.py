@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -24,6 +25,7 @@ from regcli.core.moments import moments_by_fold
 from regcli.core.parallel import run_tasks
 from regcli.core.path import RawPath, alpha_grid, path_grid, solve_path
 from regcli.core.penalty import NO_CONTROLS, Penalty, PenaltyControls
+from regcli.core.relax import relaxed_coefs
 from regcli.core.stats import (
     GramStats,
     Standardization,
@@ -116,6 +118,21 @@ class OLSCV:
 
 
 @dataclass(frozen=True)
+class RelaxedCV:
+    """Cross-validation of the relaxed fits: one curve per gamma over the same alphas."""
+
+    gammas: np.ndarray  # (g,)
+    cv_mean: np.ndarray  # (g, k)
+    cv_se: np.ndarray  # (g, k)
+    cv_r2: np.ndarray  # (g, k)
+    index_min: tuple[int, int]  # (gamma index, alpha index), cv.glmnet's rules
+    index_1se: tuple[int, int]
+
+    def selected(self, select: str) -> tuple[int, int]:
+        return self.index_min if select == "min" else self.index_1se
+
+
+@dataclass(frozen=True)
 class CVResult:
     curves: list[CVCurve]
     best: int  # index into curves of the l1 ratio with the best cv_mean at its alpha_min
@@ -124,6 +141,7 @@ class CVResult:
     n_repeats: int
     fit_s: float
     ols: OLSCV | None = None
+    relaxed: RelaxedCV | None = None
 
     @property
     def curve(self) -> CVCurve:
@@ -293,6 +311,7 @@ def cross_validate(
     prepared: tuple[Standardization, Stats] | None = None,
     jobs: int = 1,
     controls: PenaltyControls = NO_CONTROLS,
+    gammas: Sequence[float] | None = None,
 ) -> CVResult:
     """Cross-validate every l1 ratio on the same folds.
 
@@ -309,8 +328,12 @@ def cross_validate(
     fit exactly).
     ``jobs``: processes for the paths (0: every core; ``parallel.run_tasks``); the results do not
     depend on it.  ``controls``: penalty factors and limits (each fold applies them to its own
-    standardization).
+    standardization).  ``gammas``: also cross-validate the relaxed fits at these gammas jointly
+    with alpha (one l1 ratio only), as cv.glmnet with relax = TRUE.
     """
+    if gammas is not None and len(l1_ratios) != 1:
+        raise ValueError("relaxed cross-validation takes one l1 ratio")
+    gamma_grid = None if gammas is None else np.asarray(gammas, dtype=float)
     if fold_grid not in ("common", "own"):
         raise ValueError(f"fold_grid must be 'common' or 'own', not {fold_grid!r}")
     t0 = time.perf_counter()
@@ -389,6 +412,7 @@ def cross_validate(
                 fulls = solve_specs(full_specs, tol=tol, max_iter=max_iter)
                 specs = fold_specs([full.alphas for full in fulls])
                 fold_raws = solve_specs(specs, tol=tol, max_iter=max_iter)
+            fold_only = specs[-len(tasks) :]
             per_fold = iter(
                 [
                     _fold_score(
@@ -403,8 +427,13 @@ def cross_validate(
                         sums[r],
                         metric=metric,
                         interpolate=own_grid is not None,
+                        relax=None
+                        if gamma_grid is None
+                        else (stats, spec.penalty or Penalty(l1_ratios[i]), gamma_grid),
                     )
-                    for (i, r, k), (std, _), raw in zip(tasks, problems, fold_raws)
+                    for (i, r, k), (std, stats), raw, spec in zip(
+                        tasks, problems, fold_raws, fold_only
+                    )
                 ]
             )
     else:
@@ -432,6 +461,7 @@ def cross_validate(
                 max_iter=max_iter,
                 own_grid=own_grid,
                 controls=controls,
+                gammas=gamma_grid,
             )
 
         # a fold's path costs about what the full path did: too little work is not worth the
@@ -444,12 +474,13 @@ def cross_validate(
     curves = []
     for ratio, full in zip(l1_ratios, fulls):
         grid = full.alphas
-        errors, mses, support = [], [], []
+        errors, mses, support, scored = [], [], [], []
         for _ in folds:
             rows = [next(per_fold) for _ in range(K)]
-            errors.append(np.stack([e for e, _, _ in rows]))
-            mses.append(np.stack([q for _, q, _ in rows]))
-            support.append(np.stack([s for _, _, s in rows]))
+            scored += rows
+            errors.append(np.stack([row.errors for row in rows]))
+            mses.append(np.stack([row.mse for row in rows]))
+            support.append(np.stack([row.support for row in rows]))
         if metric == "r2":
             errors = [pooled_r2(e, var_y) for e in errors]
         cv_mean, cv_se = fold_mean_se(errors, fold_w)
@@ -473,6 +504,9 @@ def cross_validate(
                 entry_alpha=entry,
             )
         )
+    relaxed = None
+    if gamma_grid is not None:
+        relaxed = _relaxed_cv(scored, gamma_grid, curves[0], folds, fold_w, var_y, metric)
     sign = -1.0 if metric == "r2" else 1.0
     best = int(np.argmin([sign * c.best for c in curves]))
     ols = None
@@ -495,7 +529,62 @@ def cross_validate(
         n_repeats=len(folds),
         fit_s=time.perf_counter() - t0,
         ols=ols,
+        relaxed=relaxed,
     )
+
+
+def _relaxed_cv(scored, gammas, curve, folds, fold_w, var_y, metric) -> RelaxedCV:  # type: ignore[no-untyped-def]
+    """Curves of every gamma from the folds' relaxed scores, and cv.glmnet's choice."""
+    K = len(scored) // len(folds)
+    g = len(gammas)
+    means, ses, r2s = [], [], []
+    for j in range(g):
+        errs = [
+            np.stack([row.relaxed_errors[j] for row in scored[r * K : (r + 1) * K]])
+            for r in range(len(folds))
+        ]
+        mses = [
+            np.stack([row.relaxed_mse[j] for row in scored[r * K : (r + 1) * K]])
+            for r in range(len(folds))
+        ]
+        if metric == "r2":
+            errs = [pooled_r2(e, var_y) for e in errs]
+        m, se = fold_mean_se(errs, fold_w)
+        means.append(m)
+        ses.append(se)
+        r2s.append(pooled_r2(fold_mean_se(mses, fold_w)[0], var_y))
+    cv_mean, cv_se = np.array(means), np.array(ses)
+    i_min, i_1se = select_relaxed(
+        cv_mean, cv_se, curve.alphas, gammas, larger_is_better=metric == "r2"
+    )
+    return RelaxedCV(gammas, cv_mean, cv_se, np.array(r2s), i_min, i_1se)
+
+
+def select_relaxed(
+    cv_mean: np.ndarray,
+    cv_se: np.ndarray,
+    alphas: np.ndarray,
+    gammas: np.ndarray,
+    *,
+    larger_is_better: bool = False,
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """cv.glmnet's choice over (gamma, alpha): the minimum, ties to the largest alpha and then
+    the largest gamma; 1se: among the points within one se of the minimum, the largest alpha,
+    then the largest gamma."""
+    score = np.where(np.isfinite(cv_mean), -cv_mean if larger_is_better else cv_mean, np.inf)
+    if not np.isfinite(score).any():
+        return (len(gammas) - 1, 0), (len(gammas) - 1, 0)
+
+    def first(mask: np.ndarray) -> tuple[int, int]:
+        cand = np.argwhere(mask)  # (gamma index, alpha index)
+        order = np.lexsort((-gammas[cand[:, 0]], -alphas[cand[:, 1]]))
+        gi, ai = cand[order[0]]
+        return int(gi), int(ai)
+
+    best = float(score.min())
+    i_min = first(score <= best)
+    bound = best + cv_se[i_min]
+    return i_min, first(score <= bound)
 
 
 def ols_cross_validate(sums, folds, w, K, full_std, *, metric, standardize, fit_intercept) -> OLSCV:  # type: ignore[no-untyped-def]
@@ -691,6 +780,7 @@ def _fold_errors(
     max_iter,
     own_grid=None,
     controls=NO_CONTROLS,
+    gammas=None,
 ):
     """Errors (len(grid),), held-out MSE (len(grid),) and supports (len(grid), p) of the path
     trained without fold k on its own standardized X (the lazy source), scored on fold k.
@@ -719,7 +809,18 @@ def _fold_errors(
         penalty=penalty,
     )
     return _fold_score(
-        raw, std, grid, X, y, w, fold, k, None, metric=metric, interpolate=own_grid is not None
+        raw,
+        std,
+        grid,
+        X,
+        y,
+        w,
+        fold,
+        k,
+        None,
+        metric=metric,
+        interpolate=own_grid is not None,
+        relax=None if gammas is None else (stats, penalty, gammas),
     )
 
 
@@ -736,25 +837,47 @@ def _fold_score(
     *,
     metric: str,
     interpolate: bool,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    relax: tuple[Stats, Penalty, np.ndarray] | None = None,
+) -> FoldScore:
     """Errors, held-out MSE and supports at ``grid`` of a training fold's path, scored on held-out
     fold k: from the fold sums where they serve (mse, r2), else from the held-out rows.  For
-    the r2 metric the errors are the MSE; ``pooled_r2`` turns them into R^2."""
-    coefs, intercepts = std.to_original(raw.coefs)
-    if interpolate:
-        coefs, intercepts = interpolate_path(raw.alphas, coefs, intercepts, grid)
-    support = coefs != 0
-    errors = np.zeros(len(grid))
-    if metric in ("mse", "r2") and sums is not None:
-        mse = sums.heldout_mse(k, coefs, intercepts)
-    else:
-        test = fold == k
-        pred = intercepts[:, None] + coefs @ X[test].T  # (len(grid), n_test)
-        resid = y[test][None, :] - pred
-        wt = w[test] / w[test].sum()
-        mse = GAUSSIAN.unit_deviance(y[test][None, :], pred) @ wt
-        if metric == "mae":
-            errors = np.abs(resid) @ wt
-    if metric != "mae":
-        errors = mse  # r2 becomes 1 - mse / var(y) once every fold is in (``pooled_r2``)
-    return errors, mse, support
+    the r2 metric the errors are the MSE; ``pooled_r2`` turns them into R^2.  ``relax`` =
+    (the fold's statistics, its penalty, gammas) also scores the relaxed path at each gamma."""
+
+    def score(coefs_std: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        coefs, intercepts = std.to_original(coefs_std)
+        if interpolate:
+            coefs, intercepts = interpolate_path(raw.alphas, coefs, intercepts, grid)
+        errors = np.zeros(len(grid))
+        if metric in ("mse", "r2") and sums is not None:
+            mse = sums.heldout_mse(k, coefs, intercepts)
+        else:
+            test = fold == k
+            pred = intercepts[:, None] + coefs @ X[test].T  # (len(grid), n_test)
+            wt = w[test] / w[test].sum()
+            mse = GAUSSIAN.unit_deviance(y[test][None, :], pred) @ wt
+            if metric == "mae":
+                errors = np.abs(y[test][None, :] - pred) @ wt
+        if metric != "mae":
+            errors = mse  # r2 becomes 1 - mse / var(y) once every fold is in (``pooled_r2``)
+        return errors, mse, coefs != 0
+
+    errors, mse, support = score(raw.coefs)
+    if relax is None:
+        return FoldScore(errors, mse, support)
+    stats, penalty, gammas = relax
+    relaxed, _ = relaxed_coefs(stats, raw.coefs, gammas, penalty)
+    scored = [score(c) for c in relaxed]
+    relaxed_errors = np.stack([e for e, _, _ in scored])
+    relaxed_mse = np.stack([m for _, m, _ in scored])
+    return FoldScore(errors, mse, support, relaxed_errors, relaxed_mse)
+
+
+class FoldScore(NamedTuple):
+    """One training fold's path scored on its held-out fold (``_fold_score``)."""
+
+    errors: np.ndarray  # (k,) the metric
+    mse: np.ndarray  # (k,)
+    support: np.ndarray  # (k, p)
+    relaxed_errors: np.ndarray | None = None  # (gammas, k)
+    relaxed_mse: np.ndarray | None = None  # (gammas, k)

@@ -13,6 +13,7 @@ from regcli.core.family import deviance_ratio
 from regcli.core.general import problem_alpha_max, solve_general
 from regcli.core.path import DEFAULT_TOL
 from regcli.core.penalty import ElasticNet, Penalty, alpha_max, kkt_scale, penalty_for
+from regcli.core.relax import refit_on_support
 from regcli.core.ridge import ridge_coef
 from regcli.core.stats import GramStats, Standardization, Stats, least_squares, prepare
 from regcli.core.threads import single_blas_thread
@@ -37,6 +38,12 @@ class FitResult:
     alpha_max: float
     standardization: Standardization
     fit_s: float
+    #: relaxed fit (``relax``): its gamma, whether the support could be refit, and the
+    #: penalized coefficients and intercept it was blended from; None otherwise
+    gamma: float | None = None
+    refit_ok: bool = True
+    penalized_coef: np.ndarray | None = None
+    penalized_intercept: float | None = None
 
     @property
     def n_features(self) -> int:
@@ -70,13 +77,15 @@ def fit(
     penalty_factor: np.ndarray | None = None,
     lower: np.ndarray | float | None = None,
     upper: np.ndarray | float | None = None,
+    gamma: float | None = None,
 ) -> FitResult:
     """Minimize 1/(2 sum w) sum w_i (y_i - b0 - x_i b)^2 + alpha (r ||b||_1 + (1 - r)/2 ||b||^2).
 
     X is (n, p) float64, y (n,).  ``tol`` is relative to alpha: the fit is converged when its max
     KKT violation on the standardized problem is at most ``tol * alpha`` (alpha floored at 1e-6
     of alpha_max for the lasso, see ``penalty.kkt_scale``).  ``penalty_factor`` (p,) and the
-    bounds ``lower`` / ``upper`` (original scale) follow glmnet's penalty.factor and limits.
+    bounds ``lower`` / ``upper`` (original scale) follow glmnet's penalty.factor and limits;
+    ``gamma`` gives the relaxed fit (glmnet's relax = TRUE at that gamma).
     """
     t0 = time.perf_counter()
     std, stats = prepare(
@@ -94,6 +103,7 @@ def fit(
         max_iter=max_iter,
         t0=t0,
         penalty=penalty,
+        gamma=gamma,
     )
 
 
@@ -107,9 +117,12 @@ def fit_prepared(
     max_iter: int = 10_000,
     t0: float | None = None,
     penalty: Penalty | None = None,
+    gamma: float | None = None,
 ) -> FitResult:
     """``fit`` on statistics already prepared (several fits on the same data share one pass);
-    ``penalty`` over the solver's columns (``penalty.penalty_for``), scalar when None."""
+    ``penalty`` over the solver's columns (``penalty.penalty_for``), scalar when None;
+    ``gamma``: the relaxed fit (``relax``), gamma x penalized + (1 - gamma) x the unpenalized
+    refit on the support (the certificate stays that of the penalized solve)."""
     t0 = time.perf_counter() if t0 is None else t0
     n = stats.n_samples
     if penalty is None:
@@ -157,6 +170,16 @@ def fit_prepared(
             )
         coef_std, grad = sol.coef, sol.grad
         kkt, n_iter, converged = sol.max_kkt_violation, sol.n_iter, sol.converged
+    penalized = None
+    refit_ok = True
+    if gamma is not None:
+        penalized = std.to_original(coef_std)
+        refit = refit_on_support(stats, coef_std, penalty)
+        refit_ok = refit is not None
+        if refit is not None:
+            coef_std = gamma * coef_std + (1.0 - gamma) * refit
+            active = np.flatnonzero(coef_std)
+            grad = stats.grad(active, coef_std[active])
     coef, intercept = std.to_original(coef_std)
     return FitResult(
         alpha=float(alpha),
@@ -173,4 +196,8 @@ def fit_prepared(
         alpha_max=problem_alpha_max(stats, penalty),
         standardization=std,
         fit_s=time.perf_counter() - t0,
+        gamma=None if gamma is None else float(gamma),
+        refit_ok=refit_ok,
+        penalized_coef=None if penalized is None else penalized[0],
+        penalized_intercept=None if penalized is None else float(penalized[1]),
     )

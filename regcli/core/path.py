@@ -7,12 +7,13 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from regcli.core.activeset import ActiveSet, DualActiveSet, solve_enet
+from regcli.core.criteria import information_criteria
 from regcli.core.dispatch import Problem, Route, choose_route
 from regcli.core.family import deviance_ratios
 from regcli.core.general import problem_alpha_max, solve_general
@@ -27,6 +28,7 @@ from regcli.core.penalty import (
     strong_screen,
 )
 from regcli.core.progress import advance
+from regcli.core.relax import relaxed_coefs
 from regcli.core.ridge import RidgeSolver
 from regcli.core.stats import GramStats, LazyStats, Standardization, Stats, prepare
 from regcli.core.threads import single_blas_thread
@@ -86,6 +88,24 @@ class PathResult:
     standardization: Standardization
     n_samples: int
     fit_s: float
+    null_deviance: float = 0.0  # weighted mean squared deviation of y (about its mean)
+    gamma: float | None = None  # a relaxed path (``relax``): its gamma
+    refit_ok: np.ndarray | None = None  # (k,) relaxed: which points' supports were refit
+
+    @property
+    def mse(self) -> np.ndarray:
+        """(k,) weighted mean squared residual of each point on the rows it was fitted on."""
+        return (1.0 - self.dev_ratio) * self.null_deviance
+
+    def criteria(self) -> dict[str, np.ndarray]:
+        """{aic, bic, ebic} of every point (``criteria.information_criteria``)."""
+        return information_criteria(
+            self.mse,
+            self.n_nonzero,
+            n_samples=self.n_samples,
+            n_features=self.coefs.shape[1],
+            fit_intercept=self.standardization.fit_intercept,
+        )
 
     @property
     def entry_alpha(self) -> np.ndarray:
@@ -334,6 +354,7 @@ def compute_path(
     penalty_factor: np.ndarray | None = None,
     lower: np.ndarray | float | None = None,
     upper: np.ndarray | float | None = None,
+    gamma: float | None = None,
 ) -> PathResult:
     """Elastic-net path for X (n x p, float64), y (n,).
 
@@ -341,7 +362,8 @@ def compute_path(
     ``eps`` * alpha_max) and the path may stop early as glmnet's does; given ``alphas`` (any
     order; solved in descending order) every point is solved.  ``penalty_factor`` (p,) and the
     bounds ``lower`` / ``upper`` (original scale, scalars or (p,)) follow glmnet's
-    penalty.factor, lower.limits and upper.limits.
+    penalty.factor, lower.limits and upper.limits; ``gamma`` makes it the relaxed path at
+    that gamma (glmnet's relax = TRUE; the certificates stay those of the penalized points).
     """
     t0 = time.perf_counter()
     n, p = X.shape
@@ -357,7 +379,18 @@ def compute_path(
         raw = solve_path(
             stats, grid, l1_ratio, tol=tol, max_iter=max_iter, early_stop=early, penalty=penalty
         )
-    return path_result(raw, std, l1_ratio=l1_ratio, alpha_max=amax, n_samples=n, t0=t0)
+    refit_ok = None
+    if gamma is not None:
+        relaxed, refit_ok = relaxed_coefs(stats, raw.coefs, np.array([gamma]), penalty)
+        coefs = relaxed[0]
+        fit_term = np.array(
+            [b @ (stats.c + stats.grad(np.flatnonzero(b), b[b != 0])) for b in coefs]
+        )
+        raw = replace(raw, coefs=coefs, dev_ratio=deviance_ratios(stats.yy, fit_term))
+    res = path_result(
+        raw, std, l1_ratio=l1_ratio, alpha_max=amax, n_samples=n, t0=t0, null_deviance=stats.yy
+    )
+    return res if gamma is None else replace(res, gamma=float(gamma), refit_ok=refit_ok)
 
 
 def path_result(
@@ -368,6 +401,7 @@ def path_result(
     alpha_max: float,
     n_samples: int,
     t0: float,
+    null_deviance: float = 0.0,
 ) -> PathResult:
     """Map a standardized path back to the original feature scale."""
     coefs, intercepts = std.to_original(raw.coefs)
@@ -387,4 +421,5 @@ def path_result(
         standardization=std,
         n_samples=n_samples,
         fit_s=time.perf_counter() - t0,
+        null_deviance=float(null_deviance),
     )

@@ -31,19 +31,34 @@ class CVFit:
     @property
     def index(self) -> int:
         """Position of the selected alpha on the chosen l1 ratio's curve."""
+        if self.cv.relaxed is not None:
+            return self.cv.relaxed.selected(self.select)[1]
         return self.cv.curve.selected(self.select)
 
     @property
+    def gamma_index(self) -> int | None:
+        """Position of the selected gamma (relaxed cross-validation), else None."""
+        if self.cv.relaxed is None:
+            return None
+        return self.cv.relaxed.selected(self.select)[0]
+
+    def _at(self, name: str) -> float:
+        if self.cv.relaxed is not None:
+            gi, ai = self.cv.relaxed.selected(self.select)
+            return float(getattr(self.cv.relaxed, name)[gi, ai])
+        return float(getattr(self.cv.curve, name)[self.index])
+
+    @property
     def cv_mean(self) -> float:
-        return float(self.cv.curve.cv_mean[self.index])
+        return self._at("cv_mean")
 
     @property
     def cv_se(self) -> float:
-        return float(self.cv.curve.cv_se[self.index])
+        return self._at("cv_se")
 
     @property
     def cv_r2(self) -> float:
-        return float(self.cv.curve.cv_r2[self.index])
+        return self._at("cv_r2")
 
     def summary(self, **extra: Any) -> dict[str, Any]:
         """How alpha was chosen, as model files and reports record it."""
@@ -58,6 +73,14 @@ class CVFit:
             "cv_mean": self.cv_mean,
             "cv_se": self.cv_se,
             "cv_r2": self.cv_r2,
+            **(
+                {}
+                if self.cv.relaxed is None
+                else {
+                    "gamma": float(self.cv.relaxed.gammas[self.gamma_index or 0]),
+                    "gammas": [float(g) for g in self.cv.relaxed.gammas],
+                }
+            ),
             **extra,
         }
 
@@ -81,9 +104,11 @@ def cv_then_refit(
     fold_grid: str = "own",
     jobs: int = 1,
     controls: PenaltyControls = NO_CONTROLS,
+    gammas: Any = None,
 ) -> CVFit:
     """Cross-validate every l1 ratio on ``folds`` (``cv.cross_validate``), then refit on all rows
-    at the selected point; one pass over the rows serves both where a Gram does."""
+    at the selected point; one pass over the rows serves both where a Gram does.  ``gammas``
+    cross-validates the relaxed fits too and refits the chosen (alpha, gamma)."""
     if select not in ("min", "1se"):
         raise ValueError(f"select must be 'min' or '1se', not {select!r}")
     t0 = time.perf_counter()
@@ -109,10 +134,15 @@ def cv_then_refit(
         sums=sums,
         jobs=jobs,
         controls=controls,
+        gammas=gammas,
     )
     res = dataclasses.replace(res, fit_s=time.perf_counter() - t0)  # the data pass included
     curve = res.curve
     alpha = curve.alpha_min if select == "min" else curve.alpha_1se
+    gamma = None
+    if res.relaxed is not None:
+        gi, ai = res.relaxed.selected(select)
+        alpha, gamma = float(curve.alphas[ai]), float(res.relaxed.gammas[gi])
     std = prepared[0]
     model = fit_prepared(
         *prepared,
@@ -121,6 +151,7 @@ def cv_then_refit(
         tol=tol,
         max_iter=max_iter,
         penalty=controls.for_problem(X.shape[1], curve.l1_ratio, std.keep, std.scale),
+        gamma=gamma,
     )
     return CVFit(cv=res, model=model, select=select)
 
