@@ -21,8 +21,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import have_glmnet  # noqa: E402
-from regcli.core import compute_path, fit  # noqa: E402
 from regcli.core.cv import cross_validate, make_folds  # noqa: E402
+from regcli.core.fitting import fit  # noqa: E402
+from regcli.core.path import compute_path  # noqa: E402
+from regcli.core.penalty import PenaltyControls  # noqa: E402
 from regcli.io.dataset import load_dataset  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,6 +48,27 @@ out$path_lambda <- f$lambda; out$path_df <- f$df; out$path_dev <- f$dev.ratio
 cv <- cv.glmnet(x, y, foldid = foldid, alpha = 1, thresh = 1e-14)
 out$cvm <- cv$cvm; out$cvsd <- cv$cvsd; out$cv_lambda <- cv$lambda
 out$cv_sel <- c(cv$lambda.min, cv$lambda.1se)
+pf <- readBin(file.path(d, "pf.bin"), "double", p)
+box <- readBin(file.path(d, "box.bin"), "double", p)
+f <- glmnet(x, y, alpha = 1, lambda = a, penalty.factor = pf, thresh = 1e-14)
+out$pf_fit <- as.vector(coef(f))
+f <- glmnet(x, y, alpha = 1, lambda = a, lower.limits = 0, thresh = 1e-14)
+out$nonneg_fit <- as.vector(coef(f))
+for (r in c(1, 0.5)) {
+  lam <- a * r + a * (1 - r) * sdy
+  f <- glmnet(x, y, alpha = a * r / lam, lambda = lam, lower.limits = -box, upper.limits = box,
+              thresh = 1e-14)
+  out[[paste0("box_fit", r)]] <- as.vector(coef(f))
+}
+f <- glmnet(x, y, alpha = 1, lambda = a, relax = TRUE, thresh = 1e-14)
+# coef(f, gamma = g) mis-shapes a single-lambda relaxed fit (glmnet 4.1): blend by hand
+out$relax0 <- as.vector(coef(f$relaxed))
+out$relax05 <- 0.5 * as.vector(coef(f)) + 0.5 * as.vector(coef(f$relaxed))
+f <- glmnet(x, y, alpha = 1, penalty.factor = pf, thresh = 1e-14)
+out$pf_lambda <- f$lambda; out$pf_df <- f$df; out$pf_dev <- f$dev.ratio
+cv <- cv.glmnet(x, y, foldid = foldid, alpha = 1, penalty.factor = pf, thresh = 1e-14)
+out$pf_cvm <- cv$cvm; out$pf_cvsd <- cv$cvsd; out$pf_cv_lambda <- cv$lambda
+out$pf_cv_sel <- c(cv$lambda.min, cv$lambda.1se)
 for (k in names(out)) writeBin(as.double(out[[k]]), file.path(d, paste0(k, ".out")))
 """
 
@@ -68,10 +91,12 @@ def rel(a, b) -> float:
     return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300))
 
 
-def run_r(X, y, folds, alpha):
+def run_r(X, y, folds, alpha, pf, box):
     n, p = X.shape
     with tempfile.TemporaryDirectory() as d:
         dp = Path(d)
+        pf.astype(float).tofile(dp / "pf.bin")
+        box.astype(float).tofile(dp / "box.bin")
         np.asfortranarray(X).T.tofile(dp / "x.bin")
         y.astype(float).tofile(dp / "y.bin")
         (folds + 1).astype(np.int32).tofile(dp / "fold.bin")
@@ -93,7 +118,10 @@ def main() -> None:
         n, p = X.shape
         alpha = 0.05 * compute_path(X, y, n_alphas=1).alpha_max
         folds = make_folds(n, 10, seed=0)
-        r = run_r(X, y, folds, alpha)
+        pf = np.ones(p)
+        pf[:3] = [0.0, 2.0, 0.5]
+        box = 0.5 * np.abs(fit(X, y, alpha=alpha).coef).max() * np.ones(p)
+        r = run_r(X, y, folds, alpha, pf, box)
         print(f"== {name}")
         for ratio in (1.0, 0.5):
             res = fit(X, y, alpha=alpha, l1_ratio=ratio, tol=1e-12)
@@ -123,6 +151,47 @@ def main() -> None:
                 f"cv_se rel diff {rel(cv.cv_se[:k], r['cvsd'][:k]):.1e}, "
                 f"same alpha_min and alpha_1se: {same}"
             )
+        controls(X, y, folds, alpha, pf, box, r)
+
+
+def controls(X, y, folds, alpha, pf, box, r) -> None:
+    """Penalty factors, limits and relaxed fits against glmnet's."""
+
+    def line(label: str, res, g) -> None:
+        print(
+            f"  {label}: coefficients rel diff {rel(res.coef, g[1:]):.1e}, "
+            f"intercept rel diff {abs(res.intercept - g[0]) / max(abs(g[0]), 1e-300):.1e}"
+        )
+
+    line(
+        "penalty factors (0, 2, 0.5, 1...)",
+        fit(X, y, alpha=alpha, penalty_factor=pf, tol=1e-12),
+        r["pf_fit"],
+    )
+    line("lower limits 0", fit(X, y, alpha=alpha, lower=0.0, tol=1e-12), r["nonneg_fit"])
+    for ratio in (1.0, 0.5):
+        res = fit(X, y, alpha=alpha, l1_ratio=ratio, lower=-box, upper=box, tol=1e-12)
+        line(f"box limits, l1_ratio={ratio:g}", res, r[f"box_fit{ratio:g}"])
+    for gamma, key in ((0.0, "relax0"), (0.5, "relax05")):
+        line(f"relaxed, gamma {gamma:g}", fit(X, y, alpha=alpha, gamma=gamma, tol=1e-12), r[key])
+    path = compute_path(X, y, penalty_factor=pf)
+    k = min(len(path.alphas), len(r["pf_lambda"]))
+    print(
+        f"  penalty-factor path: points regcli {len(path.alphas)} / glmnet {len(r['pf_lambda'])}; "
+        f"alpha rel diff {rel(path.alphas[:k], r['pf_lambda'][:k]):.1e}; nonzero counts equal on "
+        f"{np.mean(path.n_nonzero[:k] == r['pf_df'][:k]):.0%}; dev ratio max abs diff "
+        f"{np.abs(path.dev_ratio[:k] - r['pf_dev'][:k]).max():.1e}"
+    )
+    cv = cross_validate(
+        X, y, folds=[folds], l1_ratios=[1.0], controls=PenaltyControls(factors=pf)
+    ).curve
+    k = min(len(cv.alphas), len(r["pf_cv_lambda"]))
+    same = np.allclose([cv.alpha_min, cv.alpha_1se], r["pf_cv_sel"], rtol=1e-9)
+    print(
+        f"  penalty-factor cv: cv_mean rel diff {rel(cv.cv_mean[:k], r['pf_cvm'][:k]):.1e}, "
+        f"cv_se rel diff {rel(cv.cv_se[:k], r['pf_cvsd'][:k]):.1e}, same alpha_min and "
+        f"alpha_1se: {same}"
+    )
 
 
 if __name__ == "__main__":
