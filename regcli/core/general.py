@@ -18,8 +18,44 @@ import numpy as np
 from scipy.linalg import LinAlgError, cho_factor, cho_solve
 
 from regcli.core.penalty import Penalty, alpha_max
-from regcli.core.stats import Stats
+from regcli.core.stats import LazyStats, Stats
 from regcli.core.tuning import GENERAL_ADD_PER_ROUND
+
+
+class BlockCache:
+    """Gram entries of the features a path has used, kept between solves: on the lazy source
+    each entry costs a pass over n rows, and the free sets of successive solves overlap."""
+
+    def __init__(self, stats: Stats):
+        self.stats = stats
+        self.lazy = isinstance(stats, LazyStats)
+        self.where = np.full(stats.n_features, -1, dtype=np.intp)
+        self.G = np.zeros((0, 0))
+        self.count = 0
+
+    def block(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """G[rows, cols] (a new array)."""
+        if not self.lazy:
+            return self.stats.block(rows, cols)
+        self._add(np.union1d(rows, cols))
+        return self.G[np.ix_(self.where[rows], self.where[cols])]
+
+    def _add(self, idx: np.ndarray) -> None:
+        new = idx[self.where[idx] < 0]
+        if new.size == 0:
+            return
+        k, m = self.count, new.size
+        if k + m > self.G.shape[0]:
+            grown = np.zeros((2 * (k + m), 2 * (k + m)))
+            grown[:k, :k] = self.G[:k, :k]
+            self.G = grown
+        old = np.flatnonzero(self.where >= 0)
+        old = old[np.argsort(self.where[old])]
+        cross = self.stats.block(np.concatenate([old, new]), new)  # (k + m, m)
+        self.G[: k + m, k : k + m] = cross
+        self.G[k : k + m, :k] = cross[:k].T
+        self.where[new] = np.arange(k, k + m)
+        self.count = k + m
 
 
 class GeneralSolution(NamedTuple):
@@ -40,12 +76,15 @@ def solve_general(
     max_iter: int = 10_000,
     screen: np.ndarray | None = None,
     allowed: np.ndarray | None = None,
+    cache: BlockCache | None = None,
 ) -> GeneralSolution:
     """Solve at one alpha from the warm start ``coef0`` (m,) to max KKT violation <= ``tol``
     (absolute).  ``screen`` (m,) marks features whose violations are added first (the strong
     set); ``allowed`` (m,) restricts the features that may be nonzero (the others stay 0 and
-    are not certified)."""
+    are not certified).  ``cache`` keeps Gram blocks between the solves of a path."""
     m = stats.n_features
+    if cache is None:
+        cache = BlockCache(stats)
     lam1 = np.broadcast_to(np.asarray(penalty.lam1(alpha), float), (m,))
     lam2 = np.broadcast_to(np.asarray(penalty.lam2(alpha), float), (m,))
     lower, upper = penalty.bounds(m)
@@ -68,19 +107,23 @@ def solve_general(
         if screen is not None and (outside & screen).any():
             outside &= screen
         cand = np.flatnonzero(outside)
-        enter = cand[np.argsort(resid[cand])[::-1][:GENERAL_ADD_PER_ROUND]]
+        count = GENERAL_ADD_PER_ROUND
+        if stats.n_features >= stats.n_samples:  # wide: the free set's rank is at most n - 1
+            count = min(count, max(1, (stats.n_samples - 1 - int(free.sum())) // 2))
+        enter = cand[np.argsort(resid[cand])[::-1][:count]]
         sign = np.where(b != 0, np.sign(b), np.sign(grad))
         sign[enter] = np.where(b[enter] != 0, np.sign(b[enter]), np.sign(grad[enter]))
         in_f = free.copy()
         in_f[enter] = True
         b, n_iter = _solve_free_set(
-            stats, b, in_f, sign, lam1, lam2, lower, upper, n_iter, max_iter
+            stats, cache, b, in_f, sign, lam1, lam2, lower, upper, n_iter, max_iter, enter
         )
         grad = _gradient(stats, b)
 
 
 def _solve_free_set(
     stats: Stats,
+    cache: BlockCache,
     b: np.ndarray,
     in_f: np.ndarray,
     sign: np.ndarray,
@@ -90,10 +133,15 @@ def _solve_free_set(
     upper: np.ndarray,
     n_iter: int,
     max_iter: int,
+    entering: np.ndarray,
 ) -> tuple[np.ndarray, int]:
     """Lawson-Hanson steps on the free set ``in_f`` until its solution keeps its signs and
-    bounds; returns the new coefficients and the solve count."""
+    bounds; returns the new coefficients and the solve count.  Entering penalized features
+    whose columns make the free system singular are left out, the least violating first."""
     b = b.copy()
+    # the least violating penalized entrant leaves first; unpenalized columns that depend on
+    # others share their weight instead (the minimum-norm solution)
+    waiting = [int(j) for j in entering[::-1] if lam1[j] > 0]
     while n_iter < max_iter:
         F = np.flatnonzero(in_f)
         if F.size == 0:
@@ -102,11 +150,16 @@ def _solve_free_set(
         s = sign[F]
         rhs = stats.c[F] - lam1[F] * s
         if B.size:
-            rhs = rhs - stats.block(F, B) @ b[B]
-        M = stats.block(F, F)
+            rhs = rhs - cache.block(F, B) @ b[B]
+        M = cache.block(F, F)
         M[np.diag_indices_from(M)] += lam2[F]
-        x = _solve(M, rhs)
+        x = _solve(M, rhs, exact=bool(waiting))
         n_iter += 1
+        if x is None:  # singular with entering features: the least violating one waits
+            j = waiting.pop(0)
+            in_f[j] = False
+            b[j] = 0.0
+            continue
         start = b[F]
         d = x - start
         # events along start -> x: a penalized coefficient reaching zero, or one a bound
@@ -141,13 +194,24 @@ def _solve_free_set(
     return b, n_iter
 
 
-def _solve(M: np.ndarray, rhs: np.ndarray) -> np.ndarray:
-    """M x = rhs for a symmetric positive semidefinite M: Cholesky, or the minimum-norm
-    least-squares solution when M is singular (collinear free columns without a ridge)."""
+#: A free system whose Cholesky pivots fall below this share of its largest diagonal entry is
+#: taken as singular (a column in the span of the others).
+_SINGULAR = 1e-10
+
+
+def _solve(M: np.ndarray, rhs: np.ndarray, *, exact: bool) -> np.ndarray | None:
+    """M x = rhs for a symmetric positive semidefinite M by Cholesky.  When M is singular
+    (collinear free columns without a ridge): None if ``exact`` (the caller drops a column),
+    else the minimum-norm least-squares solution."""
     try:
-        return cho_solve(cho_factor(M, lower=True, check_finite=False), rhs, check_finite=False)
+        L, low = cho_factor(M, lower=True, check_finite=False)
+        if np.diagonal(L).min() ** 2 > _SINGULAR * np.diagonal(M).max():
+            return cho_solve((L, low), rhs, check_finite=False)
     except (LinAlgError, ValueError):
-        return np.linalg.lstsq(M, rhs, rcond=1e-12)[0]
+        pass
+    if exact:
+        return None
+    return np.linalg.lstsq(M, rhs, rcond=1e-12)[0]
 
 
 def _gradient(stats: Stats, coef: np.ndarray) -> np.ndarray:

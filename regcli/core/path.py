@@ -16,7 +16,7 @@ from regcli.core.activeset import ActiveSet, DualActiveSet, solve_enet
 from regcli.core.criteria import information_criteria
 from regcli.core.dispatch import Problem, Route, choose_route
 from regcli.core.family import deviance_ratios
-from regcli.core.general import problem_alpha_max, solve_general
+from regcli.core.general import BlockCache, problem_alpha_max, solve_general
 from regcli.core.homotopy import lasso_homotopy
 from regcli.core.penalty import (
     ElasticNet,
@@ -249,10 +249,18 @@ def _general_points(stats: Stats, alphas: np.ndarray, penalty: Penalty, tol: flo
     coef = np.zeros(stats.n_features)
     grad = stats.c
     prev_alpha = None
+    cache = BlockCache(stats)
     for a in np.asarray(alphas, dtype=float).tolist():
         screen = None if prev_alpha is None else penalty.strong_screen(grad, a, prev_alpha)
         sol = solve_general(
-            stats, penalty, a, coef, tol=tol * kkt_scale(a, c_max), max_iter=max_iter, screen=screen
+            stats,
+            penalty,
+            a,
+            coef,
+            tol=tol * kkt_scale(a, c_max),
+            max_iter=max_iter,
+            screen=screen,
+            cache=cache,
         )
         coef, grad, prev_alpha = sol.coef, sol.grad, a
         yield coef, grad, sol.n_iter, sol.max_kkt_violation, sol.converged
