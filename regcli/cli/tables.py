@@ -137,8 +137,7 @@ def _relaxed_cv_rows(r: dict[str, Any] | None) -> list[tuple[str, str]]:
         ),
         (
             "relaxed 1se",
-            f"gamma {num(r['gamma_1se'])}, alpha {num(r['alpha_1se'])}  "
-            f"(cv {num(r['cv_at_1se'])})",
+            f"gamma {num(r['gamma_1se'])}, alpha {num(r['alpha_1se'])}  (cv {num(r['cv_at_1se'])})",
         ),
         ("refit at", f"gamma {num(r['selected']['gamma'])}, alpha {num(r['selected']['alpha'])}"),
     ]
