@@ -120,7 +120,16 @@ def option_sets(draw) -> list[str]:  # type: ignore[no-untyped-def]
         "--metric": st.sampled_from(["mse", "mae", "r2"]),
         "--decimal": st.sampled_from([",", "."]),
         "--min-r2": EDGE_FLOATS,
+        "--penalty-factor": st.sampled_from(["x0=0", "x1=2,x0=0.5", "x0=-1", "nope=1", "x0", "y=1"]),
+        "--unpenalized": st.sampled_from(["x0", "x0,x1", "nope", "x0,,x1"]),
+        "--lower": st.sampled_from(["0", "-1", "1", "x0=-0.5", "-inf", "nan", "x0=abc"]),
+        "--upper": st.sampled_from(["0", "1e-300", "x1=2", "-1", "inf", "1e300"]),
+        "--positive": None,
+        "--relax": None,
+        "--gamma": st.sampled_from(["0", "0.5", "1", "2", "0,1", "nan"]),
+        "--select": st.sampled_from(["aic", "bic", "ebic", "min"]),
     }
+    controls = ["--penalty-factor", "--unpenalized", "--lower", "--upper", "--positive"]
     allowed = {
         "fit": [
             "--penalty",
@@ -132,6 +141,9 @@ def option_sets(draw) -> list[str]:  # type: ignore[no-untyped-def]
             "--max-iter",
             "--decimal",
             "--min-r2",
+            *controls,
+            "--relax",
+            "--gamma",
         ],
         "path": [
             "--penalty",
@@ -145,6 +157,10 @@ def option_sets(draw) -> list[str]:  # type: ignore[no-untyped-def]
             "--tol",
             "--max-iter",
             "--decimal",
+            *controls,
+            "--relax",
+            "--gamma",
+            "--select",
         ],
         "cv": [
             "--penalty",
@@ -159,11 +175,23 @@ def option_sets(draw) -> list[str]:  # type: ignore[no-untyped-def]
             "--metric",
             "--decimal",
             "--min-r2",
+            *controls,
+            "--relax",
+            "--gamma",
         ],
-        "compare": ["--target", "--na", "--weights", "--folds", "--seed", "--decimal"],
+        "compare": [
+            "--target",
+            "--na",
+            "--weights",
+            "--folds",
+            "--seed",
+            "--decimal",
+            *controls,
+        ],
     }[command]
     for option in draw(st.lists(st.sampled_from(allowed), max_size=4, unique=True)):
-        args += [option, draw(pool[option])]
+        flag = pool[option] is None
+        args += [option] if flag else [option, draw(pool[option])]
     if command in ("cv", "compare") and "--folds" not in args:
         args += ["--folds", "3"]
     if command in ("path", "cv") and "--n-alphas" not in args and "--alphas" not in args:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any
 
 import typer
@@ -120,7 +121,10 @@ def diff_command(
     arm(junit, command="diff", force=force)
     before, after = load_model(old), load_model(new)
     changes = model_changes(before, after)
-    alpha_old, alpha_new = before.document.get("alpha"), after.document.get("alpha")
+    alpha_old, alpha_new = (
+        _number(before.document.get("alpha")),
+        _number(after.document.get("alpha")),
+    )
     alpha_change = (
         alpha_new - alpha_old
         if isinstance(alpha_old, (int, float)) and isinstance(alpha_new, (int, float))
@@ -168,3 +172,10 @@ def diff_command(
         warn(f"the models predict different targets ({before.target!r}, {after.target!r})")
     emitter.result(payload, csvout.diff_csv, lambda con, p, _t: tables.draw_diff(con, p))
     report(payload["checks"], checks, command="diff", force=force)
+
+
+def _number(value: object) -> float | None:
+    """A recorded number, or None when the file holds something else there."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) else None

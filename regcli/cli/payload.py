@@ -392,7 +392,7 @@ def verdict_sentences(p: dict[str, Any]) -> list[str]:
 
     def listed(keys: list[str]) -> str:
         return ", ".join(
-            f"{model_label(models[k])} ({'+' if diff[k]['mean'] >= 0 else ''}"
+            f"{model_label(models[k])} ({'+' if (diff[k]['mean'] or 0) >= 0 else ''}"
             f"{num(diff[k]['mean'], 3)} +- {num(diff[k]['se'], 3)})"
             for k in keys
         )

@@ -25,6 +25,8 @@ from regcli.core.tuning import (
     ADD_PER_ROUND,
     ADD_PER_ROUND_LARGE_LAZY,
     DROP_ALL_ROUNDS,
+    HARD_ROUNDS_EXTRA,
+    HARD_ROUNDS_FACTOR,
     STRONG_ROUNDS_MIN_SIZE,
 )
 
@@ -38,10 +40,6 @@ _NO_POINTS.flags.writeable = False
 _MAX = np.maximum.reduce
 _ANY = np.logical_or.reduce
 _ALL = np.logical_and.reduce
-#: The rounds of one solve (a solve, a check, entering features) are bounded by --max-iter
-#: through the solves; this cap bounds them whatever happens (NaN in the statistics).
-HARD_ROUNDS_FACTOR = 4
-HARD_ROUNDS_EXTRA = 1000
 
 
 class PointSolution(NamedTuple):

@@ -19,7 +19,7 @@ from scipy.linalg import LinAlgError, cho_factor, cho_solve
 
 from regcli.core.penalty import Penalty, alpha_max
 from regcli.core.stats import LazyStats, Stats
-from regcli.core.tuning import GENERAL_ADD_PER_ROUND
+from regcli.core.tuning import GENERAL_ADD_PER_ROUND, HARD_ROUNDS_EXTRA, HARD_ROUNDS_FACTOR
 
 
 class BlockCache:
@@ -92,13 +92,17 @@ def solve_general(
     if allowed is not None:
         b[~allowed] = 0.0
     grad = _gradient(stats, b)
-    n_iter = 0
+    n_iter = rounds = 0
+    seen: set[bytes] = set()  # free sets and signs tried: a repeat is a cycle
     while True:
         resid = penalty.kkt_residuals(grad, b, alpha)
         if allowed is not None:
             resid[~allowed] = 0.0
         worst = float(resid.max(initial=0.0))
-        if worst <= tol or n_iter >= max_iter or not np.isfinite(worst):
+        rounds += 1
+        # a round that solves nothing and changes nothing cannot do better: stop there too
+        stalled = rounds > HARD_ROUNDS_FACTOR * max_iter + HARD_ROUNDS_EXTRA
+        if worst <= tol or n_iter >= max_iter or stalled or not np.isfinite(worst):
             return GeneralSolution(b, grad, n_iter, worst, worst <= tol)
         # the worst violators among features that are zero or at a bound enter the free set
         # (strong-set features first); free features' residuals are the solve's business
@@ -115,9 +119,20 @@ def solve_general(
         sign[enter] = np.where(b[enter] != 0, np.sign(b[enter]), np.sign(grad[enter]))
         in_f = free.copy()
         in_f[enter] = True
-        b, n_iter = _solve_free_set(
+        held = ~in_f & (b != 0)  # at a bound
+        state = b"".join(
+            np.packbits(x).tobytes() for x in (in_f, sign[in_f] > 0, held, b[held] > 0)
+        )
+        if state in seen:  # the same free set again: a cycle (collinear columns, no ridge)
+            return GeneralSolution(b, grad, n_iter, worst, False)
+        seen.add(state)
+        before = b
+        b, solves = _solve_free_set(
             stats, cache, b, in_f, sign, lam1, lam2, lower, upper, n_iter, max_iter, enter
         )
+        if solves == n_iter and np.array_equal(b, before):  # no solve, no change: stuck
+            return GeneralSolution(b, grad, n_iter, worst, False)
+        n_iter = solves
         grad = _gradient(stats, b)
 
 

@@ -55,6 +55,12 @@ PARALLEL_MIN_SECONDS = 0.25
 #: Rows per chunk of the one pass that sums every fold's statistics.
 FOLD_CHUNK_ROWS = 32768
 
+# --- every iterative solver -----------------------------------------------------------------------
+#: Rounds of one solve (a solve, a check, entering features) are bounded by --max-iter through
+#: the solves; this cap bounds them whatever happens (NaN in the statistics, a stalled round).
+HARD_ROUNDS_FACTOR = 4
+HARD_ROUNDS_EXTRA = 1000
+
 # --- general-penalty active set ------------------------------------------------------------------
 #: KKT violators that enter the free set per round.
 GENERAL_ADD_PER_ROUND = 10
