@@ -444,7 +444,7 @@ def cross_validate(
             fulls = solve_specs(full_specs, tol=tol, max_iter=max_iter)
             t_full = time.perf_counter() - t_full
 
-        def fold_path(task: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        def fold_path(task: tuple[int, int, int]) -> FoldScore:
             i, r, k = task
             return _fold_errors(
                 X,

@@ -8,7 +8,6 @@ coefficients without the rows (``deviance_ratios``, ``moments_deviance``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -47,12 +46,11 @@ def _mean(values: np.ndarray, weights: np.ndarray | None) -> float:
     return float(w @ values / w.sum())
 
 
-@dataclass(frozen=True)
 class Gaussian:
     """Least squares: deviance (y - mu)^2, identity link; one IRLS step is the problem itself."""
 
-    name: str = "gaussian"
-    link_name: str = "identity"
+    name = "gaussian"
+    link_name = "identity"
 
     def link(self, mu: np.ndarray) -> np.ndarray:
         return mu
