@@ -20,19 +20,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.bench_path import DESIGNS, QUICK  # noqa: E402
 from benchmarks.common import best_time, fht_design, geomean  # noqa: E402
 from regcli.core.path import compute_path  # noqa: E402
-
-DESIGNS = [
-    (1000, 100),
-    (5000, 100),
-    (100000, 100),
-    (2000, 500),
-    (100, 1000),
-    (500, 2000),
-    (100, 5000),
-]
-QUICK = [(1000, 100), (2000, 500), (100, 1000)]
 
 
 def variants(X: np.ndarray, y: np.ndarray, grid: np.ndarray) -> dict[str, dict]:
