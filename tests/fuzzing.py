@@ -120,7 +120,9 @@ def option_sets(draw) -> list[str]:  # type: ignore[no-untyped-def]
         "--metric": st.sampled_from(["mse", "mae", "r2"]),
         "--decimal": st.sampled_from([",", "."]),
         "--min-r2": EDGE_FLOATS,
-        "--penalty-factor": st.sampled_from(["x0=0", "x1=2,x0=0.5", "x0=-1", "nope=1", "x0", "y=1"]),
+        "--penalty-factor": st.sampled_from(
+            ["x0=0", "x1=2,x0=0.5", "x0=-1", "nope=1", "x0", "y=1"]
+        ),
         "--unpenalized": st.sampled_from(["x0", "x0,x1", "nope", "x0,,x1"]),
         "--lower": st.sampled_from(["0", "-1", "1", "x0=-0.5", "-inf", "nan", "x0=abc"]),
         "--upper": st.sampled_from(["0", "1e-300", "x1=2", "-1", "inf", "1e300"]),

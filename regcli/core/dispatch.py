@@ -5,7 +5,9 @@ the active set's factor at each point.  Thresholds live in ``tuning``.
 
 | route                | when                                                   | source     |
 |----------------------|--------------------------------------------------------|------------|
-| general_active_set   | per-feature factors or bounds (``Penalty.scalar`` off) | gram, lazy |
+| reduced_lasso        | lasso path with factors, no limits: the scalar lasso   | gram, lazy |
+|                      | on profiled, rescaled statistics (``reduction``)       |            |
+| general_active_set   | other per-feature factors or bounds                    | gram, lazy |
 | least_squares        | alpha = 0 (min-norm solution)                          | gram, lazy |
 | ridge_closed_form    | l1_ratio = 0: Cholesky for one alpha, eigh/SVD a path  | gram, lazy |
 | batched_active_set   | several lasso/enet paths on Grams of one size (cv)     | gram       |
@@ -33,6 +35,7 @@ from regcli.core.tuning import DUAL_FACTOR_FROM, GRAM_MAX_FEATURES, HOMOTOPY_SAM
 
 
 class Route(str, Enum):
+    REDUCED_LASSO = "reduced_lasso"
     GENERAL_ACTIVE_SET = "general_active_set"
     LEAST_SQUARES = "least_squares"
     RIDGE = "ridge_closed_form"
@@ -53,6 +56,7 @@ class Capabilities:
 
 
 CAPABILITIES: dict[Route, Capabilities] = {
+    Route.REDUCED_LASSO: Capabilities(per_feature_penalty=True, l1_ratios="lasso"),
     Route.GENERAL_ACTIVE_SET: Capabilities(per_feature_penalty=True, bounds=True),
     Route.LEAST_SQUARES: Capabilities(l1_ratios="none"),
     Route.RIDGE: Capabilities(l1_ratios="ridge"),
@@ -72,6 +76,7 @@ class Problem:
     l1_ratio: float
     source: str  # "gram" or "lazy"
     scalar_penalty: bool = True
+    bounded: bool = False  # coefficient limits (with per-feature penalties)
     alpha: float | None = None
     n_points: int = 1
     n_paths: int = 1
@@ -87,6 +92,8 @@ def statistics_source(n_samples: int, n_features: int) -> str:
 def choose_route(problem: Problem) -> Route:
     """The solver for ``problem`` (see the table in the module docstring)."""
     if not problem.scalar_penalty:
+        if problem.l1_ratio == 1.0 and not problem.bounded and problem.alpha is None:
+            return Route.REDUCED_LASSO
         return Route.GENERAL_ACTIVE_SET
     if problem.alpha == 0:
         return Route.LEAST_SQUARES
@@ -108,7 +115,9 @@ def choose_route(problem: Problem) -> Route:
 def serves(route: Route, problem: Problem) -> bool:
     """Whether ``route``'s capabilities cover ``problem``."""
     cap = CAPABILITIES[route]
-    if not problem.scalar_penalty and not (cap.per_feature_penalty and cap.bounds):
+    if not problem.scalar_penalty and not cap.per_feature_penalty:
+        return False
+    if problem.bounded and not cap.bounds:
         return False
     if problem.source not in cap.sources:
         return False

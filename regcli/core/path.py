@@ -28,6 +28,7 @@ from regcli.core.penalty import (
     strong_screen,
 )
 from regcli.core.progress import advance
+from regcli.core.reduction import ReducedLasso, reducible
 from regcli.core.relax import relaxed_coefs
 from regcli.core.ridge import RidgeSolver
 from regcli.core.stats import GramStats, LazyStats, Standardization, Stats, prepare
@@ -186,10 +187,16 @@ def solve_path(
             l1_ratio=l1_ratio,
             source="gram" if isinstance(stats, GramStats) else "lazy",
             scalar_penalty=penalty is None or penalty.scalar,
+            bounded=penalty is not None and penalty.bounded,
             n_points=k,
         )
     )
-    if route is Route.GENERAL_ACTIVE_SET:
+    if route is Route.REDUCED_LASSO and not reducible(penalty):  # every feature unpenalized
+        route = Route.GENERAL_ACTIVE_SET
+    if route is Route.REDUCED_LASSO:
+        assert penalty is not None
+        points = _reduced_points(stats, alphas, penalty, tol, max_iter)
+    elif route is Route.GENERAL_ACTIVE_SET:
         assert penalty is not None
         points = _general_points(stats, alphas, penalty, tol, max_iter)
     elif route is Route.RIDGE:
@@ -240,6 +247,40 @@ def _ridge_points(stats: Stats, alphas: np.ndarray, tol: float):  # type: ignore
         grad = stats.grad(active, coef[active])
         violation = penalty.kkt_violation(grad, coef)
         yield coef, grad, 1, violation, violation <= tol * kkt_scale(a, c_max)
+
+
+def _reduced_points(stats: Stats, alphas: np.ndarray, penalty: Penalty, tol: float, max_iter: int):  # type: ignore[no-untyped-def]
+    """The lasso with factors solved as a scalar lasso (``reduction``), each point mapped back
+    and certified on the original problem (re-solved by the general solver if it misses)."""
+    reduced = ReducedLasso(stats, penalty)
+    inner = reduced.reduced
+    homotopy = (
+        choose_route(
+            Problem(
+                n_samples=inner.n_samples,
+                n_features=inner.n_features,
+                l1_ratio=1.0,
+                source="gram" if isinstance(inner, GramStats) else "lazy",
+                n_points=len(alphas),
+            )
+        )
+        is Route.HOMOTOPY
+    )
+    c_max = alpha_max(stats.c, 1.0)
+    values = np.asarray(alphas, dtype=float).tolist()
+    scalar = _activeset_points(
+        inner, alphas, 1.0, tol / reduced.max_factor, max_iter, homotopy=homotopy
+    )
+    for a, (u, reduced_grad, n_iter, _, _) in zip(values, scalar):
+        coef = reduced.coefs(u)[0]
+        grad = reduced.gradient(reduced_grad)
+        bound = tol * kkt_scale(a, c_max)
+        violation = penalty.kkt_violation(grad, coef, a)
+        if violation > bound:
+            sol = solve_general(stats, penalty, a, coef, tol=bound, max_iter=max_iter)
+            coef, grad, violation = sol.coef, sol.grad, sol.max_kkt_violation
+            n_iter += sol.n_iter
+        yield coef, grad, n_iter, violation, violation <= bound
 
 
 def _general_points(stats: Stats, alphas: np.ndarray, penalty: Penalty, tol: float, max_iter: int):  # type: ignore[no-untyped-def]

@@ -27,6 +27,7 @@ from tests.conftest import make_problem
 fit_module = importlib.import_module("regcli.core.fitting")
 
 CASES = {
+    Route.REDUCED_LASSO: Problem(100, 10, 1.0, "gram", scalar_penalty=False),
     Route.GENERAL_ACTIVE_SET: Problem(100, 10, 1.0, "gram", scalar_penalty=False, alpha=0.1),
     Route.LEAST_SQUARES: Problem(100, 10, 1.0, "gram", alpha=0.0),
     Route.RIDGE: Problem(100, 10, 0.0, "gram", alpha=0.1),
@@ -101,7 +102,14 @@ def test_fit_runs_each_of_its_routes_certified(monkeypatch, route, run):
 @pytest.mark.parametrize(
     "route, shape, kwargs",
     [
-        (Route.GENERAL_ACTIVE_SET, (80, 6), {"penalty_factor": np.array([0, 1, 1, 1, 1, 1.0])}),
+        (Route.REDUCED_LASSO, (80, 6), {"penalty_factor": np.array([0, 1, 1, 1, 2, 1.0])}),
+        (Route.REDUCED_LASSO, (40, 90), {"penalty_factor": np.r_[0.0, 0.5, np.ones(88)]}),
+        (
+            Route.GENERAL_ACTIVE_SET,
+            (80, 6),
+            {"penalty_factor": np.array([0, 1, 1, 1, 1, 1.0]), "l1_ratio": 0.5},
+        ),
+        (Route.GENERAL_ACTIVE_SET, (80, 6), {"upper": 0.5}),
         (Route.RIDGE, (80, 6), {"l1_ratio": 0.0}),
         (Route.HOMOTOPY, (30, 120), {}),
         (Route.ACTIVE_SET, (80, 6), {"l1_ratio": 0.5}),
@@ -111,7 +119,7 @@ def test_path_runs_each_of_its_routes_certified(monkeypatch, route, shape, kwarg
     seen = _recording(monkeypatch, path_module)
     X, y = make_problem(*shape, seed=2)
     res = compute_path(X, y, n_alphas=40, **kwargs)
-    assert seen == [route]
+    assert seen[0] == route
     assert res.converged.all() and (res.max_kkt_relative <= 1e-6).all()
 
 
@@ -128,3 +136,24 @@ def test_families_by_name():
     assert GAUSSIAN.link_name == "identity"
     with pytest.raises(ValueError, match="unknown family"):
         family_named("gamma")
+
+
+@pytest.mark.parametrize("shape", [(90, 12), (40, 90)])
+def test_the_reduced_lasso_equals_the_general_solver(monkeypatch, shape):
+    X, y = make_problem(*shape, seed=6, rho=0.5)
+    p = shape[1]
+    f = np.ones(p)
+    f[:2] = 0.0
+    f[2:5] = [0.25, 3.0, 2.0]
+    reduced = compute_path(X, y, penalty_factor=f, n_alphas=30)
+
+    def general_only(problem):
+        route = choose_route(problem)
+        return Route.GENERAL_ACTIVE_SET if route is Route.REDUCED_LASSO else route
+
+    monkeypatch.setattr(path_module, "choose_route", general_only)
+    general = compute_path(X, y, penalty_factor=f, alphas=reduced.alphas)
+    assert reduced.converged.all() and (reduced.max_kkt_relative <= 1e-6).all()
+    scale = np.abs(general.coefs).max()
+    np.testing.assert_allclose(reduced.coefs, general.coefs, atol=1e-6 * scale)
+    np.testing.assert_allclose(reduced.dev_ratio, general.dev_ratio, atol=1e-9)

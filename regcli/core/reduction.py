@@ -1,0 +1,89 @@
+"""The lasso with penalty factors (and no limits) as a plain lasso, so the fast routes serve it.
+
+Unpenalized features (factor 0) are profiled out: on the rest, G' = G_PP - G_PU G_UU^+ G_UP and
+c' = c_P - G_PU G_UU^+ c_U (the columns of X~_P made orthogonal to X~_U), and b_U follows
+from b_P.  Penalized features are rescaled by their factors, u_j = f_j b_j, which turns
+sum_j f_j |b_j| into ||u||_1.  The path is solved on (G'', c'') by any scalar route and mapped
+back; the certificate is recomputed on the original problem.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from regcli.core.penalty import Penalty
+from regcli.core.stats import GramStats, LazyStats, Stats
+
+
+def reducible(penalty: Penalty | None) -> bool:
+    """Whether the reduction applies: the lasso, per-feature factors, no limits."""
+    return (
+        penalty is not None
+        and penalty.factors is not None
+        and not penalty.bounded
+        and penalty.l1_ratio == 1.0
+        and bool((penalty.factors > 0).any())
+    )
+
+
+class ReducedLasso:
+    """The scalar-lasso statistics of a lasso with factors, and the map back."""
+
+    def __init__(self, stats: Stats, penalty: Penalty):
+        assert penalty.factors is not None
+        f = penalty.factors
+        self.m = stats.n_features
+        self.P = np.flatnonzero(f > 0)
+        self.U = np.flatnonzero(f == 0)
+        self.scale = 1.0 / f[self.P]  # b_P = u * scale
+        self.max_factor = float(f[self.P].max())
+        self.stats = stats
+        P, U, d = self.P, self.U, self.scale
+        if isinstance(stats, GramStats):
+            G, c = stats.gram, stats.c
+            Gpp, cp, yy = G[np.ix_(P, P)], c[P], stats.yy
+            if U.size:
+                self._Guu_pinv = np.linalg.pinv(G[np.ix_(U, U)], rcond=1e-12, hermitian=True)
+                self._Gup = G[np.ix_(U, P)]
+                Gpu = self._Gup.T
+                Gpp = Gpp - Gpu @ self._Guu_pinv @ self._Gup
+                cu = self._Guu_pinv @ c[U]
+                cp = cp - Gpu @ cu
+                yy = yy - float(c[U] @ cu)
+            self.reduced: Stats = GramStats(
+                Gpp * d[:, None] * d[None, :], cp * d, yy, stats.n_samples
+            )
+        else:
+            assert isinstance(stats, LazyStats)
+            XP = np.asfortranarray(stats.Xs[:, P])
+            zs = stats.zs
+            if U.size:
+                Q, self._R = np.linalg.qr(stats.Xs[:, U])
+                self._QtX = Q.T @ XP  # b_U = R^{-1} (Q'z - Q'X_P b_P), per point O(|U| |P|)
+                self._Qtz = Q.T @ zs
+                XP -= Q @ self._QtX
+                zs = zs - Q @ self._Qtz
+            XP *= d
+            self.reduced = LazyStats(XP, zs)
+
+    def gradient(self, reduced_grad: np.ndarray) -> np.ndarray:
+        """c - G b of the original problem at the mapped coefficients: the reduced gradient
+        scaled back on the penalized features (g_P = f g''), 0 on the profiled ones."""
+        out = np.zeros(self.m)
+        out[self.P] = reduced_grad / self.scale
+        return out
+
+    def coefs(self, u: np.ndarray) -> np.ndarray:
+        """Coefficients (k, m) of the original problem from the reduced ones (k, |P|)."""
+        u = np.atleast_2d(u)
+        out = np.zeros((u.shape[0], self.m))
+        bP = u * self.scale
+        out[:, self.P] = bP
+        if self.U.size:
+            if isinstance(self.stats, GramStats):
+                cu = self.stats.c[self.U]
+                out[:, self.U] = (self._Guu_pinv @ (cu[:, None] - self._Gup @ bP.T)).T
+            else:
+                rhs = self._Qtz[:, None] - self._QtX @ bP.T
+                out[:, self.U] = np.linalg.lstsq(self._R, rhs, rcond=1e-12)[0].T
+        return out
