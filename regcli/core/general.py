@@ -15,9 +15,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy.linalg import LinAlgError, cho_factor, cho_solve
+from scipy.linalg import lapack
 
-from regcli.core.penalty import Penalty, alpha_max
+from regcli.core.penalty import Penalty, alpha_max, bounded_kkt_residuals, kkt_residuals
 from regcli.core.stats import LazyStats, Stats
 from regcli.core.tuning import GENERAL_ADD_PER_ROUND, HARD_ROUNDS_EXTRA, HARD_ROUNDS_FACTOR
 
@@ -94,8 +94,12 @@ def solve_general(
     grad = _gradient(stats, b)
     n_iter = rounds = 0
     seen: set[bytes] = set()  # free sets and signs tried: a repeat is a cycle
+    bounded = penalty.bounded
     while True:
-        resid = penalty.kkt_residuals(grad, b, alpha)
+        if bounded:
+            resid = bounded_kkt_residuals(grad, b, lam1, lam2, lower, upper)
+        else:
+            resid = kkt_residuals(grad, b, lam1, lam2)
         if allowed is not None:
             resid[~allowed] = 0.0
         worst = float(resid.max(initial=0.0))
@@ -167,7 +171,7 @@ def _solve_free_set(
         if B.size:
             rhs = rhs - cache.block(F, B) @ b[B]
         M = cache.block(F, F)
-        M[np.diag_indices_from(M)] += lam2[F]
+        M.flat[:: F.size + 1] += lam2[F]
         x = _solve(M, rhs, exact=bool(waiting))
         n_iter += 1
         if x is None:  # singular with entering features: the least violating one waits
@@ -218,12 +222,12 @@ def _solve(M: np.ndarray, rhs: np.ndarray, *, exact: bool) -> np.ndarray | None:
     """M x = rhs for a symmetric positive semidefinite M by Cholesky.  When M is singular
     (collinear free columns without a ridge): None if ``exact`` (the caller drops a column),
     else the minimum-norm least-squares solution."""
-    try:
-        L, low = cho_factor(M, lower=True, check_finite=False)
-        if np.diagonal(L).min() ** 2 > _SINGULAR * np.diagonal(M).max():
-            return cho_solve((L, low), rhs, check_finite=False)
-    except (LinAlgError, ValueError):
-        pass
+    top = np.diagonal(M).max()
+    L, info = lapack.dpotrf(M, lower=1, clean=0)
+    if info == 0 and np.diagonal(L).min() ** 2 > _SINGULAR * top:
+        x, info = lapack.dpotrs(L, rhs, lower=1)
+        if info == 0:
+            return x
     if exact:
         return None
     return np.linalg.lstsq(M, rhs, rcond=1e-12)[0]
