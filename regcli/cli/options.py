@@ -319,6 +319,7 @@ RequireFeatureOption = Annotated[
     Optional[list[str]],
     typer.Option(
         "--require-feature",
+        metavar="NAME",
         help="Fail when this feature's coefficient is zero (repeatable).",
         rich_help_panel=GATES,
         show_default=False,
@@ -328,6 +329,7 @@ SignOption = Annotated[
     Optional[list[str]],
     typer.Option(
         "--sign",
+        metavar="NAME:+|-",
         help="NAME:+ or NAME:-: fail unless the coefficient has this sign (repeatable).",
         rich_help_panel=GATES,
         show_default=False,
@@ -525,6 +527,7 @@ PenaltyFactorOption = Annotated[
     Optional[list[str]],
     typer.Option(
         "--penalty-factor",
+        metavar="NAME=F",
         help="NAME=F[,NAME=F...]: multiply that feature's penalty by F >= 0 (0: unpenalized); "
         "factors are rescaled to sum to the number of features, as glmnet's penalty.factor. "
         "A one-hot column's name applies to all its levels. Repeatable.",
@@ -536,6 +539,7 @@ UnpenalizedOption = Annotated[
     Optional[list[str]],
     typer.Option(
         "--unpenalized",
+        metavar="NAMES",
         help="a,b: never penalize these features (penalty factor 0): always in the model.",
         rich_help_panel=PENALTY_CONTROLS,
         show_default=False,
@@ -545,6 +549,7 @@ LowerOption = Annotated[
     Optional[str],
     typer.Option(
         "--lower",
+        metavar="V|NAME=V",
         help="V, or NAME=V[,NAME=V...]: lower limit of the coefficients (V <= 0) on the "
         "original scale, as glmnet's lower.limits.",
         rich_help_panel=PENALTY_CONTROLS,
@@ -555,6 +560,7 @@ UpperOption = Annotated[
     Optional[str],
     typer.Option(
         "--upper",
+        metavar="V|NAME=V",
         help="V, or NAME=V[,NAME=V...]: upper limit of the coefficients (V >= 0), as glmnet's "
         "upper.limits.",
         rich_help_panel=PENALTY_CONTROLS,
@@ -594,6 +600,7 @@ GammasOption = Annotated[
     Optional[str],
     typer.Option(
         "--gamma",
+        metavar="G[,G...]",
         help="With --relax: gammas to cross-validate jointly with alpha.  "
         "[default: 0,0.25,0.5,0.75,1]",
         rich_help_panel=PENALTY_CONTROLS,

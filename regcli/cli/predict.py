@@ -33,6 +33,7 @@ def predict_command(
         Optional[list[str]],
         typer.Option(
             "--keep",
+            metavar="COLUMN",
             help="Carry this input column into the output (repeatable), e.g. an id.",
             show_default=False,
         ),
