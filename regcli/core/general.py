@@ -77,11 +77,13 @@ def solve_general(
     screen: np.ndarray | None = None,
     allowed: np.ndarray | None = None,
     cache: BlockCache | None = None,
+    grad0: np.ndarray | None = None,
 ) -> GeneralSolution:
     """Solve at one alpha from the warm start ``coef0`` (m,) to max KKT violation <= ``tol``
     (absolute).  ``screen`` (m,) marks features whose violations are added first (the strong
     set); ``allowed`` (m,) restricts the features that may be nonzero (the others stay 0 and
-    are not certified).  ``cache`` keeps Gram blocks between the solves of a path."""
+    are not certified).  ``cache`` keeps Gram blocks between the solves of a path, and
+    ``grad0`` is the gradient at ``coef0`` when the caller has it (the previous point's)."""
     m = stats.n_features
     if cache is None:
         cache = BlockCache(stats)
@@ -91,7 +93,8 @@ def solve_general(
     b = np.clip(np.asarray(coef0, dtype=float), lower, upper)
     if allowed is not None:
         b[~allowed] = 0.0
-    grad = _gradient(stats, b)
+    reuse = grad0 is not None and allowed is None and np.array_equal(b, coef0)
+    grad = grad0 if reuse else _gradient(stats, b)
     n_iter = rounds = 0
     seen: set[bytes] = set()  # free sets and signs tried: a repeat is a cycle
     bounded = penalty.bounded

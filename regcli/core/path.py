@@ -302,6 +302,7 @@ def _general_points(stats: Stats, alphas: np.ndarray, penalty: Penalty, tol: flo
             max_iter=max_iter,
             screen=screen,
             cache=cache,
+            grad0=grad,
         )
         coef, grad, prev_alpha = sol.coef, sol.grad, a
         yield coef, grad, sol.n_iter, sol.max_kkt_violation, sol.converged
