@@ -73,6 +73,7 @@ def solve_paths(
     c = cpad[:, :m]
     diag = grams.diag[grams.gid]
     yy = np.array([prob.yy for prob in problems])
+    null = np.array([prob.null_yy for prob in problems])
     alphas = np.zeros((B, steps))
     for q, grid in enumerate(grids):
         alphas[q, : len(grid)] = grid
@@ -145,7 +146,7 @@ def solve_paths(
         if not may_stop.any():
             continue
         # glmnet's early stop, for the problems on a default grid
-        d = deviance_ratios(yy[S], term)
+        d = deviance_ratios(yy[S], term, null[S])
         dev[S, i] = d
         if i + 1 >= MIN_POINTS_BEFORE_STOP:
             high, flat = early_stop_rule(d, dev[S, i - 1])
@@ -157,7 +158,7 @@ def solve_paths(
     paths = []
     for q in range(B):
         k = int(done[q])
-        d = dev[q, :k] if may_stop[q] else deviance_ratios(yy[q], fit_term[q, :k])
+        d = dev[q, :k] if may_stop[q] else deviance_ratios(yy[q], fit_term[q, :k], null[q])
         paths.append(
             RawPath(
                 alphas=np.asarray(grids[q][:k], dtype=float),

@@ -25,6 +25,7 @@ from regcli.core.moments import moments_by_fold
 from regcli.core.parallel import run_tasks
 from regcli.core.path import RawPath, alpha_grid, path_grid, solve_path
 from regcli.core.penalty import NO_CONTROLS, Penalty, PenaltyControls
+from regcli.core.reduction import ReducedLasso, reducible
 from regcli.core.relax import relaxed_coefs
 from regcli.core.stats import (
     GramStats,
@@ -679,6 +680,20 @@ def solve_specs(specs: list[PathSpec], *, tol: float, max_iter: int) -> list[Raw
     together (``batch.solve_paths``, grouped by their number of features), the rest (ridge,
     the lazy source) one after another."""
     out: list[RawPath | None] = [None] * len(specs)
+    # a lasso with penalty factors on a Gram is batched as the plain lasso of its reduced
+    # statistics (``reduction``) and mapped back afterwards
+    reduced: dict[int, ReducedLasso] = {}
+    original = specs
+    specs = list(specs)
+    for t, spec in enumerate(specs):
+        if isinstance(spec.stats, GramStats) and reducible(spec.penalty):
+            assert spec.penalty is not None
+            reduced[t] = ReducedLasso(spec.stats, spec.penalty)
+            specs[t] = PathSpec(reduced[t].reduced, spec.alphas, 1.0, spec.early_stop)
+    if reduced:  # certificates on the original problems: the reduced ones solved tighter
+        tol_solve = tol / max(r.max_factor for r in reduced.values())
+    else:
+        tol_solve = tol
     groups: dict[int, list[int]] = {}
     for t, spec in enumerate(specs):
         if isinstance(spec.stats, GramStats):
@@ -705,7 +720,7 @@ def solve_specs(specs: list[PathSpec], *, tol: float, max_iter: int) -> list[Raw
                 spec.stats,
                 spec.alphas,
                 spec.l1_ratio,
-                tol=tol,
+                tol=tol_solve if t in reduced else tol,
                 max_iter=max_iter,
                 early_stop=spec.early_stop,
                 penalty=spec.penalty,
@@ -719,12 +734,16 @@ def solve_specs(specs: list[PathSpec], *, tol: float, max_iter: int) -> list[Raw
                 [sp.stats for sp in chosen],  # type: ignore[misc]
                 [sp.alphas for sp in chosen],
                 [sp.l1_ratio for sp in chosen],
-                tol=tol,
+                tol=tol_solve,
                 max_iter=max_iter,
                 early_stop=[sp.early_stop for sp in chosen],
             )
             for t, raw in zip(chunk, raws):
                 out[t] = raw
+    for t, red in reduced.items():
+        raw = out[t]
+        assert raw is not None and original[t].penalty is not None
+        out[t] = red.raw_path(raw, original[t].penalty, tol)
     return out  # type: ignore[return-value]
 
 

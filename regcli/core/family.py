@@ -91,20 +91,25 @@ def family_named(name: str) -> Family:
         ) from None
 
 
-def deviance_ratios(yy: float | np.ndarray, fit_term: np.ndarray) -> np.ndarray:
-    """Gaussian share of deviance explained, 1 - RSS / z'z, from sufficient statistics.
+def deviance_ratios(
+    yy: float | np.ndarray, fit_term: np.ndarray, null: float | np.ndarray | None = None
+) -> np.ndarray:
+    """Gaussian share of deviance explained, 1 - RSS / null, from sufficient statistics.
 
     RSS = z'z - fit_term with fit_term = c'b + b'(c - G b) per coefficient vector; ``yy`` is one
-    z'z or one per problem (a batch); the ratio is 0 where z'z = 0.
+    z'z or one per problem (a batch); ``null`` is the intercept-only deviance (z'z itself unless
+    the statistics were reduced, ``reduction``); the ratio is 0 where it is 0.
     """
-    if not isinstance(yy, np.ndarray):  # one path, at every point of its loop: stay scalar
-        if yy <= 0:
+    if null is None:
+        null = yy
+    if not isinstance(yy, np.ndarray) and not isinstance(null, np.ndarray):
+        if null <= 0:  # one path, at every point of its loop: stay scalar
             return np.zeros_like(fit_term)
         with np.errstate(over="ignore", invalid="ignore"):
-            ratio = 1.0 - np.maximum(yy - fit_term, 0.0) / yy
+            ratio = 1.0 - np.maximum(yy - fit_term, 0.0) / null
         return np.where(np.isfinite(ratio), ratio, 0.0)  # overflow only on degenerate folds
-    positive = yy > 0
-    safe = np.where(positive, yy, 1.0)
+    positive = null > 0
+    safe = np.where(positive, null, 1.0)
     return np.where(positive, 1.0 - np.maximum(yy - fit_term, 0.0) / safe, 0.0)
 
 

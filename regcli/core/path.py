@@ -217,14 +217,14 @@ def solve_path(
         done = i + 1
         if not early_stop:
             continue
-        dev[i] = deviance_ratios(stats.yy, fit_term[i])
+        dev[i] = deviance_ratios(stats.yy, fit_term[i], stats.null_yy)
         if i + 1 >= MIN_POINTS_BEFORE_STOP:
             high, flat = early_stop_rule(dev[i], dev[i - 1])
             if high or flat:
                 stop_reason = STOP_REASONS[1 if high else 2]
                 break
     if not early_stop:
-        dev = deviance_ratios(stats.yy, fit_term)
+        dev = deviance_ratios(stats.yy, fit_term, stats.null_yy)
     return RawPath(
         alphas=np.asarray(alphas[:done], dtype=float),
         coefs=coefs[:done],

@@ -9,10 +9,17 @@ back; the certificate is recomputed on the original problem.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from regcli.core.penalty import Penalty
+from regcli.core.family import deviance_ratios
+from regcli.core.penalty import Penalty, alpha_max, kkt_scales
 from regcli.core.stats import GramStats, LazyStats, Stats
+
+if TYPE_CHECKING:
+    from regcli.core.path import RawPath
 
 
 def reducible(penalty: Penalty | None) -> bool:
@@ -53,6 +60,7 @@ class ReducedLasso:
             self.reduced: Stats = GramStats(
                 Gpp * d[:, None] * d[None, :], cp * d, yy, stats.n_samples
             )
+            self.reduced.null_yy = stats.yy  # glmnet's deviance ratio: against the intercept
         else:
             assert isinstance(stats, LazyStats)
             XP = np.asfortranarray(stats.Xs[:, P])
@@ -65,6 +73,27 @@ class ReducedLasso:
                 zs = zs - Q @ self._Qtz
             XP *= d
             self.reduced = LazyStats(XP, zs)
+
+    def raw_path(self, raw: RawPath, penalty: Penalty, tol: float) -> RawPath:
+        """A path solved on the reduced statistics, on the original problem: coefficients,
+        deviance ratios and certificates (``tol`` relative, as ``path.solve_path``'s)."""
+        coefs = self.coefs(raw.coefs)
+        stats = self.stats
+        c_max = alpha_max(stats.c, 1.0)
+        fit_term = np.zeros(len(coefs))
+        kkt = np.zeros(len(coefs))
+        for i, (a, b) in enumerate(zip(raw.alphas, coefs)):
+            active = np.flatnonzero(b)
+            g = stats.grad(active, b[active])
+            fit_term[i] = b @ (stats.c + g)
+            kkt[i] = penalty.kkt_violation(g, b, float(a))
+        return replace(
+            raw,
+            coefs=coefs,
+            dev_ratio=deviance_ratios(stats.yy, fit_term),
+            max_kkt_violation=kkt,
+            converged=kkt <= tol * kkt_scales(raw.alphas, c_max),
+        )
 
     def gradient(self, reduced_grad: np.ndarray) -> np.ndarray:
         """c - G b of the original problem at the mapped coefficients: the reduced gradient

@@ -175,6 +175,8 @@ class GramStats:
         self.yy = float(yy)
         self.n_samples = n_samples
         self.n_features = self.c.size
+        #: the intercept-only deviance when these statistics were reduced (``reduction``)
+        self.null_yy = self.yy
 
     @property
     def diag(self) -> np.ndarray:
@@ -218,6 +220,7 @@ class LazyStats:
         self.zs = zs
         self.c = Xs.T @ zs
         self.yy = float(zs @ zs)
+        self.null_yy = self.yy  # as GramStats.null_yy
         self.n_samples = Xs.shape[0]
         self.n_features = Xs.shape[1]
 

@@ -144,11 +144,16 @@ def test_cv_with_factors_is_the_same_on_both_statistics_sources():
     controls = PenaltyControls(factors=f, upper=0.8)
     from regcli.core.cv import cross_validate
 
-    kw = dict(folds=folds, l1_ratios=[0.7], controls=controls, fold_grid="common")
-    gram = cross_validate(X, y, **kw).curve
-    lazy = cross_validate(X, y, gram=False, **kw).curve
-    np.testing.assert_allclose(gram.cv_mean, lazy.cv_mean, rtol=1e-8)
-    assert gram.index_min == lazy.index_min
+    for ratio, grid, ctl in (
+        (0.7, "common", controls),
+        (1.0, "common", PenaltyControls(factors=f)),  # reduced and batched on the Gram
+        (1.0, "own", PenaltyControls(factors=f)),
+    ):
+        kw = dict(folds=folds, l1_ratios=[ratio], controls=ctl, fold_grid=grid)
+        gram = cross_validate(X, y, **kw).curve
+        lazy = cross_validate(X, y, gram=False, **kw).curve
+        np.testing.assert_allclose(gram.cv_mean, lazy.cv_mean, rtol=1e-7)
+        assert gram.index_min == lazy.index_min and gram.index_1se == lazy.index_1se
 
 
 def test_relaxed_fit_is_the_blend_of_the_fit_and_least_squares_on_its_support(cli, diabetes):
