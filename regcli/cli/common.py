@@ -349,12 +349,11 @@ def relax_gammas(relax: bool, gamma: str | None, ratios: list[float]) -> list[fl
         return None
     if len(ratios) != 1:
         raise UsageError("--relax: give one --l1-ratio (cv.glmnet relaxes one alpha at a time)")
-    values = (
-        [0.0, 0.25, 0.5, 0.75, 1.0]
-        if gamma is None
-        else parse_floats(gamma, "--gamma", low=0.0, high=1.0)
-    )
-    return sorted(set(values))
+    if gamma is None:
+        from regcli.core.relax import DEFAULT_GAMMAS
+
+        return list(DEFAULT_GAMMAS)
+    return sorted(set(parse_floats(gamma, "--gamma", low=0.0, high=1.0)))
 
 
 def relax_note(res: Any) -> None:

@@ -15,7 +15,6 @@ import numpy as np
 
 #: EBIC's gamma (Chen and Chen 2008 suggest 0.5 when p grows with n).
 EBIC_GAMMA = 0.5
-CRITERIA = ("aic", "bic", "ebic")
 
 
 def _log_binomial(p: int, k: np.ndarray) -> np.ndarray:

@@ -197,10 +197,6 @@ class Penalty:
     def name(self) -> str:
         return penalty_name(self.l1_ratio)
 
-    def point(self, alpha: float) -> ElasticNet:
-        """The scalar penalty at alpha (ignores factors and bounds)."""
-        return ElasticNet(alpha=float(alpha), l1_ratio=self.l1_ratio)
-
     def lam1(self, alpha: float) -> np.ndarray | float:
         """Per-feature weight of |b_j| at alpha (a float in the scalar case)."""
         base = alpha * self.l1_ratio
@@ -216,12 +212,6 @@ class Penalty:
         lo = np.full(m, -np.inf) if self.lower is None else self.lower
         hi = np.full(m, np.inf) if self.upper is None else self.upper
         return lo, hi
-
-    def value(self, coef: np.ndarray, alpha: float) -> float:
-        f = 1.0 if self.factors is None else self.factors
-        return float(
-            alpha * np.sum(f * (self.l1_ratio * np.abs(coef) + 0.5 * (1 - self.l1_ratio) * coef**2))
-        )
 
     def kkt_residuals(self, grad: np.ndarray, coef: np.ndarray, alpha: float) -> np.ndarray:
         """Each coefficient's violation of the optimality conditions at alpha (grad = c - G b)."""
