@@ -40,6 +40,7 @@ class Moments:
         self.syy = 0.0
         self._S = np.zeros((p, p), order="F")
         self._upper = True  # _S holds only its upper triangle (syrk's output)
+        self._covariances: dict[bool, tuple] = {}  # type: ignore[type-arg]  # by fit_intercept
 
     @property
     def n_features(self) -> int:
@@ -68,6 +69,7 @@ class Moments:
     def update_centered(self, B: np.ndarray, z: np.ndarray, w: np.ndarray | float) -> None:
         """Add rows already centered at this accumulator's center: B = X - c, z = y - y_c;
         ``w`` is one weight per row, or a single weight every row carries.  B may be changed."""
+        self._covariances.clear()
         if not self._upper:  # syrk adds to the upper triangle only
             self._S = np.asfortranarray(np.triu(self._S))
             self._upper = True
@@ -132,7 +134,16 @@ class Moments:
         self, fit_intercept: bool
     ) -> tuple[np.ndarray, float, np.ndarray, np.ndarray, float]:
         """(mean x, mean y, cov x, cov xy, var y): weighted, divisor W, about the rows' own means
-        (or about the center without an intercept, where the mean returned is 0)."""
+        (or about the center without an intercept, where the mean returned is 0).  Computed
+        once per accumulated state (the standardization and the Gram both ask)."""
+        if fit_intercept in self._covariances:
+            return self._covariances[fit_intercept]  # type: ignore[no-any-return]
+        self._covariances[fit_intercept] = out = self._compute_covariances(fit_intercept)
+        return out
+
+    def _compute_covariances(
+        self, fit_intercept: bool
+    ) -> tuple[np.ndarray, float, np.ndarray, np.ndarray, float]:
         W = self.W
         S = self.S
         if not fit_intercept:
