@@ -741,9 +741,9 @@ def solve_specs(specs: list[PathSpec], *, tol: float, max_iter: int) -> list[Raw
             for t, raw in zip(chunk, raws):
                 out[t] = raw
     for t, red in reduced.items():
-        raw = out[t]
-        assert raw is not None and original[t].penalty is not None
-        out[t] = red.raw_path(raw, original[t].penalty, tol)
+        solved, penalty = out[t], original[t].penalty
+        assert solved is not None and penalty is not None
+        out[t] = red.raw_path(solved, penalty, tol)
     return out  # type: ignore[return-value]
 
 

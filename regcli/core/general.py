@@ -93,8 +93,10 @@ def solve_general(
     b = np.clip(np.asarray(coef0, dtype=float), lower, upper)
     if allowed is not None:
         b[~allowed] = 0.0
-    reuse = grad0 is not None and allowed is None and np.array_equal(b, coef0)
-    grad = grad0 if reuse else _gradient(stats, b)
+    if grad0 is not None and allowed is None and np.array_equal(b, coef0):
+        grad = grad0
+    else:
+        grad = _gradient(stats, b)
     n_iter = rounds = 0
     seen: set[bytes] = set()  # free sets and signs tried: a repeat is a cycle
     bounded = penalty.bounded
