@@ -37,8 +37,11 @@ class BlockCache:
         """G[rows, cols] (a new array)."""
         if not self.lazy:
             return self.stats.block(rows, cols)
-        self._add(np.union1d(rows, cols))
-        return self.G[np.ix_(self.where[rows], self.where[cols])]
+        at_rows, at_cols = self.where[rows], self.where[cols]
+        if (at_rows < 0).any() or (at_cols < 0).any():
+            self._add(np.union1d(rows[at_rows < 0], cols[at_cols < 0]))
+            at_rows, at_cols = self.where[rows], self.where[cols]
+        return self.G.take(at_rows, axis=0).take(at_cols, axis=1)
 
     def _add(self, idx: np.ndarray) -> None:
         new = idx[self.where[idx] < 0]
