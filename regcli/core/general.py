@@ -21,6 +21,10 @@ from regcli.core.penalty import Penalty, alpha_max, bounded_kkt_residuals, kkt_r
 from regcli.core.stats import LazyStats, Stats
 from regcli.core.tuning import GENERAL_ADD_PER_ROUND, HARD_ROUNDS_EXTRA, HARD_ROUNDS_FACTOR
 
+#: A free system whose Cholesky pivots fall below this share of its largest diagonal entry is
+#: taken as singular (a column in the span of the others).
+_SINGULAR = 1e-10
+
 
 class BlockCache:
     """Gram entries of the features a path has used, kept between solves: on the lazy source
@@ -61,6 +65,73 @@ class BlockCache:
         self.count = k + m
 
 
+class FreeFactor:
+    """The Cholesky factor of the last free system, G_FF + diag lam2_F, kept between solves:
+    the next free set usually equals it or adds a few features (appended as rows, O(k^2) per
+    feature) along a path, where a new factorization costs O(k^3)."""
+
+    def __init__(self) -> None:
+        self.idx = np.zeros(0, dtype=np.intp)  # the factor's features, in its order
+        self.lam2 = np.zeros(0)
+        self.L: np.ndarray | None = None
+
+    def order(self, in_f: np.ndarray) -> np.ndarray:
+        """The free features: the factor's (if all still free) first, then the others."""
+        kept = self.idx[in_f[self.idx]] if self.idx.size else self.idx
+        mark = in_f.copy()
+        mark[kept] = False
+        return np.concatenate([kept, np.flatnonzero(mark)])
+
+    def solve(
+        self, cache: BlockCache, F: np.ndarray, lam2: np.ndarray, rhs: np.ndarray, exact: bool
+    ) -> np.ndarray | None:
+        """(G_FF + diag lam2_F) x = rhs, from the kept factor where it serves (see _solve)."""
+        k = self.idx.size
+        reusable = (
+            self.L is not None
+            and 0 < k <= F.size
+            and np.array_equal(F[:k], self.idx)
+            and np.array_equal(lam2[self.idx], self.lam2)
+        )
+        if reusable and F.size > k:
+            reusable = self._append(cache, F, lam2)
+        if not reusable:
+            M = cache.block(F, F)
+            M.flat[:: F.size + 1] += lam2[F]
+            top = np.diagonal(M).max()
+            L, info = lapack.dpotrf(M, lower=1, clean=1)
+            if info != 0 or not np.diagonal(L).min() ** 2 > _SINGULAR * top:
+                self.L = None
+                self.idx = np.zeros(0, dtype=np.intp)
+                return None if exact else np.linalg.lstsq(M, rhs, rcond=1e-12)[0]
+            self.L, self.idx, self.lam2 = L, F.copy(), lam2[F].copy()
+        assert self.L is not None
+        x, info = lapack.dpotrs(self.L, rhs, lower=1)
+        return x if info == 0 else None
+
+    def _append(self, cache: BlockCache, F: np.ndarray, lam2: np.ndarray) -> bool:
+        """Extend the factor by the features F[k:]; False when they depend on the others."""
+        assert self.L is not None
+        k = self.idx.size
+        new = F[k:]
+        cross = cache.block(self.idx, new)  # (k, m)
+        W, info = lapack.dtrtrs(self.L, cross, lower=1)
+        if info != 0:
+            return False
+        S = cache.block(new, new) - W.T @ W
+        S.flat[:: new.size + 1] += lam2[new]
+        top = float(np.diagonal(self.L).max() ** 2)
+        L22, info = lapack.dpotrf(S, lower=1, clean=1)
+        if info != 0 or not np.diagonal(L22).min() ** 2 > _SINGULAR * max(top, 1e-300):
+            return False
+        L = np.zeros((F.size, F.size))
+        L[:k, :k] = self.L
+        L[k:, :k] = W.T
+        L[k:, k:] = L22
+        self.L, self.idx, self.lam2 = L, F.copy(), lam2[F].copy()
+        return True
+
+
 class GeneralSolution(NamedTuple):
     coef: np.ndarray  # (m,)
     grad: np.ndarray  # (m,) c - G coef
@@ -81,6 +152,7 @@ def solve_general(
     allowed: np.ndarray | None = None,
     cache: BlockCache | None = None,
     grad0: np.ndarray | None = None,
+    factor: FreeFactor | None = None,
 ) -> GeneralSolution:
     """Solve at one alpha from the warm start ``coef0`` (m,) to max KKT violation <= ``tol``
     (absolute).  ``screen`` (m,) marks features whose violations are added first (the strong
@@ -90,6 +162,8 @@ def solve_general(
     m = stats.n_features
     if cache is None:
         cache = BlockCache(stats)
+    if factor is None:
+        factor = FreeFactor()
     lam1 = np.broadcast_to(np.asarray(penalty.lam1(alpha), float), (m,))
     lam2 = np.broadcast_to(np.asarray(penalty.lam2(alpha), float), (m,))
     lower, upper = penalty.bounds(m)
@@ -140,7 +214,7 @@ def solve_general(
         seen.add(state)
         before = b
         b, solves = _solve_free_set(
-            stats, cache, b, in_f, sign, lam1, lam2, lower, upper, n_iter, max_iter, enter
+            stats, cache, factor, b, in_f, sign, lam1, lam2, lower, upper, n_iter, max_iter, enter
         )
         if solves == n_iter and np.array_equal(b, before):  # no solve, no change: stuck
             return GeneralSolution(b, grad, n_iter, worst, False)
@@ -151,6 +225,7 @@ def solve_general(
 def _solve_free_set(
     stats: Stats,
     cache: BlockCache,
+    factor: FreeFactor,
     b: np.ndarray,
     in_f: np.ndarray,
     sign: np.ndarray,
@@ -170,7 +245,7 @@ def _solve_free_set(
     # others share their weight instead (the minimum-norm solution)
     waiting = [int(j) for j in entering[::-1] if lam1[j] > 0]
     while n_iter < max_iter:
-        F = np.flatnonzero(in_f)
+        F = factor.order(in_f)
         if F.size == 0:
             return b, n_iter
         B = np.flatnonzero(~in_f & (b != 0))  # at a bound, held there
@@ -178,9 +253,7 @@ def _solve_free_set(
         rhs = stats.c[F] - lam1[F] * s
         if B.size:
             rhs = rhs - cache.block(F, B) @ b[B]
-        M = cache.block(F, F)
-        M.flat[:: F.size + 1] += lam2[F]
-        x = _solve(M, rhs, exact=bool(waiting))
+        x = factor.solve(cache, F, lam2, rhs, exact=bool(waiting))
         n_iter += 1
         if x is None:  # singular with entering features: the least violating one waits
             j = waiting.pop(0)
@@ -219,26 +292,6 @@ def _solve_free_set(
             if b[j] == 0.0:
                 sign[j] = 0.0
     return b, n_iter
-
-
-#: A free system whose Cholesky pivots fall below this share of its largest diagonal entry is
-#: taken as singular (a column in the span of the others).
-_SINGULAR = 1e-10
-
-
-def _solve(M: np.ndarray, rhs: np.ndarray, *, exact: bool) -> np.ndarray | None:
-    """M x = rhs for a symmetric positive semidefinite M by Cholesky.  When M is singular
-    (collinear free columns without a ridge): None if ``exact`` (the caller drops a column),
-    else the minimum-norm least-squares solution."""
-    top = np.diagonal(M).max()
-    L, info = lapack.dpotrf(M, lower=1, clean=0)
-    if info == 0 and np.diagonal(L).min() ** 2 > _SINGULAR * top:
-        x, info = lapack.dpotrs(L, rhs, lower=1)
-        if info == 0:
-            return x
-    if exact:
-        return None
-    return np.linalg.lstsq(M, rhs, rcond=1e-12)[0]
 
 
 def _gradient(stats: Stats, coef: np.ndarray) -> np.ndarray:

@@ -16,7 +16,7 @@ from regcli.core.activeset import ActiveSet, DualActiveSet, solve_enet
 from regcli.core.criteria import information_criteria
 from regcli.core.dispatch import Problem, Route, choose_route
 from regcli.core.family import deviance_ratios
-from regcli.core.general import BlockCache, problem_alpha_max, solve_general
+from regcli.core.general import BlockCache, FreeFactor, problem_alpha_max, solve_general
 from regcli.core.homotopy import lasso_homotopy
 from regcli.core.penalty import (
     ElasticNet,
@@ -291,6 +291,7 @@ def _general_points(stats: Stats, alphas: np.ndarray, penalty: Penalty, tol: flo
     grad = stats.c
     prev_alpha = None
     cache = BlockCache(stats)
+    factor = FreeFactor()
     for a in np.asarray(alphas, dtype=float).tolist():
         screen = None if prev_alpha is None else penalty.strong_screen(grad, a, prev_alpha)
         sol = solve_general(
@@ -303,6 +304,7 @@ def _general_points(stats: Stats, alphas: np.ndarray, penalty: Penalty, tol: flo
             screen=screen,
             cache=cache,
             grad0=grad,
+            factor=factor,
         )
         coef, grad, prev_alpha = sol.coef, sol.grad, a
         yield coef, grad, sol.n_iter, sol.max_kkt_violation, sol.converged
