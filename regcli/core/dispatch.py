@@ -5,8 +5,9 @@ the active set's factor at each point.  Thresholds live in ``tuning``.
 
 | route                | when                                                   | source     |
 |----------------------|--------------------------------------------------------|------------|
-| reduced_lasso        | lasso path with factors, no limits: the scalar lasso   | gram, lazy |
-|                      | on profiled, rescaled statistics (``reduction``)       |            |
+| reduced_penalty      | path with factors, no limits: the scalar solvers on    | lasso:     |
+|                      | profiled, rescaled statistics (``reduction``)          | gram, lazy |
+|                      | (elastic net: Gram only, its l2 weights on the Gram)   | enet: gram |
 | general_active_set   | other per-feature factors or bounds                    | gram, lazy |
 | least_squares        | alpha = 0 (min-norm solution)                          | gram, lazy |
 | ridge_closed_form    | l1_ratio = 0: Cholesky for one alpha, eigh/SVD a path  | gram, lazy |
@@ -35,7 +36,7 @@ from regcli.core.tuning import DUAL_FACTOR_FROM, GRAM_MAX_FEATURES, HOMOTOPY_SAM
 
 
 class Route(str, Enum):
-    REDUCED_LASSO = "reduced_lasso"
+    REDUCED = "reduced_penalty"
     GENERAL_ACTIVE_SET = "general_active_set"
     LEAST_SQUARES = "least_squares"
     RIDGE = "ridge_closed_form"
@@ -50,13 +51,15 @@ class Capabilities:
 
     per_feature_penalty: bool = False  # factors other than 1
     bounds: bool = False
-    l1_ratios: str = "any"  # "any", "lasso" (1 only), "ridge" (0 only), "none" (alpha = 0)
+    #: "any", "lasso" (1 only), "ridge" (0 only), "none" (alpha = 0), "penalized" (the lasso on
+    #: any source, the elastic net (0 < l1_ratio < 1) on a Gram)
+    l1_ratios: str = "any"
     sources: tuple[str, ...] = ("gram", "lazy")
     paths: str = "one"  # "one" path or point at a time, or "many" (a batch)
 
 
 CAPABILITIES: dict[Route, Capabilities] = {
-    Route.REDUCED_LASSO: Capabilities(per_feature_penalty=True, l1_ratios="lasso"),
+    Route.REDUCED: Capabilities(per_feature_penalty=True, l1_ratios="penalized"),
     Route.GENERAL_ACTIVE_SET: Capabilities(per_feature_penalty=True, bounds=True),
     Route.LEAST_SQUARES: Capabilities(l1_ratios="none"),
     Route.RIDGE: Capabilities(l1_ratios="ridge"),
@@ -92,8 +95,10 @@ def statistics_source(n_samples: int, n_features: int) -> str:
 def choose_route(problem: Problem) -> Route:
     """The solver for ``problem`` (see the table in the module docstring)."""
     if not problem.scalar_penalty:
-        if problem.l1_ratio == 1.0 and not problem.bounded and problem.alpha is None:
-            return Route.REDUCED_LASSO
+        enet_on_gram = 0.0 < problem.l1_ratio < 1.0 and problem.source == "gram"
+        lasso = problem.l1_ratio == 1.0
+        if (lasso or enet_on_gram) and not problem.bounded and problem.alpha is None:
+            return Route.REDUCED
         return Route.GENERAL_ACTIVE_SET
     if problem.alpha == 0:
         return Route.LEAST_SQUARES
@@ -126,6 +131,10 @@ def serves(route: Route, problem: Problem) -> bool:
     if cap.l1_ratios == "ridge" and problem.l1_ratio != 0.0:
         return False
     if cap.l1_ratios == "none" and problem.alpha != 0:
+        return False
+    if cap.l1_ratios == "penalized" and not (
+        problem.l1_ratio == 1.0 or (0.0 < problem.l1_ratio < 1.0 and problem.source == "gram")
+    ):
         return False
     return not (cap.paths == "many" and problem.n_paths < 2)
 

@@ -191,11 +191,14 @@ def solve_path(
             n_points=k,
         )
     )
-    if route is Route.REDUCED_LASSO and not reducible(penalty):  # every feature unpenalized
+    if route is Route.REDUCED and not reducible(penalty, lasso_only=False):  # none penalized
         route = Route.GENERAL_ACTIVE_SET
-    if route is Route.REDUCED_LASSO:
+    if route is Route.REDUCED:
         assert penalty is not None
-        points = _reduced_points(stats, alphas, penalty, tol, max_iter)
+        if penalty.l1_ratio == 1.0:
+            points = _reduced_points(stats, alphas, penalty, tol, max_iter)
+        else:
+            points = _reduced_enet_points(stats, alphas, penalty, tol, max_iter)
     elif route is Route.GENERAL_ACTIVE_SET:
         assert penalty is not None
         points = _general_points(stats, alphas, penalty, tol, max_iter)
@@ -280,6 +283,49 @@ def _reduced_points(stats: Stats, alphas: np.ndarray, penalty: Penalty, tol: flo
             sol = solve_general(stats, penalty, a, coef, tol=bound, max_iter=max_iter)
             coef, grad, violation = sol.coef, sol.grad, sol.max_kkt_violation
             n_iter += sol.n_iter
+        yield coef, grad, n_iter, violation, violation <= bound
+
+
+def _reduced_enet_points(
+    stats: Stats, alphas: np.ndarray, penalty: Penalty, tol: float, max_iter: int
+):  # type: ignore[no-untyped-def]
+    """The elastic net with factors on a Gram: on the reduced statistics (``reduction``) its l2
+    weights lam2 / f_j exceed the smallest one by a diagonal that joins the Gram at each alpha,
+    leaving a scalar elastic net for the active-set solver; each point is mapped back and
+    certified on the original problem (re-solved by the general solver if it misses)."""
+    reduced = ReducedLasso(stats, penalty)
+    inner = reduced.reduced
+    assert isinstance(inner, GramStats)
+    m = inner.n_features
+    excess = reduced.scale - reduced.scale.min()  # 1 / f_j above the smallest
+    r = penalty.l1_ratio
+    c_max = alpha_max(stats.c, 1.0)
+    u = np.zeros(m)
+    true_grad = inner.c.copy()  # the reduced gradient without the diagonal
+    prev = None
+    for a in np.asarray(alphas, dtype=float).tolist():
+        lam1, lam2 = a * r, a * (1.0 - r)
+        delta = lam2 * excess
+        gram = inner.gram.copy()
+        gram.flat[:: m + 1] += delta
+        shifted = GramStats(gram, inner.c, inner.yy, inner.n_samples)
+        ridge = lam2 * float(reduced.scale.min())
+        point = ElasticNet(alpha=lam1 + ridge, l1_ratio=lam1 / (lam1 + ridge))
+        screen = None if prev is None else strong_screen(true_grad, r, a, prev)
+        bound = tol * kkt_scale(a, c_max)
+        sol = solve_enet(
+            shifted, point, u, tol=bound / reduced.max_factor, max_iter=max_iter, screen=screen
+        )
+        u, prev = sol.coef, a
+        true_grad = sol.grad + delta * u
+        coef = reduced.coefs(u)[0]
+        grad = reduced.gradient(true_grad)
+        violation = penalty.kkt_violation(grad, coef, a)
+        n_iter = sol.n_iter
+        if violation > bound:
+            general = solve_general(stats, penalty, a, coef, tol=bound, max_iter=max_iter)
+            coef, grad, violation = general.coef, general.grad, general.max_kkt_violation
+            n_iter += general.n_iter
         yield coef, grad, n_iter, violation, violation <= bound
 
 

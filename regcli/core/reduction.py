@@ -1,10 +1,12 @@
-"""The lasso with penalty factors (and no limits) as a plain lasso, so the fast routes serve it.
+"""Penalty factors (and no limits) reduced to the scalar penalty, so the fast routes serve them.
 
 Unpenalized features (factor 0) are profiled out: on the rest, G' = G_PP - G_PU G_UU^+ G_UP and
 c' = c_P - G_PU G_UU^+ c_U (the columns of X~_P made orthogonal to X~_U), and b_U follows
 from b_P.  Penalized features are rescaled by their factors, u_j = f_j b_j, which turns
-sum_j f_j |b_j| into ||u||_1.  The path is solved on (G'', c'') by any scalar route and mapped
-back; the certificate is recomputed on the original problem.
+sum_j f_j |b_j| into ||u||_1 (and the l2 term into sum_j lam2 / f_j u_j^2, whose excess over
+the smallest weight an elastic net on a Gram adds to the Gram's diagonal at each alpha).  The
+path is solved by a scalar route and mapped back; the certificate is recomputed on the original
+problem.
 """
 
 from __future__ import annotations
@@ -22,13 +24,14 @@ if TYPE_CHECKING:
     from regcli.core.path import RawPath
 
 
-def reducible(penalty: Penalty | None) -> bool:
-    """Whether the reduction applies: the lasso, per-feature factors, no limits."""
+def reducible(penalty: Penalty | None, *, lasso_only: bool = True) -> bool:
+    """Whether the reduction applies: per-feature factors (some positive), no limits, and the
+    lasso (or, with ``lasso_only`` off, any penalized l1 ratio)."""
     return (
         penalty is not None
         and penalty.factors is not None
         and not penalty.bounded
-        and penalty.l1_ratio == 1.0
+        and (penalty.l1_ratio == 1.0 or (not lasso_only and penalty.l1_ratio > 0.0))
         and bool((penalty.factors > 0).any())
     )
 

@@ -27,7 +27,7 @@ from tests.conftest import make_problem
 fit_module = importlib.import_module("regcli.core.fitting")
 
 CASES = {
-    Route.REDUCED_LASSO: Problem(100, 10, 1.0, "gram", scalar_penalty=False),
+    Route.REDUCED: Problem(100, 10, 1.0, "gram", scalar_penalty=False),
     Route.GENERAL_ACTIVE_SET: Problem(100, 10, 1.0, "gram", scalar_penalty=False, alpha=0.1),
     Route.LEAST_SQUARES: Problem(100, 10, 1.0, "gram", alpha=0.0),
     Route.RIDGE: Problem(100, 10, 0.0, "gram", alpha=0.1),
@@ -102,12 +102,17 @@ def test_fit_runs_each_of_its_routes_certified(monkeypatch, route, run):
 @pytest.mark.parametrize(
     "route, shape, kwargs",
     [
-        (Route.REDUCED_LASSO, (80, 6), {"penalty_factor": np.array([0, 1, 1, 1, 2, 1.0])}),
-        (Route.REDUCED_LASSO, (40, 90), {"penalty_factor": np.r_[0.0, 0.5, np.ones(88)]}),
+        (Route.REDUCED, (80, 6), {"penalty_factor": np.array([0, 1, 1, 1, 2, 1.0])}),
+        (Route.REDUCED, (40, 90), {"penalty_factor": np.r_[0.0, 0.5, np.ones(88)]}),
         (
-            Route.GENERAL_ACTIVE_SET,
+            Route.REDUCED,
             (80, 6),
             {"penalty_factor": np.array([0, 1, 1, 1, 1, 1.0]), "l1_ratio": 0.5},
+        ),
+        (
+            Route.GENERAL_ACTIVE_SET,
+            (40, 90),
+            {"penalty_factor": np.r_[0.0, 0.5, np.ones(88)], "l1_ratio": 0.5},
         ),
         (Route.GENERAL_ACTIVE_SET, (80, 6), {"upper": 0.5}),
         (Route.RIDGE, (80, 6), {"l1_ratio": 0.0}),
@@ -138,21 +143,21 @@ def test_families_by_name():
         family_named("gamma")
 
 
-@pytest.mark.parametrize("shape", [(90, 12), (40, 90)])
-def test_the_reduced_lasso_equals_the_general_solver(monkeypatch, shape):
+@pytest.mark.parametrize("shape, ratio", [((90, 12), 1.0), ((40, 90), 1.0), ((90, 12), 0.4)])
+def test_the_reduced_penalty_equals_the_general_solver(monkeypatch, shape, ratio):
     X, y = make_problem(*shape, seed=6, rho=0.5)
     p = shape[1]
     f = np.ones(p)
     f[:2] = 0.0
     f[2:5] = [0.25, 3.0, 2.0]
-    reduced = compute_path(X, y, penalty_factor=f, n_alphas=30)
+    reduced = compute_path(X, y, penalty_factor=f, n_alphas=30, l1_ratio=ratio)
 
     def general_only(problem):
         route = choose_route(problem)
-        return Route.GENERAL_ACTIVE_SET if route is Route.REDUCED_LASSO else route
+        return Route.GENERAL_ACTIVE_SET if route is Route.REDUCED else route
 
     monkeypatch.setattr(path_module, "choose_route", general_only)
-    general = compute_path(X, y, penalty_factor=f, alphas=reduced.alphas)
+    general = compute_path(X, y, penalty_factor=f, alphas=reduced.alphas, l1_ratio=ratio)
     assert reduced.converged.all() and (reduced.max_kkt_relative <= 1e-6).all()
     scale = np.abs(general.coefs).max()
     np.testing.assert_allclose(reduced.coefs, general.coefs, atol=1e-6 * scale)
