@@ -69,7 +69,8 @@ class ReducedLasso:
             XP = np.asfortranarray(stats.Xs[:, P])
             zs = stats.zs
             if U.size:
-                Q, self._R = np.linalg.qr(stats.Xs[:, U])
+                Q, R = np.linalg.qr(stats.Xs[:, U])
+                self._R_pinv = np.linalg.pinv(R, rcond=1e-12)
                 self._QtX = Q.T @ XP  # b_U = R^{-1} (Q'z - Q'X_P b_P), per point O(|U| |P|)
                 self._Qtz = Q.T @ zs
                 XP -= Q @ self._QtX
@@ -117,5 +118,5 @@ class ReducedLasso:
                 out[:, self.U] = (self._Guu_pinv @ (cu[:, None] - self._Gup @ bP.T)).T
             else:
                 rhs = self._Qtz[:, None] - self._QtX @ bP.T
-                out[:, self.U] = np.linalg.lstsq(self._R, rhs, rcond=1e-12)[0].T
+                out[:, self.U] = (self._R_pinv @ rhs).T
         return out

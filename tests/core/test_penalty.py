@@ -174,3 +174,36 @@ def _reference(X, y, alpha, l1_ratio, f, lower, upper):
         options={"ftol": 1e-16, "gtol": 1e-12, "maxiter": 100000},
     )
     return out.x[:p] - out.x[p:]
+
+
+def test_the_kept_factor_extends_and_refactors_exactly():
+    from regcli.core.general import BlockCache, FreeFactor
+    from regcli.core.stats import prepare
+
+    X, y = make_problem(60, 30, seed=21)
+    for gram in (True, False):
+        _, stats = prepare(X, y, None, fit_intercept=True, standardize=True, gram=gram)
+        cache, factor = BlockCache(stats), FreeFactor()
+        lam2 = np.full(30, 0.05)
+        rng = np.random.default_rng(0)
+        in_f = np.zeros(30, dtype=bool)
+        for grow in ([0, 3, 7], [11, 12], [2], [20, 25, 29]):  # the free set grows
+            in_f[grow] = True
+            F = factor.order(in_f)
+            rhs = rng.standard_normal(F.size)
+            x = factor.solve(cache, F, lam2, rhs, exact=True)
+            M = stats.block(F, F) + np.diag(lam2[F])
+            np.testing.assert_allclose(x, np.linalg.solve(M, rhs), rtol=1e-9, atol=1e-12)
+        in_f[[3, 12]] = False  # features leave: a new factor, in the kept order
+        F = factor.order(in_f)
+        rhs = rng.standard_normal(F.size)
+        x = factor.solve(cache, F, lam2 * 2, rhs, exact=True)  # another alpha's ridge
+        M = stats.block(F, F) + np.diag(2 * lam2[F])
+        np.testing.assert_allclose(x, np.linalg.solve(M, rhs), rtol=1e-9, atol=1e-12)
+    # a duplicated column without a ridge is singular: None when exact, min-norm otherwise
+    Xd = np.c_[X[:, :3], X[:, 0]]
+    _, stats = prepare(Xd, y, None, fit_intercept=True, standardize=True, gram=True)
+    F = np.arange(4)
+    assert FreeFactor().solve(BlockCache(stats), F, np.zeros(4), np.ones(4), exact=True) is None
+    x = FreeFactor().solve(BlockCache(stats), F, np.zeros(4), stats.c[F], exact=False)
+    assert x is not None and abs(x[0] - x[3]) < 1e-8  # the duplicates share their weight
