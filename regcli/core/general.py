@@ -19,7 +19,12 @@ from scipy.linalg import lapack
 
 from regcli.core.penalty import Penalty, alpha_max, bounded_kkt_residuals, kkt_residuals
 from regcli.core.stats import LazyStats, Stats
-from regcli.core.tuning import GENERAL_ADD_PER_ROUND, HARD_ROUNDS_EXTRA, HARD_ROUNDS_FACTOR
+from regcli.core.tuning import (
+    GENERAL_ADD_PER_ROUND,
+    GENERAL_CACHE_BYTES,
+    HARD_ROUNDS_EXTRA,
+    HARD_ROUNDS_FACTOR,
+)
 
 #: A free system whose Cholesky pivots fall below this share of its largest diagonal entry is
 #: taken as singular (a column in the span of the others).
@@ -43,17 +48,23 @@ class BlockCache:
             return self.stats.block(rows, cols)
         at_rows, at_cols = self.where[rows], self.where[cols]
         if (at_rows < 0).any() or (at_cols < 0).any():
-            self._add(np.union1d(rows[at_rows < 0], cols[at_cols < 0]))
+            if not self._add(np.union1d(rows[at_rows < 0], cols[at_cols < 0])):
+                return self.stats.block(rows, cols)  # beyond the cache's memory: form it
             at_rows, at_cols = self.where[rows], self.where[cols]
         return self.G.take(at_rows, axis=0).take(at_cols, axis=1)
 
-    def _add(self, idx: np.ndarray) -> None:
+    def _add(self, idx: np.ndarray) -> bool:
+        """Cache the Gram entries of ``idx`` against every cached feature; False (nothing
+        cached) when the cache would outgrow ``tuning.GENERAL_CACHE_BYTES``."""
         new = idx[self.where[idx] < 0]
         if new.size == 0:
-            return
+            return True
         k, m = self.count, new.size
         if k + m > self.G.shape[0]:
-            grown = np.zeros((2 * (k + m), 2 * (k + m)))
+            size = min(2 * (k + m), self.stats.n_features)
+            if 8 * size * size > GENERAL_CACHE_BYTES:
+                return False
+            grown = np.zeros((size, size))
             grown[:k, :k] = self.G[:k, :k]
             self.G = grown
         old = np.flatnonzero(self.where >= 0)
@@ -63,6 +74,7 @@ class BlockCache:
         self.G[k : k + m, :k] = cross[:k].T
         self.where[new] = np.arange(k, k + m)
         self.count = k + m
+        return True
 
 
 class FreeFactor:

@@ -64,6 +64,8 @@ HARD_ROUNDS_EXTRA = 1000
 # --- general-penalty active set ------------------------------------------------------------------
 #: KKT violators that enter the free set per round.
 GENERAL_ADD_PER_ROUND = 10
+#: Bytes the lazy source's cache of Gram entries may take along one path.
+GENERAL_CACHE_BYTES = 256 * 2**20
 
 
 def gram_chunk_rows(p: int) -> int:

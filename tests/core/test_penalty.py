@@ -207,3 +207,14 @@ def test_the_kept_factor_extends_and_refactors_exactly():
     assert FreeFactor().solve(BlockCache(stats), F, np.zeros(4), np.ones(4), exact=True) is None
     x = FreeFactor().solve(BlockCache(stats), F, np.zeros(4), stats.c[F], exact=False)
     assert x is not None and abs(x[0] - x[3]) < 1e-8  # the duplicates share their weight
+
+
+def test_a_full_block_cache_forms_blocks_directly(monkeypatch):
+    import regcli.core.general as general
+
+    X, y = make_problem(40, 120, seed=23)  # wide: the lazy source caches Gram blocks
+    want = compute_path(X, y, l1_ratio=0.5, upper=0.5, n_alphas=20)
+    monkeypatch.setattr(general, "GENERAL_CACHE_BYTES", 8 * 10 * 10)  # room for 10 features
+    got = compute_path(X, y, l1_ratio=0.5, upper=0.5, alphas=want.alphas)
+    assert got.converged.all()
+    np.testing.assert_allclose(got.coefs, want.coefs, atol=1e-9 * np.abs(want.coefs).max())
