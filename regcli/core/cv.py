@@ -38,7 +38,7 @@ from regcli.core.stats import (
     prescale,
     standardization_from,
 )
-from regcli.core.threads import single_blas_thread
+from regcli.core.threads import single_blas_thread, spare_threads
 from regcli.core.tuning import (
     BATCH_GRAM_BYTES,
     FOLD_CHUNK_ROWS,
@@ -251,7 +251,10 @@ def fold_sums(
     factor = prescale(X, standardize)  # from a sample of rows; a full scan if the sums say so
 
     def build(factor: np.ndarray | None) -> list[FoldSums]:
-        return [FoldSums(X, y, w, f, K, fit_intercept=fit_intercept, factor=factor) for f in folds]
+        with spare_threads():
+            return [
+                FoldSums(X, y, w, f, K, fit_intercept=fit_intercept, factor=factor) for f in folds
+            ]
 
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
         sums = build(factor)

@@ -15,7 +15,7 @@ import numpy as np
 
 from regcli.core.dispatch import statistics_source
 from regcli.core.moments import Moments
-from regcli.core.threads import all_threads
+from regcli.core.threads import all_threads, spare_threads
 from regcli.core.tuning import THIN_COLUMNS, THREADED_FROM
 
 #: Columns whose largest |value| lies outside [PRESCALE_LOW, PRESCALE_HIGH] are divided by a
@@ -395,6 +395,10 @@ def prepare(
         gram = statistics_source(n, p) == "gram"
 
     def one_pass(X: np.ndarray) -> tuple[Standardization, Stats]:
+        with spare_threads():
+            return _one_pass(X)
+
+    def _one_pass(X: np.ndarray) -> tuple[Standardization, Stats]:
         if gram:
             return _gram_one_pass(
                 X, y, v, weights, fit_intercept=fit_intercept, standardize=standardize

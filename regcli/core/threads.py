@@ -1,17 +1,24 @@
-"""BLAS threads: one thread for the many small products of a path, all cores for big ones.
+"""BLAS threads: one thread for the many small products of a path, spare cores for big ones.
 
 Small products (active-set solves, gradients of a path) run faster on one thread than waking
 several; the one-pass products (Gram, fold statistics) and products with a large X~ inside a
-path keep every thread (``all_threads``; the size is ``tuning.THREADED_FROM``).  Uses
-threadpoolctl (a regcli dependency) when it is importable; without it this is a no-op.
+path use the cores that other processes leave idle (``spare_cores``: all of them on a quiet
+machine, one when every core is busy, where threads that wait for a core spin instead of
+working).  ``REGCLI_THREADS=N`` sets the count.  Uses threadpoolctl (a regcli dependency).
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import os
+import time
 from collections.abc import Iterator
 from typing import Any
+
+#: Seconds a ``spare_cores`` reading is reused.
+_SPARE_REFRESH = 0.5
+_spare: dict[str, float] = {"at": -1e9, "cores": 0}
 
 #: Whether ``all_threads`` may raise the thread count (off inside ``parallel.run_tasks``: its
 #: forked workers already fill the cores, and its tasks must compute the same bits for every
@@ -37,6 +44,45 @@ def _blas_libs() -> tuple[tuple[Any, int], ...]:
     return _controller()[1]
 
 
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def spare_cores() -> int:
+    """BLAS threads worth running now: ``REGCLI_THREADS`` when set, else this process's cores
+    less those other runnable processes hold (Linux's instantaneous count in /proc/loadavg;
+    every core where that is not available), at least 1."""
+    setting = os.environ.get("REGCLI_THREADS", "").strip()
+    if setting.isdigit() and int(setting) > 0:
+        return int(setting)
+    now = time.monotonic()
+    if now - _spare["at"] < _SPARE_REFRESH:
+        return int(_spare["cores"])
+    cores = _cores()
+    try:
+        with open("/proc/loadavg") as fh:
+            running = int(fh.read().split()[3].split("/")[0]) - 1  # less this thread
+    except (OSError, IndexError, ValueError):
+        running = 0
+    _spare["at"], _spare["cores"] = now, max(1, cores - max(running, 0))
+    return int(_spare["cores"])
+
+
+@contextlib.contextmanager
+def spare_threads() -> Iterator[None]:
+    """BLAS limited to ``spare_cores`` threads for the enclosed one-pass products."""
+    controller = _controller()[0]
+    limit = spare_cores()
+    if controller is None or all(default <= limit for _, default in _blas_libs()):
+        yield
+        return
+    with controller.limit(limits=limit, user_api="blas"):
+        yield
+
+
 @contextlib.contextmanager
 def single_blas_thread() -> Iterator[None]:
     controller = _controller()[0]
@@ -49,14 +95,15 @@ def single_blas_thread() -> Iterator[None]:
 
 @contextlib.contextmanager
 def all_threads() -> Iterator[None]:
-    """Every BLAS at its default thread count for the enclosed (large) products, then back to
-    the count it had; a no-op where that is already the default or in forked workers."""
+    """Every BLAS at its default thread count (at most ``spare_cores``) for the enclosed large
+    products, then back to the count it had; a no-op in forked workers."""
     raised = []
     if _state["all_threads"]:
         for lib, default in _blas_libs():
             now = lib.get_num_threads()
-            if now < default:
-                lib.set_num_threads(default)
+            target = min(default, spare_cores())
+            if now < target:
+                lib.set_num_threads(target)
                 raised.append((lib, now))
     try:
         yield

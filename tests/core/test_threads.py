@@ -11,7 +11,8 @@ def _counts() -> list[int]:
     return [lib.get_num_threads() for lib, _ in threads._blas_libs()]
 
 
-def test_all_threads_raises_to_the_defaults_and_restores() -> None:
+def test_all_threads_raises_to_the_defaults_and_restores(monkeypatch) -> None:
+    monkeypatch.setenv("REGCLI_THREADS", "64")  # whatever else runs on this machine now
     defaults = [d for _, d in threads._blas_libs()]
     before = _counts()
     with threads.single_blas_thread():
@@ -48,3 +49,27 @@ def test_tasks_keep_one_thread_for_every_jobs() -> None:
             assert all(c == 1 for c in counts)
     with threads.single_blas_thread(), threads.all_threads():  # outside tasks: the defaults
         assert _counts() == [d for _, d in threads._blas_libs()]
+
+
+def test_spare_cores_follow_the_setting_and_the_other_runnable_processes(monkeypatch, tmp_path):
+    monkeypatch.setenv("REGCLI_THREADS", "1")
+    with threads.single_blas_thread(), threads.all_threads():
+        assert all(c == 1 for c in _counts())  # REGCLI_THREADS=1: never raised
+    monkeypatch.delenv("REGCLI_THREADS")
+    monkeypatch.setattr(threads, "_cores", lambda: 4)
+    real_open = open
+
+    def loadavg(running: int):  # type: ignore[no-untyped-def]
+        def fake_open(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if path == "/proc/loadavg":
+                fake = tmp_path / "loadavg"
+                fake.write_text(f"3.10 2.50 2.00 {running}/300 12345\n")
+                return real_open(fake, *args, **kwargs)
+            return real_open(path, *args, **kwargs)
+
+        return fake_open
+
+    for running, spare in ((1, 4), (2, 3), (4, 1), (9, 1)):  # this process counts as one
+        monkeypatch.setattr("builtins.open", loadavg(running))
+        threads._spare["at"] = -1e9  # no cached reading
+        assert threads.spare_cores() == spare
