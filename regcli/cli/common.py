@@ -363,3 +363,10 @@ def relax_note(res: Any) -> None:
             f"relaxed fit: {res.n_nonzero} nonzero coefficients are more than n - 3 = "
             f"{res.n_samples - 3}, so there is no refit: the penalized fit is reported (gamma 1)"
         )
+
+
+def use_threads(threads: int | None) -> None:
+    """--threads N: the BLAS thread count for large products (``core.threads.spare_cores``)."""
+    from regcli.core.threads import set_threads
+
+    set_threads(threads)

@@ -37,6 +37,7 @@ from regcli.cli.options import (
     StandardizeOption,
     TargetOption,
     TestSizeOption,
+    ThreadsOption,
     TolOption,
     UnpenalizedOption,
     UpperOption,
@@ -80,6 +81,7 @@ def compare_command(
     lower: LowerOption = None,
     upper: UpperOption = None,
     positive: PositiveOption = False,
+    threads: ThreadsOption = None,
 ) -> None:
     """Compare lasso, ridge and elastic net (and least squares) tuned by CV on the same folds."""
 
@@ -94,6 +96,7 @@ def compare_command(
     from regcli.io.model import model_document, save_model
 
     set_quiet(quiet)
+    common.use_threads(threads)
     ratios = (
         common.parse_floats(l1_ratio, "--l1-ratio", low=0.0, high=1.0)
         if l1_ratio

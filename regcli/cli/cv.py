@@ -49,6 +49,7 @@ from regcli.cli.options import (
     SignOption,
     StandardizeOption,
     TargetOption,
+    ThreadsOption,
     TolOption,
     UnpenalizedOption,
     UpperOption,
@@ -103,6 +104,7 @@ def cv_command(
     positive: PositiveOption = False,
     relax: RelaxOption = False,
     gamma: GammasOption = None,
+    threads: ThreadsOption = None,
 ) -> None:
     """Cross-validate alpha (and l1 ratios): glmnet's alpha_min and alpha_1se, then refit."""
 
@@ -116,6 +118,7 @@ def cv_command(
     from regcli.io.model import model_document, save_model
 
     set_quiet(quiet)
+    common.use_threads(threads)
     ratios = common.resolve_l1_ratios(penalty, l1_ratio)
     grid = common.parse_grid(alphas, eps)
     common.distinct_outputs(output=output, plot=plot, save=save, junit=junit)

@@ -39,6 +39,7 @@ from regcli.cli.options import (
     SignOption,
     StandardizeOption,
     TargetOption,
+    ThreadsOption,
     TolOption,
     UnpenalizedOption,
     UpperOption,
@@ -85,6 +86,7 @@ def fit_command(
     positive: PositiveOption = False,
     relax: RelaxOption = False,
     gamma: GammaOption = None,
+    threads: ThreadsOption = None,
 ) -> None:
     """Fit one lasso, ridge or elastic-net model and report its coefficients and sparsity.
 
@@ -100,6 +102,7 @@ def fit_command(
     from regcli.io.model import model_document, save_model
 
     set_quiet(quiet)
+    common.use_threads(threads)
     ratio = common.resolve_l1_ratio(penalty, l1_ratio)
     relax_gamma = common.relax_gamma(relax, gamma)
     cv_options = [n for n, v in (("--folds", folds), ("--seed", seed), ("--select", select)) if v]

@@ -625,3 +625,14 @@ CriterionOption = Annotated[
         show_default=False,
     ),
 ]
+
+ThreadsOption = Annotated[
+    Optional[int],
+    typer.Option(
+        "--threads",
+        help="BLAS threads for the large products (default: the cores other processes leave "
+        "idle; also REGCLI_THREADS).",
+        min=1,
+        show_default=False,
+    ),
+]

@@ -30,6 +30,7 @@ from regcli.cli.options import (
     RelaxOption,
     StandardizeOption,
     TargetOption,
+    ThreadsOption,
     TolOption,
     UnpenalizedOption,
     UpperOption,
@@ -68,6 +69,7 @@ def path_command(
     relax: RelaxOption = False,
     gamma: GammaOption = None,
     select: CriterionOption = None,
+    threads: ThreadsOption = None,
 ) -> None:
     """Compute the whole regularization path: nonzeros, deviance explained, entry order."""
 
@@ -79,6 +81,7 @@ def path_command(
     from regcli.core import compute_path
 
     set_quiet(quiet)
+    common.use_threads(threads)
     ratio = common.resolve_l1_ratio(penalty, l1_ratio)
     relax_gamma = common.relax_gamma(relax, gamma)
     grid = common.parse_grid(alphas, eps)

@@ -19,6 +19,13 @@ from typing import Any
 #: Seconds a ``spare_cores`` reading is reused.
 _SPARE_REFRESH = 0.5
 _spare: dict[str, float] = {"at": -1e9, "cores": 0}
+#: A thread count set by the caller (``set_threads``; the CLI's --threads), else None.
+_setting: dict[str, int | None] = {"threads": None}
+
+
+def set_threads(count: int | None) -> None:
+    """Fix the thread count of the large products (None: back to ``spare_cores``'s rule)."""
+    _setting["threads"] = count
 
 #: Whether ``all_threads`` may raise the thread count (off inside ``parallel.run_tasks``: its
 #: forked workers already fill the cores, and its tasks must compute the same bits for every
@@ -52,9 +59,11 @@ def _cores() -> int:
 
 
 def spare_cores() -> int:
-    """BLAS threads worth running now: ``REGCLI_THREADS`` when set, else this process's cores
-    less those other runnable processes hold (Linux's instantaneous count in /proc/loadavg;
-    every core where that is not available), at least 1."""
+    """BLAS threads worth running now: ``set_threads``'s count or ``REGCLI_THREADS`` when set,
+    else this process's cores less those other runnable processes hold (Linux's instantaneous
+    count in /proc/loadavg; every core where that is not available), at least 1."""
+    if _setting["threads"] is not None:
+        return int(_setting["threads"])
     setting = os.environ.get("REGCLI_THREADS", "").strip()
     if setting.isdigit() and int(setting) > 0:
         return int(setting)

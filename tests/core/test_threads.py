@@ -73,3 +73,30 @@ def test_spare_cores_follow_the_setting_and_the_other_runnable_processes(monkeyp
         monkeypatch.setattr("builtins.open", loadavg(running))
         threads._spare["at"] = -1e9  # no cached reading
         assert threads.spare_cores() == spare
+
+
+def test_the_threads_option_fixes_the_count_for_one_run(cli):
+    from tests.conftest import SAMPLE
+
+    data = str(SAMPLE / "diabetes.csv")
+    seen = []
+    real = threads.spare_cores
+
+    def spy() -> int:
+        seen.append(real())
+        return seen[-1]
+
+    import pytest
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(threads, "spare_cores", spy)
+    try:
+        assert cli("fit", data, "--alpha", "1", "--threads", "1", "-q", "-f", "json").exit_code == 0
+        assert seen and set(seen) == {1}
+        assert threads._setting["threads"] == 1
+        assert cli("fit", data, "--alpha", "1", "-q", "-f", "json").exit_code == 0
+        assert threads._setting["threads"] is None  # the next run is back to the rule
+    finally:
+        mp.undo()
+    r = cli("fit", data, "--alpha", "1", "--threads", "0")
+    assert r.exit_code == 2 and "--threads" in r.stderr
