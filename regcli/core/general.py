@@ -311,24 +311,35 @@ def _gradient(stats: Stats, coef: np.ndarray) -> np.ndarray:
     return stats.grad(active, coef[active])
 
 
+def least_squares_on(
+    stats: Stats, penalty: Penalty, features: np.ndarray, coef0: np.ndarray | None = None
+) -> np.ndarray:
+    """Unpenalized least squares on ``features`` alone (every other coefficient 0) within the
+    penalty's bounds: the minimum-norm solution without bounds, else the general solver at
+    alpha = 0 from ``coef0`` (m,)."""
+    out = np.zeros(stats.n_features)
+    if features.size == 0:
+        return out
+    if not penalty.bounded:
+        G = stats.block(features, features)
+        out[features] = np.linalg.lstsq(G, stats.c[features], rcond=1e-12)[0]
+        return out
+    allowed = np.zeros(stats.n_features, dtype=bool)
+    allowed[features] = True
+    scale = float(np.abs(stats.c).max(initial=0.0))
+    start = out if coef0 is None else coef0
+    sol = solve_general(stats, penalty, 0.0, start, tol=1e-12 * max(scale, 1e-300), allowed=allowed)
+    return sol.coef
+
+
 def null_gradient(stats: Stats, penalty: Penalty) -> np.ndarray:
     """The gradient c - G b at the null fit: the unpenalized features (factor 0) fitted alone
     within their bounds, every other coefficient 0 (glmnet's alpha_max starts from it)."""
     U = penalty.unpenalized()
     if U.size == 0:
         return stats.c.copy()
-    allowed = np.zeros(stats.n_features, dtype=bool)
-    allowed[U] = True
-    scale = float(np.abs(stats.c).max(initial=0.0))
-    sol = solve_general(
-        stats,
-        penalty,
-        1.0,  # any alpha: only unpenalized features may move, and they carry no penalty
-        np.zeros(stats.n_features),
-        tol=1e-12 * max(scale, 1e-300),
-        allowed=allowed,
-    )
-    return sol.grad
+    b = least_squares_on(stats, penalty, U)
+    return stats.grad(U, b[U])
 
 
 def problem_alpha_max(stats: Stats, penalty: Penalty) -> float:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from regcli.core.general import solve_general
+from regcli.core.general import least_squares_on
 from regcli.core.penalty import Penalty
 from regcli.core.stats import Stats
 
@@ -27,27 +27,9 @@ def refit_on_support(stats: Stats, coef: np.ndarray, penalty: Penalty) -> np.nda
     """Unpenalized least squares on the nonzero features of ``coef`` (m,) within the penalty's
     bounds, on the standardized problem; None when the support is too large to refit."""
     support = np.flatnonzero(coef)
-    out = np.zeros(stats.n_features)
-    if support.size == 0:
-        return out
     if support.size > max_support(stats.n_samples):
         return None
-    if not penalty.bounded:
-        G = stats.block(support, support)
-        out[support] = np.linalg.lstsq(G, stats.c[support], rcond=1e-12)[0]
-        return out
-    allowed = np.zeros(stats.n_features, dtype=bool)
-    allowed[support] = True
-    scale = float(np.abs(stats.c).max(initial=0.0))
-    sol = solve_general(
-        stats,
-        penalty,
-        0.0,  # no penalty: the bounds only
-        coef,
-        tol=1e-12 * max(scale, 1e-300),
-        allowed=allowed,
-    )
-    return sol.coef
+    return least_squares_on(stats, penalty, support, coef)
 
 
 def relaxed_coefs(

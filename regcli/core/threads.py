@@ -27,6 +27,7 @@ def set_threads(count: int | None) -> None:
     """Fix the thread count of the large products (None: back to ``spare_cores``'s rule)."""
     _setting["threads"] = count
 
+
 #: Whether ``all_threads`` may raise the thread count (off inside ``parallel.run_tasks``: its
 #: forked workers already fill the cores, and its tasks must compute the same bits for every
 #: ``jobs``).
