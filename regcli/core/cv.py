@@ -192,20 +192,20 @@ class FoldSums:
         for fold in self.folds[1:]:
             total = total.merge(fold)
         self.total = total
+        # a training fold's subtraction rounds relative to the columns' mean square overall
+        self.reference = np.maximum(np.diagonal(total.S) / total.W, 1e-300)
 
     def training(
         self, k: int, *, fit_intercept: bool, standardize: bool, constant: np.ndarray
     ) -> tuple[Standardization, GramStats]:
         """Standardization and Gram statistics of training fold k (all rows but fold k)."""
         train = self.total.minus(self.folds[k])
-        # the subtraction's rounding, relative to the columns' mean square over all rows
-        reference = np.maximum(np.diagonal(self.total.S) / self.total.W, 1e-300)
         std = standardization_from(
             train,
             fit_intercept=fit_intercept,
             standardize=standardize,
             constant=constant,
-            reference=reference,
+            reference=self.reference,
         )
         n_train = int(round(train.W)) if train.W > 1 else 2
         stats = gram_statistics(train, std, fit_intercept=fit_intercept, n_samples=n_train)
