@@ -1,9 +1,10 @@
 """The family (datafit) axis of the core: the loss a model minimizes and how it is scored.
 
-A family gives the mean deviance of predictions, its link and inverse link, and the working
-response and weights of one IRLS step.  Gaussian (identity link) is the only family so far; its
-loss is the weighted least-squares one, whose sufficient statistics also give the deviance of any
-coefficients without the rows (``deviance_ratios``, ``moments_deviance``).
+A family gives the mean deviance of predictions, its link and inverse link, its variance
+function and the half deviance of a linear predictor (the loss a GLM solver minimizes, ``glm``).
+Gaussian (identity link) has the weighted least-squares loss, whose sufficient statistics also give
+the deviance of any coefficients without the rows (``deviance_ratios``, ``moments_deviance``);
+binomial (logit link) and Poisson (log link) are fitted by proximal Newton steps (``glm``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,12 @@ class Family(Protocol):
     ) -> float: ...
 
     def null_deviance(self, y: np.ndarray, weights: np.ndarray | None = None) -> float: ...
+
+    def variance(self, mu: np.ndarray) -> np.ndarray: ...
+
+    def half_deviance(self, y: np.ndarray, eta: np.ndarray) -> np.ndarray: ...
+
+    def null_mean(self, y: np.ndarray, v: np.ndarray) -> float: ...
 
     def working(
         self, y: np.ndarray, eta: np.ndarray, weights: np.ndarray
@@ -70,6 +77,16 @@ class Gaussian:
         """Deviance of the intercept-only model (the weighted variance of y)."""
         return self.deviance(y, np.full(len(y), _mean(y, weights)), weights)
 
+    def variance(self, mu: np.ndarray) -> np.ndarray:
+        return np.ones_like(mu)
+
+    def half_deviance(self, y: np.ndarray, eta: np.ndarray) -> np.ndarray:
+        resid = y - eta
+        return 0.5 * resid * resid
+
+    def null_mean(self, y: np.ndarray, v: np.ndarray) -> float:
+        return float(v @ y)
+
     def working(
         self, y: np.ndarray, eta: np.ndarray, weights: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -77,8 +94,106 @@ class Gaussian:
         return y, weights
 
 
+def _xlogx(x: np.ndarray) -> np.ndarray:
+    """x log x with 0 log 0 = 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(x > 0, x * np.log(np.where(x > 0, x, 1.0)), 0.0)
+
+
+class _IRLSFamily:
+    """What binomial and Poisson share: deviance from the half deviance, working values."""
+
+    name: str
+    link_name: str
+
+    def inverse_link(self, eta: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def link(self, mu: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def variance(self, mu: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def half_deviance(self, y: np.ndarray, eta: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def unit_deviance(self, y: np.ndarray, mu: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", over="ignore"):
+            return 2.0 * self.half_deviance(y, self.link(mu))
+
+    def deviance(self, y: np.ndarray, mu: np.ndarray, weights: np.ndarray | None = None) -> float:
+        """Weighted mean deviance of the means ``mu``."""
+        return _mean(self.unit_deviance(y, mu), weights)
+
+    def null_mean(self, y: np.ndarray, v: np.ndarray) -> float:
+        """The intercept-only model's mean: the weighted mean of y (``v`` sums to 1)."""
+        return float(v @ y)
+
+    def null_deviance(self, y: np.ndarray, weights: np.ndarray | None = None) -> float:
+        """Deviance of the intercept-only model."""
+        w = np.full(len(y), 1.0 / len(y)) if weights is None else weights / np.sum(weights)
+        return self.deviance(y, np.full(len(y), self.null_mean(y, w)), weights)
+
+    def working(
+        self, y: np.ndarray, eta: np.ndarray, weights: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Working response z = eta + (y - mu) / V(mu) and weights w V(mu) at ``eta``."""
+        mu = self.inverse_link(eta)
+        var = self.variance(mu)
+        return eta + (y - mu) / var, weights * var
+
+
+class Binomial(_IRLSFamily):
+    """Logistic regression: y in [0, 1] (0/1 classes), mean the probability, logit link."""
+
+    name = "binomial"
+    link_name = "logit"
+
+    def inverse_link(self, eta: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            return 1.0 / (1.0 + np.exp(-eta))
+
+    def link(self, mu: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore"):
+            return np.log(mu) - np.log1p(-mu)
+
+    def variance(self, mu: np.ndarray) -> np.ndarray:
+        return mu * (1.0 - mu)
+
+    def half_deviance(self, y: np.ndarray, eta: np.ndarray) -> np.ndarray:
+        """log(1 + e^eta) - y eta + y log y + (1 - y) log(1 - y), stable for any eta."""
+        return np.logaddexp(0.0, eta) - y * eta + _xlogx(y) + _xlogx(1.0 - y)
+
+
+class Poisson(_IRLSFamily):
+    """Poisson regression: y >= 0 (counts or rates), log link."""
+
+    name = "poisson"
+    link_name = "log"
+
+    def inverse_link(self, eta: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            return np.exp(eta)
+
+    def link(self, mu: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore"):
+            return np.log(mu)
+
+    def variance(self, mu: np.ndarray) -> np.ndarray:
+        return mu
+
+    def half_deviance(self, y: np.ndarray, eta: np.ndarray) -> np.ndarray:
+        """mu - y eta + y log y - y (the unit deviance 2 (y log(y / mu) - (y - mu)) / 2)."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            value = np.exp(eta) - np.where(y > 0, y * eta, 0.0) + _xlogx(y) - y
+        return value
+
+
 GAUSSIAN = Gaussian()
-FAMILIES: dict[str, Family] = {"gaussian": GAUSSIAN}
+BINOMIAL = Binomial()
+POISSON = Poisson()
+FAMILIES: dict[str, Family] = {"gaussian": GAUSSIAN, "binomial": BINOMIAL, "poisson": POISSON}
 
 
 def family_named(name: str) -> Family:

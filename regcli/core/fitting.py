@@ -44,6 +44,11 @@ class FitResult:
     refit_ok: bool = True
     penalized_coef: np.ndarray | None = None
     penalized_intercept: float | None = None
+    #: the family (``family.FAMILIES``); for binomial and Poisson ``r2`` is the deviance ratio
+    #: and these are the mean deviances (per unit weight) of the fit and of the null model
+    family: str = "gaussian"
+    deviance: float | None = None
+    null_deviance: float | None = None
 
     @property
     def n_features(self) -> int:
@@ -57,9 +62,6 @@ class FitResult:
     def penalty(self) -> str:
         return ElasticNet(self.alpha, self.l1_ratio).name
 
-    @property
-    def family(self) -> str:
-        return "gaussian"
 
 
 def fit(

@@ -92,6 +92,9 @@ class PathResult:
     null_deviance: float = 0.0  # weighted mean squared deviation of y (about its mean)
     gamma: float | None = None  # a relaxed path (``relax``): its gamma
     refit_ok: np.ndarray | None = None  # (k,) relaxed: which points' supports were refit
+    #: the family; for binomial and Poisson ``null_deviance`` is the intercept-only model's
+    #: mean deviance and ``mse`` the mean deviance of each point
+    family: str = "gaussian"
 
     @property
     def mse(self) -> np.ndarray:

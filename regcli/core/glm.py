@@ -1,0 +1,487 @@
+"""Penalized generalized linear models (binomial, Poisson): glmnet's objective and path.
+
+    minimize  v' half_deviance(y, b0 + X~ b) + alpha * sum_j f_j (r |b_j| + (1 - r)/2 b_j^2)
+
+(v the weights scaled to sum 1, X~ standardized with them, as for gaussian).  Each point is
+solved by proximal Newton steps: the quadratic model of the loss at the current fit is a
+weighted least-squares problem on the working set, solved exactly by the same active-set cores
+as gaussian (its Gram formed from the working-set columns), then a step halved until the
+objective falls.  A KKT check of the full objective on every column adds violators to the
+working set; a point is certified when max KKT violation <= tol x alpha on all of them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from regcli.core.activeset import solve_enet
+from regcli.core.family import Family
+from regcli.core.general import solve_general
+from regcli.core.fitting import FitResult
+from regcli.core.path import (
+    DEFAULT_TOL,
+    DEV_RATIO_MAX,
+    MIN_POINTS_BEFORE_STOP,
+    STOP_REASONS,
+    PathResult,
+    path_grid,
+)
+from regcli.core.penalty import ElasticNet, Penalty, kkt_scale, penalty_for
+from regcli.core.stats import (
+    GramStats,
+    Standardization,
+    constant_columns,
+    normalized_weights,
+    prescale,
+)
+from regcli.core.threads import single_blas_thread
+
+#: Working weights are floored at this share of a row's weight (glmnet keeps fitted
+#: probabilities off 0 and 1 the same way): the Newton model stays positive definite on
+#: separated rows, while the gradient, and so the fixed point, is the exact one.
+VARIANCE_FLOOR = 1e-5
+#: Newton steps per point, and halvings per step, before a point is reported unconverged.
+MAX_NEWTON = 100
+MAX_HALVINGS = 40
+
+
+#: glmnet's early stops beyond gaussian's: a binomial path ends where the summed working
+#: weights vanish (every fitted probability at 0 or 1, complete separation); a Poisson path
+#: where its deviance ratio grew by less than 1e-4 of itself over the last 4 points.
+SATURATED = "fitted_probabilities_saturated"
+POISSON_FLAT = "dev_ratio_change_below_1e-4_over_4_points"
+SATURATION_WEIGHT = 1e-9
+POISSON_MIN_CHANGE = 1e-4
+
+
+def glm_stop(prob: GLMProblem, dev: np.ndarray, i: int, eta: np.ndarray) -> str | None:
+    """Why a default-grid path stops after point ``i`` (deviance ratios ``dev``), as glmnet's
+    lognet / fishnet decide; None to go on."""
+    if prob.family.name == "binomial":
+        mu = prob.family.inverse_link(eta)
+        if float(prob.v @ (mu * (1.0 - mu))) <= SATURATION_WEIGHT:
+            return SATURATED
+    if i + 1 < MIN_POINTS_BEFORE_STOP:
+        return None
+    if prob.family.name == "poisson":
+        back = dev[i + 1 - MIN_POINTS_BEFORE_STOP]
+        if dev[i] != 0 and (dev[i] - back) / dev[i] < POISSON_MIN_CHANGE:
+            return POISSON_FLAT
+    elif dev[i] - dev[i - 1] < 1e-5:  # binomial: an absolute change
+        return STOP_REASONS[2]
+    if dev[i] > DEV_RATIO_MAX:
+        return STOP_REASONS[1]
+    return None
+
+
+@dataclass(frozen=True)
+class GLMProblem:
+    """The standardized problem: X~ (n, m) over the kept columns, y, weights v summing to 1."""
+
+    Xs: np.ndarray
+    y: np.ndarray
+    v: np.ndarray
+    family: Family
+    fit_intercept: bool
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.Xs.shape[0])
+
+    @property
+    def n_features(self) -> int:
+        return int(self.Xs.shape[1])
+
+    def gradient(self, eta: np.ndarray) -> tuple[np.ndarray, float]:
+        """Minus the loss gradient at ``eta``: X~' v (y - mu) (m,), and its intercept part."""
+        r = self.v * (self.y - self.family.inverse_link(eta))
+        return self.Xs.T @ r, float(r.sum()) if self.fit_intercept else 0.0
+
+    def loss(self, eta: np.ndarray) -> float:
+        with np.errstate(over="ignore", invalid="ignore"):
+            return float(self.v @ self.family.half_deviance(self.y, eta))
+
+
+def glm_problem(
+    X: np.ndarray,
+    y: np.ndarray,
+    family: Family,
+    weights: np.ndarray | None,
+    *,
+    fit_intercept: bool,
+    standardize: bool,
+) -> tuple[Standardization, GLMProblem]:
+    """Standardize X with the observation weights (1/n standard deviations, glmnet's) and
+    keep the informative columns."""
+    n, p = X.shape
+    v = normalized_weights(n, weights)
+    factor = prescale(X, standardize, exhaustive=True)
+    Xp = X if factor is None else X / factor
+    mean = v @ Xp if fit_intercept else np.zeros(p)
+    Xc = np.asfortranarray(Xp - mean)
+    var = np.einsum("i,ij,ij->j", v, Xc, Xc)
+    constant = constant_columns(var, mean)
+    carries = v > 0
+    if carries.any():
+        rows = Xp[carries]
+        same = rows.max(axis=0) == rows.min(axis=0)
+        constant |= same & (rows[0] == 0 if not fit_intercept else True)
+    scale = np.ones(p)
+    if standardize:
+        scale[~constant] = np.sqrt(var[~constant])
+    std = Standardization(
+        mean=mean,
+        scale=scale,
+        constant=constant,
+        y_mean=0.0,
+        fit_intercept=fit_intercept,
+        standardize=standardize,
+    ).rescaled(factor)
+    keep = np.flatnonzero(~constant)
+    Xs = Xc[:, keep] if keep.size != p else Xc
+    Xs = np.asfortranarray(Xs / scale[keep])
+    return std, GLMProblem(Xs, np.asarray(y, dtype=float), v, family, fit_intercept)
+
+
+@dataclass
+class GLMState:
+    """A fit of the standardized problem: intercept, coefficients (m,) and eta = b0 + X~ b."""
+
+    intercept: float
+    coef: np.ndarray
+    eta: np.ndarray
+
+
+@dataclass(frozen=True)
+class GLMPoint:
+    state: GLMState
+    grad: np.ndarray  # (m,) minus the loss gradient
+    max_kkt_violation: float
+    n_iter: int  # Newton steps
+    converged: bool
+
+
+def null_state(prob: GLMProblem) -> GLMState:
+    """The intercept-only fit (b0 = link of the weighted mean of y; 0 without an intercept)."""
+    b0 = 0.0
+    if prob.fit_intercept:
+        mu0 = prob.family.null_mean(prob.y, prob.v)
+        b0 = float(prob.family.link(np.array([mu0]))[0])
+    return GLMState(b0, np.zeros(prob.n_features), np.full(prob.n_samples, b0))
+
+
+def penalty_value(penalty: Penalty, alpha: float, coef: np.ndarray) -> float:
+    lam1 = np.broadcast_to(np.asarray(penalty.lam1(alpha), float), coef.shape)
+    lam2 = np.broadcast_to(np.asarray(penalty.lam2(alpha), float), coef.shape)
+    return float(lam1 @ np.abs(coef) + 0.5 * (lam2 @ (coef * coef)))
+
+
+def _violation(
+    penalty: Penalty, alpha: float, grad: np.ndarray, coef: np.ndarray, icpt_grad: float
+) -> np.ndarray:
+    resid = penalty.kkt_residuals(grad, coef, alpha) if grad.size else np.zeros(0)
+    return np.append(resid, abs(icpt_grad))
+
+
+def _inner_solve(
+    G: np.ndarray,
+    c: np.ndarray,
+    n: int,
+    penalty: Penalty,
+    alpha: float,
+    warm: np.ndarray,
+    tol: float,
+    max_iter: int,
+) -> np.ndarray:
+    """The penalized quadratic 1/2 b'Gb - c'b + penalty, exactly, by the active-set cores."""
+    if c.size == 0:
+        return np.zeros(0)
+    stats = GramStats(G, c, 0.0, n_samples=n)
+    if penalty.scalar and penalty.l1_ratio == 0.0:  # ridge: one solve
+        A = G + alpha * np.eye(c.size)
+        return np.linalg.solve(A, c)
+    if penalty.scalar and alpha > 0:
+        point = ElasticNet(alpha=alpha, l1_ratio=penalty.l1_ratio)
+        return solve_enet(stats, point, warm, tol=tol, max_iter=max_iter).coef
+    return solve_general(stats, penalty, alpha, warm, tol=tol, max_iter=max_iter).coef
+
+
+def newton_on(
+    prob: GLMProblem,
+    penalty: Penalty,
+    alpha: float,
+    state: GLMState,
+    work: np.ndarray,
+    tol: float,
+    max_iter: int,
+) -> tuple[GLMState, int, bool]:
+    """Proximal Newton steps on the working-set columns ``work`` (indices; the others stay 0)
+    until their KKT violation (and the intercept's) is within ``tol``."""
+    fam, v, y = prob.family, prob.v, prob.y
+    XS = prob.Xs[:, work]
+    pen = penalty.restricted(work)
+    b0, b, eta = state.intercept, state.coef.copy(), state.eta
+    bS = b[work]
+    f_old = prob.loss(eta) + penalty_value(pen, alpha, bS)
+    steps = 0
+    while True:
+        mu = fam.inverse_link(eta)
+        r = v * (y - mu)
+        gS = XS.T @ r
+        icpt = float(r.sum()) if prob.fit_intercept else 0.0
+        if float(_violation(pen, alpha, gS, bS, icpt).max()) <= tol:
+            ok = True
+            break
+        if steps >= MAX_NEWTON:
+            ok = False
+            break
+        steps += 1
+        u = v * np.maximum(fam.variance(mu), VARIANCE_FLOOR)
+        if prob.fit_intercept:
+            U = float(u.sum())
+            xbar = (u @ XS) / U
+            Xc = XS - xbar
+        else:
+            Xc = XS
+        Xw = Xc * np.sqrt(u)[:, None]
+        G = Xw.T @ Xw
+        c = Xc.T @ (u * eta + r)  # Xc' U z with z = eta + (y - mu) / V (Xc' u = 0 centers it)
+        new_bS = _inner_solve(G, c, prob.n_samples, pen, alpha, bS, 0.1 * tol, max_iter)
+        new_b0 = (float(u @ eta) + icpt) / U - float(xbar @ new_bS) if prob.fit_intercept else 0.0
+        d_b = new_bS - bS
+        d_eta = (new_b0 - b0) + XS @ d_b
+        t = 1.0
+        for _ in range(MAX_HALVINGS):
+            eta_t = eta + t * d_eta
+            f_t = prob.loss(eta_t) + penalty_value(pen, alpha, bS + t * d_b)
+            if np.isfinite(f_t) and f_t <= f_old + 1e-13 * abs(f_old):
+                break
+            t *= 0.5
+        else:
+            ok = False  # no step lowers the objective: rounding; report what was reached
+            break
+        if t < 1.0 and f_t >= f_old:  # no progress at all: the fit is as good as it gets here
+            b0, bS, eta = b0 + t * (new_b0 - b0), bS + t * d_b, eta_t
+            mu = fam.inverse_link(eta)
+            r = v * (y - mu)
+            icpt = float(r.sum()) if prob.fit_intercept else 0.0
+            ok = float(_violation(pen, alpha, XS.T @ r, bS, icpt).max()) <= tol
+            break
+        b0, bS, eta, f_old = b0 + t * (new_b0 - b0), bS + t * d_b, eta_t, f_t
+    b[work] = bS
+    return GLMState(b0, b, eta), steps, ok
+
+
+def solve_point(
+    prob: GLMProblem,
+    penalty: Penalty,
+    alpha: float,
+    state: GLMState,
+    strong: np.ndarray,
+    *,
+    tol: float,
+    max_iter: int = 10_000,
+) -> GLMPoint:
+    """One alpha from the warm start ``state``: Newton on the working set (``strong`` (m,)
+    mask, the nonzero and the unpenalized features), then a KKT check on every feature; its
+    violators join the working set and the point is solved again."""
+    work = strong | (state.coef != 0)
+    work[penalty.unpenalized()] = True
+    steps = 0
+    while True:
+        state, n, ok = newton_on(
+            prob, penalty, alpha, state, np.flatnonzero(work), tol, max_iter
+        )
+        steps += n
+        grad, icpt = prob.gradient(state.eta)
+        resid = _violation(penalty, alpha, grad, state.coef, icpt)
+        outside = np.append(~work, False) & (resid > tol)
+        if not outside.any() or not ok:
+            worst = float(resid.max())
+            return GLMPoint(state, grad, worst, steps, ok and worst <= tol)
+        work |= outside[:-1]
+
+
+@dataclass(frozen=True)
+class GLMFit:
+    """A GLM fit on the standardized problem with its deviances (means per unit weight)."""
+
+    point: GLMPoint
+    deviance: float
+    null_deviance: float
+    alpha_max: float
+
+
+def null_fit(prob: GLMProblem, penalty: Penalty, tol: float) -> tuple[GLMState, np.ndarray]:
+    """The fit with every penalized coefficient 0 (the unpenalized features fitted), and the
+    gradient there, from which alpha_max follows."""
+    state = null_state(prob)
+    free = penalty.unpenalized()
+    if free.size:
+        state, _, _ = newton_on(prob, penalty, 0.0, state, free, tol, 10_000)
+    return state, prob.gradient(state.eta)[0]
+
+
+def glm_path(
+    X: np.ndarray,
+    y: np.ndarray,
+    family: Family,
+    *,
+    l1_ratio: float = 1.0,
+    weights: np.ndarray | None = None,
+    alphas: np.ndarray | None = None,
+    n_alphas: int = 100,
+    eps: float | None = None,
+    standardize: bool = True,
+    fit_intercept: bool = True,
+    tol: float = DEFAULT_TOL,
+    max_iter: int = 10_000,
+    penalty_factor: np.ndarray | None = None,
+    lower: np.ndarray | float | None = None,
+    upper: np.ndarray | float | None = None,
+) -> PathResult:
+    """The path of a binomial or Poisson model on glmnet's grid (or the given ``alphas``),
+    with glmnet's early stop on the default grid; ``dev_ratio`` is 1 - deviance / null
+    deviance and ``null_deviance`` the intercept-only model's mean deviance."""
+    t0 = time.perf_counter()
+    n, p = X.shape
+    std, prob = glm_problem(
+        X, y, family, weights, fit_intercept=fit_intercept, standardize=standardize
+    )
+    penalty = penalty_for(
+        p, l1_ratio, std.keep, std.scale, factors=penalty_factor, lower=lower, upper=upper
+    )
+    state0 = null_state(prob)
+    null_dev = 2.0 * prob.loss(state0.eta)
+    state, grad = null_fit(prob, penalty, tol)
+    amax = penalty.alpha_max(grad)
+    grid, early = path_grid(amax, n, p, alphas=alphas, n_alphas=n_alphas, eps=eps)
+    c_max = float(np.abs(grad).max(initial=0.0))
+    m = prob.n_features
+    k = grid.size
+    coefs = np.zeros((k, m))
+    b0 = np.zeros(k)
+    dev = np.zeros(k)
+    kkt = np.zeros(k)
+    iters = np.zeros(k, dtype=int)
+    conv = np.zeros(k, dtype=bool)
+    stop = STOP_REASONS[0]
+    done = 0
+    prev_alpha = max(amax, float(grid[0])) if k else amax
+    with single_blas_thread():
+        for i, a in enumerate(grid):
+            strong = penalty.strong_screen(grad, float(a), prev_alpha)
+            point = solve_point(
+                prob, penalty, float(a), state, strong, tol=tol * kkt_scale(a, c_max),
+                max_iter=max_iter,
+            )
+            state, grad, prev_alpha = point.state, point.grad, float(a)
+            coefs[i], b0[i] = state.coef, state.intercept
+            kkt[i], iters[i], conv[i] = point.max_kkt_violation, point.n_iter, point.converged
+            dev[i] = 1.0 - 2.0 * prob.loss(state.eta) / null_dev if null_dev > 0 else 0.0
+            done = i + 1
+            reason = glm_stop(prob, dev, i, state.eta) if early else None
+            if reason is not None:
+                stop = reason
+                break
+    coefs, b0, dev = coefs[:done], b0[:done], dev[:done]
+    orig, icpt = std.to_original(coefs)
+    return PathResult(
+        alphas=np.asarray(grid[:done], dtype=float),
+        l1_ratio=float(l1_ratio),
+        coefs=orig,
+        standardized_coefs=std.standardized(coefs),
+        intercepts=np.atleast_1d(icpt) + b0,
+        n_nonzero=(coefs != 0).sum(axis=1),
+        dev_ratio=dev,
+        max_kkt_violation=kkt[:done],
+        n_iter=iters[:done],
+        converged=conv[:done],
+        alpha_max=amax,
+        stop_reason=stop,
+        standardization=std,
+        n_samples=n,
+        fit_s=time.perf_counter() - t0,
+        null_deviance=null_dev,
+        family=family.name,
+    )
+
+
+#: Points per decade of alpha on the way from alpha_max to a single fit's alpha (warm starts
+#: keep every Newton step near its solution, as a path's do).
+FIT_POINTS_PER_DECADE = 4
+
+
+def glm_fit(
+    X: np.ndarray,
+    y: np.ndarray,
+    family: Family,
+    *,
+    alpha: float,
+    l1_ratio: float = 1.0,
+    weights: np.ndarray | None = None,
+    standardize: bool = True,
+    fit_intercept: bool = True,
+    tol: float = DEFAULT_TOL,
+    max_iter: int = 10_000,
+    penalty_factor: np.ndarray | None = None,
+    lower: np.ndarray | float | None = None,
+    upper: np.ndarray | float | None = None,
+) -> FitResult:
+    """One binomial or Poisson model at ``alpha``, reached by warm starts down a short
+    geometric grid from alpha_max; ``r2`` is the deviance ratio."""
+    t0 = time.perf_counter()
+    n, p = X.shape
+    std, prob = glm_problem(
+        X, y, family, weights, fit_intercept=fit_intercept, standardize=standardize
+    )
+    penalty = penalty_for(
+        p, l1_ratio, std.keep, std.scale, factors=penalty_factor, lower=lower, upper=upper
+    )
+    null_dev = 2.0 * prob.loss(null_state(prob).eta)
+    state, grad = null_fit(prob, penalty, tol)
+    amax = penalty.alpha_max(grad)
+    c_max = float(np.abs(grad).max(initial=0.0))
+    alpha = float(alpha)
+    if amax > alpha > 0:
+        count = int(np.ceil(np.log10(amax / alpha) * FIT_POINTS_PER_DECADE))
+        steps = np.geomspace(amax, alpha, count + 1)[1:]
+    elif alpha == 0 and amax > 0:  # the unpenalized model: down to 1e-4 alpha_max first
+        steps = np.append(np.geomspace(amax, 1e-4 * amax, 4 * FIT_POINTS_PER_DECADE + 1)[1:], 0.0)
+    else:
+        steps = np.array([alpha])
+    prev = amax
+    n_iter = 0
+    with single_blas_thread():
+        for a in steps:
+            a = float(a)
+            strong = penalty.strong_screen(grad, a, prev) if a > 0 else np.ones(grad.size, bool)
+            point = solve_point(
+                prob, penalty, a, state, strong, tol=tol * kkt_scale(a, c_max), max_iter=max_iter
+            )
+            state, grad, prev = point.state, point.grad, a
+            n_iter += point.n_iter
+    deviance = 2.0 * prob.loss(state.eta)
+    coef, icpt = std.to_original(state.coef)
+    return FitResult(
+        alpha=alpha,
+        l1_ratio=float(l1_ratio),
+        intercept=float(icpt) + state.intercept,
+        coef=coef,
+        standardized_coef=std.standardized(state.coef),
+        n_samples=n,
+        r2=1.0 - deviance / null_dev if null_dev > 0 else 0.0,
+        converged=bool(point.converged),
+        n_iter=int(n_iter),
+        max_kkt_violation=float(point.max_kkt_violation),
+        kkt_tolerance=float(tol * kkt_scale(alpha, c_max)),
+        alpha_max=amax,
+        standardization=std,
+        fit_s=time.perf_counter() - t0,
+        family=family.name,
+        deviance=deviance,
+        null_deviance=null_dev,
+    )
