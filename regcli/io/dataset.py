@@ -61,6 +61,9 @@ class Dataset:
     extra: dict[str, np.ndarray]
     load_s: float
     sha256: str = ""
+    #: binomial targets: the two classes as written in the table, [negative, positive]
+    #: (y holds 1 for the positive one); None for numeric targets
+    target_levels: list[str] | None = None
 
     @property
     def n_samples(self) -> int:
@@ -93,6 +96,8 @@ def load_dataset(
     decimal: str = ".",
     digest: bool = True,
     standardize: bool = True,
+    family: str = "gaussian",
+    positive_class: str | None = None,
 ) -> Dataset:
     """Load ``path`` and build the Dataset.
 
@@ -102,7 +107,8 @@ def load_dataset(
     is carried along as raw values and is never a feature. ``digest``: record the sha256 of
     the file (for model files; a second read of a file). ``standardize``: the features will
     be standardized, so a column of any finite magnitude can be used (the core rescales it);
-    without it a column whose squares leave float64 is refused.
+    without it a column whose squares leave float64 is refused.  ``family``: a binomial target
+    is read as two classes (``class_target``); a Poisson target must not be negative.
     """
     t0 = time.perf_counter()
     name = source_name(path)
@@ -131,7 +137,17 @@ def load_dataset(
     if weights:
         wanted.append(weights)
 
-    y = numeric_column(data.pop(target), target, name, role="target column")
+    levels = None
+    if family == "binomial":
+        y, levels = class_target(data.pop(target), target, name, positive_class)
+    else:
+        y = numeric_column(data.pop(target), target, name, role="target column")
+        if family == "poisson" and (y < 0).any():
+            bad = float(y[y < 0][0])
+            raise DataError(
+                f"{name}: target column {target!r} has negative values ({bad:g}); "
+                "--family poisson needs counts or rates >= 0"
+            )
     w = None
     if weights:
         w = numeric_column(data.pop(weights), weights, name, role="weights column")
@@ -244,6 +260,11 @@ def load_dataset(
         raise DataError(f"{name}: encoded feature name {dup!r} is produced twice; rename a column")
     extra = {role: data[col].to_numpy() for role, col in extra_columns.items()}
     if np.ptp(y) == 0:
+        if levels is not None:
+            raise DataError(
+                f"{name}: target column {target!r} holds only the class "
+                f"{levels[int(y[0])]!r}; binomial needs both classes"
+            )
         raise DataError(f"{name}: target column {target!r} is constant ({y[0]:g}); nothing to fit")
     return Dataset(
         X=X,
@@ -260,6 +281,7 @@ def load_dataset(
         extra=extra,
         load_s=time.perf_counter() - t0,
         sha256=sha256,
+        target_levels=levels,
     )
 
 
@@ -379,6 +401,53 @@ def _to_float(column: Any) -> np.ndarray:
     if len(parts) == 1:
         return parts[0]
     return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def class_target(
+    column: Any, col: str, name: str, positive: str | None
+) -> tuple[np.ndarray, list[str]]:
+    """A binomial target: 0/1 numbers, booleans, or text with exactly two values, as y in
+    {0, 1} (NaN where missing) and the two classes [negative, positive].  The positive class is
+    the second in sorted order (glmnet's factor levels: 1, true, yes) unless ``positive``
+    (--positive-class) names one."""
+    kind = _arrow_kind(column)
+    if kind == "binary":
+        raise DataError(f"{name}: target column {col!r} holds text that is not UTF-8")
+    if kind == "empty":
+        return np.full(len(column), np.nan), ["0", "1"]
+    if kind in ("number", "bool"):
+        values = np.array(_to_float(column), dtype=np.float64)
+        seen = np.unique(values[~np.isnan(values)])
+        if kind == "number" and not set(seen.tolist()) <= {0.0, 1.0}:
+            shown = ", ".join(f"{v:g}" for v in seen[:6]) + (", ..." if seen.size > 6 else "")
+            raise DataError(
+                f"{name}: target column {col!r} holds {shown}; --family binomial needs two "
+                "classes: 0/1, true/false, or text with two values"
+            )
+        levels = ["false", "true"] if kind == "bool" else ["0", "1"]
+        codes = values
+    else:
+        series = column.to_pandas()
+        text = series.map(lambda v: None if _isna(v) else str(v))
+        found = sorted(set(text.dropna()))
+        if len(found) > 2:
+            listed = ", ".join(repr(v) for v in found[:8]) + (", ..." if len(found) > 8 else "")
+            raise DataError(
+                f"{name}: target column {col!r} has {len(found)} classes ({listed}); "
+                "--family binomial needs exactly two"
+            )
+        levels = found if len(found) == 2 else (found + ["(none)", "(none)"])[:2]
+        codes = text.map({levels[0]: 0.0, levels[1]: 1.0}).to_numpy(dtype=float, na_value=np.nan)
+    if positive is not None:
+        if positive not in levels:
+            raise UsageError(
+                f"--positive-class: {positive!r} is not a class of {col!r} "
+                f"(classes: {', '.join(repr(v) for v in levels)})"
+            )
+        if positive == levels[0]:
+            levels = [levels[1], levels[0]]
+            codes = 1.0 - codes
+    return codes, levels
 
 
 def numeric_column(column: Any, col: str, name: str, *, role: str) -> np.ndarray:
