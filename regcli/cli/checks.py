@@ -16,7 +16,18 @@ from regcli.errors import CheckFailed, UsageError
 SEVERITIES = ("error", "warn")
 #: The metrics each command can check (besides `feature` and `sign`, where it has coefficients).
 #: What checks can see of a fitted model (``common.fit_metrics``), and of the cv that chose it.
-FITTED_METRICS = ("r2", "n_nonzero", "converged", "alpha", "max_kkt_violation")
+FITTED_METRICS = (
+    "r2",
+    "n_nonzero",
+    "converged",
+    "alpha",
+    "max_kkt_violation",
+    "deviance",
+    "null_deviance",
+    "dev_ratio",
+    "accuracy",
+    "auc",
+)
 CV_METRICS = ("cv_r2", "cv_mean", "cv_se", *FITTED_METRICS)
 METRICS: dict[str, tuple[str, ...]] = {
     "fit": FITTED_METRICS,

@@ -69,6 +69,8 @@ class DataOptions:
     na: str
     decimal: str = "."
     standardize: bool = True
+    family: str = "gaussian"
+    positive_class: str | None = None
 
     def load(
         self, fold_col: str | None = None, group_col: str | None = None, *, digest: bool = False
@@ -85,10 +87,16 @@ class DataOptions:
                 f"target: {ds.target!r} ({ds.target_reason}); --target NAME chooses another",
                 defer=True,
             )
-        if binary_target(ds.y):
+        if self.family == "gaussian" and binary_target(ds.y):
             warn(
                 f"target {ds.target!r} holds only 0 and 1: it is fitted by least squares "
-                "(a linear probability model), not by logistic regression",
+                "(a linear probability model); for logistic regression add --family binomial",
+                defer=True,
+            )
+        if ds.target_levels is not None:
+            note(
+                f"binomial: modelling P({ds.target} = {ds.target_levels[1]!r}) against "
+                f"{ds.target_levels[0]!r}; --positive-class chooses the other class",
                 defer=True,
             )
         return ds
@@ -105,6 +113,8 @@ class DataOptions:
             decimal=check_decimal(self.decimal),
             digest=digest,
             standardize=self.standardize,
+            family=self.family,
+            positive_class=self.positive_class,
         )
 
 
@@ -314,17 +324,100 @@ def check_set(
     return CheckSet(items, junit)
 
 
-def fit_metrics(res: Any, **cv: float) -> dict[str, Any]:
+def fit_metrics(res: Any, family: dict[str, Any] | None = None, **cv: float) -> dict[str, Any]:
     """The metrics checks see for a fitted model (``core.fitting.FitResult``), with the cv ones
-    (cv_r2, cv_mean, cv_se) of the rule that chose it."""
+    (cv_r2, cv_mean, cv_se) of the rule that chose it and the family's (``family_measures``)."""
     return {
         "r2": res.r2,
         "n_nonzero": res.n_nonzero,
         "converged": res.converged,
         "alpha": res.alpha,
         "max_kkt_violation": res.max_kkt_violation,
+        **{k: v for k, v in (family or {}).items() if k in FAMILY_METRICS},
         **{k: float(v) for k, v in cv.items()},
     }
+
+
+#: The family measures that checks can test (``family_measures``).
+FAMILY_METRICS = ("deviance", "null_deviance", "dev_ratio", "accuracy", "auc")
+
+
+def check_family_options(
+    family: str,
+    *,
+    positive_class: str | None = None,
+    relax: bool = False,
+    min_auc: float | None = None,
+    max_deviance: float | None = None,
+) -> None:
+    """Usage errors for options that do not apply to ``family``."""
+    if family != "binomial":
+        if positive_class is not None:
+            raise UsageError("--positive-class: only with --family binomial")
+        if min_auc is not None:
+            raise UsageError("--min-auc: only with --family binomial")
+    if family == "gaussian" and max_deviance is not None:
+        raise UsageError("--max-deviance: only with --family binomial or poisson (use --min-r2)")
+    if family != "gaussian" and relax:
+        raise UsageError(f"--relax: not available for --family {family} yet (gaussian only)")
+
+
+def family_measures(res: Any, ds: Dataset) -> dict[str, Any] | None:
+    """Training deviance, null deviance and deviance ratio of a binomial or Poisson fit, with
+    accuracy, AUC and the classes for binomial; None for gaussian."""
+    if res.family == "gaussian":
+        return None
+    out: dict[str, Any] = {
+        "deviance": res.deviance,
+        "null_deviance": res.null_deviance,
+        "dev_ratio": res.r2,
+    }
+    if res.family == "binomial":
+        from regcli.core.glmcv import classification_measures
+
+        eta = res.intercept + ds.X @ res.coef
+        out.update(classification_measures(ds.y, eta, ds.weights))
+        out["classes"] = list(ds.target_levels or ["0", "1"])
+        out["positive_class"] = out["classes"][1]
+    return out
+
+
+def auc_folds(y: Any, folds: list[Any]) -> None:
+    """Refuse --metric auc when a fold lacks a class (exit 2); warn, as cv.glmnet does, when
+    folds hold fewer than 10 rows (their AUC is noisy)."""
+    import numpy as np
+
+    from regcli.core.glmcv import AUC_MIN_FOLD_ROWS, auc_problem
+
+    problem = auc_problem(y, folds)
+    if problem is not None:
+        raise UsageError(f"--metric auc: {problem}; use fewer --folds or --metric deviance")
+    smallest = min(int(np.bincount(ids.astype(int)).min()) for ids in folds)
+    if smallest < AUC_MIN_FOLD_ROWS:
+        warn(
+            f"--metric auc: a fold holds {smallest} rows (< {AUC_MIN_FOLD_ROWS}); its AUC is "
+            "noisy (cv.glmnet falls back to deviance there)"
+        )
+
+
+def resolve_metric(metric: Any, family: str) -> str:
+    """The cv measure: --metric, else mse (gaussian) or deviance; refuses one that does not
+    apply to the family (exit 2)."""
+    if metric is None:
+        return "mse" if family == "gaussian" else "deviance"
+    value = str(metric.value)
+    allowed = {
+        "gaussian": ("mse", "mae", "r2", "deviance"),
+        "binomial": ("deviance", "class", "auc", "mse", "mae"),
+        "poisson": ("deviance", "mse", "mae"),
+    }[family]
+    if value not in allowed:
+        raise UsageError(
+            f"--metric {value}: not for --family {family} (one of {', '.join(allowed)})"
+        )
+    if family == "gaussian" and value == "deviance":
+        return "mse"  # the gaussian deviance is the squared error
+    return value
 
 
 def encoded_columns(ds: Dataset) -> dict[str, list[str]]:

@@ -7,6 +7,8 @@ from regcli.cli.options import (
     DataArgument,
     DecimalOption,
     ExcludeOption,
+    Family,
+    FamilyOption,
     FeaturesOption,
     FoldColOption,
     FoldGrid,
@@ -26,6 +28,7 @@ from regcli.cli.options import (
     OutputOption,
     PenaltyFactorOption,
     PlotOption,
+    PositiveClassOption,
     PositiveOption,
     ProgressOption,
     QuietOption,
@@ -82,6 +85,8 @@ def compare_command(
     upper: UpperOption = None,
     positive: PositiveOption = False,
     threads: ThreadsOption = None,
+    family: FamilyOption = Family.gaussian,
+    positive_class: PositiveClassOption = None,
 ) -> None:
     """Compare lasso, ridge and elastic net (and least squares) tuned by CV on the same folds."""
 
@@ -97,6 +102,7 @@ def compare_command(
 
     set_quiet(quiet)
     common.use_threads(threads)
+    common.check_family_options(family.value, positive_class=positive_class)
     ratios = (
         common.parse_floats(l1_ratio, "--l1-ratio", low=0.0, high=1.0)
         if l1_ratio
@@ -109,7 +115,16 @@ def compare_command(
     check_plot_target(plot, force=force)
     common.check_save(save, force)
     options = common.DataOptions(
-        data, target, features, exclude, weights, na.value, decimal, standardize
+        data,
+        target,
+        features,
+        exclude,
+        weights,
+        na.value,
+        decimal,
+        standardize,
+        family=family.value,
+        positive_class=positive_class,
     )
     arm(junit, command="compare", force=force)
     ds = options.load(fold_col, group_col, digest=save is not None)
@@ -141,28 +156,37 @@ def compare_command(
         train_ds, n_folds=folds, seed=seed, repeats=repeats, fold_col=fold_col, group_col=group_col
     )
     points = (len(fold_ids) * (max(fold_ids[0]) + 1) + 1) * (2 + len(ratios)) * 100
+    shared = dict(
+        folds=fold_ids,
+        en_ratios=ratios,
+        weights=train_ds.weights,
+        select=select.value,
+        standardize=standardize,
+        fit_intercept=intercept,
+        tol=tol,
+        max_iter=max_iter,
+        X_test=None if test is None else ds.X[test],
+        y_test=None if test is None else ds.y[test],
+        w_test=None if test is None or ds.weights is None else ds.weights[test],
+        fold_grid=fold_grid.value,
+        controls=controls,
+    )
     with progress_bar("compare", int(points), force=progress, quiet=quiet):
-        res = compare_models(
-            train_ds.X,
-            train_ds.y,
-            folds=fold_ids,
-            en_ratios=ratios,
-            weights=train_ds.weights,
-            select=select.value,
-            standardize=standardize,
-            fit_intercept=intercept,
-            tol=tol,
-            max_iter=max_iter,
-            X_test=None if test is None else ds.X[test],
-            y_test=None if test is None else ds.y[test],
-            w_test=None if test is None or ds.weights is None else ds.weights[test],
-            fold_grid=fold_grid.value,
-            jobs=jobs,
-            controls=controls,
-        )
+        if family is Family.gaussian:
+            res = compare_models(train_ds.X, train_ds.y, jobs=jobs, **shared)  # type: ignore[arg-type]
+        else:
+            from regcli.core.compare import compare_glm_models
+            from regcli.core.family import family_named
+
+            res = compare_glm_models(
+                train_ds.X, train_ds.y, family_named(family.value), **shared  # type: ignore[arg-type]
+            )
     best = res.recommended
     assert best.fit is not None
-    metrics = common.fit_metrics(best.fit, cv_r2=best.cv_r2, cv_mean=best.cv_mean, cv_se=best.cv_se)
+    measures = common.family_measures(best.fit, train_ds)
+    metrics = common.fit_metrics(
+        best.fit, measures, cv_r2=best.cv_r2, cv_mean=best.cv_mean, cv_se=best.cv_se
+    )
     coefficients = dict(zip(ds.feature_names, map(float, best.coef)))
     reported = controls_report(controls, ds.feature_names, best.coef)
     result = payload.compare_payload(
@@ -182,7 +206,11 @@ def compare_command(
             model_document(
                 best.fit,
                 train_ds,
-                metrics={"train_r2": best.fit.r2, "cv": res.summary(select.value)},
+                metrics={
+                    "train_r2": best.fit.r2,
+                    "cv": res.summary(select.value),
+                    **(measures or {}),
+                },
                 controls=reported,
             ),
             force=force,

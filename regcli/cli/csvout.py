@@ -125,7 +125,7 @@ def predict_csv(p: dict[str, Any]) -> str:
     kept = p["kept"]
     w.writerow([*kept, "prediction"])
     for i, value in enumerate(p["predictions"]):
-        w.writerow([kept[c][i] for c in kept] + [cell(value)])
+        w.writerow([kept[c][i] for c in kept] + [value if isinstance(value, str) else cell(value)])
     return buf.getvalue()
 
 

@@ -9,6 +9,8 @@ from regcli.cli.options import (
     DecimalOption,
     EpsOption,
     ExcludeOption,
+    Family,
+    FamilyOption,
     FeaturesOption,
     FoldColOption,
     FoldGrid,
@@ -23,8 +25,10 @@ from regcli.cli.options import (
     JunitOption,
     L1RatiosOption,
     LowerOption,
+    MaxDevianceOption,
     MaxIterOption,
     MaxNonzeroOption,
+    MinAucOption,
     Metric,
     MetricOption,
     MinR2Option,
@@ -35,6 +39,7 @@ from regcli.cli.options import (
     PenaltyFactorOption,
     PenaltyOption,
     PlotOption,
+    PositiveClassOption,
     PositiveOption,
     ProgressOption,
     QuietOption,
@@ -74,7 +79,7 @@ def cv_command(
     repeats: RepeatsOption = 1,
     fold_grid: FoldGridOption = FoldGrid.own,
     jobs: JobsOption = 1,
-    metric: MetricOption = Metric.mse,
+    metric: MetricOption = None,
     select: SelectOption = Select.one_se,
     alphas: AlphasOption = None,
     n_alphas: NAlphasOption = 100,
@@ -105,6 +110,10 @@ def cv_command(
     relax: RelaxOption = False,
     gamma: GammasOption = None,
     threads: ThreadsOption = None,
+    family: FamilyOption = Family.gaussian,
+    positive_class: PositiveClassOption = None,
+    min_auc: MinAucOption = None,
+    max_deviance: MaxDevianceOption = None,
 ) -> None:
     """Cross-validate alpha (and l1 ratios): glmnet's alpha_min and alpha_1se, then refit."""
 
@@ -119,6 +128,16 @@ def cv_command(
 
     set_quiet(quiet)
     common.use_threads(threads)
+    common.check_family_options(
+        family.value,
+        positive_class=positive_class,
+        relax=relax,
+        min_auc=min_auc,
+        max_deviance=max_deviance,
+    )
+    measure = common.resolve_metric(metric, family.value)
+    if family is not Family.gaussian and jobs != 1:
+        common.note("--jobs: binomial and poisson folds run in this process")
     ratios = common.resolve_l1_ratios(penalty, l1_ratio)
     grid = common.parse_grid(alphas, eps)
     common.distinct_outputs(output=output, plot=plot, save=save, junit=junit)
@@ -127,7 +146,16 @@ def cv_command(
     arm(junit, command="cv", force=force)
     common.check_save(save, force)
     options = common.DataOptions(
-        data, target, features, exclude, weights, na.value, decimal, standardize
+        data,
+        target,
+        features,
+        exclude,
+        weights,
+        na.value,
+        decimal,
+        standardize,
+        family=family.value,
+        positive_class=positive_class,
     )
     ds = options.load(fold_col, group_col, digest=save is not None)
     controls = penalty_controls(
@@ -152,10 +180,18 @@ def cv_command(
         require=require_feature,
         signs=sign,
         require_converged=require_converged,
+        bounds=[
+            (f"min_auc ({'cross-validated' if measure == 'auc' else 'training'})", "auc",
+             min_auc, None),
+            (f"max_deviance ({'cross-validated' if measure == 'deviance' else 'training'})",
+             "deviance", None, max_deviance),
+        ],
     )
     fold_ids = common.build_folds(
         ds, n_folds=folds, seed=seed, repeats=repeats, fold_col=fold_col, group_col=group_col
     )
+    if measure == "auc":
+        common.auc_folds(ds.y, fold_ids)
     points = (len(fold_ids) * (max(fold_ids[0]) + 1) + 1) * len(ratios)
     points *= n_alphas if grid is None else len(grid)
     with progress_bar("cv", int(points), force=progress, quiet=quiet):
@@ -166,7 +202,7 @@ def cv_command(
             l1_ratios=ratios,
             folds=fold_ids,
             select=select.value,
-            metric=metric.value,
+            metric=measure,
             alphas=grid,
             n_alphas=n_alphas,
             eps=eps,
@@ -178,12 +214,18 @@ def cv_command(
             jobs=jobs,
             controls=controls,
             gammas=gammas,
+            family=family.value,
         )
     model = run.model
     common.relax_note(model)
     if not model.converged:
         common.warn(f"refit did not converge: max KKT violation {model.max_kkt_violation:.3g}")
-    metrics = common.fit_metrics(model, cv_r2=run.cv_r2, cv_mean=run.cv_mean, cv_se=run.cv_se)
+    measures = common.family_measures(model, ds)
+    metrics = common.fit_metrics(
+        model, measures, cv_r2=run.cv_r2, cv_mean=run.cv_mean, cv_se=run.cv_se
+    )
+    if measure in ("auc", "deviance") and measures is not None:
+        metrics[measure] = run.cv_mean  # the gates test the cross-validated value
     coefficients = dict(zip(ds.feature_names, map(float, model.coef)))
     reported = controls_report(controls, ds.feature_names, model.coef)
     result = payload.cv_payload(
@@ -195,6 +237,7 @@ def cv_command(
         group_col=group_col,
         fold_grid=fold_grid.value,
         checks=checks.evaluate(metrics, coefficients),
+        family=measures,
     )
     if save is not None:
         save_model(
@@ -202,7 +245,7 @@ def cv_command(
             model_document(
                 model,
                 ds,
-                metrics={"train_r2": model.r2, "cv": run.summary()},
+                metrics={"train_r2": model.r2, "cv": run.summary(), **(measures or {})},
                 controls=reported,
             ),
             force=force,

@@ -8,6 +8,8 @@ from regcli.cli.options import (
     DataArgument,
     DecimalOption,
     ExcludeOption,
+    Family,
+    FamilyOption,
     FeaturesOption,
     FitFoldsOption,
     FitSeedOption,
@@ -20,14 +22,17 @@ from regcli.cli.options import (
     JunitOption,
     L1RatioOption,
     LowerOption,
+    MaxDevianceOption,
     MaxIterOption,
     MaxNonzeroOption,
+    MinAucOption,
     MinR2Option,
     NaMode,
     NaOption,
     OutputOption,
     PenaltyFactorOption,
     PenaltyOption,
+    PositiveClassOption,
     PositiveOption,
     ProgressOption,
     QuietOption,
@@ -87,6 +92,10 @@ def fit_command(
     relax: RelaxOption = False,
     gamma: GammaOption = None,
     threads: ThreadsOption = None,
+    family: FamilyOption = Family.gaussian,
+    positive_class: PositiveClassOption = None,
+    min_auc: MinAucOption = None,
+    max_deviance: MaxDevianceOption = None,
 ) -> None:
     """Fit one lasso, ridge or elastic-net model and report its coefficients and sparsity.
 
@@ -103,6 +112,13 @@ def fit_command(
 
     set_quiet(quiet)
     common.use_threads(threads)
+    common.check_family_options(
+        family.value,
+        positive_class=positive_class,
+        relax=relax,
+        min_auc=min_auc,
+        max_deviance=max_deviance,
+    )
     ratio = common.resolve_l1_ratio(penalty, l1_ratio)
     relax_gamma = common.relax_gamma(relax, gamma)
     cv_options = [n for n, v in (("--folds", folds), ("--seed", seed), ("--select", select)) if v]
@@ -119,7 +135,16 @@ def fit_command(
     arm(junit, command="fit", force=force)
     common.check_save(save, force)
     ds = common.DataOptions(
-        data, target, features, exclude, weights, na.value, decimal, standardize
+        data,
+        target,
+        features,
+        exclude,
+        weights,
+        na.value,
+        decimal,
+        standardize,
+        family=family.value,
+        positive_class=positive_class,
     ).load(digest=save is not None)
     controls = penalty_controls(
         ds,
@@ -141,6 +166,10 @@ def fit_command(
         require=require_feature,
         signs=sign,
         require_converged=require_converged,
+        bounds=[
+            ("min_auc (training)", "auc", min_auc, None),
+            ("max_deviance (training)", "deviance", None, max_deviance),
+        ],
     )
     selection = None
     if alpha is None:  # chosen as `regcli cv` would with its defaults: 10 folds, seed 0, 1se
@@ -175,9 +204,30 @@ def fit_command(
                 jobs=jobs,
                 controls=controls,
                 gammas=None if relax_gamma is None else [relax_gamma],
+                family=family.value,
             )
         res = run.model
         selection = run.summary(seed=seed, cv_s=run.cv.fit_s)
+    elif family is not Family.gaussian:
+        from regcli.core.family import family_named
+        from regcli.core.glm import glm_fit
+
+        res = glm_fit(
+            ds.X,
+            ds.y,
+            family_named(family.value),
+            alpha=alpha,
+            l1_ratio=ratio,
+            weights=ds.weights,
+            standardize=standardize,
+            fit_intercept=intercept,
+            tol=tol,
+            max_iter=max_iter,
+            penalty_factor=controls.factors,
+            lower=controls.lower,
+            upper=controls.upper,
+        )
+        common.above_alpha_max(alpha, res.alpha_max, res.l1_ratio)
     else:
         res = fit(
             ds.X,
@@ -204,18 +254,23 @@ def fit_command(
     common.relax_note(res)
     coefficients = dict(zip(ds.feature_names, map(float, res.coef)))
     reported = controls_report(controls, ds.feature_names, res.coef)
+    measures = common.family_measures(res, ds)
     result = payload.fit_payload(
         res,
         ds,
         selection=selection,
         controls=reported,
-        checks=checks.evaluate(common.fit_metrics(res), coefficients),
+        checks=checks.evaluate(common.fit_metrics(res, measures), coefficients),
+        family=measures,
     )
     if save is not None:
         save_model(
             save,
             model_document(
-                res, ds, metrics={"train_r2": res.r2, "cv": selection}, controls=reported
+                res,
+                ds,
+                metrics={"train_r2": res.r2, "cv": selection, **(measures or {})},
+                controls=reported,
             ),
             force=force,
         )

@@ -106,6 +106,32 @@ DecimalOption = Annotated[
         rich_help_panel=DATA,
     ),
 ]
+class Family(str, Enum):
+    gaussian = "gaussian"
+    binomial = "binomial"
+    poisson = "poisson"
+
+
+FamilyOption = Annotated[
+    Family,
+    typer.Option(
+        "--family",
+        help="gaussian (least squares), binomial (logistic regression on a two-class target) "
+        "or poisson (counts), glmnet's families.",
+        rich_help_panel=MODEL,
+        case_sensitive=False,
+    ),
+]
+PositiveClassOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--positive-class",
+        help="binomial: the class modelled as 1 (default: the second in sorted order, "
+        "e.g. 1, true, yes).",
+        rich_help_panel=MODEL,
+        show_default=False,
+    ),
+]
 PenaltyOption = Annotated[
     Optional[Penalty],
     typer.Option(
@@ -236,6 +262,9 @@ class Metric(str, Enum):
     mse = "mse"
     mae = "mae"
     r2 = "r2"
+    deviance = "deviance"
+    class_ = "class"
+    auc = "auc"
 
 
 L1RatiosOption = Annotated[
@@ -278,11 +307,14 @@ RepeatsOption = Annotated[
     typer.Option(help="Average the curve over this many fold draws.", min=1, rich_help_panel=CV),
 ]
 MetricOption = Annotated[
-    Metric,
+    Optional[Metric],
     typer.Option(
-        help="CV error: mse, mae, or r2 (higher is better).",
+        help="CV error: mse, mae or r2 (higher is better) [default: mse]; binomial and "
+        "poisson: deviance [default], mse, mae, and for binomial class (misclassification) "
+        "and auc (higher is better), as cv.glmnet's type.measure.",
         rich_help_panel=CV,
         case_sensitive=False,
+        show_default=False,
     ),
 ]
 SelectOption = Annotated[
@@ -300,6 +332,28 @@ MinR2Option = Annotated[
     typer.Option(
         "--min-r2",
         help="Fail (exit 1) when R² is below this: CV R² for cv, training R² for fit.",
+        callback=_finite,
+        rich_help_panel=GATES,
+        show_default=False,
+    ),
+]
+MinAucOption = Annotated[
+    Optional[float],
+    typer.Option(
+        "--min-auc",
+        help="binomial: fail (exit 1) when the AUC is below this (training AUC for fit, "
+        "held-out for cv with --metric auc).",
+        callback=_finite,
+        rich_help_panel=GATES,
+        show_default=False,
+    ),
+]
+MaxDevianceOption = Annotated[
+    Optional[float],
+    typer.Option(
+        "--max-deviance",
+        help="binomial, poisson: fail (exit 1) when the mean deviance is above this "
+        "(training for fit, cross-validated for cv).",
         callback=_finite,
         rich_help_panel=GATES,
         show_default=False,

@@ -9,6 +9,8 @@ from regcli.cli.options import (
     DecimalOption,
     EpsOption,
     ExcludeOption,
+    Family,
+    FamilyOption,
     FeaturesOption,
     ForceOption,
     FormatOption,
@@ -24,6 +26,7 @@ from regcli.cli.options import (
     PenaltyFactorOption,
     PenaltyOption,
     PlotOption,
+    PositiveClassOption,
     PositiveOption,
     ProgressOption,
     QuietOption,
@@ -70,6 +73,8 @@ def path_command(
     gamma: GammaOption = None,
     select: CriterionOption = None,
     threads: ThreadsOption = None,
+    family: FamilyOption = Family.gaussian,
+    positive_class: PositiveClassOption = None,
 ) -> None:
     """Compute the whole regularization path: nonzeros, deviance explained, entry order."""
 
@@ -82,6 +87,7 @@ def path_command(
 
     set_quiet(quiet)
     common.use_threads(threads)
+    common.check_family_options(family.value, positive_class=positive_class, relax=relax)
     ratio = common.resolve_l1_ratio(penalty, l1_ratio)
     relax_gamma = common.relax_gamma(relax, gamma)
     grid = common.parse_grid(alphas, eps)
@@ -89,7 +95,16 @@ def path_command(
     emitter = common.Emitter.create(fmt, output, force)
     check_plot_target(plot, force=force)
     ds = common.DataOptions(
-        data, target, features, exclude, weights, na.value, decimal, standardize
+        data,
+        target,
+        features,
+        exclude,
+        weights,
+        na.value,
+        decimal,
+        standardize,
+        family=family.value,
+        positive_class=positive_class,
     ).load()
     controls = penalty_controls(
         ds,
@@ -102,23 +117,45 @@ def path_command(
     require_some_penalty(controls, "path")
     points = n_alphas if grid is None else len(grid)
     with progress_bar("path", points, force=progress, quiet=quiet):
-        res = compute_path(
-            ds.X,
-            ds.y,
-            l1_ratio=ratio,
-            weights=ds.weights,
-            alphas=grid,
-            n_alphas=n_alphas,
-            eps=eps,
-            standardize=standardize,
-            fit_intercept=intercept,
-            tol=tol,
-            max_iter=max_iter,
-            penalty_factor=controls.factors,
-            lower=controls.lower,
-            upper=controls.upper,
-            gamma=relax_gamma,
-        )
+        if family is not Family.gaussian:
+            from regcli.core.family import family_named
+            from regcli.core.glm import glm_path
+
+            res = glm_path(
+                ds.X,
+                ds.y,
+                family_named(family.value),
+                l1_ratio=ratio,
+                weights=ds.weights,
+                alphas=grid,
+                n_alphas=n_alphas,
+                eps=eps,
+                standardize=standardize,
+                fit_intercept=intercept,
+                tol=tol,
+                max_iter=max_iter,
+                penalty_factor=controls.factors,
+                lower=controls.lower,
+                upper=controls.upper,
+            )
+        else:
+            res = compute_path(
+                ds.X,
+                ds.y,
+                l1_ratio=ratio,
+                weights=ds.weights,
+                alphas=grid,
+                n_alphas=n_alphas,
+                eps=eps,
+                standardize=standardize,
+                fit_intercept=intercept,
+                tol=tol,
+                max_iter=max_iter,
+                penalty_factor=controls.factors,
+                lower=controls.lower,
+                upper=controls.upper,
+                gamma=relax_gamma,
+            )
     if res.refit_ok is not None and not res.refit_ok.all():
         common.note(
             f"relaxed path: {int((~res.refit_ok).sum())} points have more than n - 3 nonzero "

@@ -57,10 +57,12 @@ def fit_payload(
     selection: dict[str, Any] | None = None,
     checks: list[dict[str, Any]] | None = None,
     controls: dict[str, Any] | None = None,
+    family: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The fit payload; ``selection`` says how alpha was chosen (None: given by --alpha),
     ``checks`` are the evaluated data checks, ``controls`` the penalty factors and limits
-    (``penalties.controls_report``; null without them)."""
+    (``penalties.controls_report``; null without them), ``family`` the binomial or Poisson
+    measures (``common.family_measures``: deviance, dev_ratio, accuracy, auc, classes)."""
     names = ds.feature_names
     std = res.standardization
     timings = {"load_s": ds.load_s, "fit_s": res.fit_s}
@@ -83,6 +85,8 @@ def fit_payload(
         "n_features": res.n_features,
         "n_nonzero": res.n_nonzero,
         "r2": res.r2,
+        "family": res.family,
+        **_family_keys(family),
         "converged": res.converged,
         "n_iter": res.n_iter,
         "max_kkt_violation": res.max_kkt_violation,
@@ -100,6 +104,14 @@ def fit_payload(
         "checks": checks or [],
         "timings": timings,
     }
+
+
+def _family_keys(measures: dict[str, Any] | None) -> dict[str, Any]:
+    """deviance, null_deviance, dev_ratio (and accuracy, auc, classes, positive_class for
+    binomial) of a binomial or Poisson fit; nothing for gaussian."""
+    if measures is None:
+        return {}
+    return {k: number(v) if isinstance(v, float) else v for k, v in measures.items()}
 
 
 def _relaxed_fit(res: FitResult, names: list[str]) -> dict[str, Any] | None:
@@ -153,6 +165,9 @@ def path_payload(
         "source": ds.source,
         "target": ds.target,
         "target_source": ds.target_reason,
+        "family": res.family,
+        "classes": ds.target_levels,
+        "null_deviance": res.null_deviance,
         "penalty": _penalty_name(res.l1_ratio),
         "l1_ratio": res.l1_ratio,
         "standardize": std.standardize,
@@ -219,8 +234,10 @@ def cv_payload(
     fold_grid: str,
     checks: list[dict[str, Any]],
     controls: dict[str, Any] | None = None,
+    family: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The cv payload: the curves of every l1 ratio, the selection and the refit model."""
+    """The cv payload: the curves of every l1 ratio, the selection and the refit model
+    (``family``: its binomial or Poisson measures, as for fit)."""
     res, model, select = run.cv, run.model, run.select
     curve = res.curve
     out: dict[str, Any] = {
@@ -228,6 +245,8 @@ def cv_payload(
         "source": ds.source,
         "target": ds.target,
         "target_source": ds.target_reason,
+        "family": model.family,
+        "classes": ds.target_levels,
     }
     out.update(_curve_dict(curve))
     out.update(
@@ -243,7 +262,7 @@ def cv_payload(
             "l1_ratios": [_curve_dict(c) for c in res.curves],
             "cv_r2_selected": number(run.cv_r2),
             "relaxed": _relaxed_cv(run),
-            "model": fit_payload(model, ds, controls=controls),
+            "model": fit_payload(model, ds, controls=controls, family=family),
             "checks": checks,
             "timings": {"load_s": ds.load_s, "cv_s": res.fit_s, "fit_s": res.fit_s + model.fit_s},
         }
@@ -340,6 +359,8 @@ def compare_payload(
         "target_source": ds.target_reason,
         "n_samples": int(res.models[0].fit.n_samples) if res.models[0].fit else ds.n_samples,
         "n_features": len(names),
+        "family": res.models[0].fit.family if res.models[0].fit else "gaussian",
+        "classes": ds.target_levels,
         "metric": res.metric,
         "select": select,
         "n_folds": res.n_folds,

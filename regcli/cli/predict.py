@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -21,6 +21,12 @@ from regcli.cli.options import (
 class Unknown(str, Enum):
     error = "error"
     zero = "zero"
+
+
+class PredictionType(str, Enum):
+    response = "response"
+    link = "link"
+    class_ = "class"
 
 
 def predict_command(
@@ -49,8 +55,19 @@ def predict_command(
     fmt: FormatOption = None,
     output: OutputOption = None,
     force: ForceOption = False,
+    kind: Annotated[
+        PredictionType,
+        typer.Option(
+            "--type",
+            help="response: the mean (binomial: probability of the positive class; poisson: "
+            "expected count); link: intercept + X . coef; class: binomial's predicted class "
+            "(probability >= 0.5), written as the target's own class names.",
+            case_sensitive=False,
+        ),
+    ] = PredictionType.response,
 ) -> None:
-    """Predict with a saved model: a `prediction` column (intercept + X . coef) per kept row."""
+    """Predict with a saved model: a `prediction` column per kept row (glmnet's type.predict:
+    the mean, the linear predictor, or the class)."""
     from regcli.cli import csvout, tables
     from regcli.cli.common import Emitter, check_decimal
     from regcli.errors import UsageError
@@ -67,18 +84,30 @@ def predict_command(
             raise UsageError(f"--keep: no column {col!r} in {name}")
     if "prediction" in keep:
         raise UsageError("--keep: 'prediction' is the name of the output column")
+    if kind is PredictionType.class_ and fitted.classes is None:
+        raise UsageError(f"--type class: {model} is a {fitted.family.name} model, not binomial")
     X, rows = design_matrix(df, fitted, name=name, na=na.value, unknown=unknown.value)
-    pred = fitted.predict(X)
+    if kind is PredictionType.class_:
+        assert fitted.classes is not None
+        positive = fitted.linear_predictor(X) >= 0.0
+        predictions: list[Any] = [fitted.classes[int(v)] for v in positive]
+        size = len(predictions)
+    else:
+        pred = fitted.predict(X, kind.value)
+        predictions = [float(v) for v in pred]
+        size = pred.size
     payload = {
         "command": "predict",
         "model": model,
         "source": name,
         "target": fitted.target,
         "n_rows": int(len(df)),
-        "n_predictions": int(pred.size),
-        "rows_dropped": int(len(df) - pred.size),
+        "family": fitted.family.name,
+        "type": kind.value,
+        "n_predictions": int(size),
+        "rows_dropped": int(len(df) - size),
         "kept": {col: [_cell(v) for v in df[col].to_numpy()[rows]] for col in keep},
-        "predictions": [float(v) for v in pred],
+        "predictions": predictions,
     }
     emitter.result(payload, csvout.predict_csv, lambda con, p, _t: tables.draw_predict(con, p))
 

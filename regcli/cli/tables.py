@@ -85,6 +85,25 @@ def _convergence_text(p: dict[str, Any]) -> str:
     return f"{state} (max KKT violation {num(p['max_kkt_violation'], 2)}{rel_s}; {solves})"
 
 
+def _family_rows(p: dict[str, Any]) -> list[tuple[str, str]]:
+    """Training fit of the model: R² for gaussian; deviance (and accuracy, AUC) otherwise."""
+    family = p.get("family", "gaussian")
+    if family == "gaussian":
+        return [("training R²", num(p["r2"], 5))]
+    rows = [
+        ("family", family + (f"   positive class {p['positive_class']!r}"
+                             if family == "binomial" else "")),
+        (
+            "training deviance",
+            f"{num(p['deviance'], 5)} (null {num(p['null_deviance'], 5)}; "
+            f"{num(100 * p['dev_ratio'], 4)}% explained)",
+        ),
+    ]
+    if family == "binomial":
+        rows.append(("training accuracy", f"{num(p['accuracy'], 4)}   AUC {num(p['auc'], 4)}"))
+    return rows
+
+
 def draw_fit(console: Console, p: dict[str, Any]) -> None:
 
     rows = [
@@ -111,7 +130,7 @@ def draw_fit(console: Console, p: dict[str, Any]) -> None:
             "yes" if p["standardize"] else "no" + ("" if p["fit_intercept"] else "; no intercept"),
         ),
         *_relaxed_rows(p.get("relaxed")),
-        ("training R²", num(p["r2"], 5)),
+        *_family_rows(p),
         ("converged", _convergence_text(p)),
         ("time", f"load {p['timings']['load_s']:.3f} s, fit {p['timings']['fit_s']:.4f} s"),
     ]
@@ -523,7 +542,9 @@ def draw_predict(console: Console, p: dict[str, Any]) -> None:
         t.add_column(col)
     t.add_column("prediction", justify="right")
     for i, value in enumerate(p["predictions"][:TERMINAL_ROWS]):
-        t.add_row(*[p["kept"][c][i] for c in p["kept"]], num(value))
+        t.add_row(
+            *[p["kept"][c][i] for c in p["kept"]], value if isinstance(value, str) else num(value)
+        )
     console.print(t)
     if n > TERMINAL_ROWS:
         console.print(f"... {n - TERMINAL_ROWS} more rows: --format csv writes them all")

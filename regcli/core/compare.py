@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -18,6 +18,7 @@ from regcli.core.cv import (
 )
 from regcli.core.diagnostics import Collinearity, collinearity, collinearity_from_gram
 from regcli.core.dispatch import statistics_source
+from regcli.core.family import Family
 from regcli.core.fitting import FitResult, fit_prepared
 from regcli.core.penalty import NO_CONTROLS, PenaltyControls
 from regcli.core.stats import GramStats, least_squares
@@ -284,8 +285,6 @@ def compare_models(
 
 
 def _with_test(row: ModelRow, X: np.ndarray, y: np.ndarray, wt: np.ndarray, var: float) -> ModelRow:
-    from dataclasses import replace
-
     mse = float(wt @ (y - row.intercept - X @ row.coef) ** 2)
     return replace(row, test_mse=mse, test_r2=1.0 - mse / var if var > 0 else None)
 
@@ -298,7 +297,12 @@ def paired_difference(a: np.ndarray, b: np.ndarray, fold_w: list[np.ndarray]) ->
     return Difference(mean=float(mean[0]), se=float(se[0]))
 
 
-def judge(rows: list[ModelRow], col: Collinearity, fold_w: list[np.ndarray]) -> Verdict:
+def judge(
+    rows: list[ModelRow], col: Collinearity, fold_w: list[np.ndarray], scale: float = 1.0
+) -> Verdict:
+    """The verdict on rows whose ``cv_mean_min`` and fold errors are smaller-is-better
+    (negated for a larger-is-better measure such as auc: ``scale`` -1 turns the reported
+    differences back)."""
     best = min(rows, key=lambda r: r.cv_mean_min)
     assert best.fold_errors_min is not None
     diffs = {
@@ -307,6 +311,8 @@ def judge(rows: list[ModelRow], col: Collinearity, fold_w: list[np.ndarray]) -> 
         if r.fold_errors_min is not None
     }
     within = [r for r in rows if diffs[r.name].mean <= diffs[r.name].se]
+    if scale != 1.0:
+        diffs = {k: Difference(mean=scale * d.mean, se=d.se) for k, d in diffs.items()}
     sparsest = min(within, key=lambda r: (r.n_nonzero, r.cv_mean_min))
     penalized = [r for r in within if r.name != "ols"]
     if penalized:
@@ -330,3 +336,192 @@ def judge(rows: list[ModelRow], col: Collinearity, fold_w: list[np.ndarray]) -> 
         groups=groups,
         differences=diffs,
     )
+
+
+def compare_glm_models(
+    X: np.ndarray,
+    y: np.ndarray,
+    family: Family,
+    *,
+    folds: list[np.ndarray],
+    en_ratios: list[float],
+    weights: np.ndarray | None = None,
+    select: str = "1se",
+    metric: str = "deviance",
+    standardize: bool = True,
+    fit_intercept: bool = True,
+    tol: float = 1e-7,
+    max_iter: int = 10_000,
+    X_test: np.ndarray | None = None,
+    y_test: np.ndarray | None = None,
+    w_test: np.ndarray | None = None,
+    fold_grid: str = "own",
+    controls: PenaltyControls = NO_CONTROLS,
+) -> CompareResult:
+    """``compare_models`` for binomial and Poisson: L1, L2 and elastic net cross-validated by
+    cv.glmnet's procedure (``glmcv``) on the same folds, and the unpenalized GLM where n > p,
+    no limits are set and it converges on every fold.  ``cv_r2`` is the held-out deviance
+    explained; with a test split, ``test_mse`` holds the test rows' mean deviance and
+    ``test_r2`` its share explained."""
+    from regcli.core.glm import glm_fit
+    from regcli.core.glmcv import glm_cross_validate, heldout_scores, larger_is_better
+
+    t0 = time.perf_counter()
+    n, p = X.shape
+    options = dict(
+        weights=weights,
+        standardize=standardize,
+        fit_intercept=fit_intercept,
+        tol=tol,
+        max_iter=max_iter,
+    )
+    rows: list[ModelRow] = []
+    entry = np.full(p, np.nan)
+    base_eps = 1e-4 if n >= p else 1e-2
+    for name, ratios in (("l1", [1.0]), ("l2", [0.0]), ("elasticnet", en_ratios)):
+        t1 = time.perf_counter()
+        eps = base_eps * 1e-3 if name == "l2" else None
+        res = glm_cross_validate(
+            X,
+            y,
+            family,
+            folds=folds,
+            l1_ratios=ratios,
+            eps=eps,
+            metric=metric,
+            controls=controls,
+            fold_grid=fold_grid,
+            **options,  # type: ignore[arg-type]
+        )
+        curve = res.curve
+        if name == "l1":
+            entry = curve.entry_alpha
+        i = curve.selected(select)
+        model = glm_fit(
+            X,
+            y,
+            family,
+            alpha=float(curve.alphas[i]),
+            l1_ratio=curve.l1_ratio,
+            penalty_factor=controls.factors,
+            lower=controls.lower,
+            upper=controls.upper,
+            **options,  # type: ignore[arg-type]
+        )
+        rows.append(
+            ModelRow(
+                name=name,
+                l1_ratio=curve.l1_ratio,
+                alpha=model.alpha,
+                cv_mean=float(curve.cv_mean[i]),
+                cv_se=float(curve.cv_se[i]),
+                cv_r2=float(curve.cv_r2[i]),
+                coef=model.coef,
+                standardized_coef=model.standardized_coef,
+                intercept=model.intercept,
+                selection_frequency=None if name == "l2" else curve.selection_frequency(select),
+                curve=curve,
+                fit=model,
+                seconds=time.perf_counter() - t1,
+                cv_mean_min=float(curve.cv_mean[curve.index_min]),
+                fold_errors_min=curve.fold_errors[:, curve.index_min],
+            )
+        )
+    bounded = controls.lower is not None or controls.upper is not None
+    ols_reason = None
+    unpenalized = f"unpenalized {family.name} baseline"
+    if bounded:
+        ols_reason = f"no {unpenalized}: coefficient limits are set"
+    elif n <= p:
+        ols_reason = (
+            f"no {unpenalized}: with p = {p} features and n = {n} rows (p >= n) the "
+            "unpenalized fit is not unique"
+        )
+    else:
+        t1 = time.perf_counter()
+        w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+        K = fold_count(folds)
+        errors, devs, fold_w, ok = [], [], [], True
+        for ids in folds:
+            e_rep, d_rep, w_rep = [], [], []
+            for k in range(K):
+                test = ids == k
+                fold_fit = glm_fit(
+                    X[~test], y[~test], family, alpha=0.0,
+                    **dict(options, weights=None if weights is None else w[~test]),  # type: ignore[arg-type]
+                )
+                ok &= fold_fit.converged
+                eta = (fold_fit.intercept + X[test] @ fold_fit.coef)[None, :]
+                e_rep.append(heldout_scores(family, metric, y[test], eta, w[test])[0])
+                d_rep.append(heldout_scores(family, "deviance", y[test], eta, w[test])[0])
+                w_rep.append(float(w[test].sum()))
+            errors.append(np.array(e_rep)[:, None])
+            devs.append(np.array(d_rep)[:, None])
+            fold_w.append(np.array(w_rep))
+        full = glm_fit(X, y, family, alpha=0.0, **options)  # type: ignore[arg-type]
+        if ok and full.converged:
+            cv_mean, cv_se = fold_mean_se(errors, fold_w)
+            cv_dev = float(fold_mean_se(devs, fold_w)[0][0])
+            null = full.null_deviance or 0.0
+            rows.append(
+                ModelRow(
+                    name="ols",
+                    l1_ratio=None,
+                    alpha=0.0,
+                    cv_mean=float(cv_mean[0]),
+                    cv_se=float(cv_se[0]),
+                    cv_r2=1.0 - cv_dev / null if null > 0 else float("nan"),
+                    coef=full.coef,
+                    standardized_coef=full.standardized_coef,
+                    intercept=full.intercept,
+                    selection_frequency=None,
+                    curve=None,
+                    fit=full,
+                    seconds=time.perf_counter() - t1,
+                    cv_mean_min=float(cv_mean[0]),
+                    fold_errors_min=np.concatenate(errors)[:, 0],
+                )
+            )
+        else:
+            ols_reason = (
+                f"no {unpenalized}: the unpenalized fit does not converge here (the classes "
+                "are separable, or fitted means run off to 0); only penalized models are shown"
+            )
+    if X_test is not None and y_test is not None:
+        wt = np.ones(len(y_test)) if w_test is None else w_test
+        null_test = heldout_scores(
+            family, "deviance", y_test,
+            np.full((1, len(y_test)), float(family.link(np.array([wt @ y_test / wt.sum()]))[0])),
+            wt,
+        )[0]
+        rows = [_with_glm_test(r, family, X_test, y_test, wt, null_test) for r in rows]
+    col = collinearity(X, weights)
+    w_all = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    K = fold_count(folds)
+    fold_w_all = [np.bincount(f, weights=w_all, minlength=K) for f in folds]
+    sign = -1.0 if larger_is_better(metric) else 1.0
+    verdict_rows = [replace(r, cv_mean_min=sign * r.cv_mean_min,
+                            fold_errors_min=None if r.fold_errors_min is None
+                            else sign * r.fold_errors_min) for r in rows]
+    return CompareResult(
+        models=rows,
+        verdict=judge(verdict_rows, col, fold_w_all, scale=sign),
+        collinearity=col,
+        entry_alpha=entry,
+        metric=metric,
+        n_folds=K,
+        n_repeats=len(folds),
+        ols_absent_reason=ols_reason,
+        data_pass_s=0.0,
+        total_s=time.perf_counter() - t0,
+    )
+
+
+def _with_glm_test(
+    row: ModelRow, family: Family, X: np.ndarray, y: np.ndarray, wt: np.ndarray, null: float
+) -> ModelRow:
+    from regcli.core.glmcv import heldout_scores
+
+    eta = (row.intercept + X @ row.coef)[None, :]
+    dev = float(heldout_scores(family, "deviance", y, eta, wt)[0])
+    return replace(row, test_mse=dev, test_r2=1.0 - dev / null if null > 0 else None)

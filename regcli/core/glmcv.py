@@ -97,10 +97,12 @@ def glm_cross_validate(
     tol: float = 1e-7,
     max_iter: int = 10_000,
     controls: PenaltyControls = NO_CONTROLS,
+    fold_grid: str = "own",
 ) -> CVResult:
     """Cross-validate each l1 ratio of a binomial or Poisson model on the same folds (one
     fold-id array per repeat), as cv.glmnet does; ``cv_r2`` is the held-out share of
-    deviance explained, 1 - cv deviance / the null deviance of all rows."""
+    deviance explained, 1 - cv deviance / the null deviance of all rows.  ``fold_grid``
+    'common' solves every fold at the full path's alphas instead of its own grid."""
     if metric not in FAMILY_METRICS[family.name]:
         raise ValueError(
             f"measure {metric!r} does not apply to {family.name} "
@@ -139,7 +141,7 @@ def glm_cross_validate(
                     y[train],
                     family,
                     l1_ratio=ratio,
-                    alphas=alphas,
+                    alphas=grid if fold_grid == "common" else alphas,
                     n_alphas=n_alphas,
                     eps=eps,
                     **fold_options,
@@ -193,3 +195,13 @@ def auc_problem(y: np.ndarray, folds: list[np.ndarray]) -> str | None:
             if held.size and (held.min() == held.max()):
                 return f"fold {k + 1} holds only one class, so its AUC is undefined"
     return None
+
+
+def classification_measures(
+    y: np.ndarray, eta: np.ndarray, weights: np.ndarray | None = None
+) -> dict[str, float]:
+    """Weighted accuracy (class 1 where the probability is >= 0.5) and AUC of a binomial
+    model's linear predictor ``eta`` on rows y in {0, 1}."""
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
+    right = (eta >= 0.0) == (y > 0.5)
+    return {"accuracy": float(w @ right / w.sum()), "auc": weighted_auc(y, eta, w)}

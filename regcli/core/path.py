@@ -109,6 +109,7 @@ class PathResult:
             n_samples=self.n_samples,
             n_features=self.coefs.shape[1],
             fit_intercept=self.standardization.fit_intercept,
+            minus_2ll=None if self.family == "gaussian" else self.n_samples * self.mse,
         )
 
     @property

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from regcli.core.cv import CVResult, cross_validate, prepare_cv
+from regcli.core.family import Family, family_named
 from regcli.core.fitting import FitResult, fit_prepared
 from regcli.core.path import DEFAULT_TOL
 from regcli.core.penalty import NO_CONTROLS, PenaltyControls
@@ -105,13 +106,36 @@ def cv_then_refit(
     jobs: int = 1,
     controls: PenaltyControls = NO_CONTROLS,
     gammas: Any = None,
+    family: str = "gaussian",
 ) -> CVFit:
     """Cross-validate every l1 ratio on ``folds`` (``cv.cross_validate``), then refit on all rows
     at the selected point; one pass over the rows serves both where a Gram does.  ``gammas``
-    cross-validates the relaxed fits too and refits the chosen (alpha, gamma)."""
+    cross-validates the relaxed fits too and refits the chosen (alpha, gamma).  ``family``
+    binomial or poisson: cv.glmnet's procedure (``glmcv``), the refit by ``glm.glm_fit``."""
     if select not in ("min", "1se"):
         raise ValueError(f"select must be 'min' or '1se', not {select!r}")
     t0 = time.perf_counter()
+    if family != "gaussian":
+        return _glm_cv_then_refit(
+            X,
+            y,
+            family_named(family),
+            folds=folds,
+            l1_ratios=l1_ratios,
+            weights=weights,
+            select=select,
+            metric=metric,
+            alphas=alphas,
+            n_alphas=n_alphas,
+            eps=eps,
+            standardize=standardize,
+            fit_intercept=fit_intercept,
+            tol=tol,
+            max_iter=max_iter,
+            controls=controls,
+            fold_grid=fold_grid,
+            t0=t0,
+        )
     prepared, sums = prepare_cv(
         X, y, weights, folds, fit_intercept=fit_intercept, standardize=standardize
     )
@@ -152,6 +176,40 @@ def cv_then_refit(
         max_iter=max_iter,
         penalty=controls.for_problem(X.shape[1], curve.l1_ratio, std.keep, std.scale),
         gamma=gamma,
+    )
+    return CVFit(cv=res, model=model, select=select)
+
+
+def _glm_cv_then_refit(
+    X: np.ndarray,
+    y: np.ndarray,
+    family: Family,
+    *,
+    select: str,
+    controls: PenaltyControls,
+    t0: float,
+    **options: Any,
+) -> CVFit:
+    from regcli.core.glm import glm_fit
+    from regcli.core.glmcv import glm_cross_validate
+
+    res = glm_cross_validate(X, y, family, controls=controls, **options)
+    res = dataclasses.replace(res, fit_s=time.perf_counter() - t0)
+    curve = res.curve
+    model = glm_fit(
+        X,
+        y,
+        family,
+        alpha=curve.alpha_min if select == "min" else curve.alpha_1se,
+        l1_ratio=curve.l1_ratio,
+        weights=options["weights"],
+        standardize=options["standardize"],
+        fit_intercept=options["fit_intercept"],
+        tol=options["tol"],
+        max_iter=options["max_iter"],
+        penalty_factor=controls.factors,
+        lower=controls.lower,
+        upper=controls.upper,
     )
     return CVFit(cv=res, model=model, select=select)
 

@@ -74,7 +74,11 @@ def model_document(
             "mean": dict(zip(names, map(float, std.mean))),
             "scale": dict(zip(names, map(float, std.scale))),
         },
-        "family": {"name": family.name, "link": family.link_name},
+        "family": {
+            "name": family.name,
+            "link": family.link_name,
+            **({"classes": list(ds.target_levels)} if ds.target_levels is not None else {}),
+        },
         "penalty": res.penalty,
         **({"penalty_controls": controls} if controls is not None else {}),
         "alpha": res.alpha,
@@ -105,12 +109,20 @@ class Model:
     scales: np.ndarray  # the training standard deviations: coef x scale is standardized
     document: dict[str, Any]
     family: Family
+    #: binomial: the target's two classes [negative, positive] as written in the training data
+    classes: list[str] | None = None
 
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        """The family's mean at intercept + X coef (the linear predictor itself for gaussian);
-        refuses (65) predictions beyond float64."""
+    def linear_predictor(self, X: np.ndarray) -> np.ndarray:
+        """intercept + X coef (the link of the mean)."""
         with np.errstate(over="ignore", invalid="ignore"):
-            pred = self.family.inverse_link(self.intercept + X @ self.coef)
+            return self.intercept + X @ self.coef
+
+    def predict(self, X: np.ndarray, kind: str = "response") -> np.ndarray:
+        """The family's mean at intercept + X coef (the linear predictor itself for gaussian),
+        or with ``kind`` 'link' the linear predictor; refuses (65) predictions beyond float64."""
+        eta = self.linear_predictor(X)
+        with np.errstate(over="ignore", invalid="ignore"):
+            pred = eta if kind == "link" else self.family.inverse_link(eta)
         if not np.isfinite(pred).all():
             raise DataError(
                 f"{self.path}: predictions overflow float64 (coefficients x data are too large)"
@@ -186,6 +198,16 @@ def load_model(path: str) -> Model:
     if (scales <= 0).any():
         raise _bad(path, "'standardization.scale' has a value that is not positive")
     family = _family(doc, version, path)
+    classes = None
+    if family.name == "binomial":
+        classes = doc["family"].get("classes", ["0", "1"])
+        if (
+            not isinstance(classes, list)
+            or len(classes) != 2
+            or not all(isinstance(c, str) for c in classes)
+            or classes[0] == classes[1]
+        ):
+            raise _bad(path, "'family.classes' is not a list of two different class names")
     return Model(
         path=path,
         target=target,
@@ -197,6 +219,7 @@ def load_model(path: str) -> Model:
         scales=scales,
         document=doc,
         family=family,
+        classes=classes,
     )
 
 
