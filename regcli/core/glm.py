@@ -42,7 +42,7 @@ from regcli.core.threads import single_blas_thread
 #: Working weights are floored at this share of a row's weight (glmnet keeps fitted
 #: probabilities off 0 and 1 the same way): the Newton model stays positive definite on
 #: separated rows, while the gradient, and so the fixed point, is the exact one.
-VARIANCE_FLOOR = 1e-5
+VARIANCE_FLOOR = 1e-10
 #: Newton steps per point, and halvings per step, before a point is reported unconverged.
 MAX_NEWTON = 100
 MAX_HALVINGS = 40

@@ -1,0 +1,212 @@
+"""Binomial and Poisson models: scikit-learn oracles, KKT certificates, glmnet's rules."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from regcli.core.cv import interpolate_path
+from regcli.core.family import BINOMIAL, POISSON
+from regcli.core.glm import glm_fit, glm_path, glm_problem, glm_stop
+from regcli.core.glmcv import glm_cross_validate, heldout_scores, weighted_auc
+from tests.conftest import standardize
+
+
+def logistic_problem(n=300, p=12, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p)) * rng.uniform(0.5, 3.0, p) + rng.uniform(-2, 2, p)
+    beta = np.zeros(p)
+    beta[:4] = [1.0, -0.8, 0.5, 0.3]
+    eta = (X - X.mean(0)) @ beta / 2
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-eta))).astype(float)
+    return X, y
+
+
+def count_problem(n=300, p=8, seed=1):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p)) * rng.uniform(0.5, 2.0, p)
+    beta = np.zeros(p)
+    beta[:3] = [0.4, -0.3, 0.2]
+    y = rng.poisson(np.exp(0.5 + (X - X.mean(0)) @ beta)).astype(float)
+    return X, y
+
+
+def sklearn_logistic(Xs, y, alpha, l1_ratio, w=None):
+    from sklearn.linear_model import LogisticRegression
+
+    n = len(y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = LogisticRegression(
+            C=1.0 / (n * alpha),
+            l1_ratio=l1_ratio,
+            solver="saga",
+            tol=1e-12,
+            max_iter=200_000,
+        )
+        if w is not None:  # scikit-learn's C multiplies the summed loss: weights summing to n
+            model.fit(Xs, y, sample_weight=w * n / w.sum())
+        else:
+            model.fit(Xs, y)
+    return model.intercept_[0], model.coef_[0]
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5, 0.0])
+def test_binomial_matches_scikit_learn_logistic_regression(l1_ratio):
+    X, y = logistic_problem()
+    alpha = 0.02
+    res = glm_fit(X, y, BINOMIAL, alpha=alpha, l1_ratio=l1_ratio)
+    Xs, _, _ = standardize(X)
+    b0, b = sklearn_logistic(Xs, y, alpha, l1_ratio)
+    assert res.converged and res.family == "binomial"
+    assert res.max_kkt_violation <= 1e-7 * alpha
+    np.testing.assert_allclose(res.standardized_coef, b, atol=2e-6)
+    # the intercept on the original scale predicts what scikit-learn's does on Xs
+    np.testing.assert_allclose(res.intercept + X @ res.coef, b0 + Xs @ b, atol=2e-5)
+
+
+def test_weights_are_scikit_learn_sample_weights():
+    X, y = logistic_problem(seed=3)
+    w = np.random.default_rng(2).uniform(0.2, 3.0, len(y))
+    res = glm_fit(X, y, BINOMIAL, alpha=0.01, l1_ratio=0.7, weights=w)
+    Xs, _, _ = standardize(X, w)
+    _, b = sklearn_logistic(Xs, y, 0.01, 0.7, w)
+    np.testing.assert_allclose(res.standardized_coef, b, atol=2e-6)
+
+
+def test_integer_weights_equal_repeated_rows():
+    X, y = count_problem()
+    w = np.random.default_rng(4).integers(1, 4, len(y)).astype(float)
+    weighted = glm_fit(X, y, POISSON, alpha=0.01, weights=w)
+    rows = np.repeat(np.arange(len(y)), w.astype(int))
+    repeated = glm_fit(X[rows], y[rows], POISSON, alpha=0.01)
+    np.testing.assert_allclose(weighted.coef, repeated.coef, atol=1e-8)
+    np.testing.assert_allclose(weighted.intercept, repeated.intercept, atol=1e-8)
+
+
+def test_poisson_ridge_matches_scikit_learn_poisson_regressor():
+    from sklearn.linear_model import PoissonRegressor
+
+    X, y = count_problem()
+    res = glm_fit(X, y, POISSON, alpha=0.05, l1_ratio=0.0)
+    Xs, _, _ = standardize(X)
+    ref = PoissonRegressor(alpha=0.05, tol=1e-12, max_iter=10_000).fit(Xs, y)
+    np.testing.assert_allclose(res.standardized_coef, ref.coef_, atol=1e-7)
+    assert res.converged and 0 < res.r2 < 1
+
+
+def test_unpenalized_binomial_is_maximum_likelihood():
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = logistic_problem(n=400, p=5)
+    res = glm_fit(X, y, BINOMIAL, alpha=0.0)
+    ref = LogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000).fit(X, y)
+    np.testing.assert_allclose(res.coef, ref.coef_[0], rtol=1e-5, atol=1e-7)
+    # every factor 0 is the same unpenalized model
+    free = glm_fit(X, y, BINOMIAL, alpha=0.1, penalty_factor=np.zeros(5))
+    np.testing.assert_allclose(free.coef, res.coef, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("family,make", [(BINOMIAL, logistic_problem), (POISSON, count_problem)])
+def test_path_certificate_and_deviance_ratio(family, make):
+    X, y = make()
+    path = glm_path(X, y, family, l1_ratio=0.5)
+    assert path.converged.all()
+    assert path.max_kkt_relative.max() <= 1e-7
+    assert path.n_nonzero[0] == 0  # alpha_max: every coefficient zero
+    assert np.all(np.diff(path.dev_ratio) >= -1e-12)
+    assert path.alphas.size >= 5 and path.family == family.name
+    # each point's dev_ratio is 1 - its deviance / the null deviance
+    i = len(path.alphas) // 2
+    eta = path.intercepts[i] + X @ path.coefs[i]
+    dev = 2 * np.mean(family.half_deviance(y, eta))
+    assert path.dev_ratio[i] == pytest.approx(1 - dev / path.null_deviance, rel=1e-10)
+
+
+def test_bounds_hold_and_alpha_max_is_sharp():
+    X, y = logistic_problem(seed=7)
+    res = glm_fit(X, y, BINOMIAL, alpha=0.005, lower=0.0)
+    assert (res.coef >= 0).all() and res.converged
+    path = glm_path(X, y, BINOMIAL)
+    above = glm_fit(X, y, BINOMIAL, alpha=path.alpha_max * 1.0001)
+    below = glm_fit(X, y, BINOMIAL, alpha=path.alpha_max * 0.99)
+    assert above.n_nonzero == 0 and below.n_nonzero >= 1
+
+
+def test_separation_stops_the_path_without_overflow():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((80, 4))
+    y = (X[:, 0] > 0).astype(float)
+    with np.errstate(all="raise"):
+        path = glm_path(X, y, BINOMIAL)
+    # glmnet 4.1 on these data: 100 points, dev.ratio 0.99837 at the last, coefficient 116.709
+    assert path.stop_reason in ("completed", "dev_ratio_above_0.999")
+    assert np.isfinite(path.coefs).all() and path.dev_ratio[-1] > 0.998
+    assert path.converged.all()
+
+
+def test_glmnet_stop_rules():
+    X, y = count_problem()
+    _, prob = glm_problem(X, y, POISSON, None, fit_intercept=True, standardize=True)
+    eta = np.zeros(len(y))
+    dev = np.array([0.0, 0.1, 0.2, 0.3, 0.30001, 0.300015])
+    assert glm_stop(prob, dev, 3, eta) is None  # fewer than 5 points
+    assert glm_stop(prob, dev, 4, eta) is None  # (0.30001 - 0.1) / 0.30001 is large
+    flat = np.array([0.1, 0.3, 0.3, 0.30001, 0.30001, 0.300011])
+    assert glm_stop(prob, flat, 5, eta) == "dev_ratio_change_below_1e-4_over_4_points"
+    _, bprob = glm_problem(X, (y > 1).astype(float), BINOMIAL, None, fit_intercept=True,
+                           standardize=True)
+    small = np.array([0.1, 0.2, 0.3, 0.4, 0.400009])
+    assert glm_stop(bprob, small, 4, eta) == "dev_ratio_change_below_1e-5"
+    saturated = np.where(bprob.y > 0, 50.0, -50.0)
+    assert glm_stop(bprob, small[:2], 1, saturated) == "fitted_probabilities_saturated"
+
+
+def test_weighted_auc_matches_scikit_learn():
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(1)
+    y = (rng.uniform(size=200) < 0.4).astype(float)
+    score = np.round(y + rng.standard_normal(200), 1)  # ties included
+    w = rng.uniform(0.1, 2.0, 200)
+    assert weighted_auc(y, score, np.ones(200)) == pytest.approx(roc_auc_score(y, score))
+    assert weighted_auc(y, score, w) == pytest.approx(roc_auc_score(y, score, sample_weight=w))
+    assert np.isnan(weighted_auc(np.zeros(5), np.arange(5.0), np.ones(5)))
+
+
+def test_heldout_binomial_deviance_clips_probabilities_as_cv_glmnet():
+    y = np.array([1.0, 0.0])
+    eta = np.array([[-100.0, 100.0]])  # both confidently wrong
+    dev = heldout_scores(BINOMIAL, "deviance", y, eta, np.ones(2))
+    assert dev[0] == pytest.approx(-2 * np.log(1e-5))
+
+
+def test_cv_mean_is_the_fold_weighted_heldout_deviance_of_refits():
+    X, y = logistic_problem(n=120, p=6, seed=9)
+    folds = np.arange(120) % 4
+    alphas = np.array([0.05, 0.01])
+    res = glm_cross_validate(X, y, BINOMIAL, folds=[folds], l1_ratios=[1.0], alphas=alphas)
+    expected = []
+    for a in alphas:
+        errs, sizes = [], []
+        for k in range(4):
+            test = folds == k
+            fit = glm_fit(X[~test], y[~test], BINOMIAL, alpha=a)
+            p = 1 / (1 + np.exp(-(fit.intercept + X[test] @ fit.coef)))
+            p = np.clip(p, 1e-5, 1 - 1e-5)
+            errs.append(-2 * np.mean(y[test] * np.log(p) + (1 - y[test]) * np.log(1 - p)))
+            sizes.append(test.sum())
+        expected.append(np.average(errs, weights=sizes))
+    np.testing.assert_allclose(res.curve.cv_mean, expected, rtol=1e-6)
+    assert res.metric == "deviance" and res.curve.index_min in (0, 1)
+
+
+def test_fold_paths_interpolate_like_glmnet_predict():
+    X, y = logistic_problem(n=100, p=5, seed=2)
+    path = glm_path(X, y, BINOMIAL)
+    mid = np.sqrt(path.alphas[3] * path.alphas[4])
+    coefs, b0 = interpolate_path(path.alphas, path.coefs, path.intercepts, np.array([mid]))
+    frac = (mid - path.alphas[4]) / (path.alphas[3] - path.alphas[4])
+    np.testing.assert_allclose(coefs[0], frac * path.coefs[3] + (1 - frac) * path.coefs[4])
