@@ -179,7 +179,10 @@ def compare_command(
             from regcli.core.family import family_named
 
             res = compare_glm_models(
-                train_ds.X, train_ds.y, family_named(family.value), **shared  # type: ignore[arg-type]
+                train_ds.X,
+                train_ds.y,
+                family_named(family.value),
+                **shared,  # type: ignore[arg-type]
             )
     best = res.recommended
     assert best.fit is not None

@@ -28,9 +28,8 @@ from regcli.cli.options import (
     MaxDevianceOption,
     MaxIterOption,
     MaxNonzeroOption,
-    MinAucOption,
-    Metric,
     MetricOption,
+    MinAucOption,
     MinR2Option,
     NAlphasOption,
     NaMode,
@@ -181,10 +180,18 @@ def cv_command(
         signs=sign,
         require_converged=require_converged,
         bounds=[
-            (f"min_auc ({'cross-validated' if measure == 'auc' else 'training'})", "auc",
-             min_auc, None),
-            (f"max_deviance ({'cross-validated' if measure == 'deviance' else 'training'})",
-             "deviance", None, max_deviance),
+            (
+                f"min_auc ({'cross-validated' if measure == 'auc' else 'training'})",
+                "auc",
+                min_auc,
+                None,
+            ),
+            (
+                f"max_deviance ({'cross-validated' if measure == 'deviance' else 'training'})",
+                "deviance",
+                None,
+                max_deviance,
+            ),
         ],
     )
     fold_ids = common.build_folds(

@@ -106,6 +106,8 @@ DecimalOption = Annotated[
         rich_help_panel=DATA,
     ),
 ]
+
+
 class Family(str, Enum):
     gaussian = "gaussian"
     binomial = "binomial"

@@ -91,8 +91,10 @@ def _family_rows(p: dict[str, Any]) -> list[tuple[str, str]]:
     if family == "gaussian":
         return [("training R²", num(p["r2"], 5))]
     rows = [
-        ("family", family + (f"   positive class {p['positive_class']!r}"
-                             if family == "binomial" else "")),
+        (
+            "family",
+            family + (f"   positive class {p['positive_class']!r}" if family == "binomial" else ""),
+        ),
         (
             "training deviance",
             f"{num(p['deviance'], 5)} (null {num(p['null_deviance'], 5)}; "

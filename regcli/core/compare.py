@@ -156,7 +156,7 @@ def compare_models(
         X, y, weights, folds, fit_intercept=fit_intercept, standardize=standardize
     )
     data_pass = time.perf_counter() - t0
-    common = dict(
+    common: dict[str, Any] = dict(
         folds=folds,
         weights=weights,
         standardize=standardize,
@@ -177,7 +177,7 @@ def compare_models(
         # ridge's alpha_max uses the 1e-3 floor on l1_ratio: extend its grid down to the lasso
         # grid's bottom, so that ridge is not judged on large alphas only (its path is cheap)
         eps = base_eps * 1e-3 if name == "l2" else None
-        res = cross_validate(X, y, l1_ratios=ratios, eps=eps, fold_grid=fold_grid, **common)  # type: ignore[arg-type]
+        res = cross_validate(X, y, l1_ratios=ratios, eps=eps, fold_grid=fold_grid, **common)
         curve = res.curve
         if name == "l1":
             entry = curve.entry_alpha
@@ -368,7 +368,7 @@ def compare_glm_models(
 
     t0 = time.perf_counter()
     n, p = X.shape
-    options = dict(
+    options: dict[str, Any] = dict(
         weights=weights,
         standardize=standardize,
         fit_intercept=fit_intercept,
@@ -391,7 +391,7 @@ def compare_glm_models(
             metric=metric,
             controls=controls,
             fold_grid=fold_grid,
-            **options,  # type: ignore[arg-type]
+            **options,
         )
         curve = res.curve
         if name == "l1":
@@ -406,7 +406,7 @@ def compare_glm_models(
             penalty_factor=controls.factors,
             lower=controls.lower,
             upper=controls.upper,
-            **options,  # type: ignore[arg-type]
+            **options,
         )
         rows.append(
             ModelRow(
@@ -447,8 +447,11 @@ def compare_glm_models(
             for k in range(K):
                 test = ids == k
                 fold_fit = glm_fit(
-                    X[~test], y[~test], family, alpha=0.0,
-                    **dict(options, weights=None if weights is None else w[~test]),  # type: ignore[arg-type]
+                    X[~test],
+                    y[~test],
+                    family,
+                    alpha=0.0,
+                    **dict(options, weights=None if weights is None else w[~test]),
                 )
                 ok &= fold_fit.converged
                 eta = (fold_fit.intercept + X[test] @ fold_fit.coef)[None, :]
@@ -458,7 +461,7 @@ def compare_glm_models(
             errors.append(np.array(e_rep)[:, None])
             devs.append(np.array(d_rep)[:, None])
             fold_w.append(np.array(w_rep))
-        full = glm_fit(X, y, family, alpha=0.0, **options)  # type: ignore[arg-type]
+        full = glm_fit(X, y, family, alpha=0.0, **options)
         if ok and full.converged:
             cv_mean, cv_se = fold_mean_se(errors, fold_w)
             cv_dev = float(fold_mean_se(devs, fold_w)[0][0])
@@ -490,7 +493,9 @@ def compare_glm_models(
     if X_test is not None and y_test is not None:
         wt = np.ones(len(y_test)) if w_test is None else w_test
         null_test = heldout_scores(
-            family, "deviance", y_test,
+            family,
+            "deviance",
+            y_test,
             np.full((1, len(y_test)), float(family.link(np.array([wt @ y_test / wt.sum()]))[0])),
             wt,
         )[0]
@@ -500,9 +505,14 @@ def compare_glm_models(
     K = fold_count(folds)
     fold_w_all = [np.bincount(f, weights=w_all, minlength=K) for f in folds]
     sign = -1.0 if larger_is_better(metric) else 1.0
-    verdict_rows = [replace(r, cv_mean_min=sign * r.cv_mean_min,
-                            fold_errors_min=None if r.fold_errors_min is None
-                            else sign * r.fold_errors_min) for r in rows]
+    verdict_rows = [
+        replace(
+            r,
+            cv_mean_min=sign * r.cv_mean_min,
+            fold_errors_min=None if r.fold_errors_min is None else sign * r.fold_errors_min,
+        )
+        for r in rows
+    ]
     return CompareResult(
         models=rows,
         verdict=judge(verdict_rows, col, fold_w_all, scale=sign),

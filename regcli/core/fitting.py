@@ -63,7 +63,6 @@ class FitResult:
         return ElasticNet(self.alpha, self.l1_ratio).name
 
 
-
 def fit(
     X: np.ndarray,
     y: np.ndarray,

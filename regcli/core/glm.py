@@ -19,8 +19,8 @@ import numpy as np
 
 from regcli.core.activeset import solve_enet
 from regcli.core.family import Family
-from regcli.core.general import solve_general
 from regcli.core.fitting import FitResult
+from regcli.core.general import solve_general
 from regcli.core.path import (
     DEFAULT_TOL,
     DEV_RATIO_MAX,
@@ -292,9 +292,7 @@ def solve_point(
     work[penalty.unpenalized()] = True
     steps = 0
     while True:
-        state, n, ok = newton_on(
-            prob, penalty, alpha, state, np.flatnonzero(work), tol, max_iter
-        )
+        state, n, ok = newton_on(prob, penalty, alpha, state, np.flatnonzero(work), tol, max_iter)
         steps += n
         grad, icpt = prob.gradient(state.eta)
         resid = _violation(penalty, alpha, grad, state.coef, icpt)
@@ -375,7 +373,12 @@ def glm_path(
         for i, a in enumerate(grid):
             strong = penalty.strong_screen(grad, float(a), prev_alpha)
             point = solve_point(
-                prob, penalty, float(a), state, strong, tol=tol * kkt_scale(a, c_max),
+                prob,
+                penalty,
+                float(a),
+                state,
+                strong,
+                tol=tol * kkt_scale(a, c_max),
                 max_iter=max_iter,
             )
             state, grad, prev_alpha = point.state, point.grad, float(a)

@@ -10,6 +10,7 @@ cv.glmnet does), class (misclassification), auc (per fold, larger is better), ms
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import numpy as np
 
@@ -112,7 +113,7 @@ def glm_cross_validate(
     n, p = X.shape
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
     K = fold_count(folds)
-    options = dict(
+    options: dict[str, Any] = dict(
         weights=weights,
         standardize=standardize,
         fit_intercept=fit_intercept,
@@ -135,7 +136,9 @@ def glm_cross_validate(
             for k in range(K):
                 test = ids == k
                 train = ~test
-                fold_options = dict(options, weights=None if weights is None else w[train])
+                fold_options: dict[str, Any] = dict(
+                    options, weights=None if weights is None else w[train]
+                )
                 path = glm_path(
                     X[train],
                     y[train],

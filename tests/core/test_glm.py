@@ -156,8 +156,9 @@ def test_glmnet_stop_rules():
     assert glm_stop(prob, dev, 4, eta) is None  # (0.30001 - 0.1) / 0.30001 is large
     flat = np.array([0.1, 0.3, 0.3, 0.30001, 0.30001, 0.300011])
     assert glm_stop(prob, flat, 5, eta) == "dev_ratio_change_below_1e-4_over_4_points"
-    _, bprob = glm_problem(X, (y > 1).astype(float), BINOMIAL, None, fit_intercept=True,
-                           standardize=True)
+    _, bprob = glm_problem(
+        X, (y > 1).astype(float), BINOMIAL, None, fit_intercept=True, standardize=True
+    )
     small = np.array([0.1, 0.2, 0.3, 0.4, 0.400009])
     assert glm_stop(bprob, small, 4, eta) == "dev_ratio_change_below_1e-5"
     saturated = np.where(bprob.y > 0, 50.0, -50.0)

@@ -1,0 +1,293 @@
+"""--family binomial|poisson end to end: targets, reports, cv measures, gates, predict."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from regcli.core.family import BINOMIAL
+from regcli.core.glm import glm_fit
+
+
+@pytest.fixture
+def classes_csv(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 160
+    X = rng.standard_normal((n, 4))
+    eta = 1.2 * X[:, 0] - 0.8 * X[:, 1]
+    y = rng.uniform(size=n) < 1 / (1 + np.exp(-eta))
+    df = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    df["outcome"] = np.where(y, "sick", "well")
+    df["flag"] = y.astype(int)
+    df["count"] = rng.poisson(np.exp(0.3 + 0.5 * X[:, 0]))
+    path = tmp_path / "classes.csv"
+    df.to_csv(path, index=False)
+    return path, df
+
+
+def test_binomial_fit_reports_deviance_accuracy_auc(cli, classes_csv):
+    path, df = classes_csv
+    r = cli(
+        "fit",
+        path,
+        "--target",
+        "outcome",
+        "--exclude",
+        "flag,count",
+        "--family",
+        "binomial",
+        "--alpha",
+        "0.01",
+        "--format",
+        "json",
+    )
+    assert r.exit_code == 0, r.stderr
+    p = r.json()
+    assert p["family"] == "binomial" and p["classes"] == ["sick", "well"]
+    assert p["positive_class"] == "well"  # the second in sorted order, as glmnet's levels
+    assert 0 < p["dev_ratio"] == p["r2"] < 1
+    assert p["deviance"] < p["null_deviance"]
+    assert 0.5 < p["auc"] <= 1 and 0.5 < p["accuracy"] <= 1
+    assert p["converged"] and p["max_kkt_violation_relative"] <= 1e-7
+    # the same model as the core's on y = 1 for 'well'
+    X = df[["a", "b", "c", "d"]].to_numpy()
+    ref = glm_fit(X, (df["outcome"] == "well").to_numpy(float), BINOMIAL, alpha=0.01)
+    assert p["coefficients"]["a"] == pytest.approx(ref.coef[0], rel=1e-9)
+    assert "modelling P(outcome = 'well')" in r.stderr
+
+
+def test_positive_class_flips_the_model(cli, classes_csv):
+    path, _ = classes_csv
+    args = (
+        "fit",
+        path,
+        "--target",
+        "outcome",
+        "--exclude",
+        "flag,count",
+        "--family",
+        "binomial",
+        "--alpha",
+        "0.01",
+        "--format",
+        "json",
+    )
+    well = cli(*args).json()
+    sick = cli(*args, "--positive-class", "sick").json()
+    assert sick["positive_class"] == "sick"
+    assert sick["coefficients"]["a"] == pytest.approx(-well["coefficients"]["a"], rel=1e-7)
+    bad = cli(*args, "--positive-class", "ill")
+    assert bad.exit_code == 2 and "'ill' is not a class" in bad.stderr
+
+
+def test_binomial_target_errors(cli, write_csv):
+    three = write_csv("x,y\n1,a\n2,b\n3,c\n4,a\n")
+    r = cli("fit", three, "--family", "binomial", "--alpha", "0.1")
+    assert r.exit_code == 65 and "3 classes ('a', 'b', 'c')" in r.stderr
+    numbers = write_csv("x,y\n1,0\n2,1\n3,2\n", "n.csv")
+    r = cli("fit", numbers, "--family", "binomial", "--alpha", "0.1")
+    assert r.exit_code == 65 and "holds 0, 1, 2" in r.stderr
+    one = write_csv("x,y\n1,a\n2,a\n3,a\n", "one.csv")
+    r = cli("fit", one, "--family", "binomial", "--alpha", "0.1")
+    assert r.exit_code == 65 and "only the class 'a'" in r.stderr
+    negative = write_csv("x,y\n1,0\n2,-1\n3,2\n", "neg.csv")
+    r = cli("fit", negative, "--family", "poisson", "--alpha", "0.1")
+    assert r.exit_code == 65 and "negative values" in r.stderr
+    r = cli("fit", numbers, "--alpha", "0.1", "--positive-class", "1")
+    assert r.exit_code == 2 and "--positive-class: only with --family binomial" in r.stderr
+    for args in (("--relax",), ("--min-auc", "0.7")):
+        r = cli("fit", numbers, "--family", "poisson", "--alpha", "0.1", *args)
+        assert r.exit_code == 2, args
+    assert "Traceback" not in r.stderr
+
+
+def test_gaussian_on_a_zero_one_target_suggests_binomial(cli, classes_csv):
+    path, _ = classes_csv
+    r = cli(
+        "fit",
+        path,
+        "--target",
+        "flag",
+        "--exclude",
+        "outcome,count",
+        "--alpha",
+        "0.01",
+        "--format",
+        "json",
+    )
+    assert r.exit_code == 0 and "--family binomial" in r.stderr
+
+
+def test_poisson_path_and_cv(cli, classes_csv):
+    path, _ = classes_csv
+    r = cli(
+        "path",
+        path,
+        "--target",
+        "count",
+        "--exclude",
+        "outcome,flag",
+        "--family",
+        "poisson",
+        "--format",
+        "json",
+    )
+    assert r.exit_code == 0, r.stderr
+    p = r.json()
+    assert p["family"] == "poisson" and p["null_deviance"] > 0
+    assert max(p["max_kkt_violation_relative"]) <= 1e-7
+    assert p["n_nonzero"][0] == 0 and p["dev_ratio"][-1] > p["dev_ratio"][1]
+    assert len(p["aic"]) == len(p["alphas"])
+    r = cli(
+        "cv",
+        path,
+        "--target",
+        "count",
+        "--exclude",
+        "outcome,flag",
+        "--family",
+        "poisson",
+        "--folds",
+        "4",
+        "--format",
+        "json",
+    )
+    assert r.exit_code == 0, r.stderr
+    c = r.json()
+    assert c["metric"] == "deviance" and c["model"]["family"] == "poisson"
+    r = cli("cv", path, "--target", "count", "--family", "poisson", "--metric", "auc")
+    assert r.exit_code == 2 and "not for --family poisson" in r.stderr
+
+
+def test_binomial_cv_measures_and_gates(cli, classes_csv, tmp_path):
+    path, _ = classes_csv
+    base = (
+        "cv",
+        path,
+        "--target",
+        "flag",
+        "--exclude",
+        "outcome,count",
+        "--family",
+        "binomial",
+        "--folds",
+        "5",
+        "--format",
+        "json",
+    )
+    auc = cli(*base, "--metric", "auc", "--min-auc", "0.6")
+    assert auc.exit_code == 0, auc.stderr
+    p = auc.json()
+    assert p["metric"] == "auc" and p["alpha_min"] <= p["alpha_1se"]
+    i_min = p["alphas"].index(p["alpha_min"])
+    assert p["cv_mean"][i_min] == max(v for v in p["cv_mean"] if v is not None)
+    assert p["checks"][0]["passed"] and p["checks"][0]["name"] == "min_auc (cross-validated)"
+    failing = cli(*base, "--min-auc", "0.999")
+    assert failing.exit_code == 1
+    cls = cli(*base, "--metric", "class").json()
+    assert all(0 <= v <= 1 for v in cls["cv_mean"])
+    gate = cli(
+        "fit",
+        path,
+        "--target",
+        "flag",
+        "--exclude",
+        "outcome,count",
+        "--family",
+        "binomial",
+        "--alpha",
+        "0.01",
+        "--max-deviance",
+        "0.01",
+    )
+    assert gate.exit_code == 1
+
+
+def test_auc_refused_when_a_fold_lacks_a_class(cli, write_csv):
+    data = write_csv("x,y\n" + "".join(f"{i},{int(i >= 18)}\n" for i in range(20)))
+    r = cli("cv", data, "--family", "binomial", "--metric", "auc", "--fold-col", "x")
+    assert r.exit_code in (2, 65)
+    folds = write_csv(
+        "x,f,y\n" + "".join(f"{i},{i % 2},{int(i == 0)}\n" for i in range(20)), "f.csv"
+    )
+    r = cli("cv", folds, "--family", "binomial", "--metric", "auc", "--fold-col", "f")
+    assert r.exit_code == 2 and "holds only one class" in r.stderr
+
+
+def test_saved_binomial_model_predicts_probabilities_links_and_classes(cli, classes_csv, tmp_path):
+    path, df = classes_csv
+    model = tmp_path / "m.json"
+    r = cli(
+        "fit",
+        path,
+        "--target",
+        "outcome",
+        "--exclude",
+        "flag,count",
+        "--family",
+        "binomial",
+        "--alpha",
+        "0.02",
+        "--save",
+        model,
+        "--format",
+        "json",
+    )
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(model.read_text())
+    assert doc["family"] == {"name": "binomial", "link": "logit", "classes": ["sick", "well"]}
+    fitted = r.json()
+    eta = fitted["intercept"] + df[["a", "b", "c", "d"]].to_numpy() @ np.array(
+        [fitted["coefficients"][c] for c in "abcd"]
+    )
+    prob = cli("predict", model, path, "--format", "json").json()
+    np.testing.assert_allclose(prob["predictions"], 1 / (1 + np.exp(-eta)), rtol=1e-12)
+    link = cli("predict", model, path, "--type", "link", "--format", "json").json()
+    np.testing.assert_allclose(link["predictions"], eta, rtol=1e-12, atol=1e-12)
+    cls = cli("predict", model, path, "--type", "class", "--format", "csv")
+    labels = cls.stdout.splitlines()[1:]
+    assert set(labels) <= {"sick", "well"}
+    assert labels == ["well" if e >= 0 else "sick" for e in eta]
+    gaussian = tmp_path / "g.json"
+    cli(
+        "fit",
+        path,
+        "--target",
+        "count",
+        "--exclude",
+        "outcome,flag",
+        "--alpha",
+        "0.01",
+        "--save",
+        gaussian,
+    )
+    r = cli("predict", gaussian, path, "--type", "class")
+    assert r.exit_code == 2 and "not binomial" in r.stderr
+
+
+def test_binomial_compare(cli, classes_csv):
+    path, _ = classes_csv
+    r = cli(
+        "compare",
+        path,
+        "--target",
+        "outcome",
+        "--exclude",
+        "flag,count",
+        "--family",
+        "binomial",
+        "--folds",
+        "4",
+        "--format",
+        "json",
+    )
+    assert r.exit_code == 0, r.stderr
+    p = r.json()
+    names = [m["penalty"] for m in p["models"]]
+    assert p["family"] == "binomial" and p["metric"] == "deviance"
+    assert names[:3] == ["l1", "l2", "elasticnet"]
+    assert "ols" in names or p["ols_absent_reason"]
+    assert p["verdict"]["recommended"] in names
