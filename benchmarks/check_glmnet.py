@@ -194,5 +194,137 @@ def controls(X, y, folds, alpha, pf, box, r) -> None:
     )
 
 
+R_FAMILY_SCRIPT = r"""
+args <- commandArgs(TRUE); d <- args[1]; fam <- args[4]
+n <- as.integer(args[2]); p <- as.integer(args[3]); a <- as.double(args[5])
+suppressMessages(library(glmnet))
+x <- matrix(readBin(file.path(d, "x.bin"), "double", n * p), n, p)
+y <- readBin(file.path(d, "y.bin"), "double", n)
+w <- readBin(file.path(d, "w.bin"), "double", n)
+pf <- readBin(file.path(d, "pf.bin"), "double", p)
+foldid <- readBin(file.path(d, "fold.bin"), "integer", n)
+out <- list()
+for (r in c(1, 0.5)) {
+  f <- glmnet(x, y, family = fam, alpha = r, lambda = a, thresh = 1e-14)
+  out[[paste0("fit", r)]] <- as.vector(coef(f))
+}
+f <- glmnet(x, y, family = fam, alpha = 1, lambda = a, weights = w, penalty.factor = pf,
+            lower.limits = -1, upper.limits = 1, thresh = 1e-14)
+out$controls_fit <- as.vector(coef(f))
+f <- glmnet(x, y, family = fam, alpha = 1, thresh = 1e-14)
+out$path_lambda <- f$lambda; out$path_df <- f$df; out$path_dev <- f$dev.ratio
+out$path_coef <- as.vector(as.matrix(coef(f)))
+f <- glmnet(x, y, family = fam, alpha = 0.5, weights = w, thresh = 1e-14)
+out$wpath_lambda <- f$lambda; out$wpath_dev <- f$dev.ratio
+cv <- cv.glmnet(x, y, family = fam, foldid = foldid, alpha = 1, thresh = 1e-14)
+out$cvm <- cv$cvm; out$cvsd <- cv$cvsd; out$cv_lambda <- cv$lambda
+out$cv_sel <- c(cv$lambda.min, cv$lambda.1se)
+if (fam == "binomial") {
+  cv <- cv.glmnet(x, y, family = fam, foldid = foldid, alpha = 1, type.measure = "auc",
+                  thresh = 1e-14)
+  out$auc <- cv$cvm; out$auc_sel <- c(cv$lambda.min, cv$lambda.1se)
+}
+for (k in names(out)) writeBin(as.double(out[[k]]), file.path(d, paste0(k, ".out")))
+"""
+
+
+def family_data(family: str):
+    """A simulated design (n = 400, p = 30, correlated columns on mixed scales) with a
+    logistic or Poisson outcome, weights and penalty factors."""
+    rng = np.random.default_rng(7 if family == "binomial" else 8)
+    n, p = 400, 30
+    X = np.sqrt(0.5) * rng.standard_normal((n, p)) + np.sqrt(0.5) * rng.standard_normal((n, 1))
+    X = X * rng.uniform(0.2, 5, p) + rng.uniform(-3, 3, p)
+    Xs = (X - X.mean(0)) / X.std(0)
+    eta = Xs[:, :5] @ np.array([1.0, -0.8, 0.6, 0.4, -0.3])
+    if family == "binomial":
+        y = (rng.uniform(size=n) < 1 / (1 + np.exp(-eta))).astype(float)
+    else:
+        y = rng.poisson(np.exp(0.5 + 0.5 * eta)).astype(float)
+    w = rng.uniform(0.5, 2.0, n)
+    pf = np.ones(p)
+    pf[:3] = [0.0, 2.0, 0.5]
+    return X, y, w, pf
+
+
+def check_families() -> None:
+    """Binomial and Poisson fits, paths and cv.glmnet curves against glmnet's."""
+    from regcli.core.family import family_named
+    from regcli.core.glm import glm_fit, glm_path
+    from regcli.core.glmcv import glm_cross_validate
+
+    for family in ("binomial", "poisson"):
+        fam = family_named(family)
+        X, y, w, pf = family_data(family)
+        n, p = X.shape
+        folds = make_folds(n, 10, seed=0)
+        alpha = 0.05 * glm_path(X, y, fam, n_alphas=1).alpha_max
+        with tempfile.TemporaryDirectory() as d:
+            dp = Path(d)
+            np.asfortranarray(X).T.tofile(dp / "x.bin")
+            y.tofile(dp / "y.bin")
+            w.tofile(dp / "w.bin")
+            pf.tofile(dp / "pf.bin")
+            (folds + 1).astype(np.int32).tofile(dp / "fold.bin")
+            (dp / "s.R").write_text(R_FAMILY_SCRIPT)
+            subprocess.run(
+                ["Rscript", str(dp / "s.R"), d, str(n), str(p), family, repr(alpha)],
+                check=True,
+                capture_output=True,
+            )
+            r = {f.stem: np.fromfile(f) for f in dp.glob("*.out")}
+        print(f"== {family} (400 x 30, simulated)")
+        for ratio in (1.0, 0.5):
+            res = glm_fit(X, y, fam, alpha=alpha, l1_ratio=ratio, tol=1e-12)
+            g = r[f"fit{ratio:g}"]
+            print(
+                f"  fit l1_ratio={ratio:g}: coefficients rel diff {rel(res.coef, g[1:]):.1e}, "
+                f"intercept abs diff {abs(res.intercept - g[0]):.1e}"
+            )
+        res = glm_fit(
+            X, y, fam, alpha=alpha, weights=w, penalty_factor=pf, lower=-1.0, upper=1.0,
+            tol=1e-12,
+        )
+        g = r["controls_fit"]
+        print(f"  fit with weights, penalty factors, limits [-1, 1]: coefficients rel diff "
+              f"{rel(res.coef, g[1:]):.1e}")
+        path = glm_path(X, y, fam, tol=1e-12)
+        k = min(len(path.alphas), len(r["path_lambda"]))
+        coef = r["path_coef"].reshape(len(r["path_lambda"]), p + 1)
+        print(
+            f"  path: points regcli {len(path.alphas)} / glmnet {len(r['path_lambda'])}; alpha "
+            f"rel diff {rel(path.alphas[:k], r['path_lambda'][:k]):.1e}; nonzero counts equal on "
+            f"{np.mean(path.n_nonzero[:k] == r['path_df'][:k]):.0%}; dev ratio max abs diff "
+            f"{np.abs(path.dev_ratio[:k] - r['path_dev'][:k]).max():.1e}; coefficients rel diff "
+            f"{rel(path.coefs[:k], coef[:k, 1:]):.1e}"
+        )
+        wpath = glm_path(X, y, fam, l1_ratio=0.5, weights=w, tol=1e-12)
+        k = min(len(wpath.alphas), len(r["wpath_lambda"]))
+        print(
+            f"  weighted elastic-net path: points regcli {len(wpath.alphas)} / glmnet "
+            f"{len(r['wpath_lambda'])}; dev ratio max abs diff "
+            f"{np.abs(wpath.dev_ratio[:k] - r['wpath_dev'][:k]).max():.1e}"
+        )
+        measures = [("deviance", "cvm", "cv_sel")]
+        if family == "binomial":
+            measures.append(("auc", "auc", "auc_sel"))
+        for metric, key, sel in measures:
+            cv = glm_cross_validate(
+                X, y, fam, folds=[folds], l1_ratios=[1.0], metric=metric, tol=1e-12
+            ).curve
+            k = min(len(cv.alphas), len(r[key]))
+            same = np.allclose([cv.alpha_min, cv.alpha_1se], r[sel], rtol=1e-9)
+            extra = (
+                f", cv_se rel diff {rel(cv.cv_se[:k], r['cvsd'][:k]):.1e}"
+                if metric == "deviance"
+                else ""
+            )
+            print(
+                f"  cv.glmnet {metric}: cv_mean rel diff {rel(cv.cv_mean[:k], r[key][:k]):.1e}"
+                f"{extra}, same alpha_min and alpha_1se: {same}"
+            )
+
+
 if __name__ == "__main__":
     main()
+    check_families()
