@@ -282,12 +282,21 @@ def check_families() -> None:
                 f"intercept abs diff {abs(res.intercept - g[0]):.1e}"
             )
         res = glm_fit(
-            X, y, fam, alpha=alpha, weights=w, penalty_factor=pf, lower=-1.0, upper=1.0,
+            X,
+            y,
+            fam,
+            alpha=alpha,
+            weights=w,
+            penalty_factor=pf,
+            lower=-1.0,
+            upper=1.0,
             tol=1e-12,
         )
         g = r["controls_fit"]
-        print(f"  fit with weights, penalty factors, limits [-1, 1]: coefficients rel diff "
-              f"{rel(res.coef, g[1:]):.1e}")
+        print(
+            f"  fit with weights, penalty factors, limits [-1, 1]: coefficients rel diff "
+            f"{rel(res.coef, g[1:]):.1e}"
+        )
         path = glm_path(X, y, fam, tol=1e-12)
         k = min(len(path.alphas), len(r["path_lambda"]))
         coef = r["path_coef"].reshape(len(r["path_lambda"]), p + 1)

@@ -39,6 +39,8 @@ class Family(Protocol):
 
     def half_deviance(self, y: np.ndarray, eta: np.ndarray) -> np.ndarray: ...
 
+    def nll(self, y: np.ndarray, eta: np.ndarray) -> np.ndarray: ...
+
     def null_mean(self, y: np.ndarray, v: np.ndarray) -> float: ...
 
     def working(
@@ -84,6 +86,9 @@ class Gaussian:
         resid = y - eta
         return 0.5 * resid * resid
 
+    def nll(self, y: np.ndarray, eta: np.ndarray) -> np.ndarray:
+        return self.half_deviance(y, eta)
+
     def null_mean(self, y: np.ndarray, v: np.ndarray) -> float:
         return float(v @ y)
 
@@ -116,6 +121,15 @@ class _IRLSFamily:
         raise NotImplementedError
 
     def half_deviance(self, y: np.ndarray, eta: np.ndarray) -> np.ndarray:
+        """Half the unit deviance of the mean at ``eta``: ``nll`` plus a term of y alone."""
+        return self.nll(y, eta) + self.saturated(y)
+
+    def nll(self, y: np.ndarray, eta: np.ndarray) -> np.ndarray:
+        """Negative log-likelihood per row, up to a term of y alone (what solvers minimize)."""
+        raise NotImplementedError
+
+    def saturated(self, y: np.ndarray) -> np.ndarray:
+        """half_deviance - nll: a term of y alone."""
         raise NotImplementedError
 
     def unit_deviance(self, y: np.ndarray, mu: np.ndarray) -> np.ndarray:
@@ -161,9 +175,12 @@ class Binomial(_IRLSFamily):
     def variance(self, mu: np.ndarray) -> np.ndarray:
         return mu * (1.0 - mu)
 
-    def half_deviance(self, y: np.ndarray, eta: np.ndarray) -> np.ndarray:
-        """log(1 + e^eta) - y eta + y log y + (1 - y) log(1 - y), stable for any eta."""
-        return np.logaddexp(0.0, eta) - y * eta + _xlogx(y) + _xlogx(1.0 - y)
+    def nll(self, y: np.ndarray, eta: np.ndarray) -> np.ndarray:
+        """log(1 + e^eta) - y eta, stable for any eta."""
+        return np.logaddexp(0.0, eta) - y * eta
+
+    def saturated(self, y: np.ndarray) -> np.ndarray:
+        return _xlogx(y) + _xlogx(1.0 - y)
 
 
 class Poisson(_IRLSFamily):
@@ -183,11 +200,13 @@ class Poisson(_IRLSFamily):
     def variance(self, mu: np.ndarray) -> np.ndarray:
         return mu
 
-    def half_deviance(self, y: np.ndarray, eta: np.ndarray) -> np.ndarray:
-        """mu - y eta + y log y - y (the unit deviance 2 (y log(y / mu) - (y - mu)) / 2)."""
+    def nll(self, y: np.ndarray, eta: np.ndarray) -> np.ndarray:
+        """mu - y eta (half the unit deviance 2 (y log(y / mu) - (y - mu)), less y log y - y)."""
         with np.errstate(over="ignore", invalid="ignore"):
-            value = np.exp(eta) - np.where(y > 0, y * eta, 0.0) + _xlogx(y) - y
-        return value
+            return np.exp(eta) - np.where(y > 0, y * eta, 0.0)
+
+    def saturated(self, y: np.ndarray) -> np.ndarray:
+        return _xlogx(y) - y
 
 
 GAUSSIAN = Gaussian()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -100,9 +101,25 @@ class GLMProblem:
         r = self.v * (self.y - self.family.inverse_link(eta))
         return self.Xs.T @ r, float(r.sum()) if self.fit_intercept else 0.0
 
-    def loss(self, eta: np.ndarray) -> float:
+    @cached_property
+    def saturated(self) -> float:
+        """v' (half deviance - nll): what ``loss`` adds to the solvers' objective."""
+        return float(
+            self.v
+            @ (
+                self.family.half_deviance(self.y, 0.0 * self.y)
+                - self.family.nll(self.y, 0.0 * self.y)
+            )
+        )
+
+    def objective_loss(self, eta: np.ndarray) -> float:
+        """v' nll(y, eta): the loss up to a constant of the data."""
         with np.errstate(over="ignore", invalid="ignore"):
-            return float(self.v @ self.family.half_deviance(self.y, eta))
+            return float(self.v @ self.family.nll(self.y, eta))
+
+    def loss(self, eta: np.ndarray) -> float:
+        """Half the mean deviance at ``eta``."""
+        return self.objective_loss(eta) + self.saturated
 
 
 def glm_problem(
@@ -209,6 +226,19 @@ def _inner_solve(
     return solve_general(stats, penalty, alpha, warm, tol=tol, max_iter=max_iter).coef
 
 
+@dataclass
+class LastModel:
+    """The weighted Gram of the latest Newton step (its working set, centered Gram, u-weighted
+    column means, summed weights, working weights): the next point of a path takes its first
+    step with it (the weights move little between neighbouring alphas), forming no Gram."""
+
+    work: np.ndarray | None = None
+    G: np.ndarray | None = None
+    xbar: np.ndarray | None = None
+    U: float = 0.0
+    u: np.ndarray | None = None
+
+
 def newton_on(
     prob: GLMProblem,
     penalty: Penalty,
@@ -217,46 +247,66 @@ def newton_on(
     work: np.ndarray,
     tol: float,
     max_iter: int,
+    last: LastModel | None = None,
 ) -> tuple[GLMState, int, bool]:
     """Proximal Newton steps on the working-set columns ``work`` (indices; the others stay 0)
-    until their KKT violation (and the intercept's) is within ``tol``."""
+    until their KKT violation (and the intercept's) is within ``tol``.  With ``last`` on the
+    same columns the first step uses its Gram (a fixed-metric step with the exact gradient,
+    line-searched like the others), and ``last`` keeps the Gram of the latest step."""
     fam, v, y = prob.family, prob.v, prob.y
     XS = prob.Xs[:, work]
+    previous = None if last is None else _carried_model(prob, last, work, XS)
     pen = penalty.restricted(work)
     b0, b, eta = state.intercept, state.coef.copy(), state.eta
     bS = b[work]
-    f_old = prob.loss(eta) + penalty_value(pen, alpha, bS)
+    f_old = prob.objective_loss(eta) + penalty_value(pen, alpha, bS)
     steps = 0
     while True:
         mu = fam.inverse_link(eta)
         r = v * (y - mu)
         gS = XS.T @ r
         icpt = float(r.sum()) if prob.fit_intercept else 0.0
-        if float(_violation(pen, alpha, gS, bS, icpt).max()) <= tol:
+        worst = float(_violation(pen, alpha, gS, bS, icpt).max())
+        if worst <= tol:
             ok = True
             break
         if steps >= MAX_NEWTON:
             ok = False
             break
         steps += 1
-        u = v * np.maximum(fam.variance(mu), VARIANCE_FLOOR)
-        if prob.fit_intercept:
-            U = float(u.sum())
-            xbar = (u @ XS) / U
-            Xc = XS - xbar
+        stale = previous is not None and steps == 1  # the carried model: the first step only
+        # the weighted least-squares model: G = Xc' U Xc and c = Xc' U z, z = eta + (y - mu)/V,
+        # Xc the columns centered at their u-weighted means (the intercept profiled out)
+        if stale:
+            assert previous is not None
+            u, G, xbar, U = previous
+            c = XS.T @ (u * eta) + gS
         else:
-            Xc = XS
-        Xw = Xc * np.sqrt(u)[:, None]
-        G = Xw.T @ Xw
-        c = Xc.T @ (u * eta + r)  # Xc' U z with z = eta + (y - mu) / V (Xc' u = 0 centers it)
+            u = v * np.maximum(fam.variance(mu), VARIANCE_FLOOR)
+            sw = np.sqrt(u)
+            Xw = XS * sw[:, None]
+            G = Xw.T @ Xw
+            c = Xw.T @ (sw * eta) + gS  # X' U z = X' (u eta + v (y - mu))
+            xbar, U = None, 0.0
+            if prob.fit_intercept:
+                U = float(u.sum())
+                xbar = (sw @ Xw) / U
+                G -= U * np.outer(xbar, xbar)
+            previous = None  # a fresh model from here on
+            if last is not None:
+                last.work, last.G, last.xbar, last.U, last.u = work, G, xbar, U, u
+        if prob.fit_intercept:
+            assert xbar is not None
+            Uz = float(u @ eta) + icpt
+            c = c - xbar * Uz
         new_bS = _inner_solve(G, c, prob.n_samples, pen, alpha, bS, 0.1 * tol, max_iter)
-        new_b0 = (float(u @ eta) + icpt) / U - float(xbar @ new_bS) if prob.fit_intercept else 0.0
+        new_b0 = (Uz - U * float(xbar @ new_bS)) / U if prob.fit_intercept else 0.0
         d_b = new_bS - bS
         d_eta = (new_b0 - b0) + XS @ d_b
         t = 1.0
         for _ in range(MAX_HALVINGS):
             eta_t = eta + t * d_eta
-            f_t = prob.loss(eta_t) + penalty_value(pen, alpha, bS + t * d_b)
+            f_t = prob.objective_loss(eta_t) + penalty_value(pen, alpha, bS + t * d_b)
             if np.isfinite(f_t) and f_t <= f_old + 1e-13 * abs(f_old):
                 break
             t *= 0.5
@@ -275,6 +325,41 @@ def newton_on(
     return GLMState(b0, b, eta), steps, ok
 
 
+def _carried_model(
+    prob: GLMProblem, last: LastModel, work: np.ndarray, XS: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, float] | None:
+    """``last``'s model on the columns ``work``: its Gram where the columns are shared, the
+    blocks of new columns computed with its weights (n x new x |work|); None without one."""
+    if last.work is None or last.G is None or last.u is None or work.size == 0:
+        return None
+    where = np.searchsorted(last.work, work)
+    where = np.minimum(where, last.work.size - 1)
+    shared = last.work[where] == work
+    if not shared.any():
+        return None
+    u, U = last.u, last.U
+    if shared.all():
+        G = last.G[np.ix_(where, where)]
+        xbar = None if last.xbar is None else last.xbar[where]
+        return u, G, xbar, U
+    new = np.flatnonzero(~shared)
+    Xn = XS[:, new]
+    cross = (Xn * u[:, None]).T @ XS  # (new, |work|)
+    xbar = None
+    if prob.fit_intercept:
+        assert last.xbar is not None
+        xbar = np.empty(work.size)
+        xbar[shared] = last.xbar[where[shared]]
+        xbar[new] = (u @ Xn) / U
+        cross -= U * np.outer(xbar[new], xbar)
+    G = np.empty((work.size, work.size))
+    old = np.flatnonzero(shared)
+    G[np.ix_(old, old)] = last.G[np.ix_(where[old], where[old])]
+    G[new, :] = cross
+    G[:, new] = cross.T
+    return u, G, xbar, U
+
+
 def solve_point(
     prob: GLMProblem,
     penalty: Penalty,
@@ -284,15 +369,19 @@ def solve_point(
     *,
     tol: float,
     max_iter: int = 10_000,
+    last: LastModel | None = None,
 ) -> GLMPoint:
     """One alpha from the warm start ``state``: Newton on the working set (``strong`` (m,)
     mask, the nonzero and the unpenalized features), then a KKT check on every feature; its
-    violators join the working set and the point is solved again."""
+    violators join the working set and the point is solved again.  ``last``: the previous
+    point's Newton model (``LastModel``), shared along a path."""
     work = strong | (state.coef != 0)
     work[penalty.unpenalized()] = True
     steps = 0
     while True:
-        state, n, ok = newton_on(prob, penalty, alpha, state, np.flatnonzero(work), tol, max_iter)
+        state, n, ok = newton_on(
+            prob, penalty, alpha, state, np.flatnonzero(work), tol, max_iter, last
+        )
         steps += n
         grad, icpt = prob.gradient(state.eta)
         resid = _violation(penalty, alpha, grad, state.coef, icpt)
@@ -369,6 +458,7 @@ def glm_path(
     stop = STOP_REASONS[0]
     done = 0
     prev_alpha = max(amax, float(grid[0])) if k else amax
+    last = LastModel()
     with single_blas_thread():
         for i, a in enumerate(grid):
             strong = penalty.strong_screen(grad, float(a), prev_alpha)
@@ -380,6 +470,7 @@ def glm_path(
                 strong,
                 tol=tol * kkt_scale(a, c_max),
                 max_iter=max_iter,
+                last=last,
             )
             state, grad, prev_alpha = point.state, point.grad, float(a)
             coefs[i], b0[i] = state.coef, state.intercept
@@ -458,12 +549,20 @@ def glm_fit(
         steps = np.array([alpha])
     prev = amax
     n_iter = 0
+    last = LastModel()
     with single_blas_thread():
         for a in steps:
             a = float(a)
             strong = penalty.strong_screen(grad, a, prev) if a > 0 else np.ones(grad.size, bool)
             point = solve_point(
-                prob, penalty, a, state, strong, tol=tol * kkt_scale(a, c_max), max_iter=max_iter
+                prob,
+                penalty,
+                a,
+                state,
+                strong,
+                tol=tol * kkt_scale(a, c_max),
+                max_iter=max_iter,
+                last=last,
             )
             state, grad, prev = point.state, point.grad, a
             n_iter += point.n_iter
