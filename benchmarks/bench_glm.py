@@ -58,7 +58,8 @@ if (mode == "path") {
 } else {
   foldid <- readBin(file.path(d, "fold.bin"), "integer", n)
   for (r in 1:3) {
-    t <- system.time(cv <- cv.glmnet(x, y, family = fam, lambda = lam, foldid = foldid))[["elapsed"]]
+    t <- system.time(cv <- cv.glmnet(x, y, family = fam, lambda = lam,
+                                     foldid = foldid))[["elapsed"]]
     best <- min(best, t)
   }
 }
