@@ -7,6 +7,8 @@
   script needs scikit-learn installed).
 - sparse_wide.csv / sparse_wide.parquet / sparse_wide_truth.csv: a generated p > n problem
   with a known sparse truth (seeded; the same files on every run).
+- breast_cancer.csv: the Wisconsin diagnostic breast cancer data (569 x 30, a two-class
+  target written as text), from the copy inside scikit-learn's package data.
 """
 
 from __future__ import annotations
@@ -37,6 +39,25 @@ def diabetes() -> pd.DataFrame:
     return df
 
 
+BREAST_CANCER_MEASURES = [
+    "radius", "texture", "perimeter", "area", "smoothness", "compactness", "concavity",
+    "concave_points", "symmetry", "fractal_dimension",
+]  # fmt: skip
+
+
+def breast_cancer() -> pd.DataFrame:
+    """The 30 features named mean_*, se_*, worst_* and the diagnosis as text."""
+    import sklearn.datasets
+
+    path = Path(sklearn.datasets.__file__).parent / "data" / "breast_cancer.csv"
+    raw = np.loadtxt(path, delimiter=",", skiprows=1)
+    names = [f"{kind}_{m}" for kind in ("mean", "se", "worst") for m in BREAST_CANCER_MEASURES]
+    df = pd.DataFrame(raw[:, :30], columns=names)
+    # the file codes 0 = malignant, 1 = benign (its header lists the class names in that order)
+    df["diagnosis"] = np.where(raw[:, 30] == 0, "malignant", "benign")
+    return df
+
+
 def sparse_wide(n: int = 80, p: int = 400, k: int = 8, snr: float = 4.0, seed: int = 2004):
     """n rows, p Gaussian features with pairwise correlation 0.3, k nonzero true coefficients."""
     rng = np.random.default_rng(seed)
@@ -63,6 +84,7 @@ def main() -> None:
     wide.to_csv(HERE / "sparse_wide.csv", index=False)
     wide.to_parquet(HERE / "sparse_wide.parquet", index=False)
     truth.to_csv(HERE / "sparse_wide_truth.csv", index=False)
+    breast_cancer().to_csv(HERE / "breast_cancer.csv", index=False)
 
 
 if __name__ == "__main__":

@@ -246,10 +246,16 @@ def fit_command(
         )
         common.above_alpha_max(alpha, res.alpha_max, res.l1_ratio)
     if not res.converged:
+        hint = "raise --max-iter or --tol"
+        if res.family == "binomial":
+            hint = (
+                "at a small alpha this usually means the classes are separable (coefficients "
+                "grow without bound); use a larger alpha"
+            )
         common.warn(
             f"solver did not converge: max KKT violation {res.max_kkt_violation:.3g} "
             f"> its tolerance {res.kkt_tolerance:.3g} (tol x alpha, alpha floored at 1e-6 x "
-            "alpha_max); raise --max-iter or --tol"
+            f"alpha_max); {hint}"
         )
     common.relax_note(res)
     coefficients = dict(zip(ds.feature_names, map(float, res.coef)))

@@ -85,6 +85,11 @@ def _convergence_text(p: dict[str, Any]) -> str:
     return f"{state} (max KKT violation {num(p['max_kkt_violation'], 2)}{rel_s}; {solves})"
 
 
+def _fit_label(p: dict[str, Any]) -> str:
+    """What a fit's ``r2`` is: training R², or the deviance explained of other families."""
+    return "training R²" if p.get("family", "gaussian") == "gaussian" else "deviance explained"
+
+
 def _family_rows(p: dict[str, Any]) -> list[tuple[str, str]]:
     """Training fit of the model: R² for gaussian; deviance (and accuracy, AUC) otherwise."""
     family = p.get("family", "gaussian")
@@ -433,7 +438,7 @@ def draw_cv(console: Console, p: dict[str, Any], *, thin: bool) -> None:
     console.print()
     console.print(
         f"[bold]Refit on all rows[/bold] at alpha_{p['select']} = "
-        f"{num(p['model']['alpha'])}: training R² {num(p['model']['r2'], 5)}, "
+        f"{num(p['model']['alpha'])}: {_fit_label(p['model'])} {num(p['model']['r2'], 5)}, "
         f"converged: {_convergence_text(p['model'])}"
     )
     console.print()
@@ -462,8 +467,9 @@ def draw_compare(console: Console, p: dict[str, Any]) -> None:
     title = "Models (tuned by CV on the same folds)"
     t = _grid()
     wide = console.width >= 100
-    cols = ["model", "alpha", f"CV {p['metric']}", "se", "CV R²"]
-    cols += ["test mse", "test R²"] if has_test else []
+    gaussian = p.get("family", "gaussian") == "gaussian"
+    cols = ["model", "alpha", f"CV {p['metric']}", "se", "CV R²" if gaussian else "CV dev. expl."]
+    cols += (["test mse", "test R²"] if gaussian else ["test dev.", "test dev. expl."]) * has_test
     cols += ["nonzero", "L1 norm", "L2 norm"] + (["time s"] if wide else [])
     for c in cols:
         t.add_column(c, justify="left" if c == "model" else "right", no_wrap=True)
