@@ -205,6 +205,7 @@ def fit_command(
                 controls=controls,
                 gammas=None if relax_gamma is None else [relax_gamma],
                 family=family.value,
+                metric=common.resolve_metric(None, family.value),
             )
         res = run.model
         selection = run.summary(seed=seed, cv_s=run.cv.fit_s)

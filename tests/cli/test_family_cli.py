@@ -291,3 +291,15 @@ def test_binomial_compare(cli, classes_csv):
     assert names[:3] == ["l1", "l2", "elasticnet"]
     assert "ols" in names or p["ols_absent_reason"]
     assert p["verdict"]["recommended"] in names
+
+
+def test_breast_cancer_sample_without_alpha(cli):
+    from tests.conftest import SAMPLE
+
+    r = cli("fit", SAMPLE / "breast_cancer.csv", "--target", "diagnosis", "--family",
+            "binomial", "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    p = r.json()
+    assert p["alpha_selection"]["method"] == "cv" and p["alpha_selection"]["metric"] == "deviance"
+    assert p["positive_class"] == "malignant" and p["auc"] > 0.98 and p["converged"]
+    assert "Traceback" not in r.stderr and "warning" not in r.stderr
