@@ -31,6 +31,7 @@ from regcli.core.path import (
     path_grid,
 )
 from regcli.core.penalty import ElasticNet, Penalty, kkt_scale, penalty_for
+from regcli.core.progress import advance
 from regcli.core.stats import (
     GramStats,
     Standardization,
@@ -472,6 +473,7 @@ def glm_path(
                 max_iter=max_iter,
                 last=last,
             )
+            advance()
             state, grad, prev_alpha = point.state, point.grad, float(a)
             coefs[i], b0[i] = state.coef, state.intercept
             kkt[i], iters[i], conv[i] = point.max_kkt_violation, point.n_iter, point.converged
