@@ -40,6 +40,7 @@ from regcli.core.stats import (
     prescale,
 )
 from regcli.core.threads import single_blas_thread
+from regcli.core.tuning import STALE_MODEL_FROM, STALE_MODEL_MIN_GAIN
 
 #: Working weights are floored at this share of a row's weight (glmnet keeps fitted
 #: probabilities off 0 and 1 the same way): the Newton model stays positive definite on
@@ -257,11 +258,13 @@ def newton_on(
     fam, v, y = prob.family, prob.v, prob.y
     XS = prob.Xs[:, work]
     previous = None if last is None else _carried_model(prob, last, work, XS)
+    costly = prob.n_samples * work.size**2 >= STALE_MODEL_FROM
     pen = penalty.restricted(work)
     b0, b, eta = state.intercept, state.coef.copy(), state.eta
     bS = b[work]
     f_old = prob.objective_loss(eta) + penalty_value(pen, alpha, bS)
     steps = 0
+    worst_before = np.inf
     while True:
         mu = fam.inverse_link(eta)
         r = v * (y - mu)
@@ -275,7 +278,10 @@ def newton_on(
             ok = False
             break
         steps += 1
-        stale = previous is not None and steps == 1  # the carried model: the first step only
+        stale = previous is not None and (
+            steps == 1 or (costly and worst <= STALE_MODEL_MIN_GAIN * worst_before)
+        )
+        worst_before = worst
         # the weighted least-squares model: G = Xc' U Xc and c = Xc' U z, z = eta + (y - mu)/V,
         # Xc the columns centered at their u-weighted means (the intercept profiled out)
         if stale:
@@ -293,7 +299,7 @@ def newton_on(
                 U = float(u.sum())
                 xbar = (sw @ Xw) / U
                 G -= U * np.outer(xbar, xbar)
-            previous = None  # a fresh model from here on
+            previous = (u, G, xbar, U)  # the model later steps may reuse
             if last is not None:
                 last.work, last.G, last.xbar, last.U, last.u = work, G, xbar, U, u
         if prob.fit_intercept:

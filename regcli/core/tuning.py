@@ -67,6 +67,13 @@ GENERAL_ADD_PER_ROUND = 10
 #: Bytes the lazy source's cache of Gram entries may take along one path.
 GENERAL_CACHE_BYTES = 256 * 2**20
 
+# --- binomial and Poisson (proximal Newton, core/glm.py) -----------------------------------------
+#: A Newton step may reuse the previous step's weighted Gram (exact gradient, line-searched) as
+#: long as such steps cut the KKT violation to this share or less, where a fresh Gram costs at
+#: least this many multiply-adds (n |S|^2); below it only a path point's first step does.
+STALE_MODEL_MIN_GAIN = 0.2
+STALE_MODEL_FROM = 2e7
+
 
 def gram_chunk_rows(p: int) -> int:
     """Rows per syrk call when a Gram is accumulated: few for narrow X (the chunk's copy stays

@@ -296,8 +296,16 @@ def test_binomial_compare(cli, classes_csv):
 def test_breast_cancer_sample_without_alpha(cli):
     from tests.conftest import SAMPLE
 
-    r = cli("fit", SAMPLE / "breast_cancer.csv", "--target", "diagnosis", "--family",
-            "binomial", "--format", "json")
+    r = cli(
+        "fit",
+        SAMPLE / "breast_cancer.csv",
+        "--target",
+        "diagnosis",
+        "--family",
+        "binomial",
+        "--format",
+        "json",
+    )
     assert r.exit_code == 0, r.stderr
     p = r.json()
     assert p["alpha_selection"]["method"] == "cv" and p["alpha_selection"]["metric"] == "deviance"
