@@ -177,7 +177,7 @@ class Binomial(_IRLSFamily):
 
     def nll(self, y: np.ndarray, eta: np.ndarray) -> np.ndarray:
         """log(1 + e^eta) - y eta, stable for any eta."""
-        return np.logaddexp(0.0, eta) - y * eta
+        return np.maximum(eta, 0.0) + np.log1p(np.exp(-np.abs(eta))) - y * eta
 
     def saturated(self, y: np.ndarray) -> np.ndarray:
         return _xlogx(y) + _xlogx(1.0 - y)

@@ -13,6 +13,7 @@ working set; a point is certified when max KKT violation <= tol x alpha on all o
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -39,7 +40,7 @@ from regcli.core.stats import (
     normalized_weights,
     prescale,
 )
-from regcli.core.threads import single_blas_thread
+from regcli.core.threads import all_threads, single_blas_thread
 from regcli.core.tuning import STALE_MODEL_FROM, STALE_MODEL_MIN_GAIN
 
 #: Working weights are floored at this share of a row's weight (glmnet keeps fitted
@@ -250,13 +251,15 @@ def newton_on(
     tol: float,
     max_iter: int,
     last: LastModel | None = None,
-) -> tuple[GLMState, int, bool]:
+) -> tuple[GLMState, int, bool, np.ndarray, float]:
     """Proximal Newton steps on the working-set columns ``work`` (indices; the others stay 0)
     until their KKT violation (and the intercept's) is within ``tol``.  With ``last`` on the
     same columns the first step uses its Gram (a fixed-metric step with the exact gradient,
-    line-searched like the others), and ``last`` keeps the Gram of the latest step."""
+    line-searched like the others), and ``last`` keeps the Gram of the latest step.  Returns the
+    state, the steps taken, whether it converged, and the gradient on ``work`` and of the
+    intercept there."""
     fam, v, y = prob.family, prob.v, prob.y
-    XS = prob.Xs[:, work]
+    XS = prob.Xs if work.size == prob.n_features else prob.Xs[:, work]
     previous = None if last is None else _carried_model(prob, last, work, XS)
     costly = prob.n_samples * work.size**2 >= STALE_MODEL_FROM
     pen = penalty.restricted(work)
@@ -287,25 +290,24 @@ def newton_on(
         if stale:
             assert previous is not None
             u, G, xbar, U = previous
-            c = XS.T @ (u * eta) + gS
         else:
             u = v * np.maximum(fam.variance(mu), VARIANCE_FLOOR)
-            sw = np.sqrt(u)
-            Xw = XS * sw[:, None]
-            G = Xw.T @ Xw
-            c = Xw.T @ (sw * eta) + gS  # X' U z = X' (u eta + v (y - mu))
+            G = weighted_gram(XS, u, threads=costly)
             xbar, U = None, 0.0
             if prob.fit_intercept:
                 U = float(u.sum())
-                xbar = (sw @ Xw) / U
+                xbar = (XS.T @ u) / U
                 G -= U * np.outer(xbar, xbar)
             previous = (u, G, xbar, U)  # the model later steps may reuse
             if last is not None:
                 last.work, last.G, last.xbar, last.U, last.u = work, G, xbar, U, u
+        # c = Xc' U z = Xc' (u eta + v (y - mu)); with eta = b0 + X bS and X'u = U xbar this
+        # is G bS + X'r - xbar 1'r: no pass over the rows
+        c = G @ bS + gS
         if prob.fit_intercept:
             assert xbar is not None
-            Uz = float(u @ eta) + icpt
-            c = c - xbar * Uz
+            c -= xbar * icpt
+            Uz = U * (b0 + float(xbar @ bS)) + icpt  # u' z
         new_bS = _inner_solve(G, c, prob.n_samples, pen, alpha, bS, 0.1 * tol, max_iter)
         new_b0 = (Uz - U * float(xbar @ new_bS)) / U if prob.fit_intercept else 0.0
         d_b = new_bS - bS
@@ -325,11 +327,32 @@ def newton_on(
             mu = fam.inverse_link(eta)
             r = v * (y - mu)
             icpt = float(r.sum()) if prob.fit_intercept else 0.0
-            ok = float(_violation(pen, alpha, XS.T @ r, bS, icpt).max()) <= tol
+            gS = XS.T @ r
+            ok = float(_violation(pen, alpha, gS, bS, icpt).max()) <= tol
             break
         b0, bS, eta, f_old = b0 + t * (new_b0 - b0), bS + t * d_b, eta_t, f_t
     b[work] = bS
-    return GLMState(b0, b, eta), steps, ok
+    return GLMState(b0, b, eta), steps, ok, gS, icpt
+
+
+#: Rows per block when a weighted Gram is summed (the scaled block stays in cache).
+GRAM_BLOCK_ROWS = 4096
+
+
+def weighted_gram(XS: np.ndarray, u: np.ndarray, *, threads: bool = False) -> np.ndarray:
+    """X' diag(u) X, in row blocks so that the scaled copy of X never leaves the cache; on
+    every thread for a large one."""
+    n = XS.shape[0]
+    if n <= GRAM_BLOCK_ROWS:
+        Xw = XS * np.sqrt(u)[:, None]
+        return Xw.T @ Xw
+    G = np.zeros((XS.shape[1], XS.shape[1]))
+    with all_threads() if threads else nullcontext():
+        for start in range(0, n, GRAM_BLOCK_ROWS):
+            block = slice(start, start + GRAM_BLOCK_ROWS)
+            Xw = XS[block] * np.sqrt(u[block])[:, None]
+            G += Xw.T @ Xw
+    return G
 
 
 def _carried_model(
@@ -386,11 +409,14 @@ def solve_point(
     work[penalty.unpenalized()] = True
     steps = 0
     while True:
-        state, n, ok = newton_on(
+        state, n, ok, g_work, icpt = newton_on(
             prob, penalty, alpha, state, np.flatnonzero(work), tol, max_iter, last
         )
         steps += n
-        grad, icpt = prob.gradient(state.eta)
+        if work.all():  # the working set's gradient is the whole one
+            grad = g_work
+        else:
+            grad, icpt = prob.gradient(state.eta)
         resid = _violation(penalty, alpha, grad, state.coef, icpt)
         outside = np.append(~work, False) & (resid > tol)
         if not outside.any() or not ok:
@@ -415,7 +441,7 @@ def null_fit(prob: GLMProblem, penalty: Penalty, tol: float) -> tuple[GLMState, 
     state = null_state(prob)
     free = penalty.unpenalized()
     if free.size:
-        state, _, _ = newton_on(prob, penalty, 0.0, state, free, tol, 10_000)
+        state = newton_on(prob, penalty, 0.0, state, free, tol, 10_000)[0]
     return state, prob.gradient(state.eta)[0]
 
 

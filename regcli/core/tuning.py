@@ -71,7 +71,7 @@ GENERAL_CACHE_BYTES = 256 * 2**20
 #: A Newton step may reuse the previous step's weighted Gram (exact gradient, line-searched) as
 #: long as such steps cut the KKT violation to this share or less, where a fresh Gram costs at
 #: least this many multiply-adds (n |S|^2); below it only a path point's first step does.
-STALE_MODEL_MIN_GAIN = 0.2
+STALE_MODEL_MIN_GAIN = 0.1
 STALE_MODEL_FROM = 2e7
 
 
