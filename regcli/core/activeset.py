@@ -15,10 +15,10 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from scipy.linalg import lapack
 
 from regcli.core.dispatch import dual_factor_pays
 from regcli.core.factor import Factor
+from regcli.core.lapack import potrf
 from regcli.core.penalty import ElasticNet
 from regcli.core.stats import LazyStats, Stats, thin_product
 from regcli.core.tuning import (
@@ -70,7 +70,7 @@ def pivot_row(
 
 def _chol(M: np.ndarray) -> np.ndarray | None:
     """Lower Cholesky factor with a zero upper triangle (``Factor`` relies on it), or None."""
-    L, info = lapack.dpotrf(M, lower=1, clean=1)
+    L, info = potrf(M)
     return None if info != 0 else L
 
 

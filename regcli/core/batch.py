@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.linalg import blas, lapack
 
 from regcli.core.activeset import solve_enet
 from regcli.core.family import deviance_ratios
@@ -257,6 +256,8 @@ class _Spectral:
         inv = inv[~self.inv_ready[inv]]
         if inv.size and self.Winv is None:
             self.Winv = np.zeros((U, m + 1, m + 1))
+        from scipy.linalg import lapack
+
         for u in inv.tolist():
             G = self.grams.G[u, :m, :m]
             L, info = lapack.dpotrf(G, lower=1, clean=1)
@@ -492,6 +493,8 @@ def _solve_each_own(
 
     ``factors[p]`` keeps problem p's last factor: the same block again (the lasso on an
     unchanged active set, where lam2 = 0 at every alpha) needs only the two triangular solves."""
+    from scipy.linalg import blas, lapack
+
     t, k = rhs.shape
     x = np.zeros((t, k))
     posv, trsv = lapack.dposv, blas.dtrsv

@@ -4,7 +4,8 @@ Appending rows writes only the new rows and deleting one moves only the rows aft
 of copying a k x k array per change.  LAPACK and BLAS reach the block through its leading
 dimension by calling SciPy's Cython BLAS/LAPACK function pointers with ctypes (their
 signatures are checked first); without them the block is copied and SciPy's wrappers are used:
-the same answers, slower.
+the same answers, slower.  Small blocks are solved with NumPy while SciPy is not loaded
+(``lapack.use_scipy``), so a small fit does not pay SciPy's import.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from scipy.linalg import blas, lapack
+
+from regcli.core.lapack import use_scipy
 
 _P = ctypes.c_void_p
 _LOWER = ctypes.c_char(b"L")
@@ -64,7 +66,25 @@ def _routines() -> tuple[Callable[..., None], Callable[..., None]] | None:
     return trsv, trsm
 
 
-_ROUTINES = _routines()
+_LOADED: list[tuple[Callable[..., None], Callable[..., None]] | None] = []
+
+
+def _fast() -> tuple[Callable[..., None], Callable[..., None]] | None:
+    """SciPy's trsv and trsm function pointers, loaded on first use (None without them)."""
+    if not _LOADED:
+        _LOADED.append(_routines())
+    return _LOADED[0]
+
+
+def _solve_triangular(T: np.ndarray, b: np.ndarray, trans: bool) -> np.ndarray:
+    """T^{-1} b (T^{-T} b) for a small lower-triangular T, by NumPy; a zero on the diagonal gives
+    infinities and NaN as a triangular solve would, not an exception."""
+    try:
+        return np.linalg.solve(T.T if trans else T, b)
+    except np.linalg.LinAlgError:
+        from scipy.linalg import solve_triangular
+
+        return solve_triangular(T, b, lower=True, trans=int(trans), check_finite=False)
 
 
 def _address(a: np.ndarray) -> int:
@@ -132,7 +152,7 @@ class Factor:
         grown = np.zeros((size, size), order="F")
         grown[: self.k, : self.k] = self.buf[: self.k, : self.k]
         self.buf = grown
-        self._address = _address(grown) if _ROUTINES is not None and size else 0
+        self._address = _address(grown) if size else 0
         self._lda.value = size
 
     @property
@@ -151,16 +171,17 @@ class Factor:
         n = self.k - start if n is None else n
         if n == 0:
             return
-        if _ROUTINES is None:  # pragma: no cover - SciPy without its Cython BLAS
-            block = np.asfortranarray(self.buf[start : start + n, start : start + n])
+        routines = _fast() if use_scipy(n) else None
+        if routines is None:
+            block = np.tril(self.buf[start : start + n, start : start + n])
             for trans in passes:
-                x[:] = blas.dtrsv(block, x, lower=1, trans=int(trans))
+                x[:] = _solve_triangular(block, x, trans)
             return
         a = self._address + 8 * start * (self.buf.shape[0] + 1)
         nn = ctypes.c_int(n)
         n_ref, ld_ref, x_ref = ctypes.addressof(nn), self._lda_ref, _address(x)
         for trans in passes:
-            _ROUTINES[0](
+            routines[0](
                 _A_LOWER, _A_TRANS if trans else _A_NOTRANS, _A_NONUNIT, n_ref, a, ld_ref,
                 x_ref, _A_ONE_INT,
             )  # fmt: skip
@@ -171,17 +192,18 @@ class Factor:
         k, m = B.shape
         if k == 0 or m == 0:
             return
-        if _ROUTINES is None:  # pragma: no cover
-            L = np.asfortranarray(self.L)
+        routines = _fast() if use_scipy(k) else None
+        if routines is None:
+            L = np.tril(self.L)
             for trans in passes:
-                B[:] = lapack.dtrtrs(L, B, lower=1, trans=int(trans))[0]
+                B[:] = _solve_triangular(L, B, trans)
             return
         nn, mm = ctypes.c_int(k), ctypes.c_int(m)
         ldb = ctypes.c_int(k)
         refs = [ctypes.addressof(nn), ctypes.addressof(mm), self._lda_ref, ctypes.addressof(ldb)]
         b_ref = _address(B)
         for trans in passes:
-            _ROUTINES[1](
+            routines[1](
                 _A_LEFT, _A_LOWER, _A_TRANS if trans else _A_NOTRANS, _A_NONUNIT, refs[0],
                 refs[1], _A_ONE, self._address, refs[2], b_ref, refs[3],
             )  # fmt: skip

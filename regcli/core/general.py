@@ -15,8 +15,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy.linalg import lapack
 
+from regcli.core.lapack import potrf, potrs, trtrs
 from regcli.core.penalty import Penalty, alpha_max, bounded_kkt_residuals, kkt_residuals
 from regcli.core.stats import LazyStats, Stats
 from regcli.core.tuning import (
@@ -111,14 +111,14 @@ class FreeFactor:
             M = cache.block(F, F)
             M.flat[:: F.size + 1] += lam2[F]
             top = np.diagonal(M).max()
-            L, info = lapack.dpotrf(M, lower=1, clean=1)
+            L, info = potrf(M)
             if info != 0 or not np.diagonal(L).min() ** 2 > _SINGULAR * top:
                 self.L = None
                 self.idx = np.zeros(0, dtype=np.intp)
                 return None if exact else np.linalg.lstsq(M, rhs, rcond=1e-12)[0]
             self.L, self.idx, self.lam2 = L, F.copy(), lam2[F].copy()
         assert self.L is not None
-        x, info = lapack.dpotrs(self.L, rhs, lower=1)
+        x, info = potrs(self.L, rhs)
         return x if info == 0 else None
 
     def _append(self, cache: BlockCache, F: np.ndarray, lam2: np.ndarray) -> bool:
@@ -127,13 +127,13 @@ class FreeFactor:
         k = self.idx.size
         new = F[k:]
         cross = cache.block(self.idx, new)  # (k, m)
-        W, info = lapack.dtrtrs(self.L, cross, lower=1)
+        W, info = trtrs(self.L, cross)
         if info != 0:
             return False
         S = cache.block(new, new) - W.T @ W
         S.flat[:: new.size + 1] += lam2[new]
         top = float(np.diagonal(self.L).max() ** 2)
-        L22, info = lapack.dpotrf(S, lower=1, clean=1)
+        L22, info = potrf(S)
         if info != 0 or not np.diagonal(L22).min() ** 2 > _SINGULAR * max(top, 1e-300):
             return False
         L = np.zeros((F.size, F.size))

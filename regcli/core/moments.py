@@ -12,17 +12,27 @@ build their statistics from it; the streaming and cluster engines will feed it b
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import blas
 
+from regcli.core.lapack import use_scipy
 from regcli.core.tuning import gram_chunk_rows
 
 
 def symmetric_from_upper(C: np.ndarray) -> np.ndarray:
-    """The symmetric matrix whose upper triangle is C's, for a C accumulated by ``syrk`` into
-    zeros (its strict lower triangle is exactly 0): C + C' with the diagonal counted once."""
+    """The symmetric matrix whose upper triangle is C's, for a C whose strict lower triangle is
+    exactly 0 (LAPACK's triangular output): C + C' with the diagonal counted once."""
     S = C + C.T
     np.fill_diagonal(S, np.diagonal(C))
     return S
+
+
+def _gram(B: np.ndarray, scale: float) -> np.ndarray:
+    """scale x B'B (symmetric): SciPy's syrk where SciPy serves (``lapack.use_scipy``), else
+    NumPy's product of a matrix and its transpose (also a syrk, with a copy more)."""
+    if use_scipy(B.shape[1]):
+        from scipy.linalg import blas
+
+        return symmetric_from_upper(blas.dsyrk(scale, B.T, trans=0))
+    return scale * (B.T @ B)
 
 
 class Moments:
@@ -38,8 +48,7 @@ class Moments:
         self.sy = 0.0
         self.sxy = np.zeros(p)
         self.syy = 0.0
-        self._S = np.zeros((p, p), order="F")
-        self._upper = True  # _S holds only its upper triangle (syrk's output)
+        self._S = np.zeros((p, p))
         self._covariances: dict[bool, tuple] = {}  # type: ignore[type-arg]  # by fit_intercept
 
     @property
@@ -49,9 +58,6 @@ class Moments:
     @property
     def S(self) -> np.ndarray:
         """sum w (x - c)(x - c)' (p x p, symmetric)."""
-        if self._upper:
-            self._S = symmetric_from_upper(self._S)
-            self._upper = False
         return self._S
 
     def update(self, X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> Moments:
@@ -70,9 +76,6 @@ class Moments:
         """Add rows already centered at this accumulator's center: B = X - c, z = y - y_c;
         ``w`` is one weight per row, or a single weight every row carries.  B may be changed."""
         self._covariances.clear()
-        if not self._upper:  # syrk adds to the upper triangle only
-            self._S = np.asfortranarray(np.triu(self._S))
-            self._upper = True
         if np.ndim(w) == 0:
             wt = float(w)
             self.W += wt * B.shape[0]
@@ -80,7 +83,7 @@ class Moments:
             self.sy += wt * float(z.sum())
             self.sxy += wt * (z @ B)
             self.syy += wt * float(z @ z)
-            self._S = blas.dsyrk(wt, B.T, beta=1.0, c=self._S, trans=0, overwrite_c=1)
+            self._S += _gram(B, wt)
         else:
             wv = np.asarray(w, dtype=float)
             wz = wv * z
@@ -90,7 +93,7 @@ class Moments:
             self.sxy += wz @ B
             self.syy += float(wz @ z)
             B *= np.sqrt(wv)[:, None]
-            self._S = blas.dsyrk(1.0, B.T, beta=1.0, c=self._S, trans=0, overwrite_c=1)
+            self._S += _gram(B, 1.0)
         self.n += B.shape[0]
 
     def recentered(self, center: np.ndarray, y_center: float) -> Moments:
@@ -104,7 +107,6 @@ class Moments:
         out.sxy = self.sxy + e * self.sx + self.sy * d + self.W * e * d
         out.syy = self.syy + 2 * e * self.sy + self.W * e * e
         out._S = self.S + np.outer(d, self.sx) + np.outer(self.sx, d) + self.W * np.outer(d, d)
-        out._upper = False
         return out
 
     def merge(self, other: Moments) -> Moments:
@@ -127,7 +129,6 @@ class Moments:
         out.sxy = self.sxy + sign * other.sxy
         out.syy = self.syy + sign * other.syy
         out._S = self.S + sign * other.S
-        out._upper = False
         return out
 
     def covariances(

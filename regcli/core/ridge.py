@@ -7,8 +7,8 @@ gives the whole path: with G = Q diag(d) Q', b(lam2) = Q diag(1 / (d + lam2)) Q'
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import cho_factor, cho_solve, eigh, svd
 
+from regcli.core.lapack import potrf, potrs
 from regcli.core.stats import GramStats, LazyStats, Stats
 
 
@@ -17,6 +17,8 @@ class RidgeSolver:
 
     def __init__(self, stats: Stats):
         self.stats = stats
+        from scipy.linalg import eigh, svd
+
         if isinstance(stats, GramStats):
             d, Q = eigh(stats.gram, check_finite=False)
             self._basis = Q
@@ -45,9 +47,10 @@ def ridge_coef(stats: Stats, lam2: float) -> np.ndarray:
     if isinstance(stats, GramStats) and lam2 > 0:
         M = stats.gram.copy()
         M[np.diag_indices_from(M)] += lam2
-        try:
-            factor = cho_factor(M, lower=True, check_finite=False)
-        except np.linalg.LinAlgError:  # lam2 below rounding of a singular G
-            return RidgeSolver(stats).coef(lam2)
-        return cho_solve(factor, stats.c, check_finite=False)
+        L, info = potrf(M)
+        if info == 0:
+            x, info = potrs(L, stats.c)
+            if info == 0:
+                return x
+        return RidgeSolver(stats).coef(lam2)  # lam2 below rounding of a singular G
     return RidgeSolver(stats).coef(lam2)

@@ -372,6 +372,20 @@ def _type_kind(t: Any) -> str:
     return "other"
 
 
+#: Arrow integer types read straight from their buffers (no pyarrow.compute: its import costs
+#: more than a small table takes to read).
+_NATIVE = {
+    "int8": np.int8,
+    "int16": np.int16,
+    "int32": np.int32,
+    "int64": np.int64,
+    "uint8": np.uint8,
+    "uint16": np.uint16,
+    "uint32": np.uint32,
+    "uint64": np.uint64,
+}
+
+
 def _to_float(column: Any) -> np.ndarray:
     """An Arrow numeric or boolean column (array or chunked) as float64, missing cells as NaN.
 
@@ -379,19 +393,23 @@ def _to_float(column: Any) -> np.ndarray:
     table of numbers does not need.
     """
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
     parts = []
     for arr in chunks:
         if pa.types.is_dictionary(arr.type):
             arr = arr.dictionary_decode()
-        if arr.type != pa.float64():
+        native = _NATIVE.get(str(arr.type))  # integers read as they are, then converted
+        if arr.type != pa.float64() and native is None:
+            import pyarrow.compute as pc
+
             arr = pc.cast(arr, pa.float64(), memory_pool=pa.system_memory_pool())
         n, offset = len(arr), arr.offset
         validity, data = arr.buffers()[:2]
         if data is None or not n:  # an all-null column carries no data buffer
             values = np.full(n, np.nan)
+        elif native is not None:
+            values = np.frombuffer(data, dtype=native, count=offset + n)[offset:].astype(float)
         else:
             values = np.frombuffer(data, dtype=np.float64, count=offset + n)[offset:]
         if arr.null_count:

@@ -24,9 +24,10 @@ def _clean_outside(F: Factor) -> bool:
 
 @pytest.fixture(params=["pointers", "copies"])
 def blas_route(request, monkeypatch):
-    """Both routes to BLAS: SciPy's C function pointers, and copies through its wrappers."""
+    """Both routes to the triangular solves: SciPy's C function pointers, and the NumPy copies
+    that small factors use while SciPy is not loaded."""
     if request.param == "copies":
-        monkeypatch.setattr(factor_module, "_ROUTINES", None)
+        monkeypatch.setattr(factor_module, "_fast", lambda: None)
     return request.param
 
 
@@ -186,7 +187,7 @@ def test_scipys_blas_pointers_are_used_and_their_signatures_checked() -> None:
     whose capsule signature does not spell the expected arguments is refused, not called."""
     from scipy.linalg import cython_blas
 
-    assert factor_module._ROUTINES is not None
+    assert factor_module._fast() is not None
     assert factor_module._routine(cython_blas, "dtrsv", "cccididi") is not None
     assert factor_module._routine(cython_blas, "dtrsv", "cccidiid") is None  # wrong order
     assert factor_module._routine(cython_blas, "dtrsv", "cccididii") is None  # one too many
