@@ -359,7 +359,10 @@ def check_family_options(
     if family == "gaussian" and max_deviance is not None:
         raise UsageError("--max-deviance: only with --family binomial or poisson (use --min-r2)")
     if family != "gaussian" and relax:
-        raise UsageError(f"--relax: not available for --family {family} yet (gaussian only)")
+        raise UsageError(
+            f"--relax: cross-validating gamma is not available for --family {family} yet; "
+            "relaxed fits and paths are (fit --alpha A --relax, path --relax)"
+        )
 
 
 def family_measures(res: Any, ds: Dataset) -> dict[str, Any] | None:
@@ -452,10 +455,14 @@ def relax_gammas(relax: bool, gamma: str | None, ratios: list[float]) -> list[fl
 def relax_note(res: Any) -> None:
     """Say when a relaxed fit's support was too large to refit."""
     if res.gamma is not None and not res.refit_ok:
-        note(
-            f"relaxed fit: {res.n_nonzero} nonzero coefficients are more than n - 3 = "
-            f"{res.n_samples - 3}, so there is no refit: the penalized fit is reported (gamma 1)"
-        )
+        if res.n_nonzero > res.n_samples - 3:
+            why = (
+                f"{res.n_nonzero} nonzero coefficients are more than n - 3 = "
+                f"{res.n_samples - 3}, so there is no refit"
+            )
+        else:  # binomial or Poisson: the unpenalized refit diverged
+            why = "the unpenalized refit on its support does not converge (separable classes?)"
+        note(f"relaxed fit: {why}: the penalized fit is reported (gamma 1)")
 
 
 def use_threads(threads: int | None) -> None:

@@ -115,7 +115,7 @@ def fit_command(
     common.check_family_options(
         family.value,
         positive_class=positive_class,
-        relax=relax,
+        relax=relax and alpha is None,  # a relaxed fit at --alpha serves every family
         min_auc=min_auc,
         max_deviance=max_deviance,
     )
@@ -227,6 +227,7 @@ def fit_command(
             penalty_factor=controls.factors,
             lower=controls.lower,
             upper=controls.upper,
+            gamma=relax_gamma,
         )
         common.above_alpha_max(alpha, res.alpha_max, res.l1_ratio)
     else:

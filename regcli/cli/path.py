@@ -87,7 +87,7 @@ def path_command(
 
     set_quiet(quiet)
     common.use_threads(threads)
-    common.check_family_options(family.value, positive_class=positive_class, relax=relax)
+    common.check_family_options(family.value, positive_class=positive_class)
     ratio = common.resolve_l1_ratio(penalty, l1_ratio)
     relax_gamma = common.relax_gamma(relax, gamma)
     grid = common.parse_grid(alphas, eps)
@@ -137,6 +137,7 @@ def path_command(
                 penalty_factor=controls.factors,
                 lower=controls.lower,
                 upper=controls.upper,
+                gamma=relax_gamma,
             )
         else:
             res = compute_path(
@@ -158,8 +159,9 @@ def path_command(
             )
     if res.refit_ok is not None and not res.refit_ok.all():
         common.note(
-            f"relaxed path: {int((~res.refit_ok).sum())} points have more than n - 3 nonzero "
-            "coefficients and cannot be refit; they keep their penalized coefficients (gamma 1)"
+            f"relaxed path: {int((~res.refit_ok).sum())} points cannot be refit (more than "
+            "n - 3 nonzero coefficients, or for binomial and poisson an unpenalized refit that "
+            "does not converge); they keep their penalized coefficients (gamma 1)"
         )
     if not res.converged.all():
         bad = int((~res.converged).sum())

@@ -462,10 +462,12 @@ def glm_path(
     penalty_factor: np.ndarray | None = None,
     lower: np.ndarray | float | None = None,
     upper: np.ndarray | float | None = None,
+    gamma: float | None = None,
 ) -> PathResult:
     """The path of a binomial or Poisson model on glmnet's grid (or the given ``alphas``),
     with glmnet's early stop on the default grid; ``dev_ratio`` is 1 - deviance / null
-    deviance and ``null_deviance`` the intercept-only model's mean deviance."""
+    deviance and ``null_deviance`` the intercept-only model's mean deviance.  ``gamma``: the
+    relaxed path (glmnet's relax = TRUE; certificates stay those of the penalized points)."""
     t0 = time.perf_counter()
     n, p = X.shape
     std, prob = glm_problem(
@@ -516,6 +518,12 @@ def glm_path(
                 stop = reason
                 break
     coefs, b0, dev = coefs[:done], b0[:done], dev[:done]
+    refit_ok = None
+    if gamma is not None:
+        coefs, b0, refit_ok = relax_path(prob, penalty, coefs, b0, float(gamma), tol)
+        for i in range(done):
+            eta = b0[i] + prob.Xs @ coefs[i]
+            dev[i] = 1.0 - 2.0 * prob.loss(eta) / null_dev if null_dev > 0 else 0.0
     orig, icpt = std.to_original(coefs)
     return PathResult(
         alphas=np.asarray(grid[:done], dtype=float),
@@ -535,7 +543,54 @@ def glm_path(
         fit_s=time.perf_counter() - t0,
         null_deviance=null_dev,
         family=family.name,
+        gamma=None if gamma is None else float(gamma),
+        refit_ok=refit_ok,
     )
+
+
+def relaxed_refit(
+    prob: GLMProblem, penalty: Penalty, intercept: float, coef: np.ndarray, tol: float
+) -> GLMState | None:
+    """The unpenalized model on the support of ``coef`` (m,) within the penalty's limits, from
+    the penalized fit (glmnet's relaxed refit); None when the support exceeds n - 3 features
+    (glmnet's ``maxp``) or the refit does not converge (separable classes)."""
+    from regcli.core.relax import max_support
+
+    support = np.flatnonzero(coef)
+    if support.size > max_support(prob.n_samples):
+        return None
+    eta = intercept + prob.Xs[:, support] @ coef[support]
+    start = GLMState(intercept, np.array(coef, dtype=float), eta)
+    with np.errstate(over="ignore", invalid="ignore"):
+        state, _, ok, _, _ = newton_on(prob, penalty, 0.0, start, support, tol, 10_000)
+    return state if ok and np.isfinite(state.coef).all() else None
+
+
+def relax_path(
+    prob: GLMProblem,
+    penalty: Penalty,
+    coefs: np.ndarray,
+    intercepts: np.ndarray,
+    gamma: float,
+    tol: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Relaxed coefficients (k, m), intercepts (k,) and which points were refit (k,) of a
+    standardized path: gamma x penalized + (1 - gamma) x the refit on each support (computed
+    once per distinct support); points that cannot be refit keep the penalized fit."""
+    out_c, out_b = np.array(coefs, dtype=float), np.array(intercepts, dtype=float)
+    ok = np.ones(len(coefs), dtype=bool)
+    cache: dict[bytes, GLMState | None] = {}
+    for i, (b0, b) in enumerate(zip(intercepts, coefs)):
+        key = np.packbits(b != 0).tobytes()
+        if key not in cache:
+            cache[key] = relaxed_refit(prob, penalty, float(b0), b, tol)
+        refit = cache[key]
+        if refit is None:
+            ok[i] = False
+            continue
+        out_c[i] = gamma * b + (1.0 - gamma) * refit.coef
+        out_b[i] = gamma * b0 + (1.0 - gamma) * refit.intercept
+    return out_c, out_b, ok
 
 
 #: Points per decade of alpha on the way from alpha_max to a single fit's alpha (warm starts
@@ -558,9 +613,11 @@ def glm_fit(
     penalty_factor: np.ndarray | None = None,
     lower: np.ndarray | float | None = None,
     upper: np.ndarray | float | None = None,
+    gamma: float | None = None,
 ) -> FitResult:
     """One binomial or Poisson model at ``alpha``, reached by warm starts down a short
-    geometric grid from alpha_max; ``r2`` is the deviance ratio."""
+    geometric grid from alpha_max; ``r2`` is the deviance ratio.  ``gamma``: the relaxed fit
+    (glmnet's relax = TRUE at that gamma; the certificate stays the penalized fit's)."""
     t0 = time.perf_counter()
     n, p = X.shape
     std, prob = glm_problem(
@@ -600,6 +657,17 @@ def glm_fit(
             )
             state, grad, prev = point.state, point.grad, a
             n_iter += point.n_iter
+    penalized = None
+    refit_ok = True
+    if gamma is not None:
+        p_coef, p_icpt = std.to_original(state.coef)
+        penalized = (p_coef, float(p_icpt) + state.intercept)
+        refit = relaxed_refit(prob, penalty, state.intercept, state.coef, tol)
+        refit_ok = refit is not None
+        if refit is not None:
+            b = gamma * state.coef + (1.0 - gamma) * refit.coef
+            b0 = gamma * state.intercept + (1.0 - gamma) * refit.intercept
+            state = GLMState(b0, b, b0 + prob.Xs @ b)
     deviance = 2.0 * prob.loss(state.eta)
     coef, icpt = std.to_original(state.coef)
     return FitResult(
@@ -620,4 +688,8 @@ def glm_fit(
         family=family.name,
         deviance=deviance,
         null_deviance=null_dev,
+        gamma=None if gamma is None else float(gamma),
+        refit_ok=refit_ok,
+        penalized_coef=None if penalized is None else penalized[0],
+        penalized_intercept=None if penalized is None else penalized[1],
     )

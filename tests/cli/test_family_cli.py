@@ -99,7 +99,8 @@ def test_binomial_target_errors(cli, write_csv):
     r = cli("fit", numbers, "--alpha", "0.1", "--positive-class", "1")
     assert r.exit_code == 2 and "--positive-class: only with --family binomial" in r.stderr
     for args in (("--relax",), ("--min-auc", "0.7")):
-        r = cli("fit", numbers, "--family", "poisson", "--alpha", "0.1", *args)
+        given = () if args == ("--relax",) else ("--alpha", "0.1")  # cv of gamma: gaussian only
+        r = cli("fit", numbers, "--family", "poisson", *given, *args)
         assert r.exit_code == 2, args
     assert "Traceback" not in r.stderr
 
@@ -311,3 +312,16 @@ def test_breast_cancer_sample_without_alpha(cli):
     assert p["alpha_selection"]["method"] == "cv" and p["alpha_selection"]["metric"] == "deviance"
     assert p["positive_class"] == "malignant" and p["auc"] > 0.98 and p["converged"]
     assert "Traceback" not in r.stderr and "warning" not in r.stderr
+
+
+def test_relaxed_binomial_fit_and_path(cli, classes_csv):
+    path, _ = classes_csv
+    args = ("--target", "outcome", "--exclude", "flag,count", "--family", "binomial")
+    r = cli("fit", path, *args, "--alpha", "0.05", "--relax", "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    p = r.json()
+    assert p["relaxed"]["gamma"] == 0.0 and p["relaxed"]["refit"]
+    r = cli("path", path, *args, "--relax", "--gamma", "0.5", "--format", "json")
+    assert r.exit_code == 0 and r.json()["gamma"] == 0.5
+    r = cli("cv", path, *args, "--relax", "--folds", "3")
+    assert r.exit_code == 2 and "not available for --family binomial" in r.stderr

@@ -211,3 +211,22 @@ def test_fold_paths_interpolate_like_glmnet_predict():
     coefs, b0 = interpolate_path(path.alphas, path.coefs, path.intercepts, np.array([mid]))
     frac = (mid - path.alphas[4]) / (path.alphas[3] - path.alphas[4])
     np.testing.assert_allclose(coefs[0], frac * path.coefs[3] + (1 - frac) * path.coefs[4])
+
+
+def test_relaxed_binomial_fit_blends_the_maximum_likelihood_refit():
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = logistic_problem(n=300, p=10, seed=4)
+    res = glm_fit(X, y, BINOMIAL, alpha=0.03, gamma=0.0)
+    support = np.flatnonzero(res.coef)
+    assert res.refit_ok and 0 < support.size < 10
+    ref = LogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000).fit(X[:, support], y)
+    np.testing.assert_allclose(res.coef[support], ref.coef_[0], rtol=1e-6, atol=1e-8)
+    half = glm_fit(X, y, BINOMIAL, alpha=0.03, gamma=0.5)
+    np.testing.assert_allclose(half.coef, 0.5 * res.coef + 0.5 * half.penalized_coef, atol=1e-8)
+    path = glm_path(X, y, BINOMIAL, gamma=0.0)
+    assert path.gamma == 0.0 and path.refit_ok is not None and path.refit_ok.all()
+    # a relaxed point explains at least as much deviance as its penalized fit
+    plain = glm_path(X, y, BINOMIAL)
+    k = min(len(plain.alphas), len(path.alphas))
+    assert np.all(path.dev_ratio[:k] >= plain.dev_ratio[:k] - 1e-9)
