@@ -211,6 +211,8 @@ for (r in c(1, 0.5)) {
 f <- glmnet(x, y, family = fam, alpha = 1, lambda = a, weights = w, penalty.factor = pf,
             lower.limits = -1, upper.limits = 1, thresh = 1e-14)
 out$controls_fit <- as.vector(coef(f))
+f <- glmnet(x, y, family = fam, alpha = 1, lambda = a, relax = TRUE, thresh = 1e-14)
+out$relax0 <- as.vector(coef(f$relaxed))
 f <- glmnet(x, y, family = fam, alpha = 1, thresh = 1e-14)
 out$path_lambda <- f$lambda; out$path_df <- f$df; out$path_dev <- f$dev.ratio
 out$path_coef <- as.vector(as.matrix(coef(f)))
