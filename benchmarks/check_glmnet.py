@@ -299,6 +299,9 @@ def check_families() -> None:
             f"  fit with weights, penalty factors, limits [-1, 1]: coefficients rel diff "
             f"{rel(res.coef, g[1:]):.1e}"
         )
+        res = glm_fit(X, y, fam, alpha=alpha, gamma=0.0, tol=1e-12)
+        g = r["relax0"]
+        print(f"  relaxed fit (gamma 0): coefficients rel diff {rel(res.coef, g[1:]):.1e}")
         path = glm_path(X, y, fam, tol=1e-12)
         k = min(len(path.alphas), len(r["path_lambda"]))
         coef = r["path_coef"].reshape(len(r["path_lambda"]), p + 1)
