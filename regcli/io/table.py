@@ -3,11 +3,14 @@
 Delimited text is parsed by pyarrow (multi-threaded, typed columns, no pandas): LF, CRLF and
 CR-only line endings, a UTF-8 byte-order mark, and UTF-16 with a byte-order mark are read. Standard
 input is spooled to a temporary file first, so it is read like a file and never held in memory
-as text. Parquet decimals become float64; list, struct and map columns are refused.
+as text. Parquet decimals become float64; list, struct and map columns are refused.  A directory or a
+glob pattern names several files with the same columns, read one after another as one table
+(``input_files``).
 """
 
 from __future__ import annotations
 
+import glob
 import gzip
 import hashlib
 import os
@@ -90,6 +93,10 @@ def table_batches(path: str, *, decimal: str = ".", digest: bool = True) -> Iter
     a file's bytes (a second read; standard input is always hashed while it is spooled).
     """
     if path != STDIN:
+        files = input_files(path)
+        if len(files) > 1 or files[0] != path:
+            yield _several(path, files, decimal, digest)
+            return
         with _open_path(path, path, decimal) as (names, types, batches):
             yield Batches(names, types, batches, file_digest(path) if digest else "")
         return
@@ -113,6 +120,90 @@ def table_batches(path: str, *, decimal: str = ".", digest: bool = True) -> Iter
             yield Batches(names, types, batches, h.hexdigest())
     finally:
         os.unlink(spool.name)
+
+
+def input_files(path: str) -> list[str]:
+    """The data files ``path`` names: itself, the files of a directory (sorted; names starting
+    with '.' or '_', such as Spark's _SUCCESS, are skipped), or a glob pattern's matches."""
+    if path == STDIN or os.path.isfile(path):
+        return [path]
+    if os.path.isdir(path):
+        files = sorted(
+            str(f)
+            for f in Path(path).iterdir()
+            if f.is_file() and not f.name.startswith((".", "_"))
+        )
+        if not files:
+            raise InputError(f"{path}: a directory with no data files")
+        return files
+    if glob.has_magic(path):
+        files = sorted(f for f in glob.glob(path) if os.path.isfile(f))
+        if not files:
+            raise InputError(f"{path}: no file matches")
+        return files
+    return [path]
+
+
+def _common_type(types: list[Any]) -> Any:
+    """The type one column takes across files: their own when they agree, float64 for mixed
+    numbers (and booleans), text otherwise."""
+    import pyarrow as pa
+
+    first = types[0]
+    if all(t == first for t in types):
+        return first
+    if all(
+        pa.types.is_integer(t)
+        or pa.types.is_floating(t)
+        or pa.types.is_decimal(t)
+        or pa.types.is_boolean(t)
+        or pa.types.is_null(t)
+        for t in types
+    ):
+        return pa.float64()
+    return pa.string()
+
+
+def _several(path: str, files: list[str], decimal: str, digest: bool) -> Batches:
+    """The files of a directory or glob as one table: each file's header is read first (the
+    columns must be the same, in the same order), the types are made common, then the files
+    are read one after another."""
+    import pyarrow as pa
+
+    schemas = []
+    for file in files:
+        with _open_path(file, file, decimal) as (names, types, _):
+            schemas.append((names, types))
+    names = schemas[0][0]
+    for file, (other, _) in zip(files[1:], schemas[1:]):
+        if other != names:
+            missing = [c for c in names if c not in other] or [c for c in other if c not in names]
+            detail = f"column {missing[0]!r} is not in both" if missing else "another order"
+            raise DataError(
+                f"{file}: its columns differ from those of {files[0]} ({detail}); the files of "
+                f"{path} must have the same columns"
+            )
+    common = [_common_type([s[1][j] for s in schemas]) for j in range(len(names))]
+
+    def batches() -> Iterator[Any]:
+        for file in files:
+            with _open_path(file, file, decimal) as (_, types, part):
+                casts = [j for j, (t, c) in enumerate(zip(types, common)) if t != c]
+                for batch in part:
+                    if casts:
+                        columns = list(batch.columns)
+                        for j in casts:
+                            columns[j] = columns[j].cast(common[j])
+                        batch = pa.RecordBatch.from_arrays(columns, names=names)
+                    yield batch
+
+    combined = ""
+    if digest:
+        h = hashlib.sha256()
+        for file in files:
+            h.update(file_digest(file).encode())
+        combined = h.hexdigest()
+    return Batches(names, common, batches(), combined)
 
 
 @contextmanager
