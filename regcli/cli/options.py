@@ -51,7 +51,8 @@ DataArgument = Annotated[
     str,
     typer.Argument(
         metavar="DATA",
-        help="Table to read: .csv, .tsv, .csv.gz, .tsv.gz or .parquet; '-' reads standard input.",
+        help="Table to read: .csv, .tsv, .csv.gz, .tsv.gz or .parquet, a directory or a glob "
+        "of such files with the same columns (quote it); '-' reads standard input.",
         show_default=False,
     ),
 ]

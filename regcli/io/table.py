@@ -3,9 +3,9 @@
 Delimited text is parsed by pyarrow (multi-threaded, typed columns, no pandas): LF, CRLF and
 CR-only line endings, a UTF-8 byte-order mark, and UTF-16 with a byte-order mark are read. Standard
 input is spooled to a temporary file first, so it is read like a file and never held in memory
-as text. Parquet decimals become float64; list, struct and map columns are refused.  A directory or a
-glob pattern names several files with the same columns, read one after another as one table
-(``input_files``).
+as text. Parquet decimals become float64; list, struct and map columns are refused. A directory
+or a glob pattern names several files with the same columns, read one after another as one
+table (``input_files``).
 """
 
 from __future__ import annotations

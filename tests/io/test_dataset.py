@@ -118,8 +118,10 @@ def test_empty_file_and_missing_file(write_csv, tmp_path):
         load_dataset(str(write_csv("")))
     with pytest.raises(InputError, match="no such file"):
         load_dataset(str(tmp_path / "nope.csv"))
-    with pytest.raises(InputError, match="directory"):
-        load_dataset(str(tmp_path))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(InputError, match="directory with no data files"):
+        load_dataset(str(empty))
 
 
 def test_identifier_like_text_column_is_refused(write_csv):
