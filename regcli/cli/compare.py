@@ -182,6 +182,7 @@ def compare_command(
                 train_ds.X,
                 train_ds.y,
                 family_named(family.value),
+                jobs=jobs,
                 **shared,  # type: ignore[arg-type]
             )
     best = res.recommended

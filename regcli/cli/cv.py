@@ -135,8 +135,6 @@ def cv_command(
         max_deviance=max_deviance,
     )
     measure = common.resolve_metric(metric, family.value)
-    if family is not Family.gaussian and jobs != 1:
-        common.note("--jobs: binomial and poisson folds run in this process")
     ratios = common.resolve_l1_ratios(penalty, l1_ratio)
     grid = common.parse_grid(alphas, eps)
     common.distinct_outputs(output=output, plot=plot, save=save, junit=junit)

@@ -357,6 +357,7 @@ def compare_glm_models(
     w_test: np.ndarray | None = None,
     fold_grid: str = "own",
     controls: PenaltyControls = NO_CONTROLS,
+    jobs: int = 1,
 ) -> CompareResult:
     """``compare_models`` for binomial and Poisson: L1, L2 and elastic net cross-validated by
     cv.glmnet's procedure (``glmcv``) on the same folds, and the unpenalized GLM where n > p,
@@ -391,6 +392,7 @@ def compare_glm_models(
             metric=metric,
             controls=controls,
             fold_grid=fold_grid,
+            jobs=jobs,
             **options,
         )
         curve = res.curve

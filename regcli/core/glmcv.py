@@ -24,6 +24,7 @@ from regcli.core.cv import (
 )
 from regcli.core.family import Family
 from regcli.core.glm import glm_path
+from regcli.core.parallel import run_tasks
 from regcli.core.penalty import NO_CONTROLS, PenaltyControls
 
 #: cv.glmnet's clip of held-out probabilities before the binomial deviance.
@@ -99,11 +100,13 @@ def glm_cross_validate(
     max_iter: int = 10_000,
     controls: PenaltyControls = NO_CONTROLS,
     fold_grid: str = "own",
+    jobs: int = 1,
 ) -> CVResult:
     """Cross-validate each l1 ratio of a binomial or Poisson model on the same folds (one
     fold-id array per repeat), as cv.glmnet does; ``cv_r2`` is the held-out share of
     deviance explained, 1 - cv deviance / the null deviance of all rows.  ``fold_grid``
-    'common' solves every fold at the full path's alphas instead of its own grid."""
+    'common' solves every fold at the full path's alphas instead of its own grid.  ``jobs``:
+    processes for the fold paths (``parallel.run_tasks``; results do not depend on it)."""
     if metric not in FAMILY_METRICS[family.name]:
         raise ValueError(
             f"measure {metric!r} does not apply to {family.name} "
@@ -130,35 +133,43 @@ def glm_cross_validate(
         )
         grid = full.alphas
         null_dev = full.null_deviance
+
+        def one_fold(task: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+            """Held-out measure, deviance and support (k, ...) of fold k of repeat r."""
+            r, k = task
+            test = folds[r] == k
+            train = ~test
+            fold_options: dict[str, Any] = dict(
+                options, weights=None if weights is None else w[train]
+            )
+            path = glm_path(
+                X[train],
+                y[train],
+                family,
+                l1_ratio=ratio,
+                alphas=grid if fold_grid == "common" else alphas,
+                n_alphas=n_alphas,
+                eps=eps,
+                **fold_options,
+            )
+            coefs, b0 = interpolate_path(path.alphas, path.coefs, path.intercepts, grid)
+            eta = b0[:, None] + coefs @ X[test].T
+            return (
+                heldout_scores(family, metric, y[test], eta, w[test]),
+                heldout_scores(family, "deviance", y[test], eta, w[test]),
+                coefs != 0,
+                float(w[test].sum()),
+            )
+
+        tasks = [(r, k) for r in range(len(folds)) for k in range(K)]
+        done = run_tasks(one_fold, tasks, jobs)
         errors, devs, support, fold_w = [], [], [], []
-        for ids in folds:
-            e_rep, d_rep, s_rep, w_rep = [], [], [], []
-            for k in range(K):
-                test = ids == k
-                train = ~test
-                fold_options: dict[str, Any] = dict(
-                    options, weights=None if weights is None else w[train]
-                )
-                path = glm_path(
-                    X[train],
-                    y[train],
-                    family,
-                    l1_ratio=ratio,
-                    alphas=grid if fold_grid == "common" else alphas,
-                    n_alphas=n_alphas,
-                    eps=eps,
-                    **fold_options,
-                )
-                coefs, b0 = interpolate_path(path.alphas, path.coefs, path.intercepts, grid)
-                eta = b0[:, None] + coefs @ X[test].T
-                e_rep.append(heldout_scores(family, metric, y[test], eta, w[test]))
-                d_rep.append(heldout_scores(family, "deviance", y[test], eta, w[test]))
-                s_rep.append(coefs != 0)
-                w_rep.append(float(w[test].sum()))
-            errors.append(np.array(e_rep))
-            devs.append(np.array(d_rep))
-            support.append(np.array(s_rep))
-            fold_w.append(np.array(w_rep))
+        for r in range(len(folds)):
+            rows = done[r * K : (r + 1) * K]
+            errors.append(np.array([row[0] for row in rows]))
+            devs.append(np.array([row[1] for row in rows]))
+            support.append(np.array([row[2] for row in rows]))
+            fold_w.append(np.array([row[3] for row in rows]))
         cv_mean, cv_se = fold_mean_se(errors, fold_w)
         cv_dev = fold_mean_se(devs, fold_w)[0]
         i_min, i_1se = select_indices(cv_mean, cv_se, larger_is_better=larger_is_better(metric))

@@ -134,6 +134,7 @@ def cv_then_refit(
             max_iter=max_iter,
             controls=controls,
             fold_grid=fold_grid,
+            jobs=jobs,
             t0=t0,
         )
     prepared, sums = prepare_cv(

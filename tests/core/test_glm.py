@@ -230,3 +230,12 @@ def test_relaxed_binomial_fit_blends_the_maximum_likelihood_refit():
     plain = glm_path(X, y, BINOMIAL)
     k = min(len(plain.alphas), len(path.alphas))
     assert np.all(path.dev_ratio[:k] >= plain.dev_ratio[:k] - 1e-9)
+
+
+def test_cv_results_do_not_depend_on_jobs():
+    X, y = logistic_problem(n=150, p=8, seed=11)
+    folds = [np.arange(150) % 5]
+    one = glm_cross_validate(X, y, BINOMIAL, folds=folds, l1_ratios=[1.0], jobs=1).curve
+    two = glm_cross_validate(X, y, BINOMIAL, folds=folds, l1_ratios=[1.0], jobs=2).curve
+    np.testing.assert_array_equal(one.cv_mean, two.cv_mean)
+    np.testing.assert_array_equal(one.fold_support, two.fold_support)
