@@ -134,7 +134,9 @@ def glm_cross_validate(
         grid = full.alphas
         null_dev = full.null_deviance
 
-        def one_fold(task: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        def one_fold(
+            task: tuple[int, int], ratio: float = ratio, grid: np.ndarray = grid
+        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
             """Held-out measure, deviance and support (k, ...) of fold k of repeat r."""
             r, k = task
             test = folds[r] == k
