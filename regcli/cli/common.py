@@ -385,6 +385,85 @@ def family_measures(res: Any, ds: Dataset) -> dict[str, Any] | None:
     return out
 
 
+def stream_data(
+    options: DataOptions,
+    *,
+    family: str = "gaussian",
+    fold_col: str | None = None,
+    n_folds: int | None = None,
+    seed: int = 0,
+) -> Any:
+    """--engine stream: the table read in two passes into sufficient statistics
+    (``io.stream.Streamed``), with the fold ids of --fold-col or of n_folds seeded folds."""
+    from regcli.core.cv import make_folds
+    from regcli.io.stream import stream_table
+
+    if family != "gaussian":
+        raise UsageError(
+            f"--engine stream: --family {family} is not streamed yet (each Newton step would "
+            "be a pass over the data); use --engine local"
+        )
+
+    def folds_from(n: int) -> Any:
+        assert n_folds is not None
+        if n_folds > n:
+            raise UsageError(f"--folds: {n_folds} folds for {n} rows")
+        return make_folds(n, n_folds, seed=seed)
+
+    streamed = stream_table(
+        options.data,
+        target=options.target,
+        features=split_list(options.features, "--features"),
+        exclude=split_list(options.exclude, "--exclude"),
+        weights=options.weights,
+        na=options.na,
+        decimal=check_decimal(options.decimal),
+        fold_col=fold_col,
+        folds_from=None if n_folds is None or fold_col is not None else folds_from,
+    )
+    ds = streamed.dataset
+    if ds.target_reason != "--target":
+        note(
+            f"target: {ds.target!r} ({ds.target_reason}); --target NAME chooses another", defer=True
+        )
+    if streamed.target_binary:
+        warn(
+            f"target {ds.target!r} holds only 0 and 1: it is fitted by least squares "
+            "(a linear probability model); for logistic regression add --family binomial",
+            defer=True,
+        )
+    if streamed.fold_ids is not None:
+        _check_training_rows(
+            [streamed.fold_ids], ds.n_samples, "--engine stream: folds", UsageError
+        )
+    return streamed
+
+
+def streamed_statistics(streamed: Any, *, fit_intercept: bool, standardize: bool) -> Any:
+    """((standardization, Gram statistics), fold sums or None) of a streamed table; a usage
+    error where p is above the Gram limit (the lazy route for p >> n needs the rows)."""
+    from regcli.core.cv import FoldSums
+    from regcli.core.dispatch import statistics_source
+    from regcli.core.stats import gram_statistics, standardization_from
+
+    ds = streamed.dataset
+    n, p = ds.n_samples, ds.n_features
+    if statistics_source(n, p) != "gram":
+        raise UsageError(
+            f"--engine stream: {p} features for {n} rows is beyond the Gram statistics (the "
+            "p > n route keeps the rows in memory); use --engine local"
+        )
+    if streamed.folds is None:
+        std = standardization_from(
+            streamed.total, fit_intercept=fit_intercept, standardize=standardize
+        )
+        stats = gram_statistics(streamed.total, std, fit_intercept=fit_intercept, n_samples=n)
+        return (std, stats), None
+    sums = [FoldSums.from_moments(streamed.folds)]
+    prepared = sums[0].all_rows(n_samples=n, fit_intercept=fit_intercept, standardize=standardize)
+    return prepared, sums
+
+
 def auc_folds(y: Any, folds: list[Any]) -> None:
     """Refuse --metric auc when a fold lacks a class (exit 2); warn, as cv.glmnet does, when
     folds hold fewer than 10 rows (their AUC is noisy)."""

@@ -7,6 +7,8 @@ from regcli.cli.options import (
     ChecksOption,
     DataArgument,
     DecimalOption,
+    Engine,
+    EngineOption,
     EpsOption,
     ExcludeOption,
     Family,
@@ -113,6 +115,7 @@ def cv_command(
     positive_class: PositiveClassOption = None,
     min_auc: MinAucOption = None,
     max_deviance: MaxDevianceOption = None,
+    engine: EngineOption = Engine.local,
 ) -> None:
     """Cross-validate alpha (and l1 ratios): glmnet's alpha_min and alpha_1se, then refit."""
 
@@ -123,6 +126,7 @@ def cv_command(
     from regcli.cli.plot import check_plot_target, plot_cv
     from regcli.cli.progress import progress_bar
     from regcli.core.usecases import cv_then_refit
+    from regcli.errors import UsageError
     from regcli.io.model import model_document, save_model
 
     set_quiet(quiet)
@@ -154,7 +158,22 @@ def cv_command(
         family=family.value,
         positive_class=positive_class,
     )
-    ds = options.load(fold_col, group_col, digest=save is not None)
+    streamed = None
+    if engine is Engine.stream:
+        if group_col is not None or repeats != 1 or measure == "mae":
+            raise UsageError(
+                "--engine stream: --group-col, --repeats and --metric mae need the rows; use "
+                "--engine local"
+            )
+        stream = common.stream_data(
+            options, family=family.value, fold_col=fold_col, n_folds=folds, seed=seed
+        )
+        ds = stream.dataset
+        streamed = common.streamed_statistics(
+            stream, fit_intercept=intercept, standardize=standardize
+        )
+    else:
+        ds = options.load(fold_col, group_col, digest=save is not None)
     controls = penalty_controls(
         ds,
         factors=penalty_factor,
@@ -192,9 +211,12 @@ def cv_command(
             ),
         ],
     )
-    fold_ids = common.build_folds(
-        ds, n_folds=folds, seed=seed, repeats=repeats, fold_col=fold_col, group_col=group_col
-    )
+    if streamed is not None:
+        fold_ids = [stream.fold_ids]
+    else:
+        fold_ids = common.build_folds(
+            ds, n_folds=folds, seed=seed, repeats=repeats, fold_col=fold_col, group_col=group_col
+        )
     if measure == "auc":
         common.auc_folds(ds.y, fold_ids)
     points = (len(fold_ids) * (max(fold_ids[0]) + 1) + 1) * len(ratios)
@@ -220,6 +242,7 @@ def cv_command(
             controls=controls,
             gammas=gammas,
             family=family.value,
+            streamed=streamed,
         )
     model = run.model
     common.relax_note(model)

@@ -7,6 +7,8 @@ from regcli.cli.options import (
     ChecksOption,
     DataArgument,
     DecimalOption,
+    Engine,
+    EngineOption,
     ExcludeOption,
     Family,
     FamilyOption,
@@ -96,6 +98,7 @@ def fit_command(
     positive_class: PositiveClassOption = None,
     min_auc: MinAucOption = None,
     max_deviance: MaxDevianceOption = None,
+    engine: EngineOption = Engine.local,
 ) -> None:
     """Fit one lasso, ridge or elastic-net model and report its coefficients and sparsity.
 
@@ -134,7 +137,7 @@ def fit_command(
     emitter = common.Emitter.create(fmt, output, force)
     arm(junit, command="fit", force=force)
     common.check_save(save, force)
-    ds = common.DataOptions(
+    data_options = common.DataOptions(
         data,
         target,
         features,
@@ -145,7 +148,22 @@ def fit_command(
         standardize,
         family=family.value,
         positive_class=positive_class,
-    ).load(digest=save is not None)
+    )
+    streamed = prepared = None
+    if engine is Engine.stream:
+        stream = common.stream_data(
+            data_options,
+            family=family.value,
+            n_folds=None if alpha is not None else n_folds,
+            seed=seed,
+        )
+        ds = stream.dataset
+        prepared = common.streamed_statistics(
+            stream, fit_intercept=intercept, standardize=standardize
+        )
+        streamed = prepared if alpha is None else None
+    else:
+        ds = data_options.load(digest=save is not None)
     controls = penalty_controls(
         ds,
         factors=penalty_factor,
@@ -180,14 +198,17 @@ def fit_command(
                 f"--alpha is needed: {ds.n_samples} rows are too few to choose it "
                 "by cross-validation"
             )
-        fold_ids = common.build_folds(
-            ds,
-            n_folds=min(n_folds, ds.n_samples),
-            seed=seed,
-            repeats=1,
-            fold_col=None,
-            group_col=None,
-        )
+        if streamed is not None:
+            fold_ids = [stream.fold_ids]
+        else:
+            fold_ids = common.build_folds(
+                ds,
+                n_folds=min(n_folds, ds.n_samples),
+                seed=seed,
+                repeats=1,
+                fold_col=None,
+                group_col=None,
+            )
         points = (min(n_folds, ds.n_samples) + 1) * 100
         with progress_bar("choosing alpha by cv", points, force=progress, quiet=quiet):
             run = cv_then_refit(
@@ -206,9 +227,24 @@ def fit_command(
                 gammas=None if relax_gamma is None else [relax_gamma],
                 family=family.value,
                 metric=common.resolve_metric(None, family.value),
+                streamed=streamed,
             )
         res = run.model
         selection = run.summary(seed=seed, cv_s=run.cv.fit_s)
+    elif prepared is not None:  # --engine stream: the statistics are the data
+        from regcli.core.fitting import fit_prepared
+
+        std = prepared[0][0]
+        res = fit_prepared(
+            *prepared[0],
+            alpha=alpha,
+            l1_ratio=ratio,
+            tol=tol,
+            max_iter=max_iter,
+            penalty=controls.for_problem(ds.n_features, ratio, std.keep, std.scale),
+            gamma=relax_gamma,
+        )
+        common.above_alpha_max(alpha, res.alpha_max, res.l1_ratio)
     elif family is not Family.gaussian:
         from regcli.core.family import family_named
         from regcli.core.glm import glm_fit

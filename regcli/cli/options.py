@@ -683,6 +683,23 @@ CriterionOption = Annotated[
     ),
 ]
 
+
+class Engine(str, Enum):
+    local = "local"
+    stream = "stream"
+
+
+EngineOption = Annotated[
+    Engine,
+    typer.Option(
+        "--engine",
+        help="local: read the table into memory; stream: two passes over its record batches "
+        "into sufficient statistics, memory independent of the rows (gaussian; p within the "
+        "Gram limit).",
+        rich_help_panel=DATA,
+        case_sensitive=False,
+    ),
+]
 ThreadsOption = Annotated[
     Optional[int],
     typer.Option(

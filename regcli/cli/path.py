@@ -7,6 +7,8 @@ from regcli.cli.options import (
     CriterionOption,
     DataArgument,
     DecimalOption,
+    Engine,
+    EngineOption,
     EpsOption,
     ExcludeOption,
     Family,
@@ -75,6 +77,7 @@ def path_command(
     threads: ThreadsOption = None,
     family: FamilyOption = Family.gaussian,
     positive_class: PositiveClassOption = None,
+    engine: EngineOption = Engine.local,
 ) -> None:
     """Compute the whole regularization path: nonzeros, deviance explained, entry order."""
 
@@ -94,7 +97,7 @@ def path_command(
     common.distinct_outputs(output=output, plot=plot)
     emitter = common.Emitter.create(fmt, output, force)
     check_plot_target(plot, force=force)
-    ds = common.DataOptions(
+    data_options = common.DataOptions(
         data,
         target,
         features,
@@ -105,7 +108,16 @@ def path_command(
         standardize,
         family=family.value,
         positive_class=positive_class,
-    ).load()
+    )
+    prepared = None
+    if engine is Engine.stream:
+        stream = common.stream_data(data_options, family=family.value)
+        ds = stream.dataset
+        prepared = common.streamed_statistics(
+            stream, fit_intercept=intercept, standardize=standardize
+        )[0]
+    else:
+        ds = data_options.load()
     controls = penalty_controls(
         ds,
         factors=penalty_factor,
@@ -156,6 +168,7 @@ def path_command(
                 lower=controls.lower,
                 upper=controls.upper,
                 gamma=relax_gamma,
+                prepared=prepared,
             )
     if res.refit_ok is not None and not res.refit_ok.all():
         common.note(

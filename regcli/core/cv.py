@@ -21,7 +21,7 @@ from regcli.core.batch import solve_paths
 from regcli.core.dispatch import Problem, Route, choose_route, statistics_source
 from regcli.core.family import GAUSSIAN, moments_deviance
 from regcli.core.general import problem_alpha_max
-from regcli.core.moments import moments_by_fold
+from regcli.core.moments import Moments, moments_by_fold
 from regcli.core.parallel import run_tasks
 from regcli.core.path import RawPath, alpha_grid, path_grid, solve_path
 from regcli.core.penalty import NO_CONTROLS, Penalty, PenaltyControls
@@ -186,10 +186,22 @@ class FoldSums:
         v = w / w.sum()
         center = v @ X if fit_intercept else np.zeros(p)
         y_center = float(v @ y) if fit_intercept else 0.0
-        self.K = K
-        self.folds = moments_by_fold(X, y, w, folds, K, center, y_center, FOLD_CHUNK_ROWS)
-        total = self.folds[0]
-        for fold in self.folds[1:]:
+        self._set(moments_by_fold(X, y, w, folds, K, center, y_center, FOLD_CHUNK_ROWS))
+
+    @classmethod
+    def from_moments(cls, folds: list[Moments]) -> FoldSums:
+        """The sums of accumulators filled elsewhere (the stream engine), one per fold id,
+        all about one center."""
+        out = cls.__new__(cls)
+        out.factor = None
+        out._set(folds)
+        return out
+
+    def _set(self, folds: list[Moments]) -> None:
+        self.K = len(folds)
+        self.folds = folds
+        total = folds[0]
+        for fold in folds[1:]:
             total = total.merge(fold)
         self.total = total
         # a training fold's subtraction rounds relative to the columns' mean square overall
@@ -473,8 +485,12 @@ def cross_validate(
         if t_full / len(l1_ratios) * len(tasks) < PARALLEL_MIN_SECONDS:
             jobs = 1
         per_fold = iter(run_tasks(fold_path, tasks, jobs))  # one BLAS thread per process
-    fold_w = [np.bincount(f, weights=w, minlength=K) for f in folds]  # same for every ratio
-    var_y = weighted_variance(y, w)
+    if sums is not None:  # from the sums: the rows may not be at hand (the stream engine)
+        fold_w = [np.array([fold.W for fold in s.folds]) for s in sums]
+        var_y = sums[0].total_variance()
+    else:
+        fold_w = [np.bincount(f, weights=w, minlength=K) for f in folds]  # same for every ratio
+        var_y = weighted_variance(y, w)
     curves = []
     for ratio, full in zip(l1_ratios, fulls):
         grid = full.alphas

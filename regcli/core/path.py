@@ -457,6 +457,7 @@ def compute_path(
     lower: np.ndarray | float | None = None,
     upper: np.ndarray | float | None = None,
     gamma: float | None = None,
+    prepared: tuple[Standardization, Stats] | None = None,
 ) -> PathResult:
     """Elastic-net path for X (n x p, float64), y (n,).
 
@@ -466,12 +467,17 @@ def compute_path(
     bounds ``lower`` / ``upper`` (original scale, scalars or (p,)) follow glmnet's
     penalty.factor, lower.limits and upper.limits; ``gamma`` makes it the relaxed path at
     that gamma (glmnet's relax = TRUE; the certificates stay those of the penalized points).
+    ``prepared``: the (standardization, statistics) of these rows, computed elsewhere (the
+    stream engine); X and y then only give the shape.
     """
     t0 = time.perf_counter()
     n, p = X.shape
-    std, stats = prepare(
-        X, y, weights, fit_intercept=fit_intercept, standardize=standardize, gram=gram
-    )
+    if prepared is not None:
+        std, stats = prepared
+    else:
+        std, stats = prepare(
+            X, y, weights, fit_intercept=fit_intercept, standardize=standardize, gram=gram
+        )
     penalty = penalty_for(
         p, l1_ratio, std.keep, std.scale, factors=penalty_factor, lower=lower, upper=upper
     )

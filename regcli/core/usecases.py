@@ -14,11 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from regcli.core.cv import CVResult, cross_validate, prepare_cv
+from regcli.core.cv import CVResult, FoldSums, cross_validate, prepare_cv
 from regcli.core.family import Family, family_named
 from regcli.core.fitting import FitResult, fit_prepared
 from regcli.core.path import DEFAULT_TOL
 from regcli.core.penalty import NO_CONTROLS, PenaltyControls
+from regcli.core.stats import Standardization, Stats
 
 
 @dataclass(frozen=True)
@@ -107,11 +108,14 @@ def cv_then_refit(
     controls: PenaltyControls = NO_CONTROLS,
     gammas: Any = None,
     family: str = "gaussian",
+    streamed: tuple[tuple[Standardization, Stats], list[FoldSums]] | None = None,
 ) -> CVFit:
     """Cross-validate every l1 ratio on ``folds`` (``cv.cross_validate``), then refit on all rows
     at the selected point; one pass over the rows serves both where a Gram does.  ``gammas``
     cross-validates the relaxed fits too and refits the chosen (alpha, gamma).  ``family``
-    binomial or poisson: cv.glmnet's procedure (``glmcv``), the refit by ``glm.glm_fit``."""
+    binomial or poisson: cv.glmnet's procedure (``glmcv``), the refit by ``glm.glm_fit``.
+    ``streamed``: the statistics and fold sums computed elsewhere (the stream engine); X and y
+    then only give the shape."""
     if select not in ("min", "1se"):
         raise ValueError(f"select must be 'min' or '1se', not {select!r}")
     t0 = time.perf_counter()
@@ -137,9 +141,13 @@ def cv_then_refit(
             jobs=jobs,
             t0=t0,
         )
-    prepared, sums = prepare_cv(
-        X, y, weights, folds, fit_intercept=fit_intercept, standardize=standardize
-    )
+    sums: list[FoldSums] | None
+    if streamed is not None:
+        prepared, sums = streamed
+    else:
+        prepared, sums = prepare_cv(
+            X, y, weights, folds, fit_intercept=fit_intercept, standardize=standardize
+        )
     res = cross_validate(
         X,
         y,

@@ -345,14 +345,14 @@ def select_features(
     return chosen
 
 
-def _arrow_kind(column: Any) -> str:
+def arrow_kind(column: Any) -> str:
     """'number', 'bool', 'text', 'empty', 'temporal', 'binary' or 'other' for an Arrow
     column."""
     return _type_kind(column.type)
 
 
 def _type_kind(t: Any) -> str:
-    """``_arrow_kind`` of an Arrow type."""
+    """``arrow_kind`` of an Arrow type."""
     import pyarrow as pa
 
     if pa.types.is_dictionary(t):
@@ -386,7 +386,7 @@ _NATIVE = {
 }
 
 
-def _to_float(column: Any) -> np.ndarray:
+def to_float(column: Any) -> np.ndarray:
     """An Arrow numeric or boolean column (array or chunked) as float64, missing cells as NaN.
 
     Read from the Arrow buffers directly: pyarrow's own to_numpy imports pandas, which a
@@ -428,13 +428,13 @@ def class_target(
     {0, 1} (NaN where missing) and the two classes [negative, positive].  The positive class is
     the second in sorted order (glmnet's factor levels: 1, true, yes) unless ``positive``
     (--positive-class) names one."""
-    kind = _arrow_kind(column)
+    kind = arrow_kind(column)
     if kind == "binary":
         raise DataError(f"{name}: target column {col!r} holds text that is not UTF-8")
     if kind == "empty":
         return np.full(len(column), np.nan), ["0", "1"]
     if kind in ("number", "bool"):
-        values = np.array(_to_float(column), dtype=np.float64)
+        values = np.array(to_float(column), dtype=np.float64)
         seen = np.unique(values[~np.isnan(values)])
         if kind == "number" and not set(seen.tolist()) <= {0.0, 1.0}:
             shown = ", ".join(f"{v:g}" for v in seen[:6]) + (", ..." if seen.size > 6 else "")
@@ -470,7 +470,7 @@ def class_target(
 
 def numeric_column(column: Any, col: str, name: str, *, role: str) -> np.ndarray:
     """A target or weights column as float64 (NaN where missing); text is refused."""
-    kind = _arrow_kind(column)
+    kind = arrow_kind(column)
     if kind == "empty":
         return np.full(len(column), np.nan)
     if kind == "binary":
@@ -483,7 +483,7 @@ def numeric_column(column: Any, col: str, name: str, *, role: str) -> np.ndarray
         if _decimal_comma_example(series) is not None:
             hint = "; it looks like decimal commas: add --decimal ,"
         raise DataError(f"{name}: {role} {col!r} is not numeric (found {found!r}){hint}")
-    values = np.array(_to_float(column), dtype=np.float64)  # its own, writable copy
+    values = np.array(to_float(column), dtype=np.float64)  # its own, writable copy
     _check_finite(values, col, name)
     return values
 
@@ -608,7 +608,7 @@ class ColumnPlan:
             start = 0
             for chunk in getattr(column, "chunks", [column]):
                 stop = start + len(chunk)
-                out[start:stop, 0] = _to_float(chunk)
+                out[start:stop, 0] = to_float(chunk)
                 start = stop
 
 
@@ -651,7 +651,7 @@ def _read_columns(source: Batches, features: list[str], others: list[str | None]
         if as_numbers:
             block = X[n : n + rows]
             for k, col in enumerate(as_numbers):
-                block[:, k] = _to_float(batch.column(position[col]))
+                block[:, k] = to_float(batch.column(position[col]))
         for col in kept:
             chunks[col].append(batch.column(position[col]))
         n += rows
@@ -674,7 +674,7 @@ def plan_column(column: Any, col: str, name: str, *, decimal: str = ".") -> Colu
     """Decide how an input column becomes features, refusing what cannot be encoded."""
     import pandas as pd
 
-    kind = _arrow_kind(column)
+    kind = arrow_kind(column)
     if kind == "number":
         return ColumnPlan("numeric", [col])
     if kind == "bool":

@@ -1,0 +1,107 @@
+"""--engine stream: the same fits, paths and cv as in memory, from two passes over batches."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from regcli.io.stream import stream_table
+from tests.conftest import SAMPLE
+
+
+@pytest.fixture
+def table(tmp_path):
+    rng = np.random.default_rng(1)
+    df = pd.read_csv(SAMPLE / "diabetes.csv")
+    df["color"] = rng.choice(["red", "green", "blue"], len(df))
+    df.loc[400:, "color"] = "violet"  # a level that appears only in the last file
+    df["smoker"] = rng.choice(["yes", "no"], len(df))
+    df.loc[::17, "bmi"] = np.nan
+    df["fold"] = np.arange(len(df)) % 4
+    df["w"] = rng.uniform(0.5, 2.0, len(df))
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    for i in range(5):
+        part = df.iloc[i * 90 : (i + 1) * 90]
+        if i == 4:
+            part.to_csv(folder / f"p{i}.csv", index=False)
+        else:
+            part.to_parquet(folder / f"p{i}.parquet", index=False)
+    return folder
+
+
+def both(cli, *args):
+    local = cli(*args, "-f", "json")
+    stream = cli(*args, "--engine", "stream", "-f", "json")
+    assert local.exit_code == 0, local.stderr
+    assert stream.exit_code == 0, stream.stderr
+    return local.json(), stream.json()
+
+
+def close(a, b, rel=1e-9):
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    assert np.abs(a - b).max() <= rel * max(np.abs(a).max(), 1e-300)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ("--exclude", "fold,w", "--na", "mean"),
+        ("--exclude", "fold", "--weights", "w", "--na", "drop"),
+    ],
+)
+def test_fit_and_path_equal_the_in_memory_results(cli, table, options):
+    a, b = both(cli, "fit", table, "--alpha", "0.5", "--l1-ratio", "0.7", *options)
+    assert list(a["coefficients"]) == list(b["coefficients"])  # same encoding, same order
+    close(list(a["coefficients"].values()), list(b["coefficients"].values()))
+    assert a["rows"] == b["rows"] and a["imputed"] == b["imputed"]
+    assert b["converged"]
+    a, b = both(cli, "path", table, *options)
+    assert a["alphas"] == pytest.approx(b["alphas"], rel=1e-12)
+    for name in a["coefficients"]:
+        close(a["coefficients"][name], b["coefficients"][name], rel=1e-8)
+
+
+def test_cv_equals_the_in_memory_cv(cli, table):
+    a, b = both(
+        cli, "cv", table, "--folds", "5", "--seed", "3", "--exclude", "fold,w", "--na", "mean"
+    )
+    close(a["cv_mean"], b["cv_mean"])
+    assert a["alpha_min"] == pytest.approx(b["alpha_min"], rel=1e-12)
+    a, b = both(cli, "cv", table, "--fold-col", "fold", "--weights", "w", "--na", "drop")
+    close(a["cv_mean"], b["cv_mean"])
+    close(list(a["model"]["coefficients"].values()), list(b["model"]["coefficients"].values()))
+    a, b = both(cli, "fit", table, "--exclude", "fold,w", "--na", "drop")  # alpha by cv
+    assert a["alpha"] == pytest.approx(b["alpha"], rel=1e-12)
+
+
+def test_stream_levels_seen_late_and_memory_is_not_the_rows(table):
+    s = stream_table(str(table), exclude=["fold", "w"], na="mean")
+    assert "color=violet" in s.dataset.feature_names
+    assert s.dataset.X.strides == (0, 0)  # a placeholder: the rows are not kept
+    assert s.total.n == s.dataset.n_samples == 442
+
+
+def test_stream_refusals(cli, table):
+    r = cli(
+        "fit",
+        table,
+        "--alpha",
+        "1",
+        "--engine",
+        "stream",
+        "--family",
+        "binomial",
+        "--target",
+        "smoker",
+        "--exclude",
+        "fold,w",
+        "--na",
+        "drop",
+    )
+    assert r.exit_code == 2 and "not streamed yet" in r.stderr
+    r = cli("cv", table, "--engine", "stream", "--metric", "mae", "--na", "drop")
+    assert r.exit_code == 2 and "need the rows" in r.stderr
+    r = cli("fit", table, "--alpha", "1", "--engine", "stream")  # missing bmi cells
+    assert r.exit_code == 65 and "--na drop" in r.stderr
