@@ -66,6 +66,14 @@ def _placeholder(n: int, p: int) -> np.ndarray:
     return np.broadcast_to(np.zeros(1), (n, p))
 
 
+#: Rows per Parquet batch while streaming: a smaller batch holds less memory in the reader.
+STREAM_BATCH_ROWS = 16384
+
+
+def _batches(path: str, decimal: str) -> Any:
+    return table_batches(path, decimal=decimal, digest=False, batch_rows=STREAM_BATCH_ROWS)
+
+
 def _schema(path: str, decimal: str) -> tuple[list[str], list[Any]]:
     with table_batches(path, decimal=decimal, digest=False) as source:
         return list(source.names), list(source.types)
@@ -99,15 +107,22 @@ def stream_table(
     feature_cols = select_features(columns, features, exclude, reserved, name)
     info = {c: _Column(_column_kind(types[columns.index(c)], c, name)) for c in feature_cols}
 
-    # pass 1: the encoding, the missing cells, the rows kept, the means
+    # pass 1 (only where needed: text levels, --na mean's means, every kept row's fold): the
+    # encoding, the missing cells, the rows kept, the means
+    scan = (
+        any(i.kind == "text" for i in info.values())
+        or na == "mean"
+        or folds_from is not None
+        or fold_col is not None
+    )
     n_read = n_kept = 0
     missing: dict[str, int] = {}
     fold_values: list[np.ndarray] = []
     y_binary = True
     y_first = None
     y_constant = True
-    with table_batches(path, decimal=decimal, digest=False) as source:
-        for batch in source.batches:
+    with _batches(path, decimal) as source:
+        for batch in source.batches if scan else ():
             n_read += batch.num_rows
             lacking = np.zeros(batch.num_rows, dtype=bool)
             y = numeric_column(batch.column(target), target, name, role="target column")
@@ -134,41 +149,51 @@ def stream_table(
                 y_constant &= bool((yk == y_first).all())
             if fold_col is not None:
                 fold_values.append(batch.column(fold_col).to_numpy(zero_copy_only=False)[kept])
-    missing = {c: k for c, k in missing.items() if k}
-    if n_read == 0:
-        raise DataError(f"{name}: empty table (a header but no rows)")
-    if missing and na == "error":
-        listed = ", ".join(f"{c!r} ({k} cell{'s' if k > 1 else ''})" for c, k in missing.items())
-        raise DataError(f"{name}: missing values in {listed}; use --na drop or --na mean")
-    if n_kept < 2:
-        raise DataError(f"{name}: fewer than 2 usable rows ({n_kept} left of {n_read})")
-    if y_constant:
-        raise DataError(
-            f"{name}: target column {target!r} is constant ({y_first:g}); nothing to fit"
-        )
+
+    def check() -> None:
+        found = {c: k for c, k in missing.items() if k}
+        if n_read == 0:
+            raise DataError(f"{name}: empty table (a header but no rows)")
+        if found and na == "error":
+            listed = ", ".join(f"{c!r} ({k} cell{'s' if k > 1 else ''})" for c, k in found.items())
+            raise DataError(f"{name}: missing values in {listed}; use --na drop or --na mean")
+        if n_kept < 2:
+            raise DataError(f"{name}: fewer than 2 usable rows ({n_kept} left of {n_read})")
+        if y_constant:
+            raise DataError(
+                f"{name}: target column {target!r} is constant ({y_first:g}); nothing to fit"
+            )
+
+    if scan:
+        check()
     plans = [_plan(info[c], c, name) for c in feature_cols]
     names = [f for p in plans for f in p.features]
     dup = first_duplicate(names + [target])
     if dup:
         raise DataError(f"{name}: encoded feature name {dup!r} is produced twice; rename a column")
-    means = np.concatenate([_means(info[c], p) for c, p in zip(feature_cols, plans)])
+    means = (
+        np.concatenate([_means(info[c], p) for c, p in zip(feature_cols, plans)]) if scan else None
+    )
     fold_ids = None
-    if fold_col is not None:
+    if fold_col is not None and scan:
         values = np.concatenate(fold_values) if fold_values else np.zeros(0)
-        _, fold_ids = np.unique(
-            values.astype(str) if values.dtype == object else values, return_inverse=True
-        )
+        fold_ids = _fold_codes(values)
     elif folds_from is not None:
         fold_ids = np.asarray(folds_from(n_kept))
     K = 0 if fold_ids is None else int(fold_ids.max()) + 1
 
-    # pass 2: encode each batch and add it to the accumulators, centered at the means
+    # pass 2: encode each batch and add it to the accumulators, centered at the means (at the
+    # first batch's means when there was no first pass); without a first pass it also counts
     p = len(names)
-    total = Moments(np.nan_to_num(means), 0.0)
-    by_fold = None if fold_ids is None else [Moments(total.center, 0.0) for _ in range(K)]
+    total: Moments | None = None if means is None else Moments(np.nan_to_num(means), 0.0)
+    by_fold = (
+        None
+        if fold_ids is None or total is None
+        else [Moments(total.center, 0.0) for _ in range(K)]
+    )
     row = 0
     y_center = None
-    with table_batches(path, decimal=decimal, digest=False) as source:
+    with _batches(path, decimal) as source:
         for batch in source.batches:
             X = np.empty((batch.num_rows, p))
             j = 0
@@ -183,21 +208,39 @@ def stream_table(
                 else numeric_column(batch.column(weights), weights, name, role="weights column")
             )
             lacking = np.isnan(y) | np.isnan(w)
+            if not scan:  # the first pass's bookkeeping, here
+                n_read += batch.num_rows
+                for col, k in zip(names, np.isnan(X).sum(axis=0)):
+                    if k:
+                        missing[col] = missing.get(col, 0) + int(k)
+                missing[target] = missing.get(target, 0) + int(np.isnan(y).sum())
+                if weights is not None:
+                    missing[weights] = missing.get(weights, 0) + int(np.isnan(w).sum())
+                    if (w[~np.isnan(w)] < 0).any():
+                        raise DataError(f"{name}: weights column {weights!r} has negative values")
             if na == "drop":
                 lacking |= np.isnan(X).any(axis=1)
             keep = ~lacking
             X, y, w = X[keep], y[keep], w[keep]
+            if not scan and y.size:
+                n_kept += y.size
+                y_binary &= bool(np.isin(y, (0.0, 1.0)).all())
+                y_first = float(y[0]) if y_first is None else y_first
+                y_constant &= bool((y == y_first).all())
             if na == "mean":
                 holes = np.isnan(X)
                 if holes.any():
                     X[holes] = np.broadcast_to(means, X.shape)[holes]
-            if y_center is None and y.size:
+            if y.size == 0:
+                continue
+            if total is None:  # no first pass: center at this batch's means
+                center = np.nan_to_num(np.nanmean(X, axis=0)) if X.shape[1] else np.zeros(0)
+                total = Moments(center, 0.0)
+            if y_center is None:
                 y_center = float(np.average(y, weights=w)) if w.sum() > 0 else float(y[0])
                 total.y_center = y_center
                 for m in by_fold or []:
                     m.y_center = y_center
-            if y.size == 0:
-                continue
             B = X - total.center
             z = y - total.y_center
             if by_fold is None:
@@ -210,10 +253,13 @@ def stream_table(
                     if rows.any():
                         by_fold[k].update_centered(B[rows], z[rows], w[rows])
             row += y.size
+    if not scan:
+        check()
     if by_fold is not None:
         total = by_fold[0]
         for m in by_fold[1:]:
             total = total.merge(m)
+    assert total is not None
     if total.W <= 0:
         raise DataError(f"{name}: weights column {weights!r} has no positive value")
     imputed = {c: k for c, k in missing.items() if c in feature_cols} if na == "mean" else {}
@@ -235,6 +281,13 @@ def stream_table(
         load_s=time.perf_counter() - t0,
     )
     return Streamed(ds, total, by_fold, fold_ids, y_binary)
+
+
+def _fold_codes(values: np.ndarray) -> np.ndarray:
+    """Fold ids 0..K-1 of fold-column values, numbered in sorted order (``np.unique``)."""
+    if values.dtype == object and any(isinstance(v, str) for v in values):
+        values = values.astype(str)
+    return np.unique(values, return_inverse=True)[1].ravel()
 
 
 def _column_kind(arrow_type: Any, col: str, name: str) -> str:

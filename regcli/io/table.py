@@ -85,19 +85,22 @@ class Batches:
 
 
 @contextmanager
-def table_batches(path: str, *, decimal: str = ".", digest: bool = True) -> Iterator[Batches]:
+def table_batches(
+    path: str, *, decimal: str = ".", digest: bool = True, batch_rows: int = PARQUET_BATCH_ROWS
+) -> Iterator[Batches]:
     """Open ``path`` ('-' for stdin) for reading in record batches.
 
     Raises InputError (66) when it cannot be opened and DataError (65) when it cannot be parsed.
     Standard input is spooled to a temporary file first (removed on leaving). ``digest``: hash
     a file's bytes (a second read; standard input is always hashed while it is spooled).
+    ``batch_rows``: rows per Parquet batch (fewer hold less memory while reading).
     """
     if path != STDIN:
         files = input_files(path)
         if len(files) > 1 or files[0] != path:
-            yield _several(path, files, decimal, digest)
+            yield _several(path, files, decimal, digest, batch_rows)
             return
-        with _open_path(path, path, decimal) as (names, types, batches):
+        with _open_path(path, path, decimal, batch_rows) as (names, types, batches):
             yield Batches(names, types, batches, file_digest(path) if digest else "")
         return
     name = source_name(STDIN)
@@ -116,7 +119,7 @@ def table_batches(path: str, *, decimal: str = ".", digest: bool = True) -> Iter
     try:
         if os.path.getsize(spool.name) == 0:
             raise DataError(f"{name}: empty input")
-        with _open_path(spool.name, name, decimal) as (names, types, batches):
+        with _open_path(spool.name, name, decimal, batch_rows) as (names, types, batches):
             yield Batches(names, types, batches, h.hexdigest())
     finally:
         os.unlink(spool.name)
@@ -164,7 +167,9 @@ def _common_type(types: list[Any]) -> Any:
     return pa.string()
 
 
-def _several(path: str, files: list[str], decimal: str, digest: bool) -> Batches:
+def _several(
+    path: str, files: list[str], decimal: str, digest: bool, batch_rows: int = PARQUET_BATCH_ROWS
+) -> Batches:
     """The files of a directory or glob as one table: each file's header is read first (the
     columns must be the same, in the same order), the types are made common, then the files
     are read one after another."""
@@ -187,7 +192,7 @@ def _several(path: str, files: list[str], decimal: str, digest: bool) -> Batches
 
     def batches() -> Iterator[Any]:
         for file in files:
-            with _open_path(file, file, decimal) as (_, types, part):
+            with _open_path(file, file, decimal, batch_rows) as (_, types, part):
                 casts = [j for j, (t, c) in enumerate(zip(types, common)) if t != c]
                 for batch in part:
                     if casts:
@@ -207,7 +212,7 @@ def _several(path: str, files: list[str], decimal: str, digest: bool) -> Batches
 
 
 @contextmanager
-def _open_path(path: str, name: str, decimal: str):  # type: ignore[no-untyped-def]
+def _open_path(path: str, name: str, decimal: str, batch_rows: int = PARQUET_BATCH_ROWS):  # type: ignore[no-untyped-def]
     """(names, types, batch iterator) of a file, opened for the duration of the block."""
     file = Path(path)
     if not file.exists():
@@ -221,7 +226,7 @@ def _open_path(path: str, name: str, decimal: str):  # type: ignore[no-untyped-d
         raise InputError(f"{name}: cannot read ({exc.strerror})") from None
     suffixes = [s.lower() for s in file.suffixes]
     if head == PARQUET_MAGIC or (suffixes and suffixes[-1] in (".parquet", ".pq")):
-        yield _parquet_batches(path, name)
+        yield _parquet_batches(path, name, batch_rows)
         return
     compressed = head[:2] == GZIP_MAGIC
     kind = [s for s in suffixes if s != ".gz"][-1:] or [""]
@@ -404,7 +409,7 @@ def _parse_error(exc: BaseException, name: str, names: list[str]) -> DataError:
     return DataError(f"{name}: cannot parse as delimited text ({message})")
 
 
-def _parquet_batches(path: str, name: str):  # type: ignore[no-untyped-def]
+def _parquet_batches(path: str, name: str, batch_rows: int = PARQUET_BATCH_ROWS):  # type: ignore[no-untyped-def]
     """(names, types, batch iterator) of a Parquet file: decimals read as float64, nested
     columns refused."""
     import pyarrow as pa
@@ -429,7 +434,7 @@ def _parquet_batches(path: str, name: str):  # type: ignore[no-untyped-def]
 
     def batches() -> Iterator[Any]:
         try:
-            for batch in file.iter_batches(batch_size=PARQUET_BATCH_ROWS):
+            for batch in file.iter_batches(batch_size=batch_rows):
                 yield pa.RecordBatch.from_arrays(
                     [c.cast(t) if c.type != t else c for c, t in zip(batch.columns, types)],
                     names=schema.names,

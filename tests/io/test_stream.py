@@ -105,3 +105,24 @@ def test_stream_refusals(cli, table):
     assert r.exit_code == 2 and "need the rows" in r.stderr
     r = cli("fit", table, "--alpha", "1", "--engine", "stream")  # missing bmi cells
     assert r.exit_code == 65 and "--na drop" in r.stderr
+
+
+def test_one_pass_over_a_table_of_numbers(cli, tmp_path):
+    """Numbers only, no folds: a single pass (centered at the first batch's means) gives the
+    same fit, and still applies the missing-value and target rules."""
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((3000, 6)) * [1, 10, 100, 1e3, 1e-3, 1] + 50
+    y = X @ [1, 0.1, 0, 0.001, 100, 0] + rng.standard_normal(3000)
+    df = pd.DataFrame(X, columns=list("abcdef")).assign(y=y)
+    df.loc[7, "c"] = np.nan
+    path = tmp_path / "numbers.parquet"
+    df.to_parquet(path, index=False)
+    r = cli("fit", path, "--alpha", "0.01", "--engine", "stream")
+    assert r.exit_code == 65 and "'c' (1 cell)" in r.stderr
+    a, b = both(cli, "fit", path, "--alpha", "0.01", "--na", "drop")
+    close(list(a["coefficients"].values()), list(b["coefficients"].values()))
+    assert b["rows"] == {"read": 3000, "used": 2999, "dropped": 1}
+    flat = tmp_path / "flat.csv"
+    pd.DataFrame({"a": [1.0, 2.0, 3.0], "y": [5.0, 5.0, 5.0]}).to_csv(flat, index=False)
+    r = cli("fit", flat, "--alpha", "0.1", "--engine", "stream")
+    assert r.exit_code == 65 and "constant" in r.stderr
