@@ -227,7 +227,8 @@ def stream_table(
                 y_binary &= bool(np.isin(y, (0.0, 1.0)).all())
                 y_first = float(y[0]) if y_first is None else y_first
                 y_constant &= bool((y == y_first).all())
-            if na == "mean":
+            if na == "mean":  # the first pass ran and found the means
+                assert means is not None
                 holes = np.isnan(X)
                 if holes.any():
                     X[holes] = np.broadcast_to(means, X.shape)[holes]
