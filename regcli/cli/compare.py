@@ -6,6 +6,8 @@ from regcli.cli.options import (
     ChecksOption,
     DataArgument,
     DecimalOption,
+    Engine,
+    EngineOption,
     ExcludeOption,
     Family,
     FamilyOption,
@@ -87,6 +89,7 @@ def compare_command(
     threads: ThreadsOption = None,
     family: FamilyOption = Family.gaussian,
     positive_class: PositiveClassOption = None,
+    engine: EngineOption = Engine.local,
 ) -> None:
     """Compare lasso, ridge and elastic net (and least squares) tuned by CV on the same folds."""
 
@@ -97,7 +100,7 @@ def compare_command(
     from regcli.cli.progress import progress_bar
     from regcli.core.compare import compare_models
     from regcli.core.usecases import holdout_rows
-    from regcli.errors import DataError
+    from regcli.errors import DataError, UsageError
     from regcli.io.model import model_document, save_model
 
     set_quiet(quiet)
@@ -127,7 +130,22 @@ def compare_command(
         positive_class=positive_class,
     )
     arm(junit, command="compare", force=force)
-    ds = options.load(fold_col, group_col, digest=save is not None)
+    streamed = None
+    if engine is Engine.stream:
+        if group_col is not None or repeats != 1 or test_size is not None:
+            raise UsageError(
+                "--engine stream: --group-col, --repeats and --test-size need the rows; use "
+                "--engine local"
+            )
+        stream = common.stream_data(
+            options, family=family.value, fold_col=fold_col, n_folds=folds, seed=seed
+        )
+        ds = stream.dataset
+        streamed = common.streamed_statistics(
+            stream, fit_intercept=intercept, standardize=standardize
+        )
+    else:
+        ds = options.load(fold_col, group_col, digest=save is not None)
     controls = penalty_controls(
         ds,
         factors=penalty_factor,
@@ -152,9 +170,17 @@ def compare_command(
         except ValueError as exc:
             raise DataError(f"{ds.source}: --test-size: {exc}") from None
         train_ds = ds.rows(~test)
-    fold_ids = common.build_folds(
-        train_ds, n_folds=folds, seed=seed, repeats=repeats, fold_col=fold_col, group_col=group_col
-    )
+    if streamed is not None:
+        fold_ids = [stream.fold_ids]
+    else:
+        fold_ids = common.build_folds(
+            train_ds,
+            n_folds=folds,
+            seed=seed,
+            repeats=repeats,
+            fold_col=fold_col,
+            group_col=group_col,
+        )
     points = (len(fold_ids) * (max(fold_ids[0]) + 1) + 1) * (2 + len(ratios)) * 100
     shared = dict(
         folds=fold_ids,
@@ -173,7 +199,13 @@ def compare_command(
     )
     with progress_bar("compare", int(points), force=progress, quiet=quiet):
         if family is Family.gaussian:
-            res = compare_models(train_ds.X, train_ds.y, jobs=jobs, **shared)  # type: ignore[arg-type]
+            res = compare_models(
+                train_ds.X,
+                train_ds.y,
+                jobs=jobs,
+                streamed=streamed,
+                **shared,  # type: ignore[arg-type]
+            )
         else:
             from regcli.core.compare import compare_glm_models
             from regcli.core.family import family_named

@@ -10,6 +10,7 @@ import numpy as np
 
 from regcli.core.cv import (
     CVCurve,
+    FoldSums,
     cross_validate,
     fold_count,
     fold_mean_se,
@@ -21,7 +22,7 @@ from regcli.core.dispatch import statistics_source
 from regcli.core.family import Family
 from regcli.core.fitting import FitResult, fit_prepared
 from regcli.core.penalty import NO_CONTROLS, PenaltyControls
-from regcli.core.stats import GramStats, least_squares
+from regcli.core.stats import GramStats, Standardization, Stats, least_squares
 
 
 @dataclass(frozen=True)
@@ -144,17 +145,24 @@ def compare_models(
     fold_grid: str = "own",
     jobs: int = 1,
     controls: PenaltyControls = NO_CONTROLS,
+    streamed: tuple[tuple[Standardization, Stats], list[FoldSums]] | None = None,
 ) -> CompareResult:
     """Tune L1, L2 and elastic net (best of ``en_ratios``) by CV on the same folds; add least
     squares when n > p (and no limits are set).  Rows are refit on all rows at their selected
-    alpha.  ``controls`` (penalty factors, limits) apply to every penalized model."""
+    alpha.  ``controls`` (penalty factors, limits) apply to every penalized model.
+    ``streamed``: the statistics and fold sums computed elsewhere (the stream engine); X and y
+    then only give the shape."""
     t0 = time.perf_counter()
     n, p = X.shape
     gram = statistics_source(n, p) == "gram"
     # the only pass over the rows: per-fold sums and the all-row statistics from their totals
-    prepared, sums = prepare_cv(
-        X, y, weights, folds, fit_intercept=fit_intercept, standardize=standardize
-    )
+    sums: list[FoldSums] | None
+    if streamed is not None:
+        prepared, sums = streamed
+    else:
+        prepared, sums = prepare_cv(
+            X, y, weights, folds, fit_intercept=fit_intercept, standardize=standardize
+        )
     data_pass = time.perf_counter() - t0
     common: dict[str, Any] = dict(
         folds=folds,

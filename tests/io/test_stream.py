@@ -126,3 +126,14 @@ def test_one_pass_over_a_table_of_numbers(cli, tmp_path):
     pd.DataFrame({"a": [1.0, 2.0, 3.0], "y": [5.0, 5.0, 5.0]}).to_csv(flat, index=False)
     r = cli("fit", flat, "--alpha", "0.1", "--engine", "stream")
     assert r.exit_code == 65 and "constant" in r.stderr
+
+
+def test_compare_equals_the_in_memory_compare(cli, table):
+    a, b = both(cli, "compare", table, "--folds", "4", "--exclude", "fold,w", "--na", "drop")
+    assert [m["penalty"] for m in a["models"]] == [m["penalty"] for m in b["models"]]
+    for ma, mb in zip(a["models"], b["models"]):
+        assert mb["cv_mean"] == pytest.approx(ma["cv_mean"], rel=1e-9)
+        assert mb["alpha"] == pytest.approx(ma["alpha"], rel=1e-12)
+    assert a["verdict"]["recommended"] == b["verdict"]["recommended"]
+    r = cli("compare", table, "--engine", "stream", "--test-size", "0.2", "--na", "drop")
+    assert r.exit_code == 2 and "need the rows" in r.stderr
