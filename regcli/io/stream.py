@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from regcli.core.moments import Moments
+from regcli.core.threads import spare_threads
 from regcli.errors import DataError, UsageError
 from regcli.io.dataset import (
     ID_LIKE_MIN_ROWS,
@@ -66,12 +67,14 @@ def _placeholder(n: int, p: int) -> np.ndarray:
     return np.broadcast_to(np.zeros(1), (n, p))
 
 
-#: Rows per Parquet batch while streaming: a smaller batch holds less memory in the reader.
-STREAM_BATCH_ROWS = 16384
+#: Values (rows x columns) per Parquet batch while streaming: few enough that the reader and
+#: the batch's encoded copy stay small, enough that the per-column work is amortized.
+STREAM_BATCH_VALUES = 1 << 21
 
 
-def _batches(path: str, decimal: str) -> Any:
-    return table_batches(path, decimal=decimal, digest=False, batch_rows=STREAM_BATCH_ROWS)
+def _batches(path: str, decimal: str, columns: int) -> Any:
+    rows = int(min(65536, max(4096, STREAM_BATCH_VALUES // max(columns, 1))))
+    return table_batches(path, decimal=decimal, digest=False, batch_rows=rows)
 
 
 def _schema(path: str, decimal: str) -> tuple[list[str], list[Any]]:
@@ -121,7 +124,7 @@ def stream_table(
     y_binary = True
     y_first = None
     y_constant = True
-    with _batches(path, decimal) as source:
+    with _batches(path, decimal, len(columns)) as source:
         for batch in source.batches if scan else ():
             n_read += batch.num_rows
             lacking = np.zeros(batch.num_rows, dtype=bool)
@@ -193,7 +196,7 @@ def stream_table(
     )
     row = 0
     y_center = None
-    with _batches(path, decimal) as source:
+    with _batches(path, decimal, len(columns)) as source:
         for batch in source.batches:
             X = np.empty((batch.num_rows, p))
             j = 0
@@ -245,14 +248,16 @@ def stream_table(
             B = X - total.center
             z = y - total.y_center
             if by_fold is None:
-                total.update_centered(B, z, w)
+                with spare_threads():  # the Gram of the batch: every idle core
+                    total.update_centered(B, z, w)
             else:
                 assert fold_ids is not None
                 f = fold_ids[row : row + y.size]
-                for k in range(K):
-                    rows = f == k
-                    if rows.any():
-                        by_fold[k].update_centered(B[rows], z[rows], w[rows])
+                with spare_threads():
+                    for k in range(K):
+                        rows = f == k
+                        if rows.any():
+                            by_fold[k].update_centered(B[rows], z[rows], w[rows])
             row += y.size
     if not scan:
         check()
