@@ -64,6 +64,8 @@ class Dataset:
     #: binomial targets: the two classes as written in the table, [negative, positive]
     #: (y holds 1 for the positive one); None for numeric targets
     target_levels: list[str] | None = None
+    #: how the rows were read: 'local' (in memory) or 'stream' (X and y are placeholders)
+    engine: str = "local"
 
     @property
     def n_samples(self) -> int:

@@ -285,6 +285,7 @@ def stream_table(
         imputed=imputed,
         extra={},
         load_s=time.perf_counter() - t0,
+        engine="stream",
     )
     return Streamed(ds, total, by_fold, fold_ids, y_binary)
 
