@@ -439,6 +439,31 @@ def stream_data(
     return streamed
 
 
+def load_for_cv(
+    options: DataOptions,
+    *,
+    engine: str,
+    family: str,
+    fold_col: str | None,
+    group_col: str | None,
+    n_folds: int,
+    seed: int,
+    digest: bool,
+    fit_intercept: bool,
+    standardize: bool,
+    needs_rows: str | None = None,
+) -> tuple[Dataset, Any, Any]:
+    """(dataset, stream or None, streamed statistics or None) for cv and compare: the table in
+    memory, or streamed with its fold sums (``needs_rows`` names options that refuse it)."""
+    if engine != "stream":
+        return options.load(fold_col, group_col, digest=digest), None, None
+    if needs_rows is not None:
+        raise UsageError(f"--engine stream: {needs_rows} need the rows; use --engine local")
+    stream = stream_data(options, family=family, fold_col=fold_col, n_folds=n_folds, seed=seed)
+    statistics = streamed_statistics(stream, fit_intercept=fit_intercept, standardize=standardize)
+    return stream.dataset, stream, statistics
+
+
 def streamed_statistics(streamed: Any, *, fit_intercept: bool, standardize: bool) -> Any:
     """((standardization, Gram statistics), fold sums or None) of a streamed table; a usage
     error where p is above the Gram limit (the lazy route for p >> n needs the rows)."""

@@ -100,7 +100,7 @@ def compare_command(
     from regcli.cli.progress import progress_bar
     from regcli.core.compare import compare_models
     from regcli.core.usecases import holdout_rows
-    from regcli.errors import DataError, UsageError
+    from regcli.errors import DataError
     from regcli.io.model import model_document, save_model
 
     set_quiet(quiet)
@@ -130,22 +130,21 @@ def compare_command(
         positive_class=positive_class,
     )
     arm(junit, command="compare", force=force)
-    streamed = None
-    if engine is Engine.stream:
-        if group_col is not None or repeats != 1 or test_size is not None:
-            raise UsageError(
-                "--engine stream: --group-col, --repeats and --test-size need the rows; use "
-                "--engine local"
-            )
-        stream = common.stream_data(
-            options, family=family.value, fold_col=fold_col, n_folds=folds, seed=seed
-        )
-        ds = stream.dataset
-        streamed = common.streamed_statistics(
-            stream, fit_intercept=intercept, standardize=standardize
-        )
-    else:
-        ds = options.load(fold_col, group_col, digest=save is not None)
+    ds, stream, streamed = common.load_for_cv(
+        options,
+        engine=engine.value,
+        family=family.value,
+        fold_col=fold_col,
+        group_col=group_col,
+        n_folds=folds,
+        seed=seed,
+        digest=save is not None,
+        fit_intercept=intercept,
+        standardize=standardize,
+        needs_rows="--group-col, --repeats and --test-size"
+        if group_col is not None or repeats != 1 or test_size is not None
+        else None,
+    )
     controls = penalty_controls(
         ds,
         factors=penalty_factor,

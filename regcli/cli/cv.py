@@ -126,7 +126,6 @@ def cv_command(
     from regcli.cli.plot import check_plot_target, plot_cv
     from regcli.cli.progress import progress_bar
     from regcli.core.usecases import cv_then_refit
-    from regcli.errors import UsageError
     from regcli.io.model import model_document, save_model
 
     set_quiet(quiet)
@@ -158,22 +157,21 @@ def cv_command(
         family=family.value,
         positive_class=positive_class,
     )
-    streamed = None
-    if engine is Engine.stream:
-        if group_col is not None or repeats != 1 or measure == "mae":
-            raise UsageError(
-                "--engine stream: --group-col, --repeats and --metric mae need the rows; use "
-                "--engine local"
-            )
-        stream = common.stream_data(
-            options, family=family.value, fold_col=fold_col, n_folds=folds, seed=seed
-        )
-        ds = stream.dataset
-        streamed = common.streamed_statistics(
-            stream, fit_intercept=intercept, standardize=standardize
-        )
-    else:
-        ds = options.load(fold_col, group_col, digest=save is not None)
+    ds, stream, streamed = common.load_for_cv(
+        options,
+        engine=engine.value,
+        family=family.value,
+        fold_col=fold_col,
+        group_col=group_col,
+        n_folds=folds,
+        seed=seed,
+        digest=save is not None,
+        fit_intercept=intercept,
+        standardize=standardize,
+        needs_rows="--group-col, --repeats and --metric mae"
+        if group_col is not None or repeats != 1 or measure == "mae"
+        else None,
+    )
     controls = penalty_controls(
         ds,
         factors=penalty_factor,

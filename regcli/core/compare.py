@@ -127,6 +127,30 @@ class CompareResult:
         }
 
 
+def penalized_row(
+    name: str, curve: CVCurve, model: FitResult, select: str, seconds: float
+) -> ModelRow:
+    """A penalized model's row: its cv curve at the selected alpha and the refit there."""
+    i = curve.selected(select)
+    return ModelRow(
+        name=name,
+        l1_ratio=curve.l1_ratio,
+        alpha=model.alpha,
+        cv_mean=float(curve.cv_mean[i]),
+        cv_se=float(curve.cv_se[i]),
+        cv_r2=float(curve.cv_r2[i]),
+        coef=model.coef,
+        standardized_coef=model.standardized_coef,
+        intercept=model.intercept,
+        selection_frequency=None if name == "l2" else curve.selection_frequency(select),
+        curve=curve,
+        fit=model,
+        seconds=seconds,
+        cv_mean_min=float(curve.cv_mean[curve.index_min]),
+        fold_errors_min=curve.fold_errors[:, curve.index_min],
+    )
+
+
 def compare_models(
     X: np.ndarray,
     y: np.ndarray,
@@ -199,25 +223,7 @@ def compare_models(
             max_iter=max_iter,
             penalty=controls.for_problem(p, curve.l1_ratio, std_all.keep, std_all.scale),
         )
-        rows.append(
-            ModelRow(
-                name=name,
-                l1_ratio=curve.l1_ratio,
-                alpha=model.alpha,
-                cv_mean=float(curve.cv_mean[i]),
-                cv_se=float(curve.cv_se[i]),
-                cv_r2=float(curve.cv_r2[i]),
-                coef=model.coef,
-                standardized_coef=model.standardized_coef,
-                intercept=model.intercept,
-                selection_frequency=None if name == "l2" else curve.selection_frequency(select),
-                curve=curve,
-                fit=model,
-                seconds=time.perf_counter() - t1 + data_pass,
-                cv_mean_min=float(curve.cv_mean[curve.index_min]),
-                fold_errors_min=curve.fold_errors[:, curve.index_min],
-            )
-        )
+        rows.append(penalized_row(name, curve, model, select, time.perf_counter() - t1 + data_pass))
     ols_reason = None
     bounded = controls.lower is not None or controls.upper is not None
     if n > p and gram and not bounded:
@@ -418,25 +424,7 @@ def compare_glm_models(
             upper=controls.upper,
             **options,
         )
-        rows.append(
-            ModelRow(
-                name=name,
-                l1_ratio=curve.l1_ratio,
-                alpha=model.alpha,
-                cv_mean=float(curve.cv_mean[i]),
-                cv_se=float(curve.cv_se[i]),
-                cv_r2=float(curve.cv_r2[i]),
-                coef=model.coef,
-                standardized_coef=model.standardized_coef,
-                intercept=model.intercept,
-                selection_frequency=None if name == "l2" else curve.selection_frequency(select),
-                curve=curve,
-                fit=model,
-                seconds=time.perf_counter() - t1,
-                cv_mean_min=float(curve.cv_mean[curve.index_min]),
-                fold_errors_min=curve.fold_errors[:, curve.index_min],
-            )
-        )
+        rows.append(penalized_row(name, curve, model, select, time.perf_counter() - t1))
     bounded = controls.lower is not None or controls.upper is not None
     ols_reason = None
     unpenalized = f"unpenalized {family.name} baseline"
