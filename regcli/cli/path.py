@@ -128,48 +128,29 @@ def path_command(
     )
     require_some_penalty(controls, "path")
     points = n_alphas if grid is None else len(grid)
+    options = dict(
+        l1_ratio=ratio,
+        weights=ds.weights,
+        alphas=grid,
+        n_alphas=n_alphas,
+        eps=eps,
+        standardize=standardize,
+        fit_intercept=intercept,
+        tol=tol,
+        max_iter=max_iter,
+        penalty_factor=controls.factors,
+        lower=controls.lower,
+        upper=controls.upper,
+        gamma=relax_gamma,
+    )
     with progress_bar("path", points, force=progress, quiet=quiet):
         if family is not Family.gaussian:
             from regcli.core.family import family_named
             from regcli.core.glm import glm_path
 
-            res = glm_path(
-                ds.X,
-                ds.y,
-                family_named(family.value),
-                l1_ratio=ratio,
-                weights=ds.weights,
-                alphas=grid,
-                n_alphas=n_alphas,
-                eps=eps,
-                standardize=standardize,
-                fit_intercept=intercept,
-                tol=tol,
-                max_iter=max_iter,
-                penalty_factor=controls.factors,
-                lower=controls.lower,
-                upper=controls.upper,
-                gamma=relax_gamma,
-            )
+            res = glm_path(ds.X, ds.y, family_named(family.value), **options)  # type: ignore[arg-type]
         else:
-            res = compute_path(
-                ds.X,
-                ds.y,
-                l1_ratio=ratio,
-                weights=ds.weights,
-                alphas=grid,
-                n_alphas=n_alphas,
-                eps=eps,
-                standardize=standardize,
-                fit_intercept=intercept,
-                tol=tol,
-                max_iter=max_iter,
-                penalty_factor=controls.factors,
-                lower=controls.lower,
-                upper=controls.upper,
-                gamma=relax_gamma,
-                prepared=prepared,
-            )
+            res = compute_path(ds.X, ds.y, prepared=prepared, **options)  # type: ignore[arg-type]
     if res.refit_ok is not None and not res.refit_ok.all():
         common.note(
             f"relaxed path: {int((~res.refit_ok).sum())} points cannot be refit (more than "
