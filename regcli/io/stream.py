@@ -82,6 +82,311 @@ def _schema(path: str, decimal: str) -> tuple[list[str], list[Any]]:
         return list(source.names), list(source.types)
 
 
+@dataclass(frozen=True)
+class StreamSpec:
+    """What every pass needs to know of the table (picklable: Dask workers get it)."""
+
+    name: str
+    target: str
+    feature_cols: list[str]
+    weights: str | None
+    fold_col: str | None
+    na: str
+    decimal: str
+    n_columns: int
+
+
+@dataclass
+class Scan:
+    """What a first pass learned of some rows (``merge`` joins two, in row order)."""
+
+    info: dict[str, _Column]
+    n_read: int = 0
+    n_kept: int = 0
+    missing: dict[str, int] = field(default_factory=dict)
+    y_binary: bool = True
+    y_first: float | None = None
+    y_constant: bool = True
+    fold_values: list[np.ndarray] = field(default_factory=list)
+    sum_w: float = 0.0  # of the kept rows: the weighted mean of y is the center of every piece
+    sum_wy: float = 0.0
+
+    def merge(self, other: Scan) -> Scan:
+        for col, mine in self.info.items():
+            theirs = other.info[col]
+            mine.present += theirs.present
+            mine.total += theirs.total
+            mine.boolean_text = mine.boolean_text and theirs.boolean_text
+            for level, count in theirs.level_counts.items():
+                mine.level_counts[level] = mine.level_counts.get(level, 0) + count
+        self.n_read += other.n_read
+        self.n_kept += other.n_kept
+        for col, k in other.missing.items():
+            self.missing[col] = self.missing.get(col, 0) + k
+        self.y_binary &= other.y_binary
+        if other.y_first is not None:
+            if self.y_first is None:
+                self.y_first = other.y_first
+            self.y_constant &= other.y_constant and other.y_first == self.y_first
+        self.fold_values += other.fold_values
+        self.sum_w += other.sum_w
+        self.sum_wy += other.sum_wy
+        return self
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """What the second pass needs: the plans, the feature names, the means (the center and
+    --na mean's values; None without a first pass), and the folds."""
+
+    plans: list[ColumnPlan]
+    names: list[str]
+    means: np.ndarray | None
+    K: int
+    y_mean: float | None = None  # the weighted mean of the kept y (with a first pass)
+
+
+def stream_spec(
+    path: str,
+    *,
+    target: str | None,
+    features: list[str] | None,
+    exclude: list[str] | None,
+    weights: str | None,
+    na: str,
+    decimal: str,
+    fold_col: str | None,
+) -> tuple[StreamSpec, str, dict[str, _Column]]:
+    """The table's roles from its header (as the in-memory reader chooses them), the reason
+    the target was chosen, and an empty first-pass record per feature column."""
+    name = source_name(path)
+    if na not in NA_MODES:
+        raise UsageError(f"--na: expected one of {', '.join(NA_MODES)}, got {na!r}")
+    columns, types = _schema(path, decimal)
+    roles = {c for c in (weights, fold_col) if c is not None}
+    target, reason = choose_target(columns, target, name, skip=roles)
+    for option, col in (("--weights", weights), ("--fold-col", fold_col)):
+        if col is not None and col not in columns:
+            raise UsageError(f"{option}: no column {col!r} in {name}")
+    reserved = {target} | roles
+    feature_cols = select_features(columns, features, exclude, reserved, name)
+    info = {c: _Column(_column_kind(types[columns.index(c)], c, name)) for c in feature_cols}
+    spec = StreamSpec(name, target, feature_cols, weights, fold_col, na, decimal, len(columns))
+    return spec, reason, info
+
+
+def scan_batches(spec: StreamSpec, batches: Any, scan: Scan) -> Scan:
+    """The first pass over some batches: each column's kind, levels, present cells and sum;
+    the missing cells; the rows kept; what the target holds; the fold column's values."""
+    name, target, weights = spec.name, spec.target, spec.weights
+    for batch in batches:
+        scan.n_read += batch.num_rows
+        y = numeric_column(batch.column(target), target, name, role="target column")
+        lacking = np.isnan(y)
+        scan.missing[target] = scan.missing.get(target, 0) + int(lacking.sum())
+        if weights is not None:
+            w = numeric_column(batch.column(weights), weights, name, role="weights column")
+            if (w[~np.isnan(w)] < 0).any():
+                raise DataError(f"{name}: weights column {weights!r} has negative values")
+            scan.missing[weights] = scan.missing.get(weights, 0) + int(np.isnan(w).sum())
+            lacking = lacking | np.isnan(w)
+        for col in spec.feature_cols:
+            holes = _scan_column(scan.info[col], batch.column(col))
+            if holes.any():
+                scan.missing[col] = scan.missing.get(col, 0) + int(holes.sum())
+                if spec.na == "drop":
+                    lacking |= holes
+        kept = ~lacking if spec.na != "error" else np.ones(batch.num_rows, dtype=bool)
+        scan.n_kept += int(kept.sum())
+        _note_target(scan, y[kept & ~np.isnan(y)])
+        if not lacking.any() or spec.na != "error":
+            wk = np.ones(int(kept.sum())) if weights is None else w[kept]
+            scan.sum_w += float(wk.sum())
+            scan.sum_wy += float(wk @ y[kept])
+        if spec.fold_col is not None:
+            values = batch.column(spec.fold_col).to_numpy(zero_copy_only=False)[kept]
+            scan.fold_values.append(values)
+    return scan
+
+
+def _note_target(scan: Scan, y: np.ndarray) -> None:
+    if y.size:
+        scan.y_binary &= bool(np.isin(y, (0.0, 1.0)).all())
+        scan.y_first = float(y[0]) if scan.y_first is None else scan.y_first
+        scan.y_constant &= bool((y == scan.y_first).all())
+
+
+def check_scan(spec: StreamSpec, scan: Scan) -> None:
+    """The in-memory reader's refusals, from what a pass counted."""
+    name = spec.name
+    found = {c: k for c, k in scan.missing.items() if k}
+    if scan.n_read == 0:
+        raise DataError(f"{name}: empty table (a header but no rows)")
+    if found and spec.na == "error":
+        listed = ", ".join(f"{c!r} ({k} cell{'s' if k > 1 else ''})" for c, k in found.items())
+        raise DataError(f"{name}: missing values in {listed}; use --na drop or --na mean")
+    if scan.n_kept < 2:
+        raise DataError(f"{name}: fewer than 2 usable rows ({scan.n_kept} left of {scan.n_read})")
+    if scan.y_constant:
+        raise DataError(
+            f"{name}: target column {spec.target!r} is constant ({scan.y_first:g}); nothing to fit"
+        )
+
+
+def encoding(spec: StreamSpec, scan: Scan, scanned: bool, K: int) -> Encoding:
+    """The plans and names from the first pass (or from the header alone, ``scanned`` False)."""
+    plans = [_plan(scan.info[c], c, spec.name) for c in spec.feature_cols]
+    names = [f for p in plans for f in p.features]
+    dup = first_duplicate(names + [spec.target])
+    if dup:
+        raise DataError(
+            f"{spec.name}: encoded feature name {dup!r} is produced twice; rename a column"
+        )
+    means = y_mean = None
+    if scanned:
+        means = np.concatenate([_means(scan.info[c], p) for c, p in zip(spec.feature_cols, plans)])
+        y_mean = scan.sum_wy / scan.sum_w if scan.sum_w > 0 else None
+    return Encoding(plans, names, means, K, y_mean)
+
+
+def accumulate_batches(
+    spec: StreamSpec,
+    enc: Encoding,
+    batches: Any,
+    fold_ids: np.ndarray | None,
+    counts: Scan | None = None,
+) -> list[Moments]:
+    """The second pass over some batches: the accumulators (one per fold when ``fold_ids``
+    gives these rows' folds, else one), centered at the means, or at the first batch's means
+    without a first pass; then ``counts`` (a Scan) also records what a first pass would."""
+    name, target, weights = spec.name, spec.target, spec.weights
+    p = len(enc.names)
+    center = None if enc.means is None else np.nan_to_num(enc.means)
+    parts: list[Moments] | None = None
+    row = 0
+    for batch in batches:
+        X = np.empty((batch.num_rows, p))
+        j = 0
+        for col, plan in zip(spec.feature_cols, enc.plans):
+            width = len(plan.features)
+            _fill(plan, X[:, j : j + width], batch.column(col))
+            j += width
+        y = numeric_column(batch.column(target), target, name, role="target column")
+        w = (
+            np.ones(batch.num_rows)
+            if weights is None
+            else numeric_column(batch.column(weights), weights, name, role="weights column")
+        )
+        lacking = np.isnan(y) | np.isnan(w)
+        if counts is not None:  # the first pass's bookkeeping, here
+            counts.n_read += batch.num_rows
+            for col, k in zip(enc.names, np.isnan(X).sum(axis=0)):
+                if k:
+                    counts.missing[col] = counts.missing.get(col, 0) + int(k)
+            counts.missing[target] = counts.missing.get(target, 0) + int(np.isnan(y).sum())
+            if weights is not None:
+                counts.missing[weights] = counts.missing.get(weights, 0) + int(np.isnan(w).sum())
+                if (w[~np.isnan(w)] < 0).any():
+                    raise DataError(f"{name}: weights column {weights!r} has negative values")
+        if spec.na == "drop":
+            lacking |= np.isnan(X).any(axis=1)
+        keep = ~lacking
+        X, y, w = X[keep], y[keep], w[keep]
+        if counts is not None:
+            counts.n_kept += y.size
+            _note_target(counts, y)
+        if spec.na == "mean":  # the first pass ran and found the means
+            assert enc.means is not None
+            holes = np.isnan(X)
+            if holes.any():
+                X[holes] = np.broadcast_to(enc.means, X.shape)[holes]
+        if y.size == 0:
+            continue
+        if parts is None:
+            if center is None:  # no first pass: center at this batch's means
+                center = np.nan_to_num(np.nanmean(X, axis=0)) if p else np.zeros(0)
+            y_center = enc.y_mean
+            if y_center is None:
+                y_center = float(np.average(y, weights=w)) if w.sum() > 0 else float(y[0])
+            parts = [Moments(center, y_center) for _ in range(max(enc.K, 1))]
+        B = X - parts[0].center
+        z = y - parts[0].y_center
+        with spare_threads():  # the Gram of the batch: every idle core
+            if fold_ids is None:
+                parts[0].update_centered(B, z, w)
+            else:
+                f = fold_ids[row : row + y.size]
+                for k in range(enc.K):
+                    rows = f == k
+                    if rows.any():
+                        parts[k].update_centered(B[rows], z[rows], w[rows])
+        row += y.size
+    if parts is None:  # no row here: empty accumulators (merging ignores them)
+        c = np.zeros(p) if center is None else center
+        parts = [Moments(c, 0.0) for _ in range(max(enc.K, 1))]
+    return parts
+
+
+def merge_parts(a: list[Moments], b: list[Moments]) -> list[Moments]:
+    """Two pieces' accumulators joined fold by fold (an empty piece adds nothing)."""
+    return [x if y.W == 0 else (y if x.W == 0 else x.merge(y)) for x, y in zip(a, b)]
+
+
+def finish(
+    spec: StreamSpec,
+    reason: str,
+    enc: Encoding,
+    scan: Scan,
+    parts: list[Moments],
+    fold_ids: np.ndarray | None,
+    t0: float,
+    engine: str,
+) -> Streamed:
+    """The Streamed result: the Dataset with placeholder rows and the accumulated sums."""
+    by_fold = parts if fold_ids is not None else None
+    total = parts[0]
+    for m in parts[1:]:
+        total = total.merge(m)
+    if total.W <= 0:
+        raise DataError(f"{spec.name}: weights column {spec.weights!r} has no positive value")
+    imputed = (
+        {c: k for c, k in scan.missing.items() if c in spec.feature_cols}
+        if spec.na == "mean"
+        else {}
+    )
+    ds = Dataset(
+        X=_placeholder(scan.n_kept, len(enc.names)),
+        y=_placeholder(scan.n_kept, 1)[:, 0],
+        weights=None,
+        feature_names=enc.names,
+        target=spec.target,
+        target_reason=reason,
+        source=spec.name,
+        n_rows_read=scan.n_read,
+        n_rows_dropped=scan.n_read - scan.n_kept,
+        encodings=[
+            ColumnEncoding(c, pl.kind, pl.features, pl.levels)
+            for c, pl in zip(spec.feature_cols, enc.plans)
+        ],
+        imputed=imputed,
+        extra={},
+        load_s=time.perf_counter() - t0,
+        engine=engine,
+    )
+    return Streamed(ds, total, by_fold, fold_ids, scan.y_binary)
+
+
+def fold_ids_of(spec: StreamSpec, scan: Scan, folds_from: Any) -> np.ndarray | None:
+    """Every kept row's fold: the fold column's values numbered in sorted order, or
+    ``folds_from(n)`` (seeded folds); None without folds."""
+    if spec.fold_col is not None:
+        values = np.concatenate(scan.fold_values) if scan.fold_values else np.zeros(0)
+        return _fold_codes(values)
+    if folds_from is not None:
+        return np.asarray(folds_from(scan.n_kept))
+    return None
+
+
 def stream_table(
     path: str,
     *,
@@ -95,199 +400,40 @@ def stream_table(
     folds_from: Any = None,
 ) -> Streamed:
     """Read ``path`` (a file, directory or glob) in two passes; ``folds_from(n)`` returns the
-    fold-id array of the n rows kept (random folds), or the --fold-col column gives them."""
+    fold-id array of the n rows kept (random folds), or the --fold-col column gives them.  The
+    first pass runs only where needed: text levels, --na mean's means, every kept row's fold."""
     t0 = time.perf_counter()
-    name = source_name(path)
-    if na not in NA_MODES:
-        raise UsageError(f"--na: expected one of {', '.join(NA_MODES)}, got {na!r}")
-    columns, types = _schema(path, decimal)
-    roles = {c for c in (weights, fold_col) if c is not None}
-    target, reason = choose_target(columns, target, name, skip=roles)
-    for option, col in (("--weights", weights), ("--fold-col", fold_col)):
-        if col is not None and col not in columns:
-            raise UsageError(f"{option}: no column {col!r} in {name}")
-    reserved = {target} | roles
-    feature_cols = select_features(columns, features, exclude, reserved, name)
-    info = {c: _Column(_column_kind(types[columns.index(c)], c, name)) for c in feature_cols}
-
-    # pass 1 (only where needed: text levels, --na mean's means, every kept row's fold): the
-    # encoding, the missing cells, the rows kept, the means
-    scan = (
+    spec, reason, info = stream_spec(
+        path,
+        target=target,
+        features=features,
+        exclude=exclude,
+        weights=weights,
+        na=na,
+        decimal=decimal,
+        fold_col=fold_col,
+    )
+    scanned = (
         any(i.kind == "text" for i in info.values())
         or na == "mean"
         or folds_from is not None
         or fold_col is not None
     )
-    n_read = n_kept = 0
-    missing: dict[str, int] = {}
-    fold_values: list[np.ndarray] = []
-    y_binary = True
-    y_first = None
-    y_constant = True
-    with _batches(path, decimal, len(columns)) as source:
-        for batch in source.batches if scan else ():
-            n_read += batch.num_rows
-            lacking = np.zeros(batch.num_rows, dtype=bool)
-            y = numeric_column(batch.column(target), target, name, role="target column")
-            lacking |= np.isnan(y)
-            missing[target] = missing.get(target, 0) + int(np.isnan(y).sum())
-            if weights is not None:
-                w = numeric_column(batch.column(weights), weights, name, role="weights column")
-                if (w[~np.isnan(w)] < 0).any():
-                    raise DataError(f"{name}: weights column {weights!r} has negative values")
-                missing[weights] = missing.get(weights, 0) + int(np.isnan(w).sum())
-                lacking |= np.isnan(w)
-            for col in feature_cols:
-                holes = _scan_column(info[col], batch.column(col))
-                if holes.any():
-                    missing[col] = missing.get(col, 0) + int(holes.sum())
-                    if na == "drop":
-                        lacking |= holes
-            kept = ~lacking if na != "error" else np.ones(batch.num_rows, dtype=bool)
-            n_kept += int(kept.sum())
-            yk = y[kept & ~np.isnan(y)]
-            if yk.size:
-                y_binary &= bool(np.isin(yk, (0.0, 1.0)).all())
-                y_first = float(yk[0]) if y_first is None else y_first
-                y_constant &= bool((yk == y_first).all())
-            if fold_col is not None:
-                fold_values.append(batch.column(fold_col).to_numpy(zero_copy_only=False)[kept])
-
-    def check() -> None:
-        found = {c: k for c, k in missing.items() if k}
-        if n_read == 0:
-            raise DataError(f"{name}: empty table (a header but no rows)")
-        if found and na == "error":
-            listed = ", ".join(f"{c!r} ({k} cell{'s' if k > 1 else ''})" for c, k in found.items())
-            raise DataError(f"{name}: missing values in {listed}; use --na drop or --na mean")
-        if n_kept < 2:
-            raise DataError(f"{name}: fewer than 2 usable rows ({n_kept} left of {n_read})")
-        if y_constant:
-            raise DataError(
-                f"{name}: target column {target!r} is constant ({y_first:g}); nothing to fit"
-            )
-
-    if scan:
-        check()
-    plans = [_plan(info[c], c, name) for c in feature_cols]
-    names = [f for p in plans for f in p.features]
-    dup = first_duplicate(names + [target])
-    if dup:
-        raise DataError(f"{name}: encoded feature name {dup!r} is produced twice; rename a column")
-    means = (
-        np.concatenate([_means(info[c], p) for c, p in zip(feature_cols, plans)]) if scan else None
-    )
-    fold_ids = None
-    if fold_col is not None and scan:
-        values = np.concatenate(fold_values) if fold_values else np.zeros(0)
-        fold_ids = _fold_codes(values)
-    elif folds_from is not None:
-        fold_ids = np.asarray(folds_from(n_kept))
+    scan = Scan(info)
+    if scanned:
+        with _batches(path, decimal, spec.n_columns) as source:
+            scan_batches(spec, source.batches, scan)
+        check_scan(spec, scan)
+    fold_ids = fold_ids_of(spec, scan, folds_from)
     K = 0 if fold_ids is None else int(fold_ids.max()) + 1
-
-    # pass 2: encode each batch and add it to the accumulators, centered at the means (at the
-    # first batch's means when there was no first pass); without a first pass it also counts
-    p = len(names)
-    total: Moments | None = None if means is None else Moments(np.nan_to_num(means), 0.0)
-    by_fold = (
-        None
-        if fold_ids is None or total is None
-        else [Moments(total.center, 0.0) for _ in range(K)]
-    )
-    row = 0
-    y_center = None
-    with _batches(path, decimal, len(columns)) as source:
-        for batch in source.batches:
-            X = np.empty((batch.num_rows, p))
-            j = 0
-            for col, plan in zip(feature_cols, plans):
-                width = len(plan.features)
-                _fill(plan, X[:, j : j + width], batch.column(col))
-                j += width
-            y = numeric_column(batch.column(target), target, name, role="target column")
-            w = (
-                np.ones(batch.num_rows)
-                if weights is None
-                else numeric_column(batch.column(weights), weights, name, role="weights column")
-            )
-            lacking = np.isnan(y) | np.isnan(w)
-            if not scan:  # the first pass's bookkeeping, here
-                n_read += batch.num_rows
-                for col, k in zip(names, np.isnan(X).sum(axis=0)):
-                    if k:
-                        missing[col] = missing.get(col, 0) + int(k)
-                missing[target] = missing.get(target, 0) + int(np.isnan(y).sum())
-                if weights is not None:
-                    missing[weights] = missing.get(weights, 0) + int(np.isnan(w).sum())
-                    if (w[~np.isnan(w)] < 0).any():
-                        raise DataError(f"{name}: weights column {weights!r} has negative values")
-            if na == "drop":
-                lacking |= np.isnan(X).any(axis=1)
-            keep = ~lacking
-            X, y, w = X[keep], y[keep], w[keep]
-            if not scan and y.size:
-                n_kept += y.size
-                y_binary &= bool(np.isin(y, (0.0, 1.0)).all())
-                y_first = float(y[0]) if y_first is None else y_first
-                y_constant &= bool((y == y_first).all())
-            if na == "mean":  # the first pass ran and found the means
-                assert means is not None
-                holes = np.isnan(X)
-                if holes.any():
-                    X[holes] = np.broadcast_to(means, X.shape)[holes]
-            if y.size == 0:
-                continue
-            if total is None:  # no first pass: center at this batch's means
-                center = np.nan_to_num(np.nanmean(X, axis=0)) if X.shape[1] else np.zeros(0)
-                total = Moments(center, 0.0)
-            if y_center is None:
-                y_center = float(np.average(y, weights=w)) if w.sum() > 0 else float(y[0])
-                total.y_center = y_center
-                for m in by_fold or []:
-                    m.y_center = y_center
-            B = X - total.center
-            z = y - total.y_center
-            if by_fold is None:
-                with spare_threads():  # the Gram of the batch: every idle core
-                    total.update_centered(B, z, w)
-            else:
-                assert fold_ids is not None
-                f = fold_ids[row : row + y.size]
-                with spare_threads():
-                    for k in range(K):
-                        rows = f == k
-                        if rows.any():
-                            by_fold[k].update_centered(B[rows], z[rows], w[rows])
-            row += y.size
-    if not scan:
-        check()
-    if by_fold is not None:
-        total = by_fold[0]
-        for m in by_fold[1:]:
-            total = total.merge(m)
-    assert total is not None
-    if total.W <= 0:
-        raise DataError(f"{name}: weights column {weights!r} has no positive value")
-    imputed = {c: k for c, k in missing.items() if c in feature_cols} if na == "mean" else {}
-    ds = Dataset(
-        X=_placeholder(n_kept, p),
-        y=_placeholder(n_kept, 1)[:, 0],
-        weights=None,
-        feature_names=names,
-        target=target,
-        target_reason=reason,
-        source=name,
-        n_rows_read=n_read,
-        n_rows_dropped=n_read - n_kept,
-        encodings=[
-            ColumnEncoding(c, pl.kind, pl.features, pl.levels) for c, pl in zip(feature_cols, plans)
-        ],
-        imputed=imputed,
-        extra={},
-        load_s=time.perf_counter() - t0,
-        engine="stream",
-    )
-    return Streamed(ds, total, by_fold, fold_ids, y_binary)
+    enc = encoding(spec, scan, scanned, K)
+    with _batches(path, decimal, spec.n_columns) as source:
+        parts = accumulate_batches(
+            spec, enc, source.batches, fold_ids, counts=None if scanned else scan
+        )
+    if not scanned:
+        check_scan(spec, scan)
+    return finish(spec, reason, enc, scan, parts, fold_ids, t0, "stream")
 
 
 def _fold_codes(values: np.ndarray) -> np.ndarray:
