@@ -48,3 +48,9 @@ class Interrupted(BaseException):
     def __init__(self, signum: int) -> None:
         super().__init__(signum)
         self.signum = signum
+
+
+class ServiceError(RegcliError):
+    """A service regcli was told to use (a Dask scheduler) cannot be reached."""
+
+    exit_code = 69

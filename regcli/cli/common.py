@@ -392,15 +392,19 @@ def stream_data(
     fold_col: str | None = None,
     n_folds: int | None = None,
     seed: int = 0,
+    engine: str = "stream",
+    scheduler: str | None = None,
+    timeout: float = 30.0,
 ) -> Any:
-    """--engine stream: the table read in two passes into sufficient statistics
-    (``io.stream.Streamed``), with the fold ids of --fold-col or of n_folds seeded folds."""
+    """--engine stream or dask: the table read in passes into sufficient statistics
+    (``io.stream.Streamed``), with the fold ids of --fold-col or of n_folds seeded folds; the
+    dask engine runs the passes on the cluster at ``scheduler`` (a local one without)."""
     from regcli.core.cv import make_folds
     from regcli.io.stream import stream_table
 
     if family != "gaussian":
         raise UsageError(
-            f"--engine stream: --family {family} is not streamed yet (each Newton step would "
+            f"--engine {engine}: --family {family} is not streamed yet (each Newton step would "
             "be a pass over the data); use --engine local"
         )
 
@@ -410,8 +414,7 @@ def stream_data(
             raise UsageError(f"--folds: {n_folds} folds for {n} rows")
         return make_folds(n, n_folds, seed=seed)
 
-    streamed = stream_table(
-        options.data,
+    read: dict[str, Any] = dict(
         target=options.target,
         features=split_list(options.features, "--features"),
         exclude=split_list(options.exclude, "--exclude"),
@@ -421,6 +424,13 @@ def stream_data(
         fold_col=fold_col,
         folds_from=None if n_folds is None or fold_col is not None else folds_from,
     )
+    if engine == "dask":
+        from regcli.io.dask_engine import dask_client, dask_table
+
+        with dask_client(scheduler, timeout) as client:
+            streamed = dask_table(options.data, client=client, **read)
+    else:
+        streamed = stream_table(options.data, **read)
     ds = streamed.dataset
     if ds.target_reason != "--target":
         note(
@@ -452,14 +462,25 @@ def load_for_cv(
     fit_intercept: bool,
     standardize: bool,
     needs_rows: str | None = None,
+    scheduler: str | None = None,
+    timeout: float = 30.0,
 ) -> tuple[Dataset, Any, Any]:
     """(dataset, stream or None, streamed statistics or None) for cv and compare: the table in
     memory, or streamed with its fold sums (``needs_rows`` names options that refuse it)."""
-    if engine != "stream":
+    if engine == "local":
         return options.load(fold_col, group_col, digest=digest), None, None
     if needs_rows is not None:
-        raise UsageError(f"--engine stream: {needs_rows} need the rows; use --engine local")
-    stream = stream_data(options, family=family, fold_col=fold_col, n_folds=n_folds, seed=seed)
+        raise UsageError(f"--engine {engine}: {needs_rows} need the rows; use --engine local")
+    stream = stream_data(
+        options,
+        family=family,
+        fold_col=fold_col,
+        n_folds=n_folds,
+        seed=seed,
+        engine=engine,
+        scheduler=scheduler,
+        timeout=timeout,
+    )
     statistics = streamed_statistics(stream, fit_intercept=fit_intercept, standardize=standardize)
     return stream.dataset, stream, statistics
 
@@ -475,7 +496,7 @@ def streamed_statistics(streamed: Any, *, fit_intercept: bool, standardize: bool
     n, p = ds.n_samples, ds.n_features
     if statistics_source(n, p) != "gram":
         raise UsageError(
-            f"--engine stream: {p} features for {n} rows is beyond the Gram statistics (the "
+            f"--engine {ds.engine}: {p} features for {n} rows is beyond the Gram statistics (the "
             "p > n route keeps the rows in memory); use --engine local"
         )
     if streamed.folds is None:

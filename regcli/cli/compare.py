@@ -36,6 +36,7 @@ from regcli.cli.options import (
     QuietOption,
     RepeatsOption,
     SaveOption,
+    SchedulerOption,
     SeedOption,
     Select,
     SelectOption,
@@ -43,6 +44,7 @@ from regcli.cli.options import (
     TargetOption,
     TestSizeOption,
     ThreadsOption,
+    TimeoutOption,
     TolOption,
     UnpenalizedOption,
     UpperOption,
@@ -90,6 +92,8 @@ def compare_command(
     family: FamilyOption = Family.gaussian,
     positive_class: PositiveClassOption = None,
     engine: EngineOption = Engine.local,
+    scheduler: SchedulerOption = None,
+    timeout: TimeoutOption = 30.0,
 ) -> None:
     """Compare lasso, ridge and elastic net (and least squares) tuned by CV on the same folds."""
 
@@ -132,6 +136,8 @@ def compare_command(
     arm(junit, command="compare", force=force)
     ds, stream, streamed = common.load_for_cv(
         options,
+        scheduler=scheduler,
+        timeout=timeout,
         engine=engine.value,
         family=family.value,
         fold_col=fold_col,

@@ -49,6 +49,7 @@ from regcli.cli.options import (
     RequireConvergedOption,
     RequireFeatureOption,
     SaveOption,
+    SchedulerOption,
     SeedOption,
     Select,
     SelectOption,
@@ -56,6 +57,7 @@ from regcli.cli.options import (
     StandardizeOption,
     TargetOption,
     ThreadsOption,
+    TimeoutOption,
     TolOption,
     UnpenalizedOption,
     UpperOption,
@@ -116,6 +118,8 @@ def cv_command(
     min_auc: MinAucOption = None,
     max_deviance: MaxDevianceOption = None,
     engine: EngineOption = Engine.local,
+    scheduler: SchedulerOption = None,
+    timeout: TimeoutOption = 30.0,
 ) -> None:
     """Cross-validate alpha (and l1 ratios): glmnet's alpha_min and alpha_1se, then refit."""
 
@@ -159,6 +163,8 @@ def cv_command(
     )
     ds, stream, streamed = common.load_for_cv(
         options,
+        scheduler=scheduler,
+        timeout=timeout,
         engine=engine.value,
         family=family.value,
         fold_col=fold_col,

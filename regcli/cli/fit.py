@@ -42,11 +42,13 @@ from regcli.cli.options import (
     RequireConvergedOption,
     RequireFeatureOption,
     SaveOption,
+    SchedulerOption,
     Select,
     SignOption,
     StandardizeOption,
     TargetOption,
     ThreadsOption,
+    TimeoutOption,
     TolOption,
     UnpenalizedOption,
     UpperOption,
@@ -99,6 +101,8 @@ def fit_command(
     min_auc: MinAucOption = None,
     max_deviance: MaxDevianceOption = None,
     engine: EngineOption = Engine.local,
+    scheduler: SchedulerOption = None,
+    timeout: TimeoutOption = 30.0,
 ) -> None:
     """Fit one lasso, ridge or elastic-net model and report its coefficients and sparsity.
 
@@ -150,12 +154,15 @@ def fit_command(
         positive_class=positive_class,
     )
     streamed = prepared = None
-    if engine is Engine.stream:
+    if engine is not Engine.local:
         stream = common.stream_data(
             data_options,
             family=family.value,
             n_folds=None if alpha is not None else n_folds,
             seed=seed,
+            engine=engine.value,
+            scheduler=scheduler,
+            timeout=timeout,
         )
         ds = stream.dataset
         prepared = common.streamed_statistics(

@@ -687,6 +687,7 @@ CriterionOption = Annotated[
 class Engine(str, Enum):
     local = "local"
     stream = "stream"
+    dask = "dask"
 
 
 EngineOption = Annotated[
@@ -695,9 +696,30 @@ EngineOption = Annotated[
         "--engine",
         help="local: read the table into memory; stream: two passes over its record batches "
         "into sufficient statistics, memory independent of the rows (gaussian; p within the "
-        "Gram limit).",
+        "Gram limit); dask: the same passes on a Dask cluster's workers, a file each "
+        '(pip install "regcli[dask]").',
         rich_help_panel=DATA,
         case_sensitive=False,
+    ),
+]
+SchedulerOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--scheduler",
+        envvar="DASK_SCHEDULER_ADDRESS",
+        help="--engine dask: the scheduler's address (tcp://host:8786); without it a local "
+        "cluster of two worker processes is started.",
+        rich_help_panel=DATA,
+        show_default=False,
+    ),
+]
+TimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        help="--engine dask: seconds to wait for the scheduler before giving up (exit 69).",
+        min=0.1,
+        rich_help_panel=DATA,
     ),
 ]
 ThreadsOption = Annotated[

@@ -33,9 +33,11 @@ from regcli.cli.options import (
     ProgressOption,
     QuietOption,
     RelaxOption,
+    SchedulerOption,
     StandardizeOption,
     TargetOption,
     ThreadsOption,
+    TimeoutOption,
     TolOption,
     UnpenalizedOption,
     UpperOption,
@@ -78,6 +80,8 @@ def path_command(
     family: FamilyOption = Family.gaussian,
     positive_class: PositiveClassOption = None,
     engine: EngineOption = Engine.local,
+    scheduler: SchedulerOption = None,
+    timeout: TimeoutOption = 30.0,
 ) -> None:
     """Compute the whole regularization path: nonzeros, deviance explained, entry order."""
 
@@ -110,8 +114,14 @@ def path_command(
         positive_class=positive_class,
     )
     prepared = None
-    if engine is Engine.stream:
-        stream = common.stream_data(data_options, family=family.value)
+    if engine is not Engine.local:
+        stream = common.stream_data(
+            data_options,
+            family=family.value,
+            engine=engine.value,
+            scheduler=scheduler,
+            timeout=timeout,
+        )
         ds = stream.dataset
         prepared = common.streamed_statistics(
             stream, fit_intercept=intercept, standardize=standardize

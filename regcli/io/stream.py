@@ -72,6 +72,11 @@ def _placeholder(n: int, p: int) -> np.ndarray:
 STREAM_BATCH_VALUES = 1 << 21
 
 
+def stream_batches(path: str, decimal: str, columns: int) -> Any:
+    """The table's record batches, sized for streaming (a context manager, as table_batches)."""
+    return _batches(path, decimal, columns)
+
+
 def _batches(path: str, decimal: str, columns: int) -> Any:
     rows = int(min(65536, max(4096, STREAM_BATCH_VALUES // max(columns, 1))))
     return table_batches(path, decimal=decimal, digest=False, batch_rows=rows)
