@@ -1,18 +1,22 @@
-"""The stream engine: throughput of its statistics pass against reading the same file with
-pyarrow alone, and peak memory as the rows grow, for Parquet and CSV (whole processes).
+"""The stream and Dask engines: throughput of their statistics pass against reading the same
+files with pyarrow alone, and peak memory as the rows grow, for Parquet and CSV (whole
+processes).
 
     python benchmarks/bench_scale.py                 # n = 10^6 and 4 x 10^6, p = 100
     python benchmarks/bench_scale.py --rows 1000000,10000000   # the issue's sizes (disk!)
 
-Each row: `regcli fit --engine stream` and `--engine local` on the file, and a script that
-only iterates the file's record batches with pyarrow; wall time and peak RSS (/usr/bin/time's
-maximum resident set), and the decoded size of the data (n x (p + 1) x 8 bytes).
+Each row: the table written as --files files in a directory (default 4); `regcli fit` with
+`--engine stream`, `--engine dask` (a LocalCluster of two worker processes, started by the run
+and counted) and `--engine local`, and a script that only iterates the files' record batches
+with pyarrow; wall time and peak RSS of the regcli process (/usr/bin/time's maximum resident
+set; the Dask workers' memory is not in it), and the decoded size (n x (p + 1) x 8 bytes).
 """
 
 from __future__ import annotations
 
 import argparse
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,20 +26,33 @@ from pathlib import Path
 import numpy as np
 
 READ_PARQUET = (
-    "import sys, pyarrow.parquet as pq\n"
-    "f = pq.ParquetFile(sys.argv[1], pre_buffer=False, buffer_size=1 << 20)\n"
-    "for b in f.iter_batches(batch_size=16384): pass\n"
+    "import sys, glob, pyarrow.parquet as pq\n"
+    "for name in sorted(glob.glob(sys.argv[1] + '/*')):\n"
+    "    f = pq.ParquetFile(name, pre_buffer=False, buffer_size=1 << 20)\n"
+    "    for b in f.iter_batches(batch_size=16384): pass\n"
 )
-READ_CSV = "import sys, pyarrow.csv as pc\nfor b in pc.open_csv(sys.argv[1]): pass\n"
+READ_CSV = (
+    "import sys, glob, pyarrow.csv as pc\n"
+    "for name in sorted(glob.glob(sys.argv[1] + '/*')):\n"
+    "    for b in pc.open_csv(name): pass\n"
+)
 
 
-def write(path: Path, n: int, p: int, kind: str) -> None:
-    """A random table written in pieces (never all in memory): p features, y."""
+def write(folder: Path, n: int, p: int, kind: str, files: int) -> None:
+    """A random table written as ``files`` files, in pieces (never all in memory)."""
+    folder.mkdir()
+    per = -(-n // files)
+    for i in range(files):
+        write_one(folder / f"part-{i:03d}.{kind}", min(per, n - i * per), p, kind, seed=i)
+
+
+def write_one(path: Path, n: int, p: int, kind: str, seed: int) -> None:
+    """One file of random rows: p features, y."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
     import pyarrow.parquet as pq
 
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(seed)
     names = [f"x{j}" for j in range(p)] + ["y"]
     writer = None
     step = 250_000
@@ -84,31 +101,33 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", default="1000000,4000000")
     parser.add_argument("--features", type=int, default=100)
+    parser.add_argument("--files", type=int, default=4)
     args = parser.parse_args()
     regcli = str(Path(sys.executable).parent / "regcli")
     p = args.features
     print(
-        f"{'file':>8} {'n':>9} {'data MB':>8} | {'pyarrow s':>9} {'stream s':>8} {'ratio':>5} "
-        f"| {'stream MB':>9} {'local MB':>8} {'local s':>7}"
+        "file n data_MB | pyarrow_s stream_s ratio dask_s | stream_MB local_MB local_s",
+        flush=True,
     )
     with tempfile.TemporaryDirectory() as d:
         for kind in ("parquet", "csv"):
             for n in (int(v) for v in args.rows.split(",")):
-                path = Path(d) / f"t{n}.{kind}"
-                write(path, n, p, kind)
+                path = Path(d) / f"t{n}-{kind}"
+                write(path, n, p, kind, args.files)
                 reader = READ_PARQUET if kind == "parquet" else READ_CSV
                 fit = [regcli, "fit", str(path), "--alpha", "0.01", "--format", "json", "-q"]
                 t_read, _ = peak_of([sys.executable, "-c", reader, str(path)])
                 t_stream, m_stream = peak_of([*fit, "--engine", "stream"])
+                t_dask, _ = peak_of([*fit, "--engine", "dask"])
                 t_local, m_local = peak_of(fit)
                 data = n * (p + 1) * 8 / 2**20
                 print(
-                    f"{kind:>8} {n:>9} {data:>8.0f} | {t_read:>9.2f} {t_stream:>8.2f} "
-                    f"{t_stream / t_read:>5.2f} | {m_stream:>9.0f} {m_local:>8.0f} "
-                    f"{t_local:>7.2f}",
+                    f"{kind} {n} {data:.0f} | {t_read:.2f} {t_stream:.2f} "
+                    f"{t_stream / t_read:.2f} {t_dask:.2f} | {m_stream:.0f} {m_local:.0f} "
+                    f"{t_local:.2f}",
                     flush=True,
                 )
-                path.unlink()
+                shutil.rmtree(path)
 
 
 if __name__ == "__main__":
