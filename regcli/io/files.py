@@ -13,7 +13,10 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from regcli.errors import OutputError, UsageError
 
@@ -78,10 +81,19 @@ def same_outputs(paths: dict[str, str | None]) -> None:
 def write_atomic(path: str, data: str | bytes, *, force: bool, option: str = "--output") -> None:
     """Write ``data`` to ``path``: a stream by opening it, a file by an atomic rename."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    with atomic_writer(path, force=force, option=option) as fh:
+        fh.write(payload)
+
+
+@contextmanager
+def atomic_writer(path: str, *, force: bool, option: str = "--output") -> Iterator[BinaryIO]:
+    """A binary handle whose bytes land at ``path`` when the block ends without an error (a
+    stream is written as it goes; a file goes through a temporary file and a rename, and an
+    error or interrupt leaves nothing behind)."""
     if _is_stream(path):
         try:
             with open(path, "wb") as fh:
-                fh.write(payload)
+                yield fh
                 fh.flush()
         except OSError as exc:
             raise OutputError(f"{option}: cannot write {path} ({exc.strerror})") from None
@@ -97,7 +109,7 @@ def write_atomic(path: str, data: str | bytes, *, force: bool, option: str = "--
         raise OutputError(f"{option}: cannot write {path} ({exc.strerror})") from None
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
             os.fchmod(fh.fileno(), mode)

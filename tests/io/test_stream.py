@@ -137,3 +137,23 @@ def test_compare_equals_the_in_memory_compare(cli, table):
     assert a["verdict"]["recommended"] == b["verdict"]["recommended"]
     r = cli("compare", table, "--engine", "stream", "--test-size", "0.2", "--na", "drop")
     assert r.exit_code == 2 and "need the rows" in r.stderr
+
+
+def test_predict_stream_writes_the_same_rows_in_order(cli, table, tmp_path):
+    model = tmp_path / "m.json"
+    r = cli("fit", table, "--alpha", "0.5", "--exclude", "fold,w", "--na", "mean",
+            "--save", model)
+    assert r.exit_code == 0, r.stderr
+    whole = cli("predict", model, table, "--na", "mean", "--keep", "fold", "-f", "csv")
+    streamed = cli("predict", model, table, "--na", "mean", "--keep", "fold", "--stream")
+    a = pd.read_csv(pd.io.common.StringIO(whole.stdout))
+    b = pd.read_csv(pd.io.common.StringIO(streamed.stdout))
+    assert list(a["fold"]) == list(b["fold"]) and len(b) == 442
+    np.testing.assert_allclose(a["prediction"], b["prediction"], rtol=1e-12)
+    out = tmp_path / "scored.csv"
+    assert cli("predict", model, table, "--na", "mean", "--stream", "--output", out).exit_code == 0
+    assert len(pd.read_csv(out)) == 442
+    r = cli("predict", model, table, "--na", "mean", "--stream", "--output", out)
+    assert r.exit_code == 2 and "--force" in r.stderr  # never replaced without being asked
+    r = cli("predict", model, table, "--stream", "-f", "json")
+    assert r.exit_code == 2
