@@ -399,6 +399,8 @@ def stream_data(
     """--engine stream or dask: the table read in passes into sufficient statistics
     (``io.stream.Streamed``), with the fold ids of --fold-col or of n_folds seeded folds; the
     dask engine runs the passes on the cluster at ``scheduler`` (a local one without)."""
+    import numpy as np
+
     from regcli.core.cv import make_folds
     from regcli.io.stream import stream_table
 
@@ -412,7 +414,8 @@ def stream_data(
         assert n_folds is not None
         if n_folds > n:
             raise UsageError(f"--folds: {n_folds} folds for {n} rows")
-        return make_folds(n, n_folds, seed=seed)
+        ids = make_folds(n, n_folds, seed=seed)
+        return ids.astype(np.int16) if n_folds <= np.iinfo(np.int16).max else ids
 
     read: dict[str, Any] = dict(
         target=options.target,

@@ -354,7 +354,8 @@ def cross_validate(
         raise ValueError(f"fold_grid must be 'common' or 'own', not {fold_grid!r}")
     t0 = time.perf_counter()
     n, p = X.shape
-    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    # unit weights as a read-only view of one value: no n-vector for streamed data
+    w = np.broadcast_to(1.0, (n,)) if weights is None else np.asarray(weights, dtype=float)
     if prepared is not None:  # the full-data statistics, shared with the caller
         full_std, full_stats = prepared
         gram = isinstance(full_stats, GramStats)

@@ -69,7 +69,7 @@ def _placeholder(n: int, p: int) -> np.ndarray:
 
 #: Values (rows x columns) per Parquet batch while streaming: few enough that the reader and
 #: the batch's encoded copy stay small, enough that the per-column work is amortized.
-STREAM_BATCH_VALUES = 1 << 21
+STREAM_BATCH_VALUES = 1 << 20
 
 
 def stream_batches(path: str, decimal: str, columns: int) -> Any:
