@@ -385,6 +385,69 @@ def family_measures(res: Any, ds: Dataset) -> dict[str, Any] | None:
     return out
 
 
+def chosen_engine(engine: str, data: str, memory_limit: str | None, family: str) -> str:
+    """The engine that reads ``data``: as given, or for 'auto' stream when the decoded table
+    (Parquet: rows x columns x 8 bytes from its metadata; text: its size, an upper bound)
+    would exceed --memory-limit (default a quarter of the memory), else local; says which."""
+    if engine != "auto":
+        if memory_limit is not None:
+            raise UsageError("--memory-limit: only with --engine auto")
+        return engine
+    limit = _bytes(memory_limit) if memory_limit is not None else _memory() / 4
+    if data == "-" or family != "gaussian":
+        return "local"
+    from regcli.io.table import input_files
+
+    size = 0.0
+    for file in input_files(data):
+        size += _decoded_size(file)
+    chosen = "stream" if size > limit else "local"
+    note(
+        f"--engine auto: {chosen} (the decoded table is about {size / 2**20:.0f} MB; the limit "
+        f"is {limit / 2**20:.0f} MB)",
+        defer=True,
+    )
+    return chosen
+
+
+def _decoded_size(file: str) -> float:
+    import os
+
+    try:
+        import pyarrow.parquet as pq
+
+        meta = pq.ParquetFile(file).metadata
+        return float(meta.num_rows) * meta.num_columns * 8
+    except Exception:  # not Parquet: text, its size in bytes (gzip: five times it)
+        size = float(os.path.getsize(file))
+        return size * 5 if file.endswith(".gz") else size
+
+
+def _memory() -> float:
+    import os
+
+    try:
+        return float(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):  # pragma: no cover
+        return 8.0 * 2**30
+
+
+def _bytes(text: str) -> float:
+    """'500M', '4G', '123456' as bytes; a usage error otherwise."""
+    units = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+    t = text.strip().upper().removesuffix("B")
+    scale = 1
+    if t and t[-1] in units:
+        scale, t = units[t[-1]], t[:-1]
+    try:
+        value = float(t) * scale
+    except ValueError:
+        raise UsageError(f"--memory-limit: {text!r} is not a size (e.g. 4G, 500M)") from None
+    if not value > 0:
+        raise UsageError(f"--memory-limit: {text!r} must be positive")
+    return value
+
+
 def stream_data(
     options: DataOptions,
     *,

@@ -25,6 +25,7 @@ from regcli.cli.options import (
     L1RatiosOption,
     LowerOption,
     MaxIterOption,
+    MemoryLimitOption,
     NaMode,
     NaOption,
     OutputOption,
@@ -94,6 +95,7 @@ def compare_command(
     engine: EngineOption = Engine.local,
     scheduler: SchedulerOption = None,
     timeout: TimeoutOption = 30.0,
+    memory_limit: MemoryLimitOption = None,
 ) -> None:
     """Compare lasso, ridge and elastic net (and least squares) tuned by CV on the same folds."""
 
@@ -109,6 +111,7 @@ def compare_command(
 
     set_quiet(quiet)
     common.use_threads(threads)
+    engine = Engine(common.chosen_engine(engine.value, data, memory_limit, family.value))
     common.check_family_options(family.value, positive_class=positive_class)
     ratios = (
         common.parse_floats(l1_ratio, "--l1-ratio", low=0.0, high=1.0)

@@ -30,6 +30,7 @@ from regcli.cli.options import (
     MaxDevianceOption,
     MaxIterOption,
     MaxNonzeroOption,
+    MemoryLimitOption,
     MetricOption,
     MinAucOption,
     MinR2Option,
@@ -120,6 +121,7 @@ def cv_command(
     engine: EngineOption = Engine.local,
     scheduler: SchedulerOption = None,
     timeout: TimeoutOption = 30.0,
+    memory_limit: MemoryLimitOption = None,
 ) -> None:
     """Cross-validate alpha (and l1 ratios): glmnet's alpha_min and alpha_1se, then refit."""
 
@@ -134,6 +136,7 @@ def cv_command(
 
     set_quiet(quiet)
     common.use_threads(threads)
+    engine = Engine(common.chosen_engine(engine.value, data, memory_limit, family.value))
     common.check_family_options(
         family.value,
         positive_class=positive_class,

@@ -27,6 +27,7 @@ from regcli.cli.options import (
     MaxDevianceOption,
     MaxIterOption,
     MaxNonzeroOption,
+    MemoryLimitOption,
     MinAucOption,
     MinR2Option,
     NaMode,
@@ -103,6 +104,7 @@ def fit_command(
     engine: EngineOption = Engine.local,
     scheduler: SchedulerOption = None,
     timeout: TimeoutOption = 30.0,
+    memory_limit: MemoryLimitOption = None,
 ) -> None:
     """Fit one lasso, ridge or elastic-net model and report its coefficients and sparsity.
 
@@ -119,6 +121,7 @@ def fit_command(
 
     set_quiet(quiet)
     common.use_threads(threads)
+    engine = Engine(common.chosen_engine(engine.value, data, memory_limit, family.value))
     common.check_family_options(
         family.value,
         positive_class=positive_class,

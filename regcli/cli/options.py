@@ -688,6 +688,7 @@ class Engine(str, Enum):
     local = "local"
     stream = "stream"
     dask = "dask"
+    auto = "auto"
 
 
 EngineOption = Annotated[
@@ -697,9 +698,20 @@ EngineOption = Annotated[
         help="local: read the table into memory; stream: two passes over its record batches "
         "into sufficient statistics, memory independent of the rows (gaussian; p within the "
         "Gram limit); dask: the same passes on a Dask cluster's workers, a file each "
-        '(pip install "regcli[dask]").',
+        '(pip install "regcli[dask]"); auto: stream when the decoded table would exceed '
+        "--memory-limit, else local.",
         rich_help_panel=DATA,
         case_sensitive=False,
+    ),
+]
+MemoryLimitOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--memory-limit",
+        help="--engine auto: the decoded size above which the table is streamed, in bytes or "
+        "with K, M, G (default: a quarter of this machine's memory).",
+        rich_help_panel=DATA,
+        show_default=False,
     ),
 ]
 SchedulerOption = Annotated[

@@ -21,6 +21,7 @@ from regcli.cli.options import (
     L1RatioOption,
     LowerOption,
     MaxIterOption,
+    MemoryLimitOption,
     NAlphasOption,
     NaMode,
     NaOption,
@@ -82,6 +83,7 @@ def path_command(
     engine: EngineOption = Engine.local,
     scheduler: SchedulerOption = None,
     timeout: TimeoutOption = 30.0,
+    memory_limit: MemoryLimitOption = None,
 ) -> None:
     """Compute the whole regularization path: nonzeros, deviance explained, entry order."""
 
@@ -94,6 +96,7 @@ def path_command(
 
     set_quiet(quiet)
     common.use_threads(threads)
+    engine = Engine(common.chosen_engine(engine.value, data, memory_limit, family.value))
     common.check_family_options(family.value, positive_class=positive_class)
     ratio = common.resolve_l1_ratio(penalty, l1_ratio)
     relax_gamma = common.relax_gamma(relax, gamma)

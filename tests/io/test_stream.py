@@ -141,8 +141,7 @@ def test_compare_equals_the_in_memory_compare(cli, table):
 
 def test_predict_stream_writes_the_same_rows_in_order(cli, table, tmp_path):
     model = tmp_path / "m.json"
-    r = cli("fit", table, "--alpha", "0.5", "--exclude", "fold,w", "--na", "mean",
-            "--save", model)
+    r = cli("fit", table, "--alpha", "0.5", "--exclude", "fold,w", "--na", "mean", "--save", model)
     assert r.exit_code == 0, r.stderr
     whole = cli("predict", model, table, "--na", "mean", "--keep", "fold", "-f", "csv")
     streamed = cli("predict", model, table, "--na", "mean", "--keep", "fold", "--stream")
@@ -157,3 +156,28 @@ def test_predict_stream_writes_the_same_rows_in_order(cli, table, tmp_path):
     assert r.exit_code == 2 and "--force" in r.stderr  # never replaced without being asked
     r = cli("predict", model, table, "--stream", "-f", "json")
     assert r.exit_code == 2
+
+
+def test_engine_auto_streams_above_the_memory_limit(cli, table):
+    small = cli("fit", table, "--alpha", "1", "--na", "drop", "--engine", "auto", "-f", "json")
+    assert small.exit_code == 0 and small.json()["engine"] == "local"
+    big = cli(
+        "fit",
+        table,
+        "--alpha",
+        "1",
+        "--na",
+        "drop",
+        "--engine",
+        "auto",
+        "--memory-limit",
+        "10K",
+        "-f",
+        "json",
+    )
+    assert big.exit_code == 0 and big.json()["engine"] == "stream"
+    assert "--engine auto: stream" in big.stderr
+    close(list(small.json()["coefficients"].values()), list(big.json()["coefficients"].values()))
+    bad = cli("fit", table, "--alpha", "1", "--engine", "auto", "--memory-limit", "lots")
+    assert bad.exit_code == 2
+    assert cli("fit", table, "--alpha", "1", "--memory-limit", "1G").exit_code == 2
