@@ -510,7 +510,10 @@ def stream_data(
         )
     if streamed.fold_ids is not None:
         _check_training_rows(
-            [streamed.fold_ids], ds.n_samples, "--engine stream: folds", UsageError
+            [streamed.fold_ids],
+            ds.n_samples,
+            f"--folds: the folds of {ds.n_samples} rows",
+            UsageError,
         )
     return streamed
 

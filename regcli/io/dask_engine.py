@@ -10,6 +10,7 @@ Dask is optional (``pip install "regcli[dask]"``); a scheduler that cannot be re
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,6 +47,8 @@ def dask_client(scheduler: str | None, timeout: float) -> Iterator[Any]:
         from distributed import Client, LocalCluster
     except ImportError:
         raise UsageError(f"--engine dask: {INSTALL_HINT}") from None
+    # the workers' and the client's logs stay out of regcli's stderr (one line per error)
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
     if scheduler is None:
         cluster = LocalCluster(
             n_workers=2,
@@ -53,6 +56,7 @@ def dask_client(scheduler: str | None, timeout: float) -> Iterator[Any]:
             processes=True,
             host="127.0.0.1",
             dashboard_address=None,
+            silence_logs=logging.CRITICAL,
         )
         try:
             with Client(cluster, timeout=timeout) as client:

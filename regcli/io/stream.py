@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from regcli.core.moments import Moments
+from regcli.core.stats import PRESCALE_HIGH, PRESCALE_LOW
 from regcli.core.threads import spare_threads
 from regcli.errors import DataError, UsageError
 from regcli.io.dataset import (
@@ -282,6 +283,7 @@ def accumulate_batches(
             if weights is None
             else numeric_column(batch.column(weights), weights, name, role="weights column")
         )
+        _check_magnitudes(spec, enc, X, y)
         lacking = np.isnan(y) | np.isnan(w)
         if counts is not None:  # the first pass's bookkeeping, here
             counts.n_read += batch.num_rows
@@ -330,6 +332,28 @@ def accumulate_batches(
         c = np.zeros(p) if center is None else center
         parts = [Moments(c, 0.0) for _ in range(max(enc.K, 1))]
     return parts
+
+
+def _check_magnitudes(spec: StreamSpec, enc: Encoding, X: np.ndarray, y: np.ndarray) -> None:
+    """Refuse values whose squares would leave float64 (beyond 1e100, or nonzero below 1e-100):
+    the in-memory engine rescales such columns by powers of two; the streamed sums do not."""
+    if X.size == 0 and y.size == 0:
+        return
+    with np.errstate(invalid="ignore"):
+        top = np.fmax(np.nanmax(np.abs(X), axis=0, initial=0.0), 0.0) if X.size else np.zeros(0)
+        low = np.nanmin(np.where(X != 0, np.abs(X), np.inf), axis=0, initial=np.inf)
+    bad = np.flatnonzero((top > PRESCALE_HIGH) | (low < PRESCALE_LOW))
+    if bad.size:
+        raise DataError(
+            f"{spec.name}: column {enc.names[bad[0]]!r} holds values beyond 1e100 or below "
+            "1e-100 in magnitude, which the streamed sums cannot square; use --engine local "
+            "(it rescales them)"
+        )
+    if np.nanmax(np.abs(y), initial=0.0) > PRESCALE_HIGH:
+        raise DataError(
+            f"{spec.name}: target column {spec.target!r} holds values beyond 1e100 in magnitude; "
+            "rescale it"
+        )
 
 
 def merge_parts(a: list[Moments], b: list[Moments]) -> list[Moments]:

@@ -181,3 +181,10 @@ def test_engine_auto_streams_above_the_memory_limit(cli, table):
     bad = cli("fit", table, "--alpha", "1", "--engine", "auto", "--memory-limit", "lots")
     assert bad.exit_code == 2
     assert cli("fit", table, "--alpha", "1", "--memory-limit", "1G").exit_code == 2
+
+
+def test_magnitudes_the_streamed_sums_cannot_square_are_refused(cli, write_csv):
+    huge = write_csv("a,b,y\n1e300,1,2\n-1e300,2,3\n5e299,3,4\n", "huge.csv")
+    r = cli("fit", huge, "--alpha", "0.1", "--engine", "stream")
+    assert r.exit_code == 65 and "--engine local" in r.stderr
+    assert cli("fit", huge, "--alpha", "0.1").exit_code == 0  # in memory: rescaled
