@@ -318,15 +318,16 @@ def accumulate_batches(
             parts = [Moments(center, y_center) for _ in range(max(enc.K, 1))]
         B = X - parts[0].center
         z = y - parts[0].y_center
+        unit = weights is None  # every weight 1: the accumulators' unweighted sums
         with spare_threads():  # the Gram of the batch: every idle core
             if fold_ids is None:
-                parts[0].update_centered(B, z, w)
+                parts[0].update_centered(B, z, 1.0 if unit else w)
             else:
                 f = fold_ids[row : row + y.size]
                 for k in range(enc.K):
                     rows = f == k
                     if rows.any():
-                        parts[k].update_centered(B[rows], z[rows], w[rows])
+                        parts[k].update_centered(B[rows], z[rows], 1.0 if unit else w[rows])
         row += y.size
     if parts is None:  # no row here: empty accumulators (merging ignores them)
         c = np.zeros(p) if center is None else center
@@ -337,19 +338,20 @@ def accumulate_batches(
 def _check_magnitudes(spec: StreamSpec, enc: Encoding, X: np.ndarray, y: np.ndarray) -> None:
     """Refuse values whose squares would leave float64 (beyond 1e100, or nonzero below 1e-100):
     the in-memory engine rescales such columns by powers of two; the streamed sums do not."""
-    if X.size == 0 and y.size == 0:
-        return
-    with np.errstate(invalid="ignore"):
-        top = np.fmax(np.nanmax(np.abs(X), axis=0, initial=0.0), 0.0) if X.size else np.zeros(0)
-        low = np.nanmin(np.where(X != 0, np.abs(X), np.inf), axis=0, initial=np.inf)
-    bad = np.flatnonzero((top > PRESCALE_HIGH) | (low < PRESCALE_LOW))
-    if bad.size:
-        raise DataError(
-            f"{spec.name}: column {enc.names[bad[0]]!r} holds values beyond 1e100 or below "
-            "1e-100 in magnitude, which the streamed sums cannot square; use --engine local "
-            "(it rescales them)"
-        )
-    if np.nanmax(np.abs(y), initial=0.0) > PRESCALE_HIGH:
+    if X.size:
+        a = np.abs(X)
+        bad = a.max(axis=0) > PRESCALE_HIGH  # NaN compares False: missing cells pass
+        low = np.flatnonzero(a.min(axis=0) < PRESCALE_LOW)  # zeros too: look closer
+        for j in low:
+            col = a[:, j]
+            bad[j] |= bool(((col > 0) & (col < PRESCALE_LOW)).any())
+        if bad.any():
+            raise DataError(
+                f"{spec.name}: column {enc.names[int(np.argmax(bad))]!r} holds values beyond "
+                "1e100 or below 1e-100 in magnitude, which the streamed sums cannot square; "
+                "use --engine local (it rescales them)"
+            )
+    if y.size and np.abs(y).max() > PRESCALE_HIGH:
         raise DataError(
             f"{spec.name}: target column {spec.target!r} holds values beyond 1e100 in magnitude; "
             "rescale it"
