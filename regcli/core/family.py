@@ -43,10 +43,6 @@ class Family(Protocol):
 
     def null_mean(self, y: np.ndarray, v: np.ndarray) -> float: ...
 
-    def working(
-        self, y: np.ndarray, eta: np.ndarray, weights: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]: ...
-
 
 def _mean(values: np.ndarray, weights: np.ndarray | None) -> float:
     if weights is None:
@@ -92,12 +88,6 @@ class Gaussian:
     def null_mean(self, y: np.ndarray, v: np.ndarray) -> float:
         return float(v @ y)
 
-    def working(
-        self, y: np.ndarray, eta: np.ndarray, weights: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Working response and weights of an IRLS step at ``eta``: y and the weights."""
-        return y, weights
-
 
 def _xlogx(x: np.ndarray) -> np.ndarray:
     """x log x with 0 log 0 = 0."""
@@ -106,7 +96,7 @@ def _xlogx(x: np.ndarray) -> np.ndarray:
 
 
 class _IRLSFamily:
-    """What binomial and Poisson share: deviance from the half deviance, working values."""
+    """What binomial and Poisson share: the deviance from the half deviance."""
 
     name: str
     link_name: str
@@ -148,14 +138,6 @@ class _IRLSFamily:
         """Deviance of the intercept-only model."""
         w = np.full(len(y), 1.0 / len(y)) if weights is None else weights / np.sum(weights)
         return self.deviance(y, np.full(len(y), self.null_mean(y, w)), weights)
-
-    def working(
-        self, y: np.ndarray, eta: np.ndarray, weights: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Working response z = eta + (y - mu) / V(mu) and weights w V(mu) at ``eta``."""
-        mu = self.inverse_link(eta)
-        var = self.variance(mu)
-        return eta + (y - mu) / var, weights * var
 
 
 class Binomial(_IRLSFamily):

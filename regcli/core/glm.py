@@ -425,16 +425,6 @@ def solve_point(
         work |= outside[:-1]
 
 
-@dataclass(frozen=True)
-class GLMFit:
-    """A GLM fit on the standardized problem with its deviances (means per unit weight)."""
-
-    point: GLMPoint
-    deviance: float
-    null_deviance: float
-    alpha_max: float
-
-
 def null_fit(prob: GLMProblem, penalty: Penalty, tol: float) -> tuple[GLMState, np.ndarray]:
     """The fit with every penalized coefficient 0 (the unpenalized features fitted), and the
     gradient there, from which alpha_max follows."""

@@ -48,7 +48,9 @@ def test_tasks_keep_one_thread_for_every_jobs() -> None:
         for counts in run_tasks(task, [0, 1, 2, 3], jobs):
             assert all(c == 1 for c in counts)
     with threads.single_blas_thread(), threads.all_threads():  # outside tasks: the defaults
-        assert _counts() == [d for _, d in threads._blas_libs()]
+        # (at most the spare cores: a busy machine, e.g. a benchmark beside the tests, has fewer)
+        spare = threads.spare_cores()
+        assert _counts() == [min(d, spare) for _, d in threads._blas_libs()]
 
 
 def test_spare_cores_follow_the_setting_and_the_other_runnable_processes(monkeypatch, tmp_path):
