@@ -435,6 +435,22 @@ def null_fit(prob: GLMProblem, penalty: Penalty, tol: float) -> tuple[GLMState, 
     return state, prob.gradient(state.eta)[0]
 
 
+def _start(  # type: ignore[no-untyped-def]
+    X, y, family, weights, fit_intercept, standardize, l1_ratio, factors, lower, upper, tol
+):
+    """What a path and a fit begin with: the standardized problem, its penalty, the null
+    deviance, and the null fit (unpenalized features fitted) with its gradient."""
+    std, prob = glm_problem(
+        X, y, family, weights, fit_intercept=fit_intercept, standardize=standardize
+    )
+    penalty = penalty_for(
+        X.shape[1], l1_ratio, std.keep, std.scale, factors=factors, lower=lower, upper=upper
+    )
+    null_dev = 2.0 * prob.loss(null_state(prob).eta)
+    state, grad = null_fit(prob, penalty, tol)
+    return std, prob, penalty, null_dev, state, grad
+
+
 def glm_path(
     X: np.ndarray,
     y: np.ndarray,
@@ -460,15 +476,10 @@ def glm_path(
     relaxed path (glmnet's relax = TRUE; certificates stay those of the penalized points)."""
     t0 = time.perf_counter()
     n, p = X.shape
-    std, prob = glm_problem(
-        X, y, family, weights, fit_intercept=fit_intercept, standardize=standardize
-    )
-    penalty = penalty_for(
-        p, l1_ratio, std.keep, std.scale, factors=penalty_factor, lower=lower, upper=upper
-    )
-    state0 = null_state(prob)
-    null_dev = 2.0 * prob.loss(state0.eta)
-    state, grad = null_fit(prob, penalty, tol)
+    std, prob, penalty, null_dev, state, grad = _start(
+        X, y, family, weights, fit_intercept, standardize, l1_ratio, penalty_factor, lower,
+        upper, tol,
+    )  # fmt: skip
     amax = penalty.alpha_max(grad)
     grid, early = path_grid(amax, n, p, alphas=alphas, n_alphas=n_alphas, eps=eps)
     c_max = float(np.abs(grad).max(initial=0.0))
@@ -610,14 +621,10 @@ def glm_fit(
     (glmnet's relax = TRUE at that gamma; the certificate stays the penalized fit's)."""
     t0 = time.perf_counter()
     n, p = X.shape
-    std, prob = glm_problem(
-        X, y, family, weights, fit_intercept=fit_intercept, standardize=standardize
-    )
-    penalty = penalty_for(
-        p, l1_ratio, std.keep, std.scale, factors=penalty_factor, lower=lower, upper=upper
-    )
-    null_dev = 2.0 * prob.loss(null_state(prob).eta)
-    state, grad = null_fit(prob, penalty, tol)
+    std, prob, penalty, null_dev, state, grad = _start(
+        X, y, family, weights, fit_intercept, standardize, l1_ratio, penalty_factor, lower,
+        upper, tol,
+    )  # fmt: skip
     amax = penalty.alpha_max(grad)
     c_max = float(np.abs(grad).max(initial=0.0))
     alpha = float(alpha)
