@@ -82,17 +82,7 @@ class DataOptions:
         a 0/1 target is about to be fitted by least squares."""
         extra = {k: v for k, v in (("fold", fold_col), ("group", group_col)) if v is not None}
         ds = self._read(extra, digest)
-        if ds.target_reason != "--target":
-            note(
-                f"target: {ds.target!r} ({ds.target_reason}); --target NAME chooses another",
-                defer=True,
-            )
-        if self.family == "gaussian" and binary_target(ds.y):
-            warn(
-                f"target {ds.target!r} holds only 0 and 1: it is fitted by least squares "
-                "(a linear probability model); for logistic regression add --family binomial",
-                defer=True,
-            )
+        announce_target(ds, self.family == "gaussian" and binary_target(ds.y))
         if ds.target_levels is not None:
             note(
                 f"binomial: modelling P({ds.target} = {ds.target_levels[1]!r}) against "
@@ -188,6 +178,22 @@ class Emitter:
             sys.stdout.flush()
         else:
             write_atomic(self.output, text, force=self.force)
+
+
+def announce_target(ds: Dataset, zero_one: bool) -> None:
+    """Say which column is the target when --target did not name it, and warn when a 0/1
+    target (``zero_one``) is about to be fitted by least squares."""
+    if ds.target_reason != "--target":
+        note(
+            f"target: {ds.target!r} ({ds.target_reason}); --target NAME chooses another",
+            defer=True,
+        )
+    if zero_one:
+        warn(
+            f"target {ds.target!r} holds only 0 and 1: it is fitted by least squares "
+            "(a linear probability model); for logistic regression add --family binomial",
+            defer=True,
+        )
 
 
 def binary_target(y) -> bool:  # type: ignore[no-untyped-def]
@@ -498,16 +504,7 @@ def stream_data(
     else:
         streamed = stream_table(options.data, **read)
     ds = streamed.dataset
-    if ds.target_reason != "--target":
-        note(
-            f"target: {ds.target!r} ({ds.target_reason}); --target NAME chooses another", defer=True
-        )
-    if streamed.target_binary:
-        warn(
-            f"target {ds.target!r} holds only 0 and 1: it is fitted by least squares "
-            "(a linear probability model); for logistic regression add --family binomial",
-            defer=True,
-        )
+    announce_target(ds, streamed.target_binary)
     if streamed.fold_ids is not None:
         _check_training_rows(
             [streamed.fold_ids],
