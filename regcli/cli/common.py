@@ -12,7 +12,7 @@ from typing import Any
 from regcli.cli.messages import flush_deferred, note, warn
 from regcli.cli.options import OutputFormat, Penalty
 from regcli.errors import UsageError
-from regcli.io.dataset import Dataset, load_dataset
+from regcli.io.dataset import Dataset, fold_codes, load_dataset
 from regcli.io.files import check_writable, same_outputs, write_atomic
 
 
@@ -266,12 +266,10 @@ def build_folds(
         values = ds.extra["fold"]
         if any(v is None or v != v for v in values):
             raise DataError(f"{ds.source}: fold column {fold_col!r} has missing values")
-        _, ids = np.unique(
-            values.astype(str) if values.dtype == object else values, return_inverse=True
-        )
+        ids = fold_codes(values)
         if ids.max() < 1:
             raise DataError(f"{ds.source}: fold column {fold_col!r} has a single fold")
-        folds = [ids.ravel().astype(np.intp)]
+        folds = [ids.astype(np.intp)]
         _check_training_rows(folds, n, f"{ds.source}: fold column {fold_col!r}", DataError)
         return folds
     if n_folds > n:

@@ -292,6 +292,14 @@ def _listing(columns: list[str], limit: int = 12) -> str:
     return f" (columns: {shown})"
 
 
+def fold_codes(values: np.ndarray) -> np.ndarray:
+    """Fold ids 0..K-1 of a fold column's values, numbered in sorted order (an object column
+    compared as text): the same ids whether the column was read whole or in batches."""
+    return np.unique(values.astype(str) if values.dtype == object else values, return_inverse=True)[
+        1
+    ].ravel()
+
+
 def first_duplicate(names: list[str]) -> str | None:
     """The first name that appears twice, or None."""
     seen: set[str] = set()

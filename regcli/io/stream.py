@@ -31,6 +31,7 @@ from regcli.io.dataset import (
     as_bool,
     choose_target,
     first_duplicate,
+    fold_codes,
     is_boolean_text,
     numeric_column,
     onehot_block,
@@ -412,7 +413,7 @@ def fold_ids_of(spec: StreamSpec, scan: Scan, folds_from: Any) -> np.ndarray | N
     ``folds_from(n)`` (seeded folds); None without folds."""
     if spec.fold_col is not None:
         values = np.concatenate(scan.fold_values) if scan.fold_values else np.zeros(0)
-        return _fold_codes(values)
+        return fold_codes(values)
     if folds_from is not None:
         return np.asarray(folds_from(scan.n_kept))
     return None
@@ -465,13 +466,6 @@ def stream_table(
     if not scanned:
         check_scan(spec, scan)
     return finish(spec, reason, enc, scan, parts, fold_ids, t0, "stream")
-
-
-def _fold_codes(values: np.ndarray) -> np.ndarray:
-    """Fold ids 0..K-1 of fold-column values, numbered in sorted order (``np.unique``)."""
-    if values.dtype == object and any(isinstance(v, str) for v in values):
-        values = values.astype(str)
-    return np.unique(values, return_inverse=True)[1].ravel()
 
 
 def _column_kind(arrow_type: Any, col: str, name: str) -> str:
