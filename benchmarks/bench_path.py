@@ -1,7 +1,8 @@
-"""Lasso paths: regcli vs R glmnet vs scikit-learn on the designs of Friedman, Hastie and
-Tibshirani (2010), all on the same 100-alpha grid in one run.
+"""Lasso and elastic-net paths: regcli vs R glmnet (vs scikit-learn) on the designs of Friedman,
+Hastie and Tibshirani (2010), in one run.
 
-    python benchmarks/bench_path.py            # every design (a few minutes)
+    python benchmarks/bench_path.py            # the lasso table: every design (a few minutes)
+    python benchmarks/bench_path.py --enet     # the elastic-net table (l1 ratios 0.5 and 0.1)
     python benchmarks/bench_path.py --quick    # a subset
     python benchmarks/bench_path.py --memory   # peak memory for n = 10^6, p = 100
     python benchmarks/bench_path.py --designs 500x2000,100x5000   # only these (n x p)
@@ -13,6 +14,10 @@ more for shorter runs, 3 rounds of it with regcli and glmnet alternating): regcl
 standardized X (standardization not timed), and `glmnet()` timed inside R. Accuracy: the largest
 KKT violation over the path relative to alpha, and the largest relative objective gap against a
 tight reference (regcli at tol = 1e-12), both on the standardized problem.
+
+The elastic-net table (`--enet`) runs each tool's own default path for the l1 ratio (100 alphas
+down to 1e-4 or 1e-2 of alpha_max, glmnet's early stop), regcli's `compute_path(X, y,
+l1_ratio=r)` against `glmnet(x, y, alpha = r)`, on the issue's designs (rho 0.5 unless given).
 """
 
 from __future__ import annotations
@@ -50,6 +55,15 @@ DESIGNS = [
 ]
 RHOS = [0.0, 0.5, 0.9]
 QUICK = [(1000, 100), (2000, 500), (100, 1000)]
+#: (n, p, rho) of the elastic-net table, each at l1 ratios 0.5 and 0.1
+ENET_DESIGNS = [
+    (1000, 5000, 0.5),
+    (100, 5000, 0.5),
+    (20000, 200, 0.5),
+    (2000, 1000, 0.9),
+    (5000, 100, 0.5),
+]
+ENET_RATIOS = [0.5, 0.1]
 
 
 def grid_for(X, y) -> np.ndarray:
@@ -117,6 +131,63 @@ def run_design(n: int, p: int, rho: float, *, use_glmnet: bool, use_sklearn: boo
             glmnet_gap=float(np.max((obj_gl - ref_obj[:k]) / ref_obj[:k])),
         )
     return row
+
+
+def run_enet_design(n: int, p: int, rho: float, ratio: float, *, use_glmnet: bool) -> dict:
+    """Each tool's default elastic-net path at l1 ratio ``ratio``, alternating, best of each."""
+    X, y = fht_design(n, p, rho, seed=n + p + int(10 * rho))
+    t_one, _ = best_time(lambda: compute_path(X, y, l1_ratio=ratio), 1)
+    repeats = int(np.clip(np.ceil(0.3 / max(t_one, 1e-3)), 3, 15))
+    rounds = 3 if use_glmnet else 1
+    t_reg, t_gl = np.inf, np.inf
+    for _ in range(rounds):
+        t, res = best_time(lambda: compute_path(X, y, l1_ratio=ratio), repeats)
+        t_reg = min(t_reg, t)
+        if use_glmnet:
+            t, beta, _, lam = glmnet_path(
+                X, y, None, alpha=ratio, repeats=repeats, with_lambdas=True
+            )
+            t_gl = min(t_gl, t)
+    Xs, z, sd = standardized(X, y)
+    _, kkt = path_quality(Xs, z, res.alphas, res.standardized_coefs, ratio)
+    row = {
+        "n": n,
+        "p": p,
+        "rho": rho,
+        "l1_ratio": ratio,
+        "regcli_s": t_reg,
+        "regcli_points": len(res.alphas),
+        "regcli_kkt": float(kkt.max()),
+    }
+    if use_glmnet:
+        _, kkt_gl = path_quality(Xs, z, lam, beta * sd, ratio)
+        row.update(glmnet_s=t_gl, glmnet_points=len(lam), glmnet_kkt=float(kkt_gl.max()))
+        row["ratio_glmnet"] = t_reg / t_gl
+    return row
+
+
+def print_enet_table(rows: list[dict]) -> None:
+    head = (
+        f"{'n':>6} {'p':>5} {'rho':>4} {'l1':>4} | {'regcli s':>9} {'glmnet s':>9} "
+        f"{'r/glmnet':>8} | {'points: regcli':>14} {'glmnet':>6} | "
+        f"{'KKT/alpha: regcli':>17} {'glmnet':>8}"
+    )
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        print(
+            f"{r['n']:>6} {r['p']:>5} {r['rho']:>4} {r['l1_ratio']:>4} | "
+            f"{fmt(r['regcli_s']):>9} {fmt(r.get('glmnet_s')):>9} "
+            f"{fmt(r.get('ratio_glmnet'), '.2f'):>8} | {r['regcli_points']:>14} "
+            f"{r.get('glmnet_points', '-'):>6} | {fmt(r['regcli_kkt'], '.1e'):>17} "
+            f"{fmt(r.get('glmnet_kkt'), '.1e'):>8}"
+        )
+    ratios = [r["ratio_glmnet"] for r in rows if "ratio_glmnet" in r]
+    print(
+        f"\ngeometric mean regcli/glmnet = {fmt(geomean(ratios), '.3f')}   "
+        f"worst = {fmt(max(ratios, default=None), '.2f')}   "
+        f"max regcli KKT/alpha = {max(r['regcli_kkt'] for r in rows):.1e}"
+    )
 
 
 def fmt(x, spec=".3f") -> str:
@@ -204,6 +275,9 @@ def main() -> None:
     ap.add_argument("--no-sklearn", action="store_true")
     ap.add_argument("--no-glmnet", action="store_true")
     ap.add_argument("--memory", action="store_true", help="only the n = 10^6 memory check")
+    ap.add_argument(
+        "--enet", action="store_true", help="the elastic-net table (l1 ratios 0.5 and 0.1)"
+    )
     ap.add_argument("--json", help="also write the rows to this file")
     ap.add_argument(
         "--designs", help="only these (n x p) designs, e.g. 500x2000,100x5000 (all three rhos)"
@@ -218,6 +292,20 @@ def main() -> None:
         if not ok:
             print(f"skipping R glmnet: {why}", file=sys.stderr)
             use_glmnet = False
+    if args.enet:
+        enet_rows = []
+        wanted = ENET_DESIGNS
+        if args.designs:
+            chosen = {tuple(int(v) for v in d.split("x")) for d in args.designs.split(",")}
+            wanted = [d for d in ENET_DESIGNS if d[:2] in chosen]
+        for n, p, rho in wanted:
+            for ratio in ENET_RATIOS:
+                enet_rows.append(run_enet_design(n, p, rho, ratio, use_glmnet=use_glmnet))
+                print(f"  done n={n} p={p} l1_ratio={ratio}", file=sys.stderr, flush=True)
+        print_enet_table(enet_rows)
+        if args.json:
+            Path(args.json).write_text(json.dumps(enet_rows, indent=2))
+        return
     use_sklearn = not args.no_sklearn
     if use_sklearn:
         try:

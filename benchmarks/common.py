@@ -61,12 +61,13 @@ alpha <- as.double(args[5]); nl <- as.integer(args[6])
 suppressMessages(library(glmnet))
 x <- matrix(readBin(file.path(d, "x.bin"), "double", n * p), n, p)
 y <- readBin(file.path(d, "y.bin"), "double", n)
-lam <- readBin(file.path(d, "lam.bin"), "double", nl)
+lam <- if (nl > 0) readBin(file.path(d, "lam.bin"), "double", nl) else NULL
 best <- Inf
 for (r in seq_len(reps)) {
   t <- system.time(f <- glmnet(x, y, alpha = alpha, lambda = lam))[["elapsed"]]
   best <- min(best, t)
 }
+writeBin(as.vector(f$lambda), file.path(d, "lambda.bin"))
 writeBin(as.vector(as.matrix(f$beta)), file.path(d, "beta.bin"))
 writeBin(as.vector(f$a0), file.path(d, "a0.bin"))
 cat(best, length(f$lambda), "\n")
@@ -74,13 +75,23 @@ cat(best, length(f$lambda), "\n")
 
 
 def glmnet_path(
-    X: np.ndarray, y: np.ndarray, lambdas: np.ndarray, *, alpha: float = 1.0, repeats: int = 1
+    X: np.ndarray,
+    y: np.ndarray,
+    lambdas: np.ndarray | None,
+    *,
+    alpha: float = 1.0,
+    repeats: int = 1,
+    with_lambdas: bool = False,
 ):
-    """Time glmnet(x, y, alpha, lambda = lambdas) in R; returns (seconds, beta (k, p), a0 (k,)).
+    """Time glmnet(x, y, alpha, lambda = lambdas) in R (glmnet's own default path where
+    ``lambdas`` is None); returns (seconds, beta (k, p), a0 (k,)), and glmnet's lambdas (k,)
+    after them ``with_lambdas``.
 
     Only the glmnet() call is timed (inside R); data travel as raw float64 files.
     """
     n, p = X.shape
+    if lambdas is None:
+        lambdas = np.zeros(0)
     with tempfile.TemporaryDirectory() as d:
         dpath = Path(d)
         np.asfortranarray(X).T.tofile(dpath / "x.bin")  # column-major, as R stores matrices
@@ -107,6 +118,9 @@ def glmnet_path(
         k = int(k)
         beta = np.fromfile(dpath / "beta.bin").reshape(k, p)
         a0 = np.fromfile(dpath / "a0.bin")
+        used = np.fromfile(dpath / "lambda.bin")
+    if with_lambdas:
+        return float(seconds), beta, a0, used
     return float(seconds), beta, a0
 
 

@@ -17,6 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from regcli.core.dispatch import dual_factor_pays
+from regcli.core.dual import DualActiveSet
 from regcli.core.factor import Factor
 from regcli.core.lapack import potrf
 from regcli.core.penalty import ElasticNet
@@ -150,7 +151,8 @@ class ActiveSet:
 
     def fitted(self, x: np.ndarray) -> np.ndarray:
         """X~_A x from the kept columns (the lazy source only)."""
-        return thin_product(self._XA[:, : self.idx.size], x)  # type: ignore[index]
+        assert self._XA is not None, "the kept columns exist on the lazy source only"
+        return thin_product(self._XA[:, : self.idx.size], x)
 
     def entering_block(self, new: np.ndarray) -> np.ndarray:
         """G[A u new, new] (rows in the order of idx, then new), a fresh array for
@@ -414,100 +416,6 @@ class ActiveSet:
         return True
 
 
-class DualActiveSet:
-    """The active set for the elastic net on wide data (lam2 > 0, X~ kept in memory).
-
-    With k = |A| possibly far above n, (X_A'X_A + lam2 I)^{-1} r is computed by Woodbury as
-    (r - X_A' (K + lam2 I)^{-1} X_A r) / lam2 with K = X_A X_A' (n x n): an n x n Cholesky
-    instead of a k x k one.  K is updated as features enter and leave, and a new lam2 (the next
-    alpha) only needs a new n x n factorization, so one object serves the whole path.
-    """
-
-    __slots__ = ("stats", "lam2", "idx", "sign", "K", "_chol_K", "_eig_K", "_x", "_updates")
-
-    def __init__(self, stats: LazyStats, coef: np.ndarray, lam2: float):
-        self.stats = stats
-        self.lam2 = lam2
-        self.idx = np.flatnonzero(coef)
-        self.sign = np.sign(coef[self.idx])
-        XA = stats.Xs[:, self.idx]
-        self.K = XA @ XA.T
-        self._updates = 0
-        self._changed()
-
-    def _changed(self) -> None:
-        self._chol_K: Factor | None = None
-        self._eig_K: tuple[np.ndarray, np.ndarray] | None = None
-        self._x: tuple[float, np.ndarray] | None = None
-
-    def retarget(self, lam2: float) -> bool:
-        if lam2 <= 0.0:
-            return False
-        if lam2 != self.lam2:
-            self.lam2 = lam2
-            self._changed()
-        return True
-
-    def solve(self, rhs: np.ndarray) -> np.ndarray:
-        if self._chol_K is None and self._eig_K is None:
-            M = self.K.copy()
-            M.flat[:: M.shape[0] + 1] += self.lam2
-            L = _chol(M)
-            if L is not None:
-                self._chol_K = Factor(L, L.shape[0])
-            else:  # lam2 below rounding of K: eigenvalues floored at rounding level instead
-                vals, vecs = np.linalg.eigh(self.K)
-                floor = max(self.lam2, float(np.abs(vals).max(initial=0.0)) * 1e-15)
-                self._eig_K = (vecs, np.maximum(vals, 0.0) + floor)
-        XA = self.stats.Xs[:, self.idx]
-        if self._chol_K is not None:
-            inner = self._chol_K.solve(thin_product(XA, rhs))
-        else:
-            assert self._eig_K is not None
-            vecs, vals = self._eig_K
-            inner = vecs @ (
-                (vecs.T @ thin_product(XA, rhs)) / (vals[:, None] if rhs.ndim > 1 else vals)
-            )
-        return (rhs - thin_product(XA.T, inner)) / self.lam2
-
-    def solution(self, lam1: float) -> np.ndarray:
-        """The active solution at lam1 (one Woodbury solve; the last one is kept, as the
-        gradient asks for it again)."""
-        if self._x is None or self._x[0] != lam1:
-            self._x = (lam1, self.solve(self.stats.c[self.idx] - lam1 * self.sign))
-        return self._x[1]
-
-    def gradient(self, lam1: float) -> np.ndarray:
-        return self.stats.c - self.stats.times(self.idx, self.solution(lam1))
-
-    def append(self, new: np.ndarray, signs: np.ndarray, cols: np.ndarray) -> bool:
-        Xn = self.stats.Xs[:, new]
-        self.K += Xn @ Xn.T
-        self.idx = np.concatenate([self.idx, new])
-        self.sign = np.concatenate([self.sign, signs])
-        self._bump(new.size)
-        return True
-
-    def keep(self, mask: np.ndarray) -> None:
-        gone = self.idx[~mask]
-        self.idx = self.idx[mask]
-        self.sign = self.sign[mask]
-        if gone.size:
-            Xg = self.stats.Xs[:, gone]
-            self.K -= Xg @ Xg.T
-            self._bump(gone.size)
-        self._changed()
-
-    def _bump(self, count: int) -> None:
-        """Recompute K from scratch now and then, so updates cannot accumulate rounding."""
-        self._updates += count
-        if self._updates > 64:
-            XA = self.stats.Xs[:, self.idx]
-            self.K = XA @ XA.T
-            self._updates = 0
-        self._changed()
-
-
 def solve_enet(
     stats: Stats,
     penalty: ElasticNet,
@@ -557,14 +465,10 @@ def solve_enet(
     if screen is not None and isinstance(stats, LazyStats) and large:
         # the strong set's columns of X~ are gathered once per alpha, so a round's gradient on
         # it is two matrix-vector products with no gather.  Active features need no gradient
-        # there (nothing is added from the active set), so where the active set keeps its
-        # columns (ActiveSet) only the strong features outside it are gathered, and the fitted
-        # values come from the kept columns.  The dual factor keeps none: its strong set holds
-        # the active set (act.idx is added in case a warm start says otherwise) and the fit
-        # comes from it.
-        kept = isinstance(act, ActiveSet)
+        # there (nothing is added from the active set), so only the strong features outside
+        # it are gathered, and the fitted values come from the active set's kept columns.
         strong_mask = screen.copy()
-        strong_mask[act.idx] = not kept
+        strong_mask[act.idx] = False
         strong = np.flatnonzero(strong_mask)
         X_strong = stats.Xs[:, strong]
         c_strong = c[strong]
@@ -620,10 +524,7 @@ def solve_enet(
         if strong is not None and A.size and n_iter < max_iter:
             # 2a. wide data: look for violators in the strong set first; a gradient on its
             # columns costs 2 n |S| instead of n p.  Only the full check below certifies.
-            if kept:
-                fit = act.fitted(coef[A])  # type: ignore[union-attr]
-            else:
-                fit = thin_product(X_strong, coef[strong])
+            fit = act.fitted(coef[A])
             g_s = c_strong - thin_product(X_strong.T, fit)
             v_s = np.abs(g_s) - lam1
             in_active[:] = False

@@ -19,6 +19,19 @@ HOMOTOPY_SAMPLES_PER_POINT = 2.0
 #: The dual (n x n, Woodbury) factor serves the elastic net on lazy data from this many active
 #: features per sample on; below, the |A| x |A| factor is cheaper.
 DUAL_FACTOR_FROM = 0.5
+#: The dual form's factor of K + lam2 I serves later active sets and alphas (core/dual.py) while
+#: at most this many features entered or left since it was made (the Woodbury capacitance) ...
+DUAL_MAX_CHANGES = 64
+#: ... lam2 is at least this share of the factor's (conjugate gradients for the shift) ...
+DUAL_PCG_MIN_SHIFT_RATIO = 0.5
+#: ... and they converge within this many iterations (each about 1/20 of a factorization at
+#: n = 1000); a solve that took more than this many renews the factor for the next one.
+DUAL_PCG_MAX_ITERATIONS = 40
+DUAL_PCG_RENEW_ITERATIONS = 8
+#: Below this many samples the dual form factors K + lam2 I afresh after every change instead.
+DUAL_PCG_MIN_SAMPLES = 300
+#: Rank updates of the dual K after which it is recomputed from the active columns.
+DUAL_RECOMPUTE_UPDATES = 1024
 
 # --- active-set kernel -------------------------------------------------------------------------
 #: n x p from which a round first looks for violators in the strong set, before a full check.

@@ -1,0 +1,327 @@
+"""The elastic net's active set on wide data in the n x n (dual, Woodbury) form.
+
+With k = |A| near or above n, (X_A'X_A + lam2 I)^{-1} r is computed as
+(r - X_A' (K + lam2 I)^{-1} X_A r) / lam2 with K = X_A X_A' (n x n).  Along a path both K (a few
+features enter or leave per round) and lam2 (one step of the grid per alpha) change all the
+time, and a new n x n Cholesky factor per change would cost O(n^3) each.  Instead one factor of
+K_ref + lam2_ref I serves many rounds and alphas:
+
+- the features that entered or left since it was made are a low-rank change W S W' (S = +-1),
+  handled exactly by the Woodbury capacitance matrix, so M = K + lam2_ref I is solved exactly;
+- a new lam2 is a shift of M by (lam2 - lam2_ref) I: conjugate gradients on K + lam2 I
+  preconditioned by M converge in a few iterations (the preconditioned spectrum lies in
+  [lam2 / lam2_ref, 1]), each O(n^2 + n m).
+
+The factor is renewed when the changes or the shift grow large, or the iterations stop paying.
+Below ``DUAL_PCG_MIN_SAMPLES`` rows a factorization costs less than the iterations' Python
+overhead, and every change of K or lam2 factors again.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from regcli.core.factor import Factor
+from regcli.core.lapack import potrf
+from regcli.core.stats import LazyStats, thin_product
+from regcli.core.tuning import (
+    DUAL_MAX_CHANGES,
+    DUAL_PCG_MAX_ITERATIONS,
+    DUAL_PCG_MIN_SAMPLES,
+    DUAL_PCG_MIN_SHIFT_RATIO,
+    DUAL_PCG_RENEW_ITERATIONS,
+    DUAL_RECOMPUTE_UPDATES,
+)
+
+#: Conjugate gradients stop at this share of ||K + lam2 I|| ||u|| + ||b|| in the residual: about
+#: the backward error of a direct Cholesky solve of order ~1000.
+_PCG_ROUNDING = 1e-14
+
+
+class DualActiveSet:
+    """Active indices, signs and kept columns X~_A (n x k) for the elastic net (lam2 > 0) on
+    the lazy source, with the solves of the Woodbury form (module docstring)."""
+
+    __slots__ = (
+        "stats",
+        "lam2",
+        "idx",
+        "sign",
+        "_XA",
+        "_K",
+        "_scale",
+        "_factor",
+        "_factor_lam2",
+        "_eig",
+        "_W",
+        "_Z",
+        "_S",
+        "_owner",
+        "_m",
+        "_cap_inv",
+        "_x",
+        "_renew",
+        "_updates",
+        "_direct",
+    )
+
+    def __init__(self, stats: LazyStats, coef: np.ndarray, lam2: float):
+        n = stats.n_samples
+        self.stats = stats
+        self.lam2 = lam2
+        self.idx = np.flatnonzero(coef)
+        self.sign = np.sign(coef[self.idx])
+        k = self.idx.size
+        self._XA = np.empty((n, max(16, 2 * k)), order="F")
+        self._XA[:, :k] = stats.Xs[:, self.idx]
+        self._K: np.ndarray | None = None  # X_A X_A' of the factor's active set
+        self._scale = 0.0  # ||K||_F + lam2 at the factor: the residuals' yardstick
+        self._factor: Factor | None = None  # of K + lam2_ref I
+        self._factor_lam2 = lam2
+        self._eig: tuple[np.ndarray, np.ndarray] | None = None  # where no factor exists
+        # the changes since the factor: columns W, Z = (K_ref + lam2_ref I)^{-1} W, signs S
+        # (+1 entered, -1 left), the feature of each, and the capacitance's inverse
+        self._W = np.empty((n, DUAL_MAX_CHANGES), order="F")
+        self._Z = np.empty((n, DUAL_MAX_CHANGES), order="F")
+        self._S = np.empty(DUAL_MAX_CHANGES)
+        self._owner = np.empty(DUAL_MAX_CHANGES, dtype=np.intp)
+        self._m = 0
+        self._cap_inv: np.ndarray | None = None
+        self._x: tuple[float, np.ndarray] | None = None
+        self._renew = True
+        self._updates = 0
+        self._direct = n < DUAL_PCG_MIN_SAMPLES  # a factor per change (module docstring)
+
+    # --- the active set -----------------------------------------------------------------------
+
+    def retarget(self, lam2: float) -> bool:
+        """Serve another alpha's lam2 (False where lam2 = 0: the primal form serves that)."""
+        if lam2 <= 0.0:
+            return False
+        if lam2 != self.lam2:
+            self.lam2 = lam2
+            self._x = None
+        return True
+
+    def fitted(self, x: np.ndarray) -> np.ndarray:
+        """X~_A x from the kept columns."""
+        return thin_product(self._XA[:, : self.idx.size], x)
+
+    def append(self, new: np.ndarray, signs: np.ndarray, cols: np.ndarray) -> bool:
+        """Add features ``new`` with ``signs`` (``cols``, Gram columns, are not needed)."""
+        k, m = self.idx.size, new.size
+        if self._XA.shape[1] < k + m:
+            grown = np.empty((self._XA.shape[0], max(2 * self._XA.shape[1], k + m)), order="F")
+            grown[:, :k] = self._XA[:, :k]
+            self._XA = grown
+        self._XA[:, k : k + m] = self.stats.Xs[:, new]
+        self._record(new, self._XA[:, k : k + m], 1.0)
+        self.idx = np.concatenate([self.idx, new])
+        self.sign = np.concatenate([self.sign, signs])
+        self._x = None
+        return True
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Keep the features where ``mask`` is True (in order)."""
+        if mask.all():
+            return
+        gone = np.flatnonzero(~mask)
+        self._record(self.idx[gone], self._XA[:, gone], -1.0)
+        kept = np.flatnonzero(mask)
+        self._XA[:, : kept.size] = self._XA[:, kept]
+        self.idx = self.idx[mask]
+        self.sign = self.sign[mask]
+        self._x = None
+
+    def _record(self, features: np.ndarray, cols: np.ndarray, sign: float) -> None:
+        """Note a change K += sign * cols cols' against the factor (an opposite change of the
+        same feature since the factor cancels instead)."""
+        self._updates += features.size
+        if self._factor is None:
+            return  # the next solve factors K as it then is
+        if self._direct:
+            self._renew = True
+            self._pending(cols, sign)
+            return
+        m = self._m
+        fresh = []
+        for pos, j in enumerate(features.tolist()):
+            hit = np.flatnonzero(self._owner[:m] == j)
+            if hit.size and self._S[hit[0]] == -sign:
+                self._drop_change(int(hit[0]))
+                m = self._m
+            else:
+                fresh.append(pos)
+        if not fresh:
+            return
+        if m + len(fresh) > DUAL_MAX_CHANGES:
+            self._renew = True  # the next solve folds the changes into K and factors again
+            self._pending(cols[:, fresh], sign)
+            return
+        stop = m + len(fresh)
+        self._W[:, m:stop] = cols[:, fresh]
+        self._Z[:, m:stop] = self._factor.solve(self._W[:, m:stop])
+        self._S[m:stop] = sign
+        self._owner[m:stop] = features[fresh]
+        self._m = stop
+        self._cap_inv = None
+
+    def _pending(self, cols: np.ndarray, sign: float) -> None:
+        """Fold changes straight into K (the factor is renewed before the next solve)."""
+        assert self._K is not None
+        self._K += sign * (cols @ cols.T)
+
+    def _drop_change(self, pos: int) -> None:
+        m = self._m
+        for arr in (self._W, self._Z):
+            arr[:, pos : m - 1] = arr[:, pos + 1 : m]
+        self._S[pos : m - 1] = self._S[pos + 1 : m]
+        self._owner[pos : m - 1] = self._owner[pos + 1 : m]
+        self._m = m - 1
+        self._cap_inv = None
+
+    # --- the factor ---------------------------------------------------------------------------
+
+    def _refactor(self) -> None:
+        """Fold the changes into K and factor K + lam2 I at the current lam2."""
+        k, m = self.idx.size, self._m
+        if self._K is None or self._updates > DUAL_RECOMPUTE_UPDATES:
+            XA = self._XA[:, :k]
+            self._K = XA @ XA.T
+            self._updates = 0
+        elif m:
+            W = self._W[:, :m]
+            self._K += (W * self._S[:m]) @ W.T
+        self._m = 0
+        self._cap_inv = None
+        self._renew = False
+        self._factor_lam2 = self.lam2
+        K = self._K
+        self._scale = float(np.sqrt(np.einsum("ij,ij->", K, K))) + self.lam2
+        M = K.copy()
+        M.flat[:: M.shape[0] + 1] += self.lam2
+        L, info = potrf(M)
+        if info == 0:
+            if self._factor is None:
+                self._factor = Factor(L, L.shape[0])
+            else:
+                self._factor.reset(L)
+            self._eig = None
+        else:  # lam2 below the rounding of K: eigenvalues floored at rounding level instead
+            self._factor = None
+            vals, vecs = np.linalg.eigh(K)
+            floor = max(self.lam2, float(np.abs(vals).max(initial=0.0)) * 1e-15)
+            self._eig = (vecs, np.maximum(vals, 0.0) + floor)
+
+    def _precondition(self, r: np.ndarray) -> np.ndarray:
+        """(K + lam2_ref I)^{-1} r for the current K: the factor and the capacitance."""
+        assert self._factor is not None
+        y = self._factor.solve(r)
+        m = self._m
+        if m:
+            W, Z = self._W[:, :m], self._Z[:, :m]
+            if self._cap_inv is None:
+                cap = W.T @ Z
+                cap.flat[:: m + 1] += self._S[:m]  # S^{-1} = S for +-1
+                self._cap_inv = np.linalg.inv(cap)
+            y -= Z @ (self._cap_inv @ (W.T @ y))
+        return y
+
+    def _times(self, d: np.ndarray) -> np.ndarray:
+        """(K + lam2 I) d for the current K."""
+        assert self._K is not None
+        out = self._K @ d
+        m = self._m
+        if m:
+            W = self._W[:, :m]
+            out += W @ (self._S[:m] * (W.T @ d))
+        out += self.lam2 * d
+        return out
+
+    def _inner(self, b: np.ndarray) -> np.ndarray:
+        """(K + lam2 I)^{-1} b."""
+        if (
+            self._factor is None
+            or self._renew
+            or self.lam2 < DUAL_PCG_MIN_SHIFT_RATIO * self._factor_lam2
+            or (self._direct and self.lam2 != self._factor_lam2)
+        ):
+            self._refactor()
+            if self._eig is not None:
+                vecs, vals = self._eig
+                return vecs @ ((vecs.T @ b) / vals)
+        if self._direct:
+            assert self._factor is not None
+            return self._factor.solve(b)
+        u, iterations = self._pcg(b)
+        if u is None:  # not converged: a factor at this lam2 solves it at once
+            self._refactor()
+            if self._eig is not None:
+                return self._inner(b)
+            u, iterations = self._pcg(b)
+            if u is None:
+                assert self._factor is not None
+                return self._factor.solve(b)
+        # each change since the factor costs iterations: renew it once they cost more than a
+        # factorization would save
+        self._renew = iterations > DUAL_PCG_RENEW_ITERATIONS
+        return u
+
+    def _pcg(self, b: np.ndarray) -> tuple[np.ndarray | None, int]:
+        """Conjugate gradients on (K + lam2 I) u = b preconditioned by ``_precondition``;
+        (None, iterations) where they do not reach the rounding level of a direct solve."""
+        b_norm = float(np.sqrt(b @ b))
+        if b_norm == 0.0:
+            return np.zeros_like(b), 0
+        u = self._precondition(b)
+        r = b - self._times(u)
+        z = self._precondition(r)
+        d = z.copy()
+        rz = float(r @ z)
+        for it in range(DUAL_PCG_MAX_ITERATIONS + 1):
+            target = _PCG_ROUNDING * (self._scale * float(np.sqrt(u @ u)) + b_norm)
+            if float(np.sqrt(r @ r)) <= target:
+                if it == 0:
+                    return u, it
+                # the recursion's residual drifts from the true one: confirm it
+                r_true = b - self._times(u)
+                if float(np.sqrt(r_true @ r_true)) <= 2.0 * target:
+                    return u, it
+                r = r_true
+                z = self._precondition(r)
+                d = z.copy()
+                rz = float(r @ z)
+            if it == DUAL_PCG_MAX_ITERATIONS:
+                break
+            Ad = self._times(d)
+            curvature = float(d @ Ad)
+            if not curvature > 0.0:
+                break
+            step = rz / curvature
+            u += step * d
+            r -= step * Ad
+            z = self._precondition(r)
+            rz_next = float(r @ z)
+            d *= rz_next / rz
+            d += z
+            rz = rz_next
+        return None, DUAL_PCG_MAX_ITERATIONS
+
+    # --- solves -------------------------------------------------------------------------------
+
+    def solve(self, rhs: np.ndarray) -> np.ndarray:
+        """(X~_A'X~_A + lam2 I)^{-1} rhs for one right-hand side (k,)."""
+        XA = self._XA[:, : self.idx.size]
+        inner = self._inner(thin_product(XA, rhs))
+        return (rhs - thin_product(XA.T, inner)) / self.lam2
+
+    def solution(self, lam1: float) -> np.ndarray:
+        """The active solution at lam1 (one Woodbury solve; the last one is kept, as the
+        gradient asks for it again)."""
+        if self._x is None or self._x[0] != lam1:
+            self._x = (lam1, self.solve(self.stats.c[self.idx] - lam1 * self.sign))
+        return self._x[1]
+
+    def gradient(self, lam1: float) -> np.ndarray:
+        """c - G b at ``solution(lam1)``, from the kept columns."""
+        return self.stats.c - thin_product(self.stats.Xs.T, self.fitted(self.solution(lam1)))

@@ -1,0 +1,95 @@
+"""The n x n (Woodbury) active set of the wide elastic net: its solves against dense linear
+algebra through every kind of change (features entering and leaving, cancelled changes, more
+changes than the capacitance holds, new lam2), and whole paths through it against the Gram route."""
+
+import numpy as np
+import pytest
+
+from regcli.core import compute_path
+from regcli.core import dual as dual_module
+from regcli.core.dual import DualActiveSet
+from regcli.core.stats import LazyStats
+from tests.core.test_path import make_problem, rel
+
+
+def lazy_stats(n: int, p: int, seed: int) -> LazyStats:
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p)) + 0.7 * rng.standard_normal((n, 1))  # correlated
+    X -= X.mean(axis=0)
+    X /= np.sqrt((X * X).sum(axis=0))  # unit columns, as the standardized source
+    z = rng.standard_normal(n)
+    return LazyStats(np.asfortranarray(X), z - z.mean())
+
+
+def dense_solve(stats: LazyStats, act: DualActiveSet, rhs: np.ndarray) -> np.ndarray:
+    XA = stats.Xs[:, act.idx]
+    return np.linalg.solve(XA.T @ XA + act.lam2 * np.eye(act.idx.size), rhs)
+
+
+@pytest.mark.parametrize("n", [60, 320])  # a factor per change; the capacitance and CG
+def test_dual_solves_match_dense_algebra_through_every_kind_of_change(n):
+    stats = lazy_stats(n, 3 * n, seed=n)
+    rng = np.random.default_rng(1)
+    coef = np.zeros(3 * n)
+    start = rng.choice(3 * n, size=n // 2, replace=False)
+    coef[start] = rng.standard_normal(start.size)
+    lam2 = 0.05
+    act = DualActiveSet(stats, coef, lam2)
+    outside = [j for j in range(3 * n) if coef[j] == 0]
+    for step in range(40):
+        kind = step % 5
+        if kind in (0, 1):  # features enter
+            new = np.array([outside.pop() for _ in range(3)])
+            act.append(new, np.ones(3), None)
+        elif kind == 2:  # features leave, among them some that entered since the factor
+            mask = np.ones(act.idx.size, dtype=bool)
+            mask[rng.choice(act.idx.size, size=2, replace=False)] = False
+            mask[-1] = False
+            outside.extend(act.idx[~mask].tolist())
+            act.keep(mask)
+        elif kind == 3:  # the next alpha
+            act.retarget(lam2 * 0.93 ** (step // 5 + 1))
+        else:  # one feature leaves and comes back: the two changes cancel
+            j, s = act.idx[0], act.sign[0]
+            mask = np.ones(act.idx.size, dtype=bool)
+            mask[0] = False
+            act.keep(mask)
+            act.append(np.array([j]), np.array([s]), None)
+        rhs = rng.standard_normal(act.idx.size)
+        x = act.solve(rhs)
+        assert rel(x, dense_solve(stats, act, rhs)) < 1e-9, step
+
+
+def test_more_changes_than_the_capacitance_holds_and_a_large_shift(monkeypatch):
+    monkeypatch.setattr(dual_module, "DUAL_MAX_CHANGES", 8)
+    stats = lazy_stats(320, 900, seed=3)
+    coef = np.zeros(900)
+    coef[:200] = 1.0
+    act = DualActiveSet(stats, coef, 0.1)
+    rhs = np.ones(200)
+    act.solve(rhs)  # the factor
+    act.append(np.arange(200, 230), np.ones(30), None)  # beyond the capacitance
+    act.retarget(0.01)  # below DUAL_PCG_MIN_SHIFT_RATIO of the factor's lam2
+    rhs = np.linspace(-1, 1, 230)
+    assert rel(act.solve(rhs), dense_solve(stats, act, rhs)) < 1e-9
+
+
+def test_lam2_below_the_rounding_of_k_still_solves():
+    stats = lazy_stats(320, 700, seed=5)
+    coef = np.zeros(700)
+    coef[:400] = 1.0
+    act = DualActiveSet(stats, coef, 1e-300)
+    x = act.solve(np.ones(400))
+    assert np.isfinite(x).all()
+
+
+@pytest.mark.parametrize("l1_ratio", [0.5, 0.1])
+def test_large_wide_elastic_net_path_through_the_capacitance_matches_gram_mode(l1_ratio):
+    # n >= DUAL_PCG_MIN_SAMPLES: the active set passes n / 2 and the dual form's factor serves
+    # several rounds and alphas
+    X, y = make_problem(320, 900, seed=21, k=60)
+    a = compute_path(X, y, l1_ratio=l1_ratio, n_alphas=40, gram=False)
+    assert a.n_nonzero.max() >= 160  # the dual form did run
+    b = compute_path(X, y, l1_ratio=l1_ratio, alphas=a.alphas, gram=True)
+    assert a.converged.all() and (a.max_kkt_relative <= 1e-6).all()
+    assert rel(a.coefs, b.coefs) < 1e-6
