@@ -34,6 +34,8 @@ from regcli.core.tuning import (
 #: A column whose Cholesky pivot falls below this share of its norm is taken as dependent.
 _DEPENDENT = 1e-10
 _EMPTY_IDX = np.zeros(0, dtype=np.intp)
+#: New lam2 taken by one active set's factor (``ActiveSet.retarget``) before it is rebuilt.
+_RETARGETS = 16
 _NO_POINTS = np.zeros((0, 0))  # what a segment without points returns (read-only by use)
 _NO_POINTS.flags.writeable = False
 # reductions of 1-d arrays without the Python wrappers of ndarray.max / any / all (hundreds of
@@ -90,11 +92,13 @@ class ActiveSet:
         "_x",
         "_one_lam1",
         "_XA",
+        "_retargets",
     )
 
     def __init__(self, stats: Stats, coef: np.ndarray, lam2: float):
         self.stats = stats
         self.lam2 = lam2
+        self._retargets = 0
         # on the lazy source the active columns of X~ are kept side by side (n x capacity,
         # Fortran order, the first |A| columns in the order of idx): Gram blocks and gradients
         # then need no gather of |A| columns of X~ per round
@@ -326,8 +330,33 @@ class ActiveSet:
         return bool(_MAX(viol, initial=0.0) <= lam + tol)
 
     def retarget(self, lam2: float) -> bool:
-        """Whether this factor serves lam2 (a Cholesky factor holds one lam2 only)."""
-        return lam2 == self.lam2
+        """Make this factor serve lam2, or return False.  On the lazy source a new lam2 > 0 is
+        taken from L L' = G_AA + lam2_old I (k^3 / 3 twice, instead of n k^2 to form G_AA from
+        X~ again); after ``_RETARGETS`` such steps the active set is built afresh, so their
+        rounding cannot accumulate, and so is one large enough for the dual form."""
+        if lam2 == self.lam2:
+            return True
+        k = self.idx.size
+        if not (
+            isinstance(self.stats, LazyStats)
+            and lam2 > 0.0
+            and self.lam2 > 0.0
+            and k
+            and self._retargets < _RETARGETS
+            and not dual_factor_pays(self.stats.n_samples, k)
+        ):
+            return False
+        L = self.factor.L
+        M = L @ L.T
+        M.flat[:: k + 1] += lam2 - self.lam2
+        chol = _chol(M)
+        if chol is None:
+            return False
+        self.factor.reset(chol)
+        self.lam2 = lam2
+        self._retargets += 1
+        self._changed()
+        return True
 
     def keep(self, mask: np.ndarray) -> None:
         """Keep only the positions in boolean ``mask``: rank-one updates of the factor for a
@@ -426,6 +455,7 @@ def solve_enet(
     max_add: int | None = None,
     screen: np.ndarray | None = None,
     active_set: ActiveSet | DualActiveSet | None = None,
+    enter: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> PointSolution:
     """Solve at one alpha from the warm start ``coef0`` (m,).
 
@@ -452,6 +482,20 @@ def solve_enet(
         act = DualActiveSet(stats, coef, lam2)
     else:
         act = ActiveSet(stats, coef, lam2)
+    if isinstance(act, DualActiveSet):
+        act.target_for(tol)
+    n_entered = 0  # features of the last round still active (they sit at the end of act.idx)
+    entered_round = False
+    if enter is not None and enter[0].size:
+        new, signs = enter
+        keep_new = coef[new] == 0
+        new, signs = new[keep_new], signs[keep_new]
+        if new.size and (
+            act.append(new, signs, None)
+            if isinstance(act, DualActiveSet)
+            else act.append_entering(new, signs)
+        ):
+            n_entered, entered_round = new.size, True
     n_iter = 0
     single = False  # one entering feature per round, after a round that made no progress
     converged = False
@@ -474,8 +518,6 @@ def solve_enet(
         c_strong = c[strong]
         in_active = np.zeros(stats.n_features, dtype=bool)
     drop_all_left = DROP_ALL_ROUNDS
-    n_entered = 0  # features of the last round still active (they sit at the end of act.idx)
-    entered_round = False
     moved = False
     grad = c
     kkt = np.inf
@@ -575,7 +617,7 @@ def solve_enet(
             inside = cand[screen[cand]]
             if inside.size:
                 cand = inside
-        k = 1 if single else max_add
+        k = 1 if single else (max_add if not isinstance(act, DualActiveSet) else 16)
         if wide:
             k = min(k, max(1, (stats.n_samples - 1 - A.size) // 2))
         if cand.size > k:

@@ -63,6 +63,7 @@ class DualActiveSet:
         "_renew",
         "_updates",
         "_direct",
+        "residual_target",
     )
 
     def __init__(self, stats: LazyStats, coef: np.ndarray, lam2: float):
@@ -91,6 +92,16 @@ class DualActiveSet:
         self._renew = True
         self._updates = 0
         self._direct = n < DUAL_PCG_MIN_SAMPLES  # a factor per change (module docstring)
+        #: The residual ||b - (K + lam2 I) u|| that is good enough (``target_for``); below it
+        #: the iterations stop even above rounding level.
+        self.residual_target = 0.0
+
+    def target_for(self, tol: float) -> None:
+        """Solve only as accurately as a KKT tolerance ``tol`` (absolute, on the standardized
+        gradient) needs: an inner residual r moves the active solution by X~_A' r / lam2 and
+        the gradient by at most 2 ||r|| / lam2 per (unit) column, so ||r|| <= 0.05 tol lam2
+        spends a tenth of the tolerance."""
+        self.residual_target = 0.05 * tol * self.lam2
 
     # --- the active set -----------------------------------------------------------------------
 
@@ -99,6 +110,7 @@ class DualActiveSet:
         if lam2 <= 0.0:
             return False
         if lam2 != self.lam2:
+            self.residual_target *= lam2 / self.lam2
             self.lam2 = lam2
             self._x = None
         return True
@@ -279,7 +291,10 @@ class DualActiveSet:
         d = z.copy()
         rz = float(r @ z)
         for it in range(DUAL_PCG_MAX_ITERATIONS + 1):
-            target = _PCG_ROUNDING * (self._scale * float(np.sqrt(u @ u)) + b_norm)
+            target = max(
+                _PCG_ROUNDING * (self._scale * float(np.sqrt(u @ u)) + b_norm),
+                self.residual_target,
+            )
             if float(np.sqrt(r @ r)) <= target:
                 if it == 0:
                     return u, it

@@ -385,6 +385,7 @@ def _activeset_points(  # type: ignore[no-untyped-def]
     # end of a path rarely yields a point
     lazy = isinstance(stats, LazyStats)
     misses = skip = 0
+    grad_before = None  # the gradient one point earlier: the next one's extrapolation
     if homotopy:
         assert isinstance(stats, LazyStats)
         handover = yield from lasso_homotopy(stats, values, tols, max_iter)
@@ -397,8 +398,14 @@ def _activeset_points(  # type: ignore[no-untyped-def]
         penalty = ElasticNet(alpha=a, l1_ratio=l1_ratio)
         # sequential strong rule: features likely to enter at this alpha are tried first
         screen = None
+        enter = None
         if prev_alpha is not None:
             screen = strong_screen(grad, l1_ratio, a, prev_alpha)
+            if grad_before is not None and not lasso and lazy:
+                predicted = 2.0 * grad - grad_before
+                new = np.flatnonzero((np.abs(predicted) > a * l1_ratio) & (coef == 0))
+                enter = (new, np.sign(predicted[new]))
+        grad_before = grad
         sol = solve_enet(
             stats,
             penalty,
@@ -407,6 +414,7 @@ def _activeset_points(  # type: ignore[no-untyped-def]
             max_iter=max_iter,
             screen=screen,
             active_set=active_set,
+            enter=enter,
         )
         coef, grad, active_set = sol.coef, sol.grad, sol.active_set
         prev_alpha = a
