@@ -24,6 +24,7 @@ from regcli.core.penalty import ElasticNet
 from regcli.core.stats import LazyStats, Stats, thin_product
 from regcli.core.tuning import (
     ADD_PER_ROUND,
+    ADD_PER_ROUND_DUAL,
     ADD_PER_ROUND_LARGE_LAZY,
     DROP_ALL_ROUNDS,
     HARD_ROUNDS_EXTRA,
@@ -93,6 +94,7 @@ class ActiveSet:
         "_one_lam1",
         "_XA",
         "_retargets",
+        "_GA",
     )
 
     def __init__(self, stats: Stats, coef: np.ndarray, lam2: float):
@@ -103,6 +105,9 @@ class ActiveSet:
         # Fortran order, the first |A| columns in the order of idx): Gram blocks and gradients
         # then need no gather of |A| columns of X~ per round
         self._XA: np.ndarray | None = None
+        # and for the elastic net there G_AA itself (k x k in a larger buffer), so a new lam2
+        # (the next alpha) is one factorization without forming G_AA from X~ again
+        self._GA: np.ndarray | None = None
         self._uv: tuple[np.ndarray, np.ndarray] | None = None
         self._ad: tuple[np.ndarray, np.ndarray] | None = None
         self._g: tuple[float, np.ndarray] | None = None
@@ -122,6 +127,8 @@ class ActiveSet:
         self.factor = Factor(np.zeros((0, 0)), limit)
         if isinstance(stats, LazyStats):
             self._XA = np.empty((stats.Xs.shape[0], max(16, 2 * support.size)), order="F")
+            if lam2 > 0.0:
+                self._GA = np.empty((max(16, 2 * support.size),) * 2, order="F")
         if support.size:
             L = self._factor(support)
             if L is not None:
@@ -139,13 +146,30 @@ class ActiveSet:
         """Cholesky factor of G[idx, idx] + lam2 I (``kept``: idx are the kept columns)."""
         if idx.size == 0:
             return np.zeros((0, 0))
-        if kept and self._XA is not None:
+        if kept and self._GA is not None:  # already closed up by ``keep``
+            M = self._GA[: idx.size, : idx.size].copy(order="F")
+        elif kept and self._XA is not None:
             XA = self._XA[:, : idx.size]
             M = XA.T @ XA
         else:
             M = self.stats.block(idx, idx)
+        if self._GA is not None and not kept:
+            self._GA[: idx.size, : idx.size] = M
         M.flat[:: idx.size + 1] += self.lam2
         return _chol(M)
+
+    def _keep_gram(self, block: np.ndarray) -> None:
+        """Add the entering features' G[A u new, new] (before lam2 joins its diagonal) to the
+        kept G_AA."""
+        assert self._GA is not None
+        k, m = self.idx.size, block.shape[1]
+        if self._GA.shape[0] < k + m:
+            grown = np.empty((max(2 * self._GA.shape[0], k + m),) * 2, order="F")
+            grown[:k, :k] = self._GA[:k, :k]
+            self._GA = grown
+        self._GA[:k, k : k + m] = block[:k]
+        self._GA[k : k + m, :k] = block[:k].T
+        self._GA[k : k + m, k : k + m] = block[k:]
 
     def _times(self, M: np.ndarray) -> np.ndarray:
         """G[:, idx] @ M (m x ...): X~'(X~_A M) from the kept columns on the lazy source."""
@@ -346,9 +370,13 @@ class ActiveSet:
             and not dual_factor_pays(self.stats.n_samples, k)
         ):
             return False
-        L = self.factor.L
-        M = L @ L.T
-        M.flat[:: k + 1] += lam2 - self.lam2
+        if self._GA is not None:
+            M = self._GA[:k, :k].copy(order="F")
+            M.flat[:: k + 1] += lam2
+        else:
+            L = self.factor.L
+            M = L @ L.T
+            M.flat[:: k + 1] += lam2 - self.lam2
         chol = _chol(M)
         if chol is None:
             return False
@@ -368,6 +396,9 @@ class ActiveSet:
         if self._XA is not None:  # close the gaps: move the columns after the first one left
             first, k = int(gone[0]), self.idx.size
             self._XA[:, first : k - gone.size] = self._XA[:, first:k][:, mask[first:]]
+            if self._GA is not None:
+                kept = np.flatnonzero(mask)
+                self._GA[: kept.size, : kept.size] = self._GA[np.ix_(kept, kept)]
         if self._deletes_cheaper(gone.size):
             for i in gone[::-1]:
                 self.factor.delete(int(i))
@@ -408,6 +439,8 @@ class ActiveSet:
         """``append`` given only G[A u new, new] (rows in the order of idx, then new; a fresh
         array, which this overwrites) and, on the lazy source, the columns X~_new if at hand."""
         k, m = self.idx.size, new.size
+        if self._GA is not None:
+            self._keep_gram(block)
         S = block[k:]
         if self.lam2:
             S.flat[:: m + 1] += self.lam2
@@ -617,7 +650,7 @@ def solve_enet(
             inside = cand[screen[cand]]
             if inside.size:
                 cand = inside
-        k = 1 if single else (max_add if not isinstance(act, DualActiveSet) else 16)
+        k = 1 if single else (ADD_PER_ROUND_DUAL if isinstance(act, DualActiveSet) else max_add)
         if wide:
             k = min(k, max(1, (stats.n_samples - 1 - A.size) // 2))
         if cand.size > k:

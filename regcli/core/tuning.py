@@ -40,6 +40,8 @@ STRONG_ROUNDS_MIN_SIZE = 800_000
 #: leaves again costs O(n |A|)).
 ADD_PER_ROUND = 10
 ADD_PER_ROUND_LARGE_LAZY = 6
+#: ... and more in the dual form, where a feature enters and leaves in O(n^2).
+ADD_PER_ROUND_DUAL = 16
 #: Solves per alpha after which a contradicted sign drops that feature alone (Lawson-Hanson)
 #: instead of every such feature at once.
 DROP_ALL_ROUNDS = 3
