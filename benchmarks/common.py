@@ -124,6 +124,48 @@ def glmnet_path(
     return float(seconds), beta, a0
 
 
+_R_CV = r"""
+args <- commandArgs(TRUE)
+d <- args[1]; n <- as.integer(args[2]); p <- as.integer(args[3]); reps <- as.integer(args[4])
+alpha <- as.double(args[5])
+suppressMessages(library(glmnet))
+x <- matrix(readBin(file.path(d, "x.bin"), "double", n * p), n, p)
+y <- readBin(file.path(d, "y.bin"), "double", n)
+foldid <- readBin(file.path(d, "foldid.bin"), "integer", n)
+best <- Inf
+for (r in seq_len(reps)) {
+  t <- system.time(cv <- cv.glmnet(x, y, alpha = alpha, foldid = foldid))[["elapsed"]]
+  best <- min(best, t)
+}
+writeBin(as.vector(cv$lambda), file.path(d, "lambda.bin"))
+writeBin(as.vector(cv$cvm), file.path(d, "cvm.bin"))
+cat(best, length(cv$lambda), cv$lambda.min, cv$lambda.1se, "\n")
+"""
+
+
+def glmnet_cv(X: np.ndarray, y: np.ndarray, folds: np.ndarray, *, alpha: float, repeats: int = 1):
+    """Time cv.glmnet(x, y, alpha, foldid) with its defaults in R (folds 0..K-1 here);
+    returns (seconds, lambdas, cvm, lambda.min, lambda.1se).  Only the call is timed."""
+    n, p = X.shape
+    with tempfile.TemporaryDirectory() as d:
+        dpath = Path(d)
+        np.asfortranarray(X).T.tofile(dpath / "x.bin")
+        y.astype(np.float64).tofile(dpath / "y.bin")
+        (np.asarray(folds) + 1).astype(np.int32).tofile(dpath / "foldid.bin")
+        script = dpath / "cv.R"
+        script.write_text(_R_CV)
+        out = subprocess.run(
+            ["Rscript", str(script), d, str(n), str(p), str(repeats), repr(alpha)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        seconds, k, lam_min, lam_1se = out.stdout.split()
+        lambdas = np.fromfile(dpath / "lambda.bin")
+        cvm = np.fromfile(dpath / "cvm.bin")
+    return float(seconds), lambdas, cvm, float(lam_min), float(lam_1se)
+
+
 def standardized(X: np.ndarray, y: np.ndarray):
     mean = X.mean(axis=0)
     sd = X.std(axis=0)

@@ -1,7 +1,10 @@
 """Ridge (l1_ratio = 0) in closed form on the standardized problem.
 
-b(lam2) = (G + lam2 I)^{-1} c.  One eigendecomposition of G (or one thin SVD of X~ when p > n)
-gives the whole path: with G = Q diag(d) Q', b(lam2) = Q diag(1 / (d + lam2)) Q' c.
+b(lam2) = (G + lam2 I)^{-1} c.  One eigendecomposition gives the whole path: of G (p x p) where
+the Gram is formed, G = Q diag(d) Q' and b(lam2) = Q diag(1 / (d + lam2)) Q' c; of the n x n
+kernel K = X~ X~' on wide data (p > n), K = U diag(d) U' and b(lam2) = X~' U diag(1 / (d +
+lam2)) U' z (the thin SVD of X~ without its p x n factor); of X~ by a thin SVD otherwise.
+Several alphas are solved at once, so their products with X~ are matrix products.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from regcli.core.lapack import potrf, potrs
-from regcli.core.stats import GramStats, LazyStats, Stats
+from regcli.core.stats import GramStats, LazyStats, Stats, thin_product
 
 
 class RidgeSolver:
@@ -19,11 +22,19 @@ class RidgeSolver:
         self.stats = stats
         from scipy.linalg import eigh, svd
 
+        self._kernel = False
         if isinstance(stats, GramStats):
             d, Q = eigh(stats.gram, check_finite=False)
             self._basis = Q
             self._d = np.maximum(d, 0.0)
             self._proj = Q.T @ stats.c
+        elif stats.n_features > stats.n_samples:
+            self._kernel = True
+            Xs = stats.Xs
+            d, U = eigh(thin_product(Xs, Xs.T), check_finite=False)
+            self._basis = U
+            self._d = np.maximum(d, 0.0)
+            self._proj = U.T @ stats.zs
         else:
             assert isinstance(stats, LazyStats)
             U, sv, Vt = svd(stats.Xs, full_matrices=False, check_finite=False)
@@ -32,18 +43,40 @@ class RidgeSolver:
             # c = V S U'z, so V' c = S U' z
             self._proj = sv * (U.T @ stats.zs)
 
-    def coef(self, lam2: float) -> np.ndarray:
-        """Coefficients (m,) at lam2 > 0.  Directions whose eigenvalue plus lam2 is within
-        rounding of the largest eigenvalue are dropped, as a pseudo-inverse drops them."""
-        d = self._d + lam2
+    def _weights(self, lam2: np.ndarray) -> np.ndarray:
+        """proj / (d + lam2) per direction (rows) and lam2 (columns).  Directions whose
+        eigenvalue plus lam2 is within rounding of the largest eigenvalue are dropped, as a
+        pseudo-inverse drops them."""
+        d = self._d[:, None] + lam2[None, :]
         cut = float(self._d.max(initial=0.0)) * max(self._d.size, 1) * 1e-15
         with np.errstate(divide="ignore", invalid="ignore"):
-            scaled = np.where(d > cut, self._proj / d, 0.0)
-        return self._basis @ scaled
+            return np.where(d > cut, self._proj[:, None] / d, 0.0)
+
+    def solve(self, lam2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Coefficients (m, k) and gradients c - G b (m, k) at each lam2 > 0 of ``lam2`` (k,)."""
+        lam2 = np.asarray(lam2, dtype=float)
+        W = self._basis @ self._weights(lam2)
+        stats = self.stats
+        if isinstance(stats, GramStats):
+            return W, stats.c[:, None] - stats.gram @ W
+        if self._kernel:  # b = X~' W; X~ b = K W = U diag(d) U' W
+            assert isinstance(stats, LazyStats)
+            fitted = self._basis @ (self._d[:, None] * (self._basis.T @ W))
+            return stats.Xs.T @ W, stats.c[:, None] - stats.Xs.T @ fitted
+        assert isinstance(stats, LazyStats)
+        return W, stats.c[:, None] - stats.Xs.T @ (stats.Xs @ W)
+
+    def coef(self, lam2: float) -> np.ndarray:
+        """Coefficients (m,) at one lam2 > 0."""
+        W = self._basis @ self._weights(np.array([lam2]))[:, 0]
+        if self._kernel:
+            assert isinstance(self.stats, LazyStats)
+            return thin_product(self.stats.Xs.T, W)
+        return W
 
 
 def ridge_coef(stats: Stats, lam2: float) -> np.ndarray:
-    """One ridge solution: a Cholesky solve on the Gram, or the thin SVD when p is large."""
+    """One ridge solution: a Cholesky solve on the Gram, or the eigendecomposition or SVD."""
     if isinstance(stats, GramStats) and lam2 > 0:
         M = stats.gram.copy()
         M[np.diag_indices_from(M)] += lam2

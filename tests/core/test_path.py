@@ -179,3 +179,18 @@ def test_wide_segment_tries_spaced_out_after_misses_keep_the_path(monkeypatch):
     for res in (spaced, every):
         assert res.converged.all() and (res.max_kkt_relative <= 1e-6).all()
     assert np.abs(spaced.coefs - every.coefs).max() < 1e-9 * np.abs(every.coefs).max()
+
+
+@pytest.mark.parametrize("n,p", [(40, 300), (300, 40)])
+def test_ridge_path_from_the_kernel_or_svd_matches_the_gram_route(n, p):
+    # wide lazy data: eigh of X~ X~' (n x n); tall lazy data: the thin SVD of X~
+    X, y = make_problem(n, p, seed=31)
+    a = compute_path(X, y, l1_ratio=0.0, n_alphas=30, gram=False)
+    b = compute_path(X, y, l1_ratio=0.0, alphas=a.alphas, gram=True)
+    assert a.converged.all() and (a.max_kkt_relative <= 1e-7).all()
+    assert rel(a.coefs, b.coefs) < 1e-8
+    Xs, _, _ = standardize(X)
+    z = y - y.mean()
+    alpha = a.alphas[-1]
+    closed = np.linalg.solve(Xs.T @ Xs / n + alpha * np.eye(p), Xs.T @ z / n)
+    assert rel(a.standardized_coefs[-1], closed) < 1e-8
