@@ -18,7 +18,7 @@ GRAM_MAX_FEATURES = 2500
 HOMOTOPY_SAMPLES_PER_POINT = 2.0
 #: The dual (n x n, Woodbury) factor serves the elastic net on lazy data from this many active
 #: features per sample on; below, the |A| x |A| factor is cheaper.
-DUAL_FACTOR_FROM = 0.5
+DUAL_FACTOR_FROM = 0.8
 #: The dual form's factor of K + lam2 I serves later active sets and alphas (core/dual.py) while
 #: at most this many features entered or left since it was made (the Woodbury capacitance) ...
 DUAL_MAX_CHANGES = 64

@@ -68,7 +68,7 @@ def test_sources_and_factor_forms():
     assert statistics_source(100, 100) == "gram"
     assert statistics_source(100, 101) == "lazy"
     assert statistics_source(10**6, 2501) == "lazy"
-    assert dual_factor_pays(100, 50) and not dual_factor_pays(100, 49)
+    assert dual_factor_pays(100, 80) and not dual_factor_pays(100, 79)
 
 
 def _recording(monkeypatch, module):
