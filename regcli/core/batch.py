@@ -17,6 +17,7 @@ import numpy as np
 
 from regcli.core.activeset import solve_enet
 from regcli.core.family import deviance_ratios
+from regcli.core.lapack import scipy_linalg
 from regcli.core.moments import symmetric_from_upper
 from regcli.core.path import (
     MIN_POINTS_BEFORE_STOP,
@@ -256,7 +257,7 @@ class _Spectral:
         inv = inv[~self.inv_ready[inv]]
         if inv.size and self.Winv is None:
             self.Winv = np.zeros((U, m + 1, m + 1))
-        from scipy.linalg import lapack
+        lapack = scipy_linalg().lapack
 
         for u in inv.tolist():
             G = self.grams.G[u, :m, :m]
@@ -493,7 +494,8 @@ def _solve_each_own(
 
     ``factors[p]`` keeps problem p's last factor: the same block again (the lasso on an
     unchanged active set, where lam2 = 0 at every alpha) needs only the two triangular solves."""
-    from scipy.linalg import blas, lapack
+    linalg = scipy_linalg()
+    blas, lapack = linalg.blas, linalg.lapack
 
     t, k = rhs.shape
     x = np.zeros((t, k))

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from regcli.core.lapack import use_scipy
+from regcli.core.lapack import scipy_linalg, use_scipy
 
 _P = ctypes.c_void_p
 _LOWER = ctypes.c_char(b"L")
@@ -56,6 +56,7 @@ def _routine(module: Any, name: str, kinds: str) -> Callable[..., None] | None:
 
 def _routines() -> tuple[Callable[..., None], Callable[..., None]] | None:
     try:
+        scipy_linalg()
         from scipy.linalg import cython_blas
     except ImportError:  # pragma: no cover
         return None
@@ -82,9 +83,9 @@ def _solve_triangular(T: np.ndarray, b: np.ndarray, trans: bool) -> np.ndarray:
     try:
         return np.linalg.solve(T.T if trans else T, b)
     except np.linalg.LinAlgError:
-        from scipy.linalg import solve_triangular
-
-        return solve_triangular(T, b, lower=True, trans=int(trans), check_finite=False)
+        return scipy_linalg().solve_triangular(
+            T, b, lower=True, trans=int(trans), check_finite=False
+        )
 
 
 def _address(a: np.ndarray) -> int:

@@ -23,9 +23,25 @@ def use_scipy(order: int) -> bool:
 
 
 def scipy_lapack() -> Any:
-    from scipy.linalg import lapack
+    if not _SCIPY:
+        _SCIPY.append(scipy_linalg().lapack)
+    return _SCIPY[0]
 
-    return lapack
+
+_SCIPY: list[Any] = []
+
+
+def scipy_linalg() -> Any:
+    """``scipy.linalg``, imported where first needed; its BLAS then joins the thread limit in
+    force (``threads.blas_loaded``)."""
+    loaded = "scipy.linalg" in sys.modules
+    import scipy.linalg
+
+    if not loaded:
+        from regcli.core.threads import blas_loaded
+
+        blas_loaded()
+    return scipy.linalg
 
 
 def potrf(M: np.ndarray) -> tuple[np.ndarray, int]:

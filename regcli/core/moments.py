@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from regcli.core.lapack import use_scipy
+from regcli.core.lapack import scipy_linalg, use_scipy
 from regcli.core.tuning import gram_chunk_rows
 
 
@@ -29,8 +29,7 @@ def _gram(B: np.ndarray, scale: float) -> np.ndarray:
     """scale x B'B (symmetric): SciPy's syrk where SciPy serves (``lapack.use_scipy``), else
     NumPy's product of a matrix and its transpose (also a syrk, with a copy more)."""
     if use_scipy(B.shape[1]):
-        from scipy.linalg import blas
-
+        blas = scipy_linalg().blas
         return symmetric_from_upper(blas.dsyrk(scale, B.T, trans=0))
     return scale * (B.T @ B)
 

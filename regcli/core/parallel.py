@@ -22,6 +22,15 @@ from regcli.core.threads import single_blas_thread, workers_fill_the_cores
 
 T = TypeVar("T")
 
+#: Environment variables that set the thread count of a BLAS or OpenMP runtime when it loads.
+_THREAD_VARIABLES = (
+    "OPENBLAS_NUM_THREADS",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BLIS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+)
+
 
 def available_cores() -> int:
     """CPUs this process may run on."""
@@ -61,6 +70,8 @@ def _read_all(fd: int) -> bytes:
 def _child(fn: Callable[[Any], Any], tasks: Sequence[Any], write_fd: int) -> None:
     """Run the tasks, send (ok, payload) through the pipe and leave without cleanup."""
     code = 0
+    for name in _THREAD_VARIABLES:  # any BLAS or OpenMP runtime first loaded here: one thread
+        os.environ[name] = "1"
     try:
         try:
             payload: Any = (True, [fn(t) for t in tasks])
@@ -83,6 +94,11 @@ def run_tasks(fn: Callable[[Any], T], tasks: Sequence[Any], jobs: int = 1) -> li
     in a child is raised here as ``WorkerError`` with the child's traceback.
     """
     procs = min(resolve_jobs(jobs), len(tasks))
+    if procs > 1 and can_fork():
+        # SciPy's BLAS and LAPACK (a library of their own beside NumPy's) loaded now, so that
+        # the one-thread limit below reaches them: loaded first in a child, they would start
+        # a thread per core in every process, and those spin against each other
+        import scipy.linalg  # noqa: F401
     # one BLAS thread in every process, the large products included (``threads.all_threads``):
     # set before the forks, the children inherit it.  Also with one process, so that a task's
     # products, and so its results to the last bit, are the same for every ``jobs``.

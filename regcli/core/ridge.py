@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from regcli.core.lapack import potrf, potrs
+from regcli.core.lapack import potrf, potrs, scipy_linalg
 from regcli.core.stats import GramStats, LazyStats, Stats, thin_product
 
 
@@ -20,7 +20,8 @@ class RidgeSolver:
 
     def __init__(self, stats: Stats):
         self.stats = stats
-        from scipy.linalg import eigh, svd
+        linalg = scipy_linalg()
+        eigh, svd = linalg.eigh, linalg.svd
 
         self._kernel = False
         if isinstance(stats, GramStats):

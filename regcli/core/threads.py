@@ -10,8 +10,8 @@ working).  ``REGCLI_THREADS=N`` sets the count.  Uses threadpoolctl (a regcli de
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
+import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -34,18 +34,48 @@ def set_threads(count: int | None) -> None:
 _state = {"all_threads": True}
 
 
-@functools.cache
+#: Every BLAS's thread count when regcli first saw it (by library path): its default.
+_defaults: dict[str, int] = {}
+#: The controllers made so far, by whether SciPy's linalg was loaded then.
+_controllers: dict[bool, tuple[Any, tuple[tuple[Any, int], ...]]] = {}
+#: Libraries limited to one thread by ``blas_loaded`` inside ``single_blas_thread`` blocks (one
+#: list per open block); the outermost block restores their counts when it ends.
+_late_limited: list[list[tuple[Any, int]]] = []
+
+
 def _controller() -> tuple[Any, tuple[tuple[Any, int], ...]]:
     """(threadpoolctl's controller, (library controller, its default thread count) of every
-    BLAS loaded); the counts are read here, when it is made, before any limit (counts read
-    later may be limited ones).  (None, ()) without threadpoolctl."""
+    BLAS loaded), made again once SciPy's linalg (a BLAS of its own beside NumPy's) has been
+    loaded.  (None, ()) without threadpoolctl."""
+    key = "scipy.linalg" in sys.modules
+    made = _controllers.get(key)
+    if made is None:
+        made = _controllers[key] = _make_controller()
+    return made
+
+
+def _make_controller() -> tuple[Any, tuple[tuple[Any, int], ...]]:
     try:
         from threadpoolctl import ThreadpoolController
     except ImportError:  # pragma: no cover - threadpoolctl is a declared dependency
         return None, ()
     controller = ThreadpoolController()
     libs = controller.select(user_api="blas").lib_controllers
-    return controller, tuple((lib, lib.num_threads) for lib in libs)
+    # a library's default is its count when first seen (later counts may be limited ones)
+    return controller, tuple(
+        (lib, _defaults.setdefault(lib.filepath, lib.num_threads)) for lib in libs
+    )
+
+
+def blas_loaded() -> None:
+    """To be called after a lazy import of SciPy's linalg: inside ``single_blas_thread`` the
+    BLAS it brings is limited to one thread at once (the block's limit did not know it)."""
+    if not _late_limited:
+        return
+    for lib, _ in _controller()[1]:
+        if lib.num_threads != 1:
+            _late_limited[0].append((lib, lib.num_threads))
+            lib.set_num_threads(1)
 
 
 def _blas_libs() -> tuple[tuple[Any, int], ...]:
@@ -95,12 +125,22 @@ def spare_threads() -> Iterator[None]:
 
 @contextlib.contextmanager
 def single_blas_thread() -> Iterator[None]:
+    """BLAS on one thread inside (also a BLAS that SciPy loads meanwhile: ``blas_loaded``)."""
     controller = _controller()[0]
     if controller is None:  # pragma: no cover
         yield
         return
-    with controller.limit(limits=1, user_api="blas"):
-        yield
+    _late_limited.append([])
+    try:
+        with controller.limit(limits=1, user_api="blas"):
+            yield
+    finally:
+        late = _late_limited.pop()
+        if _late_limited:  # an outer block is still open: it restores them
+            _late_limited[0].extend(late)
+        else:
+            for lib, count in late:
+                lib.set_num_threads(count)
 
 
 @contextlib.contextmanager

@@ -102,3 +102,31 @@ def test_the_threads_option_fixes_the_count_for_one_run(cli):
         mp.undo()
     r = cli("fit", data, "--alpha", "1", "--threads", "0")
     assert r.exit_code == 2 and "--threads" in r.stderr
+
+
+def test_scipys_blas_loaded_inside_a_one_thread_block_joins_the_limit() -> None:
+    """SciPy's linalg brings a BLAS of its own; loaded lazily inside ``single_blas_thread`` (a
+    path that reaches a larger factor), it must run on one thread there too, and get its count
+    back afterwards.  In a fresh process: this one has SciPy loaded already."""
+    import json
+    import subprocess
+    import sys
+
+    code = """
+import json, sys
+from threadpoolctl import threadpool_info
+from regcli.core import threads
+from regcli.core.lapack import scipy_linalg
+assert "scipy.linalg" not in sys.modules
+with threads.single_blas_thread():
+    scipy_linalg()
+    inside = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+after = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+print(json.dumps({"inside": inside, "after": after}))
+"""
+    env = {"OPENBLAS_NUM_THREADS": "2", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    counts = json.loads(out.stdout)
+    assert counts["inside"] and all(c == 1 for c in counts["inside"]), counts
+    assert max(counts["after"]) == 2, counts  # OPENBLAS_NUM_THREADS, restored
