@@ -68,7 +68,7 @@ def compare_command(
     group_col: GroupColOption = None,
     repeats: RepeatsOption = 1,
     fold_grid: FoldGridOption = FoldGrid.own,
-    jobs: JobsOption = 1,
+    jobs: JobsOption = 0,
     select: SelectOption = Select.one_se,
     test_size: TestSizeOption = None,
     standardize: StandardizeOption = True,

@@ -82,7 +82,7 @@ def cv_command(
     group_col: GroupColOption = None,
     repeats: RepeatsOption = 1,
     fold_grid: FoldGridOption = FoldGrid.own,
-    jobs: JobsOption = 1,
+    jobs: JobsOption = 0,
     metric: MetricOption = None,
     select: SelectOption = Select.one_se,
     alphas: AlphasOption = None,

@@ -83,7 +83,7 @@ def fit_command(
     junit: JunitOption = None,
     require_converged: RequireConvergedOption = False,
     checks_file: ChecksOption = None,
-    jobs: JobsOption = 1,
+    jobs: JobsOption = 0,
     progress: ProgressOption = False,
     quiet: QuietOption = False,
     folds: FitFoldsOption = None,

@@ -342,7 +342,7 @@ def cross_validate(
     early stop included, and its coefficients are interpolated linearly in alpha at the common
     alphas: exactly what cv.glmnet does) or 'common' (every fold solves the alphas of the full
     fit exactly).
-    ``jobs``: processes for the paths (0: every core; ``parallel.run_tasks``); the results do not
+    ``jobs``: processes for the paths (0: the idle cores; ``parallel.run_tasks``); results do not
     depend on it.  ``controls``: penalty factors and limits (each fold applies them to its own
     standardization).  ``gammas``: also cross-validate the relaxed fits at these gammas jointly
     with alpha (one l1 ratio only), as cv.glmnet with relax = TRUE.

@@ -1,20 +1,12 @@
 """The elastic net's active set on wide data in the n x n (dual, Woodbury) form.
 
-With k = |A| near or above n, (X_A'X_A + lam2 I)^{-1} r is computed as
-(r - X_A' (K + lam2 I)^{-1} X_A r) / lam2 with K = X_A X_A' (n x n).  Along a path both K (a few
-features enter or leave per round) and lam2 (one step of the grid per alpha) change all the
-time, and a new n x n Cholesky factor per change would cost O(n^3) each.  Instead one factor of
-K_ref + lam2_ref I serves many rounds and alphas:
-
-- the features that entered or left since it was made are a low-rank change W S W' (S = +-1),
-  handled exactly by the Woodbury capacitance matrix, so M = K + lam2_ref I is solved exactly;
-- a new lam2 is a shift of M by (lam2 - lam2_ref) I: conjugate gradients on K + lam2 I
-  preconditioned by M converge in a few iterations (the preconditioned spectrum lies in
-  [lam2 / lam2_ref, 1]), each O(n^2 + n m).
-
-The factor is renewed when the changes or the shift grow large, or the iterations stop paying.
-Below ``DUAL_PCG_MIN_SAMPLES`` rows a factorization costs less than the iterations' Python
-overhead, and every change of K or lam2 factors again.
+(X_A'X_A + lam2 I)^{-1} r = (r - X_A' (K + lam2 I)^{-1} X_A r) / lam2 with K = X_A X_A'.  One
+Cholesky factor of K_ref + lam2_ref I serves many rounds and alphas: the features that entered
+or left since it was made are a low-rank change handled exactly by the Woodbury capacitance,
+and a new lam2 by conjugate gradients preconditioned with that (exact) M, which converge in a
+few O(n^2) iterations.  The factor is renewed when the changes or the shift grow large, or the
+iterations stop paying; below ``DUAL_PCG_MIN_SAMPLES`` rows every change factors again.
+docs/solvers.md has the details.
 """
 
 from __future__ import annotations

@@ -153,7 +153,7 @@ def test_signals_end_with_one_line_and_no_temporary_file(tmp_path, sig, code, wo
         data, index=False
     )
     proc = _start(
-        ["cv", str(data), "--l1-ratio", "0.05", "--repeats", "5", "-o", "out.json"], tmp_path
+        ["cv", str(data), "--l1-ratio", "0.05", "--repeats", "50", "-o", "out.json"], tmp_path
     )
     time.sleep(4)
     proc.send_signal(sig)
