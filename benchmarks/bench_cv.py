@@ -5,6 +5,8 @@
     python benchmarks/bench_cv.py --jobs 2    # both sides on 2 processes (n_jobs=2 for sklearn)
     python benchmarks/bench_cv.py --scaling   # regcli only: --jobs 1 vs 2, alternating rounds
                                               # (on a Gram the batched folds use one process)
+    python benchmarks/bench_cv.py --enet      # default elastic-net cv vs cv.glmnet, and
+                                              # compare vs the cv of its slowest model
 
 Each design: 4 l1 ratios (0.1, 0.5, 0.9, 1) x 100 alphas x 10 folds.  regcli: one call of
 `cross_validate` (every fold's statistics in one pass, then paths in feature space) on the
@@ -16,6 +18,12 @@ cv=<the same 10 splits>)` for each ratio, times added (tol 1e-4, its default).  
 relative difference of cv_mean).  regcli's times are the best of 3 runs for n x p <= 10^7 (1
 above), scikit-learn's a single run.  With --jobs J, regcli's fold paths run on J processes and
 ElasticNetCV gets n_jobs=J (the default 1 compares one core with one core).
+
+`--enet`: on the wide-data issue's designs (rho 0.5), a default 10-fold `regcli cv` at l1 ratios
+0.5 and 0.1 (each fold on its own grid, as cv.glmnet) with `--jobs 1` and with the CLI's
+default (the idle cores), against `cv.glmnet(x, y, alpha, foldid)` on the same folds; then
+`regcli compare` (lasso, ridge, elastic net 0.1/0.5/0.9) against the slowest of those models'
+default cvs.  Best of 2 runs each, alternating.
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import best_time, fht_design  # noqa: E402
+from benchmarks.common import best_time, fht_design, glmnet_cv, have_glmnet  # noqa: E402
 from regcli.core import alpha_grid, compute_path  # noqa: E402
 from regcli.core.compare import compare_models  # noqa: E402
 from regcli.core.cv import cross_validate, make_folds  # noqa: E402
@@ -149,6 +157,55 @@ def scaling(designs, rounds: int = 5) -> None:
         )
 
 
+ENET_DESIGNS = [(1000, 5000), (20000, 200), (100, 5000)]
+QUICK_ENET = [(20000, 200), (100, 5000)]
+
+
+def enet_table(designs, use_glmnet: bool) -> None:
+    """Default elastic-net cv against cv.glmnet, and compare against its slowest model's cv."""
+    print(
+        f"{'n':>6} {'p':>5} {'l1':>4} | {'cv j1 s':>8} {'cv s':>7} {'glmnet s':>8} | "
+        f"{'j1/glmnet':>9} {'cv/glmnet':>9}"
+    )
+    compare_rows = [_enet_design(n, p, use_glmnet) for n, p in designs]
+    print(f"\n{'n':>6} {'p':>5} | {'compare s':>9} {'slowest model cv s':>18} {'ratio':>6}")
+    for n, p, t_cmp, slowest, t_slow in compare_rows:
+        print(
+            f"{n:>6} {p:>5} | {t_cmp:>9.3f} {t_slow:>12.3f} (l1 {slowest}) {t_cmp / t_slow:>6.2f}"
+        )
+
+
+def _enet_design(n: int, p: int, use_glmnet: bool) -> tuple:
+    X, y = fht_design(n, p, 0.5, seed=n + p + 5)
+    folds = [make_folds(n, 10, seed=0)]
+    model_cv = {}
+    for ratio in (0.5, 0.1):
+        best = {"j1": np.inf, "j0": np.inf, "glmnet": np.inf}
+        for _ in range(2):
+            for jobs, key in ((1, "j1"), (0, "j0")):
+                t0 = time.perf_counter()
+                cross_validate(X, y, folds=folds, l1_ratios=[ratio], jobs=jobs)
+                best[key] = min(best[key], time.perf_counter() - t0)
+            if use_glmnet:
+                best["glmnet"] = min(best["glmnet"], glmnet_cv(X, y, folds[0], alpha=ratio)[0])
+        model_cv[ratio] = best["j0"]
+        print(
+            f"{n:>6} {p:>5} {ratio:>4} | {best['j1']:>8.3f} {best['j0']:>7.3f} "
+            f"{best['glmnet']:>8.3f} | {best['j1'] / best['glmnet']:>9.2f} "
+            f"{best['j0'] / best['glmnet']:>9.2f}",
+            flush=True,
+        )
+    for ratio in (1.0, 0.0, 0.9):
+        model_cv[ratio], _ = best_time(
+            lambda r=ratio: cross_validate(X, y, folds=folds, l1_ratios=[r], jobs=0), 2
+        )
+    t_cmp, _ = best_time(
+        lambda: compare_models(X, y, folds=folds, en_ratios=[0.1, 0.5, 0.9], jobs=0), 2
+    )
+    slowest = max(model_cv, key=lambda r: model_cv[r])
+    return n, p, t_cmp, slowest, model_cv[slowest]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -157,7 +214,14 @@ def main() -> None:
     ap.add_argument("--no-sklearn", action="store_true")
     ap.add_argument("--jobs", type=int, default=1, help="processes for both sides (default 1)")
     ap.add_argument("--scaling", action="store_true", help="regcli --jobs 1 vs 2 only")
+    ap.add_argument("--enet", action="store_true", help="elastic-net cv vs cv.glmnet; compare")
     args = ap.parse_args()
+    if args.enet:
+        ok, why = have_glmnet()
+        if not ok:
+            print(f"skipping R glmnet: {why}", file=sys.stderr)
+        enet_table(QUICK_ENET if args.quick else ENET_DESIGNS, ok)
+        return
     if args.scaling:
         scaling(QUICK if args.quick else DESIGNS[:2] + DESIGNS[3:])
         return

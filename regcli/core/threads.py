@@ -92,7 +92,8 @@ def _cores() -> int:
 def spare_cores() -> int:
     """BLAS threads worth running now: ``set_threads``'s count or ``REGCLI_THREADS`` when set,
     else this process's cores less those other runnable processes hold (Linux's instantaneous
-    count in /proc/loadavg; every core where that is not available), at least 1."""
+    count in /proc/loadavg less this process's own runnable threads; every core where that is
+    not available), at least 1."""
     if _setting["threads"] is not None:
         return int(_setting["threads"])
     setting = os.environ.get("REGCLI_THREADS", "").strip()
@@ -104,11 +105,26 @@ def spare_cores() -> int:
     cores = _cores()
     try:
         with open("/proc/loadavg") as fh:
-            running = int(fh.read().split()[3].split("/")[0]) - 1  # less this thread
+            running = int(fh.read().split()[3].split("/")[0])
+        running -= _own_running_threads()  # this thread and BLAS threads still spinning
     except (OSError, IndexError, ValueError):
         running = 0
     _spare["at"], _spare["cores"] = now, max(1, cores - max(running, 0))
     return int(_spare["cores"])
+
+
+def _own_running_threads() -> int:
+    """Threads of this process that Linux counts as runnable now (at least this one)."""
+    count = 0
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/stat") as fh:
+                # the state follows the command name, which is in parentheses
+                if fh.read().rsplit(")", 1)[1].split()[0] == "R":
+                    count += 1
+        except (OSError, IndexError):
+            continue
+    return max(count, 1)
 
 
 @contextlib.contextmanager

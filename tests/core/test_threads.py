@@ -71,10 +71,15 @@ def test_spare_cores_follow_the_setting_and_the_other_runnable_processes(monkeyp
 
         return fake_open
 
-    for running, spare in ((1, 4), (2, 3), (4, 1), (9, 1)):  # this process counts as one
+    # (runnable tasks, this process's runnable threads, spare cores): this process's own
+    # threads (the caller, BLAS threads still spinning) are not other processes
+    for running, own, spare in ((1, 1, 4), (2, 1, 3), (4, 1, 1), (9, 1, 1), (3, 2, 3)):
+        monkeypatch.setattr(threads, "_own_running_threads", lambda own=own: own)
         monkeypatch.setattr("builtins.open", loadavg(running))
         threads._spare["at"] = -1e9  # no cached reading
         assert threads.spare_cores() == spare
+    monkeypatch.undo()
+    assert threads._own_running_threads() >= 1  # the real count: at least the caller
 
 
 def test_the_threads_option_fixes_the_count_for_one_run(cli):
