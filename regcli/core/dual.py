@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from regcli.core.factor import Factor
-from regcli.core.lapack import potrf
+from regcli.core.lapack import potrf, scipy_linalg
 from regcli.core.stats import LazyStats, thin_product
 from regcli.core.tuning import (
     DUAL_MAX_CHANGES,
@@ -67,8 +67,9 @@ class DualActiveSet:
         k = self.idx.size
         self._XA = np.empty((n, max(16, 2 * k)), order="F")
         self._XA[:, :k] = stats.Xs[:, self.idx]
-        self._K: np.ndarray | None = None  # X_A X_A' of the factor's active set
-        self._scale = 0.0  # ||K||_F + lam2 at the factor: the residuals' yardstick
+        # X_A X_A' of the factor's active set (Fortran order; updates keep its lower triangle)
+        self._K: np.ndarray | None = None
+        self._scale = 0.0  # trace(K) + lam2 at the factor: the residuals' yardstick
         self._factor: Factor | None = None  # of K + lam2_ref I
         self._factor_lam2 = lam2
         self._eig: tuple[np.ndarray, np.ndarray] | None = None  # where no factor exists
@@ -173,7 +174,7 @@ class DualActiveSet:
     def _pending(self, cols: np.ndarray, sign: float) -> None:
         """Fold changes straight into K (the factor is renewed before the next solve)."""
         assert self._K is not None
-        self._K += sign * (cols @ cols.T)
+        _syrk_update(self._K, cols, sign)
 
     def _drop_change(self, pos: int) -> None:
         m = self._m
@@ -191,18 +192,21 @@ class DualActiveSet:
         k, m = self.idx.size, self._m
         if self._K is None or self._updates > DUAL_RECOMPUTE_UPDATES:
             XA = self._XA[:, :k]
-            self._K = XA @ XA.T
+            self._K = (XA @ XA.T).T  # symmetric: the transposed view is Fortran order
             self._updates = 0
         elif m:
-            W = self._W[:, :m]
-            self._K += (W * self._S[:m]) @ W.T
+            S = self._S[:m]
+            for sign in (1.0, -1.0):
+                if (S == sign).any():
+                    _syrk_update(self._K, self._W[:, :m][:, S == sign], sign)
         self._m = 0
         self._cap_inv = None
         self._renew = False
         self._factor_lam2 = self.lam2
         K = self._K
-        self._scale = float(np.sqrt(np.einsum("ij,ij->", K, K))) + self.lam2
-        M = K.copy()
+        # trace(K) >= ||K||_2 (K is positive semidefinite): the residuals' yardstick
+        self._scale = float(np.trace(K)) + self.lam2
+        M = K.copy(order="F")
         M.flat[:: M.shape[0] + 1] += self.lam2
         L, info = potrf(M)
         if info == 0:
@@ -234,7 +238,7 @@ class DualActiveSet:
     def _times(self, d: np.ndarray) -> np.ndarray:
         """(K + lam2 I) d for the current K."""
         assert self._K is not None
-        out = self._K @ d
+        out = _symv(self._K, d)
         m = self._m
         if m:
             W = self._W[:, :m]
@@ -332,3 +336,14 @@ class DualActiveSet:
     def gradient(self, lam1: float) -> np.ndarray:
         """c - G b at ``solution(lam1)``, from the kept columns."""
         return self.stats.c - thin_product(self.stats.Xs.T, self.fitted(self.solution(lam1)))
+
+
+def _syrk_update(K: np.ndarray, cols: np.ndarray, sign: float) -> None:
+    """K += sign * cols cols' in place, in the lower triangle of a Fortran-order K."""
+    blas = scipy_linalg().blas
+    blas.dsyrk(sign, cols, beta=1.0, c=K, lower=1, overwrite_c=1)
+
+
+def _symv(K: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """K d from the lower triangle of K."""
+    return scipy_linalg().blas.dsymv(1.0, K, d, lower=1)
