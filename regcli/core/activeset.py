@@ -416,9 +416,11 @@ class ActiveSet:
 
     def _deletes_cheaper(self, count: int) -> bool:
         """Whether ``count`` O(k^2) deletions beat a new factorization (k^3 / 3, plus n k^2
-        to form the block from X~ on the lazy source); a deletion costs about 30 k^2."""
+        to form the block from X~ on the lazy source unless G_AA is kept); a deletion costs
+        about 30 k^2."""
         k = self.idx.size
-        gather = self.stats.n_samples if isinstance(self.stats, LazyStats) else 1
+        lazy = isinstance(self.stats, LazyStats) and self._GA is None
+        gather = self.stats.n_samples if lazy else 1
         return 30.0 * count < k / 3.0 + gather
 
     def append(self, new: np.ndarray, signs: np.ndarray, cols: np.ndarray) -> bool:
