@@ -496,8 +496,10 @@ def solve_enet(
 
     ``tol`` is absolute, on the standardized gradient (the caller scales it by alpha).
     ``screen`` is an optional boolean mask (m,): the strong set, whose violators are added first.
-    ``active_set`` is the factor of the solution ``coef0`` came from (reused when lam2 matches).
-    ``max_add``: violators added per round (default 10; 6 on large lazy problems).
+    ``active_set`` is the factor of the solution ``coef0`` came from (reused where it can take
+    this lam2).  ``max_add``: violators added per round (default 10; 6 on large lazy problems,
+    16 in the dual form).  ``enter``: (features, signs) predicted to enter, added before the
+    first solve (those that do not belong leave again).
     """
     lam1, lam2 = penalty.lam1, penalty.lam2
     c = stats.c

@@ -112,7 +112,7 @@ class DualActiveSet:
         """X~_A x from the kept columns."""
         return thin_product(self._XA[:, : self.idx.size], x)
 
-    def append(self, new: np.ndarray, signs: np.ndarray, cols: np.ndarray) -> bool:
+    def append(self, new: np.ndarray, signs: np.ndarray, cols: np.ndarray | None) -> bool:
         """Add features ``new`` with ``signs`` (``cols``, Gram columns, are not needed)."""
         k, m = self.idx.size, new.size
         if self._XA.shape[1] < k + m:
