@@ -103,7 +103,6 @@ class DualActiveSet:
         if lam2 <= 0.0:
             return False
         if lam2 != self.lam2:
-            self.residual_target *= lam2 / self.lam2
             self.lam2 = lam2
             self._x = None
         return True
