@@ -354,29 +354,23 @@ class ActiveSet:
         return bool(_MAX(viol, initial=0.0) <= lam + tol)
 
     def retarget(self, lam2: float) -> bool:
-        """Make this factor serve lam2, or return False.  On the lazy source a new lam2 > 0 is
-        taken from L L' = G_AA + lam2_old I (k^3 / 3 twice, instead of n k^2 to form G_AA from
-        X~ again); after ``_RETARGETS`` such steps the active set is built afresh, so their
-        rounding cannot accumulate, and so is one large enough for the dual form."""
+        """Make this factor serve lam2, or return False.  Where G_AA is kept (the elastic net
+        on the lazy source) a new lam2 > 0 costs one k^3 / 3 factorization instead of n k^2 to
+        form G_AA from X~ again; after ``_RETARGETS`` such steps the active set is built afresh,
+        and so is one large enough for the dual form."""
         if lam2 == self.lam2:
             return True
         k = self.idx.size
         if not (
-            isinstance(self.stats, LazyStats)
+            self._GA is not None
             and lam2 > 0.0
-            and self.lam2 > 0.0
             and k
             and self._retargets < _RETARGETS
             and not dual_factor_pays(self.stats.n_samples, k)
         ):
             return False
-        if self._GA is not None:
-            M = self._GA[:k, :k].copy(order="F")
-            M.flat[:: k + 1] += lam2
-        else:
-            L = self.factor.L
-            M = L @ L.T
-            M.flat[:: k + 1] += lam2 - self.lam2
+        M = self._GA[:k, :k].copy(order="F")
+        M.flat[:: k + 1] += lam2
         chol = _chol(M)
         if chol is None:
             return False

@@ -18,6 +18,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from regcli.core.lapack import scipy_linalg
 from regcli.core.threads import single_blas_thread, workers_fill_the_cores
 
 T = TypeVar("T")
@@ -103,7 +104,7 @@ def run_tasks(fn: Callable[[Any], T], tasks: Sequence[Any], jobs: int = 1) -> li
         # SciPy's BLAS and LAPACK (a library of their own beside NumPy's) loaded now, so that
         # the one-thread limit below reaches them: loaded first in a child, they would start
         # a thread per core in every process, and those spin against each other
-        import scipy.linalg  # noqa: F401
+        scipy_linalg()
     # one BLAS thread in every process, the large products included (``threads.all_threads``):
     # set before the forks, the children inherit it.  Also with one process, so that a task's
     # products, and so its results to the last bit, are the same for every ``jobs``.

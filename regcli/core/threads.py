@@ -38,9 +38,10 @@ _state = {"all_threads": True}
 _defaults: dict[str, int] = {}
 #: The controllers made so far, by whether SciPy's linalg was loaded then.
 _controllers: dict[bool, tuple[Any, tuple[tuple[Any, int], ...]]] = {}
-#: Libraries limited to one thread by ``blas_loaded`` inside ``single_blas_thread`` blocks (one
-#: list per open block); the outermost block restores their counts when it ends.
-_late_limited: list[list[tuple[Any, int]]] = []
+#: Open ``single_blas_thread`` blocks, and the libraries ``blas_loaded`` limited to one thread
+#: inside them (with their counts before), restored when the outermost block ends.
+_single_depth = {"open": 0}
+_late_limited: list[tuple[Any, int]] = []
 
 
 def _controller() -> tuple[Any, tuple[tuple[Any, int], ...]]:
@@ -70,11 +71,11 @@ def _make_controller() -> tuple[Any, tuple[tuple[Any, int], ...]]:
 def blas_loaded() -> None:
     """To be called after a lazy import of SciPy's linalg: inside ``single_blas_thread`` the
     BLAS it brings is limited to one thread at once (the block's limit did not know it)."""
-    if not _late_limited:
+    if not _single_depth["open"]:
         return
     for lib, _ in _controller()[1]:
         if lib.num_threads != 1:
-            _late_limited[0].append((lib, lib.num_threads))
+            _late_limited.append((lib, lib.num_threads))
             lib.set_num_threads(1)
 
 
@@ -146,17 +147,16 @@ def single_blas_thread() -> Iterator[None]:
     if controller is None:  # pragma: no cover
         yield
         return
-    _late_limited.append([])
+    _single_depth["open"] += 1
     try:
         with controller.limit(limits=1, user_api="blas"):
             yield
     finally:
-        late = _late_limited.pop()
-        if _late_limited:  # an outer block is still open: it restores them
-            _late_limited[0].extend(late)
-        else:
-            for lib, count in late:
+        _single_depth["open"] -= 1
+        if not _single_depth["open"]:
+            for lib, count in _late_limited:
                 lib.set_num_threads(count)
+            _late_limited.clear()
 
 
 @contextlib.contextmanager
