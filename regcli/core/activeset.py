@@ -21,7 +21,7 @@ from regcli.core.dual import DualActiveSet
 from regcli.core.factor import Factor
 from regcli.core.lapack import potrf
 from regcli.core.penalty import ElasticNet
-from regcli.core.stats import LazyStats, Stats, thin_product
+from regcli.core.stats import LazyStats, Stats, close_gaps, thin_product
 from regcli.core.tuning import (
     ADD_PER_ROUND,
     ADD_PER_ROUND_DUAL,
@@ -35,8 +35,6 @@ from regcli.core.tuning import (
 #: A column whose Cholesky pivot falls below this share of its norm is taken as dependent.
 _DEPENDENT = 1e-10
 _EMPTY_IDX = np.zeros(0, dtype=np.intp)
-#: New lam2 taken by one active set's factor (``ActiveSet.retarget``) before it is rebuilt.
-_RETARGETS = 16
 _NO_POINTS = np.zeros((0, 0))  # what a segment without points returns (read-only by use)
 _NO_POINTS.flags.writeable = False
 # reductions of 1-d arrays without the Python wrappers of ndarray.max / any / all (hundreds of
@@ -93,14 +91,12 @@ class ActiveSet:
         "_x",
         "_one_lam1",
         "_XA",
-        "_retargets",
         "_GA",
     )
 
     def __init__(self, stats: Stats, coef: np.ndarray, lam2: float):
         self.stats = stats
         self.lam2 = lam2
-        self._retargets = 0
         # on the lazy source the active columns of X~ are kept side by side (n x capacity,
         # Fortran order, the first |A| columns in the order of idx): Gram blocks and gradients
         # then need no gather of |A| columns of X~ per round
@@ -356,8 +352,8 @@ class ActiveSet:
     def retarget(self, lam2: float) -> bool:
         """Make this factor serve lam2, or return False.  Where G_AA is kept (the elastic net
         on the lazy source) a new lam2 > 0 costs one k^3 / 3 factorization instead of n k^2 to
-        form G_AA from X~ again; after ``_RETARGETS`` such steps the active set is built afresh,
-        and so is one large enough for the dual form."""
+        form G_AA from X~ again (G_AA is kept exactly, so this never drifts); an active set
+        large enough for the dual form is built afresh."""
         if lam2 == self.lam2:
             return True
         k = self.idx.size
@@ -365,7 +361,6 @@ class ActiveSet:
             self._GA is not None
             and lam2 > 0.0
             and k
-            and self._retargets < _RETARGETS
             and not dual_factor_pays(self.stats.n_samples, k)
         ):
             return False
@@ -376,7 +371,6 @@ class ActiveSet:
             return False
         self.factor.reset(chol)
         self.lam2 = lam2
-        self._retargets += 1
         self._changed()
         return True
 
@@ -388,8 +382,7 @@ class ActiveSet:
         if gone.size == 0:
             return
         if self._XA is not None:  # close the gaps: move the columns after the first one left
-            first, k = int(gone[0]), self.idx.size
-            self._XA[:, first : k - gone.size] = self._XA[:, first:k][:, mask[first:]]
+            close_gaps(self._XA, gone, self.idx.size)
             if self._GA is not None:
                 kept = np.flatnonzero(mask)
                 self._GA[: kept.size, : kept.size] = self._GA[np.ix_(kept, kept)]

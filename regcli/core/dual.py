@@ -15,7 +15,7 @@ import numpy as np
 
 from regcli.core.factor import Factor
 from regcli.core.lapack import potrf, scipy_linalg
-from regcli.core.stats import LazyStats, thin_product
+from regcli.core.stats import LazyStats, close_gaps, thin_product
 from regcli.core.tuning import (
     DUAL_MAX_CHANGES,
     DUAL_PCG_MAX_ITERATIONS,
@@ -131,8 +131,7 @@ class DualActiveSet:
             return
         gone = np.flatnonzero(~mask)
         self._record(self.idx[gone], self._XA[:, gone], -1.0)
-        kept = np.flatnonzero(mask)
-        self._XA[:, : kept.size] = self._XA[:, kept]
+        close_gaps(self._XA, gone, self.idx.size)
         self.idx = self.idx[mask]
         self.sign = self.sign[mask]
         self._x = None

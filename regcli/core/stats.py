@@ -282,6 +282,19 @@ def _thin_product(A: np.ndarray, M: np.ndarray) -> np.ndarray:
     return out
 
 
+def close_gaps(columns: np.ndarray, gone: np.ndarray, count: int) -> None:
+    """Remove the columns at sorted positions ``gone`` from the first ``count`` columns of a
+    Fortran-order buffer, in place and in order: the runs between them move left as contiguous
+    blocks (no gathered copy of the whole buffer)."""
+    dst = int(gone[0])
+    ends = gone.tolist()[1:] + [count]
+    for start, end in zip(gone.tolist(), ends):
+        width = end - start - 1
+        if width > 0:
+            columns[:, dst : dst + width] = columns[:, start + 1 : end]
+            dst += width
+
+
 def constant_columns(
     var: np.ndarray, mean: np.ndarray, reference: np.ndarray | float = 0.0
 ) -> np.ndarray:
