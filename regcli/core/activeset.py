@@ -508,7 +508,7 @@ def solve_enet(
         act = ActiveSet(stats, coef, lam2)
     if isinstance(act, DualActiveSet):
         act.target_for(tol)
-    n_entered = 0  # features of the last round still active (they sit at the end of act.idx)
+    entered = _EMPTY_IDX  # the features of the last round that are still active
     entered_round = False
     if enter is not None and enter[0].size:
         new, signs = enter
@@ -519,7 +519,7 @@ def solve_enet(
             if isinstance(act, DualActiveSet)
             else act.append_entering(new, signs)
         ):
-            n_entered, entered_round = new.size, True
+            entered, entered_round = new, True
     n_iter = 0
     single = False  # one entering feature per round, after a round that made no progress
     converged = False
@@ -577,12 +577,12 @@ def solve_enet(
                 drop[np.flatnonzero(bad)[t <= tmin]] = True
                 drop |= s * new_b <= 0
                 moved = moved or tmin > 0.0
-            if n_entered:
-                n_entered = int((~drop[A.size - n_entered :]).sum())
+            if entered.size:
+                entered = entered[~np.isin(entered, A[drop])]
             new_b[drop] = 0.0
             coef[A] = new_b
             act.keep(~drop)
-        if entered_round and n_entered == 0 and not moved:
+        if entered_round and entered.size == 0 and not moved:
             single = True  # the whole last block left again without any progress
         entered_round = False
         A = act.idx
@@ -652,10 +652,10 @@ def solve_enet(
         moved = False
         if isinstance(act, DualActiveSet):  # always positive definite: no Gram columns needed
             act.append(cand, signs, cand)
-            n_entered, entered_round = cand.size, True
+            entered, entered_round = cand, True
             continue
         if act.append_entering(cand, signs):
-            n_entered, entered_round = cand.size, True
+            entered, entered_round = cand, True
             continue
         cols = stats.cols_for(cand, np.concatenate([A, cand]))
         # some candidate depends on the active set or on another: one at a time
@@ -671,7 +671,7 @@ def solve_enet(
                 break
         if not added:
             break  # nothing can enter: report the violation as it stands
-        n_entered, entered_round = added, True
+        entered, entered_round = act.idx[act.idx.size - added :], True  # joined at the end
     return PointSolution(
         coef=coef,
         grad=grad,

@@ -15,7 +15,7 @@ import numpy as np
 
 from regcli.core.factor import Factor
 from regcli.core.lapack import potrf, scipy_linalg
-from regcli.core.stats import LazyStats, close_gaps, thin_product
+from regcli.core.stats import LazyStats, thin_product
 from regcli.core.tuning import (
     DUAL_MAX_CHANGES,
     DUAL_PCG_MAX_ITERATIONS,
@@ -126,14 +126,21 @@ class DualActiveSet:
         return True
 
     def keep(self, mask: np.ndarray) -> None:
-        """Keep the features where ``mask`` is True (in order)."""
+        """Keep the features where ``mask`` is True.  K does not depend on their order, so the
+        last kept features move into the gaps (n values moved per feature that left)."""
         if mask.all():
             return
         gone = np.flatnonzero(~mask)
         self._record(self.idx[gone], self._XA[:, gone], -1.0)
-        close_gaps(self._XA, gone, self.idx.size)
-        self.idx = self.idx[mask]
-        self.sign = self.sign[mask]
+        count = self.idx.size - gone.size
+        holes = gone[gone < count]
+        idx, sign = self.idx[:count].copy(), self.sign[:count].copy()
+        if holes.size:
+            movers = count + np.flatnonzero(mask[count:])
+            self._XA[:, holes] = self._XA[:, movers]
+            idx[holes] = self.idx[movers]
+            sign[holes] = self.sign[movers]
+        self.idx, self.sign = idx, sign
         self._x = None
 
     def _record(self, features: np.ndarray, cols: np.ndarray, sign: float) -> None:
