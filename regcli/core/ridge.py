@@ -25,14 +25,14 @@ class RidgeSolver:
 
         self._kernel = False
         if isinstance(stats, GramStats):
-            d, Q = eigh(stats.gram, check_finite=False)
+            d, Q = eigh(stats.gram, check_finite=False, driver="evd")
             self._basis = Q
             self._d = np.maximum(d, 0.0)
             self._proj = Q.T @ stats.c
         elif stats.n_features > stats.n_samples:
             self._kernel = True
             Xs = stats.Xs
-            d, U = eigh(thin_product(Xs, Xs.T), check_finite=False)
+            d, U = eigh(thin_product(Xs, Xs.T), check_finite=False, driver="evd")
             self._basis = U
             self._d = np.maximum(d, 0.0)
             self._proj = U.T @ stats.zs
@@ -60,10 +60,14 @@ class RidgeSolver:
         stats = self.stats
         if isinstance(stats, GramStats):
             return W, stats.c[:, None] - stats.gram @ W
-        if self._kernel:  # b = X~' W; X~ b = K W = U diag(d) U' W
+        if self._kernel:  # b = X~' W; X~ b = K W = U diag(d) U' W; both in one pass over X~
             assert isinstance(stats, LazyStats)
-            fitted = self._basis @ (self._d[:, None] * (self._basis.T @ W))
-            return stats.Xs.T @ W, stats.c[:, None] - stats.Xs.T @ fitted
+            k = W.shape[1]
+            both = np.empty((W.shape[0], 2 * k), order="F")
+            both[:, :k] = W
+            both[:, k:] = self._basis @ (self._d[:, None] * (self._basis.T @ W))
+            products = stats.Xs.T @ both
+            return products[:, :k], stats.c[:, None] - products[:, k:]
         assert isinstance(stats, LazyStats)
         return W, stats.c[:, None] - stats.Xs.T @ (stats.Xs @ W)
 
