@@ -32,6 +32,10 @@ DUAL_PCG_RENEW_ITERATIONS = 8
 DUAL_PCG_MIN_SAMPLES = 300
 #: Rank updates of the dual K after which it is recomputed from the active columns.
 DUAL_RECOMPUTE_UPDATES = 1024
+#: The dual form's preconditioning factor is made in single precision while (trace(K) + lam2) /
+#: lam2, a bound on the condition number of K + lam2 I, stays below this (its rounding error
+#: then stays below ~6e-2 relative: conjugate gradients still converge in a few iterations).
+SINGLE_MAX_CONDITION = 1e6
 
 # --- active-set kernel -------------------------------------------------------------------------
 #: n x p from which a round first looks for violators in the strong set, before a full check.

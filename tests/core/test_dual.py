@@ -84,6 +84,30 @@ def test_lam2_below_the_rounding_of_k_still_solves():
     assert np.isfinite(x).all()
 
 
+def test_single_precision_factor_preconditions_and_gives_way_where_it_would_not_serve(
+    monkeypatch,
+):
+    stats = lazy_stats(320, 900, seed=7)
+    coef = np.zeros(900)
+    coef[:250] = 1.0
+    rhs = np.linspace(-1, 2, 250)
+    # well conditioned: the factor is single precision, the solves exact to rounding all the same
+    act = DualActiveSet(stats, coef, 0.1)
+    assert rel(act.solve(rhs), dense_solve(stats, act, rhs)) < 1e-9
+    assert isinstance(act._factor, dual_module.SingleFactor)
+    # (trace(K) + lam2) / lam2 above SINGLE_MAX_CONDITION: a double-precision factor
+    act = DualActiveSet(stats, coef, 1e-5)
+    assert rel(act.solve(rhs), dense_solve(stats, act, rhs)) < 1e-9
+    assert isinstance(act._factor, dual_module.Factor)
+    # a fresh single factor that needs too many iterations is given up for an exact one
+    monkeypatch.setattr(dual_module, "SINGLE_MAX_ITERATIONS", 0)
+    act = DualActiveSet(stats, coef, 0.1)
+    assert rel(act.solve(rhs), dense_solve(stats, act, rhs)) < 1e-9
+    act.retarget(0.09)
+    assert rel(act.solve(rhs), dense_solve(stats, act, rhs)) < 1e-9
+    assert isinstance(act._factor, dual_module.Factor)
+
+
 @pytest.mark.parametrize("l1_ratio", [0.5, 0.1])
 def test_large_wide_elastic_net_path_through_the_capacitance_matches_gram_mode(l1_ratio):
     # n >= DUAL_PCG_MIN_SAMPLES: the active set passes n / 2 and the dual form's factor serves
