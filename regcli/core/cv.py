@@ -884,22 +884,35 @@ def _fold_score(
     (the fold's statistics, its penalty, gammas) also scores the relaxed path at each gamma."""
 
     def score(coefs_std: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        coefs, intercepts = std.to_original(coefs_std)
-        if interpolate:
-            coefs, intercepts = interpolate_path(raw.alphas, coefs, intercepts, grid)
         errors = np.zeros(len(grid))
         if metric in ("mse", "r2") and sums is not None:
+            coefs, intercepts = std.to_original(coefs_std)
+            if interpolate:
+                coefs, intercepts = interpolate_path(raw.alphas, coefs, intercepts, grid)
             mse = sums.heldout_mse(k, coefs, intercepts)
+            support = coefs != 0
         else:
+            # from the rows, on the columns the path ever used (few of p on wide data)
+            used = np.flatnonzero(coefs_std.any(axis=0))
+            cols = std.keep[used]
+            coefs = coefs_std[:, used] / std.scale[cols]
+            if std.fit_intercept:
+                intercepts = std.y_mean - coefs @ std.mean[cols]
+            else:
+                intercepts = np.zeros(coefs.shape[0])
+            if interpolate:
+                coefs, intercepts = interpolate_path(raw.alphas, coefs, intercepts, grid)
             test = fold == k
-            pred = intercepts[:, None] + coefs @ X[test].T  # (len(grid), n_test)
+            pred = intercepts[:, None] + coefs @ X[np.ix_(test, cols)].T  # (len(grid), n_test)
             wt = w[test] / w[test].sum()
             mse = GAUSSIAN.unit_deviance(y[test][None, :], pred) @ wt
             if metric == "mae":
                 errors = np.abs(y[test][None, :] - pred) @ wt
+            support = np.zeros((len(grid), std.constant.size), dtype=bool)
+            support[:, cols] = coefs != 0
         if metric != "mae":
             errors = mse  # r2 becomes 1 - mse / var(y) once every fold is in (``pooled_r2``)
-        return errors, mse, coefs != 0
+        return errors, mse, support
 
     errors, mse, support = score(raw.coefs)
     if relax is None:
