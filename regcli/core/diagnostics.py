@@ -9,6 +9,7 @@ import numpy as np
 #: Features whose |correlation| exceeds this are grouped.
 CORRELATION_GROUP = 0.9
 _BLOCK = 512
+_SINGLE_MARGIN = 1e-4
 
 
 @dataclass(frozen=True)
@@ -60,16 +61,21 @@ def collinearity(X: np.ndarray, weights: np.ndarray | None = None) -> Collineari
     m = live.size
     if m <= n:
         return collinearity_from_gram(Z.T @ Z, live, n)
-    s = np.linalg.svd(Z, compute_uv=False)
-    rank_tol = s.max() * max(n, m) * np.finfo(float).eps
-    cond = float(s.max() / s.min()) if s.min() > rank_tol else float("inf")
+    # more columns than rows: the centered columns (orthogonal to sqrt(v)) have rank <= n - 1,
+    # so the condition number is infinite without a singular value decomposition.
+    # Correlations: single precision finds the candidate pairs (its error, ~1e-6, is far
+    # below the margin), double precision decides them.
+    Z32 = Z.astype(np.float32)
     edges: list[tuple[int, int]] = []
     for start in range(0, m, _BLOCK):
-        block = Z[:, start : start + _BLOCK].T @ Z  # (b, m) correlations
-        rows, cols = np.nonzero(np.abs(block) > CORRELATION_GROUP)
-        edges.extend(zip((rows + start).tolist(), cols.tolist()))
+        block = Z32[:, start : start + _BLOCK].T @ Z32  # (b, m) correlations
+        rows, cols = np.nonzero(np.abs(block) > CORRELATION_GROUP - _SINGLE_MARGIN)
+        rows += start
+        exact = np.einsum("ij,ij->j", Z[:, rows], Z[:, cols])
+        keep = np.abs(exact) > CORRELATION_GROUP
+        edges.extend(zip(rows[keep].tolist(), cols[keep].tolist()))
     return Collinearity(
-        condition_number=cond,
+        condition_number=float("inf"),
         groups=_groups_from_edges(edges, live),
         max_vif=None,
         max_vif_feature=None,
