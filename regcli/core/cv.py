@@ -454,22 +454,30 @@ def cross_validate(
                 ]
             )
     else:
+        # the folds wait for the full fits only where they solve the fits' alphas (``fold_grid``
+        # full); otherwise every full fit after the first is one more task beside the folds
+        first = 1 if own_grid is not None or alphas is not None else len(full_specs)
         with single_blas_thread():
-            # in this process: forking costs copy-on-write faults, and these paths are 1 in
-            # K + 1 of the work
+            # in this process: forking costs copy-on-write faults, and its time tells whether
+            # the paths are worth more processes
             t_full = time.perf_counter()
-            fulls = solve_specs(full_specs, tol=tol, max_iter=max_iter)
-            t_full = time.perf_counter() - t_full
+            fulls = solve_specs(full_specs[:first], tol=tol, max_iter=max_iter)
+            t_full = (time.perf_counter() - t_full) / first
+        # a later full fit may stop early on its grid: its folds are scored on the whole grid
+        # and cut to the fit's length afterwards (scores are per alpha)
+        grids = [f.alphas for f in fulls] + [sp.alphas for sp in full_specs[first:]]
 
-        def fold_path(task: tuple[int, int, int]) -> FoldScore:
+        def fold_path(task: tuple[int, int, int]) -> FoldScore | RawPath:
             i, r, k = task
+            if r < 0:  # the full fit of ratio i
+                return solve_specs([full_specs[i]], tol=tol, max_iter=max_iter)[0]
             return _fold_errors(
                 X,
                 y,
                 w,
                 folds[r],
                 k,
-                fulls[i].alphas,
+                grids[i],
                 l1_ratios[i],
                 metric=metric,
                 standardize=standardize,
@@ -481,11 +489,20 @@ def cross_validate(
                 gammas=gamma_grid,
             )
 
+        all_tasks = [(i, -1, 0) for i in range(first, len(full_specs))] + tasks
         # a fold's path costs about what the full path did: too little work is not worth the
         # forks (their copy-on-write faults, and processes side by side slow each other)
-        if t_full / len(l1_ratios) * len(tasks) < PARALLEL_MIN_SECONDS:
+        if t_full * len(all_tasks) < PARALLEL_MIN_SECONDS:
             jobs = 1
-        per_fold = iter(run_tasks(fold_path, tasks, jobs))  # one BLAS thread per process
+        results = run_tasks(fold_path, all_tasks, jobs)  # one BLAS thread per process
+        extra = len(all_tasks) - len(tasks)
+        fulls = fulls + results[:extra]  # type: ignore[operator]
+        per_fold = iter(
+            [
+                _cut(score, fulls[i].alphas.size)  # type: ignore[arg-type]
+                for (i, _, _), score in zip(tasks, results[extra:])
+            ]
+        )
     if sums is not None:  # from the sums: the rows may not be at hand (the stream engine)
         fold_w = [np.array([fold.W for fold in s.folds]) for s in sums]
         var_y = sums[0].total_variance()
@@ -923,6 +940,20 @@ def _fold_score(
     relaxed_errors = np.stack([e for e, _, _ in scored])
     relaxed_mse = np.stack([m for _, m, _ in scored])
     return FoldScore(errors, mse, support, relaxed_errors, relaxed_mse)
+
+
+def _cut(score: FoldScore, count: int) -> FoldScore:
+    """A fold's scores at the first ``count`` alphas of its grid."""
+    if score.errors.size == count:
+        return score
+    relaxed = score.relaxed_errors is not None
+    return FoldScore(
+        score.errors[:count],
+        score.mse[:count],
+        score.support[:count],
+        score.relaxed_errors[:, :count] if relaxed else None,  # type: ignore[index]
+        score.relaxed_mse[:, :count] if relaxed else None,  # type: ignore[index]
+    )
 
 
 class FoldScore(NamedTuple):

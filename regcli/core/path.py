@@ -405,7 +405,7 @@ def _activeset_points(  # type: ignore[no-untyped-def]
         enter = None
         if prev_alpha is not None:
             screen = strong_screen(grad, l1_ratio, a, prev_alpha)
-            if grad_before is not None and not lasso and lazy:
+            if grad_before is not None and lazy:
                 predicted = 2.0 * grad - grad_before
                 new = np.flatnonzero((np.abs(predicted) > a * l1_ratio) & (coef == 0))
                 enter = (new, np.sign(predicted[new]))
@@ -442,7 +442,7 @@ def _activeset_points(  # type: ignore[no-untyped-def]
             for t in range(count):
                 coef = np.zeros(m)
                 coef[active_set.idx] = B[:, t]
-                grad = grads[:, t]
+                grad_before, grad = grad, grads[:, t]
                 yield coef, grad, 1, float(kkts[t]), True
             if count:
                 prev_alpha = values[i + count - 1]

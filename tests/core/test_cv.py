@@ -293,3 +293,25 @@ def test_large_grams_are_batched_in_chunks_with_the_same_results(monkeypatch):
     m = cv.SPECTRAL_MAX_FEATURES + 1
     monkeypatch.setattr(cv, "BATCH_GRAM_BYTES", 2 * 8 * (m + 1) ** 2)
     assert cv._batches([0, 1, 2], [7, 8, 9], m) == [[0, 1], [2]]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_wide_ratios_after_the_first_solve_their_full_fits_beside_the_folds(jobs, monkeypatch):
+    """On the lazy source the full fits of the second and later ratios run as tasks with the
+    folds (scored on their whole grid, cut where the fit stopped early): the curves equal
+    separate runs, which solve the full fit first, for any number of processes."""
+    from regcli.core import cv
+
+    monkeypatch.setattr(cv, "PARALLEL_MIN_SECONDS", 0.0)  # fork even for this small problem
+    X, y = make_problem(40, 120, seed=8, rho=0.5)
+    folds = [make_folds(40, 4, seed=2)]
+    ratios = [0.9, 0.3, 1.0]
+    together = cross_validate(X, y, folds=folds, l1_ratios=ratios, jobs=jobs)
+    for ratio, curve in zip(ratios, together.curves):
+        alone = cross_validate(X, y, folds=folds, l1_ratios=[ratio], jobs=1).curve
+        np.testing.assert_array_equal(curve.alphas, alone.alphas)
+        np.testing.assert_array_equal(curve.fold_errors, alone.fold_errors)
+        np.testing.assert_array_equal(curve.fold_support, alone.fold_support)
+        assert (curve.index_min, curve.index_1se) == (alone.index_min, alone.index_1se)
+    # one of the later fits stopped early: its folds' scores were cut
+    assert min(c.alphas.size for c in together.curves[1:]) < 100
