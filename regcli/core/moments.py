@@ -30,6 +30,8 @@ def _gram(B: np.ndarray, scale: float) -> np.ndarray:
     NumPy's product of a matrix and its transpose (also a syrk, with a copy more)."""
     if use_scipy(B.shape[1]):
         blas = scipy_linalg().blas
+        if B.flags.f_contiguous:  # B' B straight from the columns (no transposed copy)
+            return symmetric_from_upper(blas.dsyrk(scale, B, trans=1))
         return symmetric_from_upper(blas.dsyrk(scale, B.T, trans=0))
     return scale * (B.T @ B)
 

@@ -10,8 +10,12 @@ beside it (``Streamed``): the Gaussian solvers need nothing else.
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -74,14 +78,68 @@ def _placeholder(n: int, p: int) -> np.ndarray:
 STREAM_BATCH_VALUES = 1 << 20
 
 
+#: Batches a reader thread decodes ahead of the one being summed.
+READ_AHEAD = 2
+
+
 def stream_batches(path: str, decimal: str, columns: int) -> Any:
-    """The table's record batches, sized for streaming (a context manager, as table_batches)."""
+    """The table's record batches, sized for streaming and decoded ahead by a reader thread
+    (a context manager, as table_batches)."""
     return _batches(path, decimal, columns)
 
 
-def _batches(path: str, decimal: str, columns: int) -> Any:
+@contextmanager
+def _batches(path: str, decimal: str, columns: int) -> Iterator[Any]:
     rows = int(min(65536, max(4096, STREAM_BATCH_VALUES // max(columns, 1))))
-    return table_batches(path, decimal=decimal, digest=False, batch_rows=rows)
+    with table_batches(path, decimal=decimal, digest=False, batch_rows=rows) as source:
+        with read_ahead(source.batches, READ_AHEAD) as batches:
+            yield replace(source, batches=batches)
+
+
+@contextmanager
+def read_ahead(batches: Iterable[Any], depth: int) -> Iterator[Iterator[Any]]:
+    """``batches`` decoded by a reader thread up to ``depth`` ahead of their use: pyarrow
+    decodes without holding the GIL, so reading overlaps the sums of the batches before.  An
+    error while reading is raised where its batch would have come; leaving the block stops the
+    reader."""
+    ready: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: tuple[bool, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def reader() -> None:
+        try:
+            for batch in batches:
+                if not put((True, batch)):
+                    return
+        except BaseException as exc:  # handed to the consuming thread
+            put((False, exc))
+            return
+        put((False, None))
+
+    def consume() -> Iterator[Any]:
+        while True:
+            more, value = ready.get()
+            if not more:
+                if value is not None:
+                    raise value
+                return
+            yield value
+
+    thread = threading.Thread(target=reader, name="regcli-reader", daemon=True)
+    thread.start()
+    try:
+        yield consume()
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _schema(path: str, decimal: str) -> tuple[list[str], list[Any]]:
@@ -271,8 +329,13 @@ def accumulate_batches(
     center = None if enc.means is None else np.nan_to_num(enc.means)
     parts: list[Moments] | None = None
     row = 0
+    buffer = np.empty((0, p), order="F")
     for batch in batches:
-        X = np.empty((batch.num_rows, p))
+        # filled and used column by column; one buffer for every batch (a fresh one per batch
+        # costs its pages' first-touch faults each time)
+        if buffer.shape[0] < batch.num_rows:
+            buffer = np.empty((batch.num_rows, p), order="F")
+        X = buffer[: batch.num_rows]
         j = 0
         for col, plan in zip(spec.feature_cols, enc.plans):
             width = len(plan.features)
@@ -298,8 +361,9 @@ def accumulate_batches(
                     raise DataError(f"{name}: weights column {weights!r} has negative values")
         if spec.na == "drop":
             lacking |= np.isnan(X).any(axis=1)
-        keep = ~lacking
-        X, y, w = X[keep], y[keep], w[keep]
+        if lacking.any():
+            keep = ~lacking
+            X, y, w = X[keep], y[keep], w[keep]
         if counts is not None:
             counts.n_kept += y.size
             _note_target(counts, y)
@@ -317,7 +381,8 @@ def accumulate_batches(
             if y_center is None:
                 y_center = float(np.average(y, weights=w)) if w.sum() > 0 else float(y[0])
             parts = [Moments(center, y_center) for _ in range(max(enc.K, 1))]
-        B = X - parts[0].center
+        X -= parts[0].center  # centered in place: B
+        B = X
         z = y - parts[0].y_center
         unit = weights is None  # every weight 1: the accumulators' unweighted sums
         with spare_threads():  # the Gram of the batch: every idle core

@@ -188,3 +188,38 @@ def test_magnitudes_the_streamed_sums_cannot_square_are_refused(cli, write_csv):
     r = cli("fit", huge, "--alpha", "0.1", "--engine", "stream")
     assert r.exit_code == 65 and "--engine local" in r.stderr
     assert cli("fit", huge, "--alpha", "0.1").exit_code == 0  # in memory: rescaled
+
+
+def test_read_ahead_keeps_order_raises_read_errors_and_stops_its_reader():
+    import threading
+
+    from regcli.errors import DataError
+    from regcli.io.stream import read_ahead
+
+    with read_ahead(iter(range(50)), 2) as ahead:
+        assert list(ahead) == list(range(50))
+
+    def failing():
+        yield 1
+        yield 2
+        raise DataError("t.parquet: cannot read as Parquet (broken page)")
+
+    with read_ahead(failing(), 2) as ahead:
+        assert next(ahead) == 1 and next(ahead) == 2
+        with pytest.raises(DataError, match="broken page"):
+            next(ahead)
+
+    produced = []
+
+    def endless():
+        i = 0
+        while True:
+            produced.append(i)
+            yield i
+            i += 1
+
+    with read_ahead(endless(), 2) as ahead:
+        assert next(ahead) == 0
+    # leaving the block stopped the reader: it read at most the few batches ahead
+    assert not any(t.name == "regcli-reader" for t in threading.enumerate())
+    assert len(produced) <= 5
