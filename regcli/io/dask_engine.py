@@ -3,7 +3,9 @@
 Each worker reads its files (``io.stream.scan_batches`` then ``accumulate_batches``); the first
 passes' records are joined here in file order, which fixes the encoding and every kept row's
 fold exactly as the stream engine does; the second passes' accumulators (per fold) are merged
-pairwise on the workers, a tree, and only the merged p x p sums come back.  The client solves.
+pairwise on the workers, a tree, and only the merged p x p sums come back.  A table of numbers
+without folds needs no first pass (``io.stream.needs_first_pass``): each file is then read once.
+The client solves.
 Dask is optional (``pip install "regcli[dask]"``); a scheduler that cannot be reached within
 ``timeout`` seconds is a ServiceError (exit 69).
 """
@@ -30,6 +32,7 @@ from regcli.io.stream import (
     finish,
     fold_ids_of,
     merge_parts,
+    needs_first_pass,
     scan_batches,
     stream_batches,
     stream_spec,
@@ -89,6 +92,21 @@ def _accumulate_file(
         return accumulate_batches(spec, enc, source.batches, fold_ids)
 
 
+def _accumulate_counting(
+    spec: StreamSpec, enc: Encoding, file: str, info: dict[str, Any]
+) -> tuple[list[Any], Scan]:
+    """The one pass over a file of a table that needs no first pass: its accumulators (about
+    its first batch's means) and what a first pass would have recorded."""
+    scan = Scan(info)
+    with stream_batches(file, spec.decimal, spec.n_columns) as source:
+        return accumulate_batches(spec, enc, source.batches, None, counts=scan), scan
+
+
+def _merge_counting(a: tuple[list[Any], Scan], b: tuple[list[Any], Scan]) -> tuple[list[Any], Scan]:
+    """Two adjacent pieces of ``_accumulate_counting`` joined (a's rows come first)."""
+    return merge_parts(a[0], b[0]), a[1].merge(b[1])
+
+
 def dask_table(
     path: str,
     *,
@@ -117,6 +135,22 @@ def dask_table(
         fold_col=fold_col,
     )
     files = input_files(path)
+    if not needs_first_pass(spec, info, folds_from):
+        # a table of numbers without folds: one pass, as the stream engine makes (each file's
+        # sums about its own first batch's means; merging re-centers them exactly)
+        enc = encoding(spec, Scan(info), False, 0)
+        counted = [
+            client.submit(_accumulate_counting, spec, enc, f, copy.deepcopy(info), pure=False)
+            for f in files
+        ]
+        while len(counted) > 1:  # merged pairwise on the workers, in file order
+            joined = [
+                client.submit(_merge_counting, a, b) for a, b in zip(counted[::2], counted[1::2])
+            ]
+            counted = joined + ([counted[-1]] if len(counted) % 2 else [])
+        parts, scan = counted[0].result()
+        check_scan(spec, scan)
+        return finish(spec, reason, enc, scan, parts, None, t0, "dask")
     scans = client.gather(
         [client.submit(_scan_file, spec, copy.deepcopy(info), f, pure=False) for f in files]
     )

@@ -240,6 +240,17 @@ def stream_spec(
     return spec, reason, info
 
 
+def needs_first_pass(spec: StreamSpec, info: dict[str, _Column], folds_from: Any) -> bool:
+    """Whether the sums need a first pass: for text levels, --na mean's means, or every kept
+    row's fold (random folds or --fold-col); a table of numbers is summed in one pass."""
+    return (
+        any(i.kind == "text" for i in info.values())
+        or spec.na == "mean"
+        or folds_from is not None
+        or spec.fold_col is not None
+    )
+
+
 def scan_batches(spec: StreamSpec, batches: Any, scan: Scan) -> Scan:
     """The first pass over some batches: each column's kind, levels, present cells and sum;
     the missing cells; the rows kept; what the target holds; the fold column's values."""
@@ -510,12 +521,7 @@ def stream_table(
         decimal=decimal,
         fold_col=fold_col,
     )
-    scanned = (
-        any(i.kind == "text" for i in info.values())
-        or na == "mean"
-        or folds_from is not None
-        or fold_col is not None
-    )
+    scanned = needs_first_pass(spec, info, folds_from)
     scan = Scan(info)
     if scanned:
         with _batches(path, decimal, spec.n_columns) as source:
