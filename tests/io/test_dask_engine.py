@@ -102,7 +102,9 @@ def test_a_table_of_numbers_is_summed_in_one_pass_on_the_workers(cli, tmp_path, 
         df.iloc[i * 90 : (i + 1) * 90].to_parquet(folder / f"part-{i}.parquet", index=False)
     for args in (("fit", folder, "--alpha", "0.3"), ("path", folder, "--n-alphas", "20")):
         local = cli(*args, "--na", "drop", "-f", "json")
-        dask = cli(*args, "--na", "drop", "--engine", "dask", "--scheduler", scheduler, "-f", "json")
+        dask = cli(
+            *args, "--na", "drop", "--engine", "dask", "--scheduler", scheduler, "-f", "json"
+        )
         assert dask.exit_code == 0, dask.stderr
         a, b = local.json(), dask.json()
         assert b["engine"] == "dask" and b["n_samples"] == a["n_samples"] == len(df) - 16
