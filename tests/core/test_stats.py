@@ -111,3 +111,18 @@ def test_a_single_extreme_value_the_sample_misses_is_still_prescaled(gram):
     sums = fold_sums(X, y, None, [np.arange(60_000) % 5], fit_intercept=True)[0]
     s, g = sums.all_rows(n_samples=60_000, fit_intercept=True, standardize=True)
     assert s.scale[1] == pytest.approx(sd, rel=1e-9) and np.isfinite(g.gram).all()
+
+
+def test_close_gaps_removes_columns_in_place_and_in_order():
+    from regcli.core.stats import close_gaps
+
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        k = int(rng.integers(1, 30))
+        buf = np.asfortranarray(rng.standard_normal((4, k + 5)))
+        keep = rng.uniform(size=k) < 0.6
+        if keep.all():
+            continue
+        expected = buf[:, :k][:, keep].copy()
+        close_gaps(buf, np.flatnonzero(~keep), k)
+        np.testing.assert_array_equal(buf[:, : keep.sum()], expected)
