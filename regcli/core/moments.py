@@ -97,6 +97,21 @@ class Moments:
             self._S += _gram(B, 1.0)
         self.n += B.shape[0]
 
+    def update_augmented(self, A: np.ndarray, rows: int) -> None:
+        """Add ``rows`` rows given as A = [sqrt(w) (x - c), sqrt(w) (y - y_c), sqrt(w)] (rows x
+        (p + 2), centered at this accumulator's center): one syrk of A yields every sum at
+        once (A'A holds S, sxy, sx, syy, sy and W)."""
+        self._covariances.clear()
+        p = self.center.size
+        G = _gram(A, 1.0)
+        self._S += G[:p, :p]
+        self.sxy += G[:p, p]
+        self.sx += G[:p, p + 1]
+        self.syy += float(G[p, p])
+        self.sy += float(G[p, p + 1])
+        self.W += float(G[p + 1, p + 1])
+        self.n += rows
+
     def recentered(self, center: np.ndarray, y_center: float) -> Moments:
         """The same sums about another center (exact algebra: x - c' = (x - c) + (c - c'))."""
         d = self.center - center

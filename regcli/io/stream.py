@@ -75,7 +75,7 @@ def _placeholder(n: int, p: int) -> np.ndarray:
 
 #: Values (rows x columns) per Parquet batch while streaming: few enough that the reader and
 #: the batch's encoded copy stay small, enough that the per-column work is amortized.
-STREAM_BATCH_VALUES = 1 << 20
+STREAM_BATCH_VALUES = 1 << 21
 
 
 #: Batches a reader thread decodes ahead of the one being summed.
@@ -340,13 +340,15 @@ def accumulate_batches(
     center = None if enc.means is None else np.nan_to_num(enc.means)
     parts: list[Moments] | None = None
     row = 0
-    buffer = np.empty((0, p), order="F")
+    # the batch as A = [x, y, 1] (``Moments.update_augmented``: one syrk gives every sum),
+    # filled and used column by column; one buffer for every batch (a fresh one per batch
+    # costs its pages' first-touch faults each time)
+    buffer = np.empty((0, p + 2), order="F")
     for batch in batches:
-        # filled and used column by column; one buffer for every batch (a fresh one per batch
-        # costs its pages' first-touch faults each time)
         if buffer.shape[0] < batch.num_rows:
-            buffer = np.empty((batch.num_rows, p), order="F")
-        X = buffer[: batch.num_rows]
+            buffer = np.empty((batch.num_rows, p + 2), order="F")
+        A = buffer[: batch.num_rows]
+        X = A[:, :p]
         j = 0
         for col, plan in zip(spec.feature_cols, enc.plans):
             width = len(plan.features)
@@ -358,31 +360,32 @@ def accumulate_batches(
             if weights is None
             else numeric_column(batch.column(weights), weights, name, role="weights column")
         )
-        _check_magnitudes(spec, enc, X, y)
+        with_nan = _check_magnitudes(spec, enc, X, y)
         lacking = np.isnan(y) | np.isnan(w)
         if counts is not None:  # the first pass's bookkeeping, here
             counts.n_read += batch.num_rows
-            for col, k in zip(enc.names, np.isnan(X).sum(axis=0)):
-                if k:
-                    counts.missing[col] = counts.missing.get(col, 0) + int(k)
+            for j in np.flatnonzero(with_nan):
+                col = enc.names[j]
+                counts.missing[col] = counts.missing.get(col, 0) + int(np.isnan(X[:, j]).sum())
             counts.missing[target] = counts.missing.get(target, 0) + int(np.isnan(y).sum())
             if weights is not None:
                 counts.missing[weights] = counts.missing.get(weights, 0) + int(np.isnan(w).sum())
                 if (w[~np.isnan(w)] < 0).any():
                     raise DataError(f"{name}: weights column {weights!r} has negative values")
-        if spec.na == "drop":
-            lacking |= np.isnan(X).any(axis=1)
+        if spec.na == "drop" and with_nan.any():
+            lacking |= np.isnan(X[:, with_nan]).any(axis=1)
         if lacking.any():
             keep = ~lacking
-            X, y, w = X[keep], y[keep], w[keep]
+            A, y, w = A[keep], y[keep], w[keep]
+            X = A[:, :p]
         if counts is not None:
             counts.n_kept += y.size
             _note_target(counts, y)
-        if spec.na == "mean":  # the first pass ran and found the means
+        if spec.na == "mean" and with_nan.any():  # the first pass ran and found the means
             assert enc.means is not None
-            holes = np.isnan(X)
-            if holes.any():
-                X[holes] = np.broadcast_to(enc.means, X.shape)[holes]
+            for j in np.flatnonzero(with_nan):
+                column = X[:, j]
+                column[np.isnan(column)] = enc.means[j]
         if y.size == 0:
             continue
         if parts is None:
@@ -392,19 +395,20 @@ def accumulate_batches(
             if y_center is None:
                 y_center = float(np.average(y, weights=w)) if w.sum() > 0 else float(y[0])
             parts = [Moments(center, y_center) for _ in range(max(enc.K, 1))]
-        X -= parts[0].center  # centered in place: B
-        B = X
-        z = y - parts[0].y_center
-        unit = weights is None  # every weight 1: the accumulators' unweighted sums
+        X -= parts[0].center  # centered in place
+        np.subtract(y, parts[0].y_center, out=A[:, p])
+        A[:, p + 1] = 1.0
+        if weights is not None:  # every row scaled by sqrt(w): A'A holds the weighted sums
+            A *= np.sqrt(w)[:, None]
         with spare_threads():  # the Gram of the batch: every idle core
             if fold_ids is None:
-                parts[0].update_centered(B, z, 1.0 if unit else w)
+                parts[0].update_augmented(A, y.size)
             else:
                 f = fold_ids[row : row + y.size]
                 for k in range(enc.K):
                     rows = f == k
                     if rows.any():
-                        parts[k].update_centered(B[rows], z[rows], 1.0 if unit else w[rows])
+                        parts[k].update_augmented(A[rows], int(rows.sum()))
         row += y.size
     if parts is None:  # no row here: empty accumulators (merging ignores them)
         c = np.zeros(p) if center is None else center
@@ -412,12 +416,20 @@ def accumulate_batches(
     return parts
 
 
-def _check_magnitudes(spec: StreamSpec, enc: Encoding, X: np.ndarray, y: np.ndarray) -> None:
+def _check_magnitudes(
+    spec: StreamSpec, enc: Encoding, X: np.ndarray, y: np.ndarray
+) -> np.ndarray:
     """Refuse values whose squares would leave float64 (beyond 1e100, or nonzero below 1e-100):
-    the in-memory engine rescales such columns by powers of two; the streamed sums do not."""
+    the in-memory engine rescales such columns by powers of two; the streamed sums do not.
+    Returns which columns hold missing cells (NaN)."""
+    with_nan = np.zeros(X.shape[1], dtype=bool)
     if X.size:
         a = np.abs(X)
-        bad = a.max(axis=0) > PRESCALE_HIGH  # NaN compares False: missing cells pass
+        top = a.max(axis=0)  # NaN where a cell is missing
+        with_nan = np.isnan(top)
+        bad = top > PRESCALE_HIGH  # NaN compares False: those columns are looked at below
+        for j in np.flatnonzero(with_nan):
+            bad[j] = bool(np.nanmax(a[:, j], initial=0.0) > PRESCALE_HIGH)
         low = np.flatnonzero(a.min(axis=0) < PRESCALE_LOW)  # zeros too: look closer
         for j in low:
             col = a[:, j]
@@ -433,6 +445,7 @@ def _check_magnitudes(spec: StreamSpec, enc: Encoding, X: np.ndarray, y: np.ndar
             f"{spec.name}: target column {spec.target!r} holds values beyond 1e100 in magnitude; "
             "rescale it"
         )
+    return with_nan
 
 
 def merge_parts(a: list[Moments], b: list[Moments]) -> list[Moments]:

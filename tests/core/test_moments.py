@@ -82,3 +82,28 @@ def test_held_out_deviance_from_moments_equals_the_rows():
     got = moments_deviance(m, coefs, intercepts)
     want = [GAUSSIAN.deviance(y, b0 + X @ b, w) for b, b0 in zip(coefs, intercepts)]
     np.testing.assert_allclose(got, want, rtol=1e-10)
+
+
+def test_augmented_rows_give_the_sums_of_centered_updates():
+    """One syrk of [sqrt(w) (x - c), sqrt(w) (y - y_c), sqrt(w)] (the stream engine's batches)
+    holds every sum the separate updates form, weighted or not, in either memory order."""
+    rng = np.random.default_rng(4)
+    X, y = rng.standard_normal((300, 7)) + 3.0, rng.standard_normal(300) - 1.0
+    c, yc = X[:50].mean(axis=0), float(y[:50].mean())
+    for w in (None, rng.uniform(0.2, 3.0, 300)):
+        ref = Moments(c, yc)
+        ref.update_centered(X - c, y - yc, 1.0 if w is None else w)
+        for order in ("C", "F"):
+            A = np.empty((300, 9), order=order)
+            A[:, :7], A[:, 7], A[:, 8] = X - c, y - yc, 1.0
+            if w is not None:
+                A *= np.sqrt(w)[:, None]
+            got = Moments(c, yc)
+            got.update_augmented(A, 300)
+            assert got.n == ref.n and np.isclose(got.W, ref.W, rtol=1e-13)
+            for name in ("sx", "sxy", "S"):
+                np.testing.assert_allclose(
+                    getattr(got, name), getattr(ref, name), rtol=1e-11, atol=1e-10
+                )
+            assert np.isclose(got.sy, ref.sy, rtol=1e-11, atol=1e-10)
+            assert np.isclose(got.syy, ref.syy, rtol=1e-12)
