@@ -416,9 +416,7 @@ def accumulate_batches(
     return parts
 
 
-def _check_magnitudes(
-    spec: StreamSpec, enc: Encoding, X: np.ndarray, y: np.ndarray
-) -> np.ndarray:
+def _check_magnitudes(spec: StreamSpec, enc: Encoding, X: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Refuse values whose squares would leave float64 (beyond 1e100, or nonzero below 1e-100):
     the in-memory engine rescales such columns by powers of two; the streamed sums do not.
     Returns which columns hold missing cells (NaN)."""
