@@ -910,13 +910,9 @@ def _fold_score(
             support = coefs != 0
         else:
             # from the rows, on the columns the path ever used (few of p on wide data)
-            used = np.flatnonzero(coefs_std.any(axis=0))
-            cols = std.keep[used]
-            coefs = coefs_std[:, used] / std.scale[cols]
-            if std.fit_intercept:
-                intercepts = std.y_mean - coefs @ std.mean[cols]
-            else:
-                intercepts = np.zeros(coefs.shape[0])
+            cols, coefs, intercepts = std.to_original_on(
+                coefs_std, np.flatnonzero(coefs_std.any(axis=0))
+            )
             if interpolate:
                 coefs, intercepts = interpolate_path(raw.alphas, coefs, intercepts, grid)
             test = fold == k

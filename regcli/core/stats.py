@@ -53,20 +53,30 @@ class Standardization:
         """
         coef_std = np.asarray(coef_std, dtype=float)
         if not self.constant.any():  # every column kept: no scatter
-            coef = coef_std / self.scale
-            mean = self.mean
-            kept = coef
-        else:
-            keep = self.keep
-            coef = np.zeros(coef_std.shape[:-1] + (self.constant.size,))
-            kept = coef_std / self.scale[keep]
-            coef[..., keep] = kept
-            mean = self.mean[keep]
-        if self.fit_intercept:
-            intercept = self.y_mean - kept @ mean
-        else:
-            intercept = np.zeros(coef.shape[:-1])
+            return self._original(coef_std, self.scale, self.mean)
+        keep = self.keep
+        kept, intercept = self._original(coef_std, self.scale[keep], self.mean[keep])
+        coef = np.zeros(coef_std.shape[:-1] + (self.constant.size,))
+        coef[..., keep] = kept
         return coef, intercept
+
+    def to_original_on(
+        self, coef_std: np.ndarray, used: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``to_original`` for coefficients that are zero outside the solver columns ``used``
+        (positions in ``keep``): (their original column indices, their coefficients
+        (..., len(used)), the intercepts), without the p-wide arrays."""
+        cols = self.keep[used]
+        coef, intercept = self._original(coef_std[..., used], self.scale[cols], self.mean[cols])
+        return cols, coef, intercept
+
+    def _original(
+        self, coef_std: np.ndarray, scale: np.ndarray, mean: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        coef = coef_std / scale
+        if self.fit_intercept:
+            return coef, self.y_mean - coef @ mean
+        return coef, np.zeros(coef.shape[:-1])
 
     def rescaled(self, factor: np.ndarray | None) -> Standardization:
         """The standardization of the columns X * factor, from that of X (``prescale``)."""

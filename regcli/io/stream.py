@@ -366,9 +366,9 @@ def accumulate_batches(
         lacking = np.isnan(y) | np.isnan(w)
         if counts is not None:  # the first pass's bookkeeping, here
             counts.n_read += batch.num_rows
-            for j in np.flatnonzero(with_nan):
-                col = enc.names[j]
-                counts.missing[col] = counts.missing.get(col, 0) + int(np.isnan(X[:, j]).sum())
+            for pos in np.flatnonzero(with_nan).tolist():
+                col = enc.names[pos]
+                counts.missing[col] = counts.missing.get(col, 0) + int(np.isnan(X[:, pos]).sum())
             counts.missing[target] = counts.missing.get(target, 0) + int(np.isnan(y).sum())
             if weights is not None:
                 counts.missing[weights] = counts.missing.get(weights, 0) + int(np.isnan(w).sum())
@@ -385,9 +385,9 @@ def accumulate_batches(
             _note_target(counts, y)
         if spec.na == "mean" and with_nan.any():  # the first pass ran and found the means
             assert enc.means is not None
-            for j in np.flatnonzero(with_nan):
-                column = X[:, j]
-                column[np.isnan(column)] = enc.means[j]
+            for pos in np.flatnonzero(with_nan).tolist():
+                column = X[:, pos]
+                column[np.isnan(column)] = enc.means[pos]
         if y.size == 0:
             continue
         if parts is None:
