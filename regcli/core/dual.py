@@ -24,10 +24,9 @@ from regcli.core.tuning import (
     DUAL_PCG_RENEW_ITERATIONS,
     DUAL_RECOMPUTE_UPDATES,
     SINGLE_MAX_CONDITION,
+    SINGLE_MAX_ITERATIONS,
 )
 
-#: Iterations at the lam2 of a fresh single-precision factor beyond which it is given up.
-SINGLE_MAX_ITERATIONS = 4
 #: Conjugate gradients stop at this share of ||K + lam2 I|| ||u|| + ||b|| in the residual: about
 #: the backward error of a direct Cholesky solve of order ~1000.
 _PCG_ROUNDING = 1e-14

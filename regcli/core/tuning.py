@@ -36,6 +36,8 @@ DUAL_RECOMPUTE_UPDATES = 1024
 #: lam2, a bound on the condition number of K + lam2 I, stays below this (its rounding error
 #: then stays below ~6e-2 relative: conjugate gradients still converge in a few iterations).
 SINGLE_MAX_CONDITION = 1e6
+#: Iterations at the lam2 of a fresh single-precision factor beyond which it is given up.
+SINGLE_MAX_ITERATIONS = 4
 
 # --- active-set kernel -------------------------------------------------------------------------
 #: n x p from which a round first looks for violators in the strong set, before a full check.
