@@ -39,8 +39,11 @@ MIN_POINTS_BEFORE_STOP = 5
 DEV_RATIO_MAX = 0.999
 DEV_RATIO_MIN_CHANGE = 1e-5
 DEFAULT_TOL = 1e-7
-#: Ridge alphas solved together (one matrix product with X~ per block instead of one per alpha).
-_RIDGE_BLOCK = 16
+#: Ridge alphas solved together (one matrix product with X~ per block instead of one per alpha):
+#: as many as keep the block's coefficients and gradients (2 x features x alphas) within
+#: _RIDGE_BLOCK_BYTES, between 16 and 128 (a block is one pass over X~ on wide data).
+_RIDGE_BLOCK = (16, 128)
+_RIDGE_BLOCK_BYTES = 32 << 20
 
 
 def early_stop_rule(dev: Any, prev: Any) -> tuple[Any, Any]:
@@ -246,12 +249,15 @@ def solve_path(
 
 
 def _ridge_points(stats: Stats, alphas: np.ndarray, tol: float):  # type: ignore[no-untyped-def]
-    """Closed-form ridge solutions from one factorization, ``_RIDGE_BLOCK`` alphas at a time."""
+    """Closed-form ridge solutions from one factorization, a block of alphas at a time
+    (``_RIDGE_BLOCK``)."""
     ridge = RidgeSolver(stats)
     c_max = alpha_max(stats.c, 1.0)
     values = np.asarray(alphas, dtype=float)
-    for start in range(0, values.size, _RIDGE_BLOCK):
-        block = values[start : start + _RIDGE_BLOCK]
+    fewest, most = _RIDGE_BLOCK
+    size = int(min(most, max(fewest, _RIDGE_BLOCK_BYTES // (16 * max(stats.n_features, 1)))))
+    for start in range(0, values.size, size):
+        block = values[start : start + size]
         coefs, grads = ridge.solve(block)
         for t, a in enumerate(block.tolist()):
             penalty = ElasticNet(alpha=a, l1_ratio=0.0)
