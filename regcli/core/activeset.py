@@ -20,7 +20,7 @@ from regcli.core.dispatch import dual_factor_pays
 from regcli.core.dual import DualActiveSet
 from regcli.core.factor import Factor
 from regcli.core.lapack import potrf
-from regcli.core.penalty import ElasticNet
+from regcli.core.penalty import ElasticNet, sided
 from regcli.core.stats import LazyStats, Stats, close_gaps, thin_product
 from regcli.core.tuning import (
     ADD_PER_ROUND,
@@ -478,6 +478,7 @@ def solve_enet(
     screen: np.ndarray | None = None,
     active_set: ActiveSet | DualActiveSet | None = None,
     enter: tuple[np.ndarray, np.ndarray] | None = None,
+    allowed: np.ndarray | None = None,
 ) -> PointSolution:
     """Solve at one alpha from the warm start ``coef0`` (m,).
 
@@ -486,7 +487,9 @@ def solve_enet(
     ``active_set`` is the factor of the solution ``coef0`` came from (reused where it can take
     this lam2).  ``max_add``: violators added per round (default 10; 6 on large lazy problems,
     16 in the dual form).  ``enter``: (features, signs) predicted to enter, added before the
-    first solve (those that do not belong leave again).
+    first solve (those that do not belong leave again).  ``allowed`` (m,), where limits at 0
+    allow one sign only (``Penalty.sign_limits``): +1 or -1 per feature, 0 for either; a
+    feature enters with its allowed sign only, and the certificate is that of the limits.
     """
     lam1, lam2 = penalty.lam1, penalty.lam2
     c = stats.c
@@ -592,7 +595,7 @@ def solve_enet(
             # columns costs 2 n |S| instead of n p.  Only the full check below certifies.
             fit = act.fitted(coef[A])
             g_s = c_strong - thin_product(X_strong.T, fit)
-            v_s = np.abs(g_s) - lam1
+            v_s = sided(g_s, None if allowed is None else allowed[strong]) - lam1
             in_active[:] = False
             in_active[A] = True
             v_s[in_active[strong]] = -np.inf
@@ -605,7 +608,7 @@ def solve_enet(
         if not partial:
             # 2. optimality on all features: the certificate
             grad = act.gradient(lam1) if A.size else c.copy()
-            viol = np.abs(grad)
+            viol = sided(grad, allowed)
             viol -= lam1
             if A.size:
                 resid = grad[A] - lam1 * act.sign
@@ -627,7 +630,11 @@ def solve_enet(
                 for _ in range(3):
                     coef[A] += act.solve(grad[A] - lam1 * act.sign - lam2 * coef[A])
                     grad = stats.grad(A, coef[A])
-                    kkt = penalty.kkt_violation(grad, coef)
+                    kkt = (
+                        penalty.kkt_violation(grad, coef)
+                        if allowed is None
+                        else _signed_violation(grad, coef, lam1, lam2, allowed)
+                    )
                     if kkt <= tol:
                         converged = True
                         break
@@ -680,6 +687,18 @@ def solve_enet(
         converged=converged,
         active_set=act,
     )
+
+
+def _signed_violation(
+    grad: np.ndarray, coef: np.ndarray, lam1: float, lam2: float, allowed: np.ndarray
+) -> float:
+    """The largest KKT violation of the elastic net whose features take only the signs
+    ``allowed`` gives (``solve_enet``): at 0, the gradient's push in an allowed direction
+    beyond lam1; elsewhere the stationarity residual."""
+    active = coef != 0
+    resid = sided(grad, allowed) - lam1
+    resid[active] = np.abs(grad[active] - lam1 * np.sign(coef[active]) - lam2 * coef[active])
+    return float(max(resid.max(initial=0.0), 0.0))
 
 
 def _pivot(act: ActiveSet, coef: np.ndarray, grad: np.ndarray, j: int, col: np.ndarray) -> bool:

@@ -19,6 +19,7 @@ import numpy as np
 
 from regcli.core.activeset import ActiveSet, pivot_row
 from regcli.core.factor import Factor
+from regcli.core.penalty import sided
 from regcli.core.stats import LazyStats, thin_product
 
 #: Recompute the gradient (and b_A) from X~ after this many kinks.
@@ -45,12 +46,17 @@ class Handover(NamedTuple):
 
 
 def lasso_homotopy(
-    stats: LazyStats, values: list[float], tols: np.ndarray, max_iter: int = 10_000
+    stats: LazyStats,
+    values: list[float],
+    tols: np.ndarray,
+    max_iter: int = 10_000,
+    signs: np.ndarray | None = None,
 ) -> Generator[Point, None, Handover | None]:
     """Yield the lasso solution at each alpha of the descending grid ``values`` (lam1 = alpha),
     each certified against its absolute tolerance ``tols[i]``; return None when every point
     was yielded, else a ``Handover`` (also where a grid point would take more than
-    ``max_iter`` kinks, each a linear solve: the active-set solver then keeps that limit)."""
+    ``max_iter`` kinks, each a linear solve: the active-set solver then keeps that limit).
+    ``signs`` (``Penalty.sign_limits``): a feature allowed one sign only enters with it."""
     Xs = stats.Xs
     XsT = Xs.T
     c = stats.c
@@ -61,8 +67,9 @@ def lasso_homotopy(
     lam = 0.0
     j = -1
     if m:
-        j = int(np.abs(g).argmax())
-        lam = abs(float(g[j]))
+        push = sided(g, signs)
+        j = int(push.argmax())
+        lam = max(float(push[j]), 0.0)
     # points at or above alpha_max: the zero solution
     while i < K and values[i] >= lam:
         yield np.zeros(m), c.copy(), 0, max(lam - values[i], 0.0), True
@@ -110,6 +117,9 @@ def lasso_homotopy(
         down = np.add(lam, g)
         np.maximum(down, _FLOOR, out=down)
         np.divide(np.add(1.0, d), down, out=down)
+        if signs is not None:  # a feature allowed one sign enters on that side only
+            up[signs < 0] = -_INF
+            down[signs > 0] = -_INF
         np.maximum(up, down, out=up)
         up[A] = -_INF
         if just_left >= 0:
@@ -136,7 +146,7 @@ def lasso_homotopy(
                 bp[leaving] = 0.0  # the grid point is the kink where it leaves
             coef = np.zeros(m)
             coef[A] = bp
-            absg = np.abs(grad)
+            absg = sided(grad, signs)
             kkt = float(absg[absg.argmax()]) - alpha
             resid = np.abs(grad[A] - alpha * s)
             kkt = max(kkt, float(resid[resid.argmax()]), 0.0)

@@ -25,6 +25,7 @@ from regcli.core.penalty import (
     kkt_scale,
     kkt_scales,
     penalty_for,
+    sided,
     strong_screen,
 )
 from regcli.core.progress import advance
@@ -202,7 +203,14 @@ def solve_path(
     )
     if route is Route.REDUCED and not reducible(penalty, lasso_only=False):  # none penalized
         route = Route.GENERAL_ACTIVE_SET
-    if route is Route.REDUCED:
+    signs = None
+    if route is Route.GENERAL_ACTIVE_SET and l1_ratio > 0.0:
+        assert penalty is not None
+        signs = penalty.sign_limits()  # limits at 0 only: the scalar routes, sign-aware
+    if signs is not None:
+        assert penalty is not None
+        points = _signed_points(stats, alphas, penalty, signs, tol, max_iter)
+    elif route is Route.REDUCED:
         assert penalty is not None
         if penalty.l1_ratio == 1.0:
             points = _reduced_points(stats, alphas, penalty, tol, max_iter)
@@ -343,6 +351,45 @@ def _reduced_enet_points(
         yield coef, grad, n_iter, violation, violation <= bound
 
 
+def _signed_points(  # type: ignore[no-untyped-def]
+    stats: Stats,
+    alphas: np.ndarray,
+    penalty: Penalty,
+    signs: np.ndarray,
+    tol: float,
+    max_iter: int,
+):
+    """Limits at 0 only (non-negative or non-positive coefficients, ``Penalty.sign_limits``)
+    with unit factors: the scalar path routes, each feature entering with its allowed sign
+    only; every point is certified on the limited problem (re-solved by the general solver if
+    it misses)."""
+    homotopy = (
+        choose_route(
+            Problem(
+                n_samples=stats.n_samples,
+                n_features=stats.n_features,
+                l1_ratio=penalty.l1_ratio,
+                source="gram" if isinstance(stats, GramStats) else "lazy",
+                n_points=len(alphas),
+            )
+        )
+        is Route.HOMOTOPY
+    )
+    c_max = alpha_max(stats.c, 1.0)
+    values = np.asarray(alphas, dtype=float).tolist()
+    scalar = _activeset_points(
+        stats, alphas, penalty.l1_ratio, tol, max_iter, homotopy=homotopy, signs=signs
+    )
+    for a, (coef, grad, n_iter, _, _) in zip(values, scalar):
+        bound = tol * kkt_scale(a, c_max)
+        violation = penalty.kkt_violation(grad, coef, a)
+        if violation > bound:
+            sol = solve_general(stats, penalty, a, coef, tol=bound, max_iter=max_iter)
+            coef, grad, violation = sol.coef, sol.grad, sol.max_kkt_violation
+            n_iter += sol.n_iter
+        yield coef, grad, n_iter, violation, violation <= bound
+
+
 def _general_points(stats: Stats, alphas: np.ndarray, penalty: Penalty, tol: float, max_iter: int):  # type: ignore[no-untyped-def]
     """Warm-started general active-set solves, one per alpha, with the strong rule
     of the per-feature penalty."""
@@ -371,7 +418,14 @@ def _general_points(stats: Stats, alphas: np.ndarray, penalty: Penalty, tol: flo
 
 
 def _activeset_points(  # type: ignore[no-untyped-def]
-    stats: Stats, alphas: np.ndarray, l1_ratio: float, tol: float, max_iter: int, *, homotopy: bool
+    stats: Stats,
+    alphas: np.ndarray,
+    l1_ratio: float,
+    tol: float,
+    max_iter: int,
+    *,
+    homotopy: bool,
+    signs: np.ndarray | None = None,
 ):
     """Warm-started active-set solves, one per alpha, with the sequential strong rule (after
     the homotopy, where ``dispatch.choose_route`` picks it).
@@ -398,7 +452,7 @@ def _activeset_points(  # type: ignore[no-untyped-def]
     grad_before = None  # the gradient one point earlier: the next one's extrapolation
     if homotopy:
         assert isinstance(stats, LazyStats)
-        handover = yield from lasso_homotopy(stats, values, tols, max_iter)
+        handover = yield from lasso_homotopy(stats, values, tols, max_iter, signs=signs)
         if handover is None:
             return
         i, coef, grad = handover.next_index, handover.coef, handover.grad
@@ -413,7 +467,7 @@ def _activeset_points(  # type: ignore[no-untyped-def]
             screen = strong_screen(grad, l1_ratio, a, prev_alpha)
             if grad_before is not None and lazy:
                 predicted = 2.0 * grad - grad_before
-                new = np.flatnonzero((np.abs(predicted) > a * l1_ratio) & (coef == 0))
+                new = np.flatnonzero((sided(predicted, signs) > a * l1_ratio) & (coef == 0))
                 enter = (new, np.sign(predicted[new]))
         grad_before = grad
         sol = solve_enet(
@@ -425,13 +479,14 @@ def _activeset_points(  # type: ignore[no-untyped-def]
             screen=screen,
             active_set=active_set,
             enter=enter,
+            allowed=signs,
         )
         coef, grad, active_set = sol.coef, sol.grad, sol.active_set
         prev_alpha = a
         i += 1
         yield coef, grad, sol.n_iter, sol.max_kkt_violation, sol.converged
-        if not (lasso and sol.converged and isinstance(active_set, ActiveSet)):
-            continue
+        if not (lasso and signs is None and sol.converged and isinstance(active_set, ActiveSet)):
+            continue  # (a segment's check knows no sign limits)
         if skip:
             skip -= 1
             continue

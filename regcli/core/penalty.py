@@ -106,6 +106,14 @@ def bounded_kkt_residuals(
     )
 
 
+def sided(grad: np.ndarray, signs: np.ndarray | None) -> np.ndarray:
+    """|g_j| where feature j may take either sign, s_j g_j where only sign s_j is allowed: the
+    gradient's push against a coefficient at 0 (a new array)."""
+    if signs is None:
+        return np.abs(grad)
+    return np.where(signs == 0, np.abs(grad), signs * grad)
+
+
 def kkt_scale(alpha: float, c_max: float) -> float:
     """What a KKT violation is measured against: alpha, floored at 1e-6 of c_max = max |c| (the
     gradient at zero), so that alpha = 0 (least squares) or a vanishing alpha is judged against
@@ -192,6 +200,20 @@ class Penalty:
     @property
     def bounded(self) -> bool:
         return self.lower is not None or self.upper is not None
+
+    def sign_limits(self) -> np.ndarray | None:
+        """Where the only controls are limits at 0 (unit factors; lower 0: non-negative, upper
+        0: non-positive): each feature's allowed sign, +1, -1 or 0 (either); None otherwise,
+        or where a feature is held at 0 from both sides."""
+        if self.factors is not None or not self.bounded:
+            return None
+        m = (self.lower if self.lower is not None else self.upper).size  # type: ignore[union-attr]
+        lo, hi = self.bounds(m)
+        if not (np.all((lo == 0) | (lo == -np.inf)) and np.all((hi == 0) | (hi == np.inf))):
+            return None
+        if np.any((lo == 0) & (hi == 0)):
+            return None
+        return np.where(lo == 0, 1, np.where(hi == 0, -1, 0)).astype(np.int8)
 
     @property
     def name(self) -> str:
