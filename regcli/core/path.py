@@ -464,7 +464,9 @@ def _activeset_points(  # type: ignore[no-untyped-def]
         screen = None
         enter = None
         if prev_alpha is not None:
-            screen = strong_screen(grad, l1_ratio, a, prev_alpha)
+            # (with sign limits, a gradient pushing a feature the blocked way is no push)
+            push = grad if signs is None else np.maximum(sided(grad, signs), 0.0)
+            screen = strong_screen(push, l1_ratio, a, prev_alpha)
             if grad_before is not None and lazy:
                 predicted = 2.0 * grad - grad_before
                 new = np.flatnonzero((sided(predicted, signs) > a * l1_ratio) & (coef == 0))
