@@ -258,17 +258,22 @@ class Penalty:
         """Smallest alpha at which every penalized coefficient is zero, from the gradient at
         the null fit (the unpenalized features fitted alone, ``unpenalized``):
         max over penalized j of |g_j| / (f_j max(l1_ratio, 1e-3)); 0 when none is penalized.
-        A bound of 0 on one side blocks the gradient pushing that way."""
+        A bound of 0 on one side blocks the gradient pushing that way; where the bounds block
+        every feature, the grid is the unbounded problem's (its every point the null fit)."""
+        f = np.ones(grad_at_null.size) if self.factors is None else self.factors
+        pen = f > 0
+        if not pen.any():
+            return 0.0
+        floor = max(self.l1_ratio, L1_RATIO_FLOOR)
         g = grad_at_null
         if self.lower is not None:
             g = np.where((self.lower == 0) & (g < 0), 0.0, g)
         if self.upper is not None:
             g = np.where((self.upper == 0) & (g > 0), 0.0, g)
-        f = np.ones(g.size) if self.factors is None else self.factors
-        pen = f > 0
-        if not pen.any():
-            return 0.0
-        return float(np.max(np.abs(g[pen]) / f[pen]) / max(self.l1_ratio, L1_RATIO_FLOOR))
+        limited = float(np.max(np.abs(g[pen]) / f[pen]) / floor)
+        if limited > 0.0:
+            return limited
+        return float(np.max(np.abs(grad_at_null[pen]) / f[pen]) / floor)
 
     def unpenalized(self) -> np.ndarray:
         """Indices of the features with factor 0."""

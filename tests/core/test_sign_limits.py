@@ -63,3 +63,14 @@ def test_non_negative_lasso_matches_scikit_learn_positive():
             alpha=res.alphas[i], positive=True, tol=1e-12, max_iter=200_000, fit_intercept=True
         ).fit(Xs, y)
         np.testing.assert_allclose(res.standardized_coefs[i], ref.coef_, rtol=1e-5, atol=1e-7)
+
+
+def test_limits_that_block_every_feature_give_the_null_fit_on_the_unbounded_grid():
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((50, 4))
+    y = X.sum(axis=1) + 0.1 * rng.standard_normal(50)  # every correlation positive
+    res = compute_path(X, y, upper=0.0, n_alphas=20)
+    plain = compute_path(X, y, n_alphas=20)
+    assert res.alphas[0] == pytest.approx(plain.alphas[0]) and (res.alphas > 0).all()
+    assert (res.coefs == 0).all() and res.converged.all()
+    assert (res.max_kkt_relative <= 1e-12).all()
