@@ -279,26 +279,41 @@ def _reduced_points(stats: Stats, alphas: np.ndarray, penalty: Penalty, tol: flo
     and certified on the original problem (re-solved by the general solver if it misses)."""
     reduced = ReducedLasso(stats, penalty)
     inner = reduced.reduced
-    homotopy = (
-        choose_route(
-            Problem(
-                n_samples=inner.n_samples,
-                n_features=inner.n_features,
-                l1_ratio=1.0,
-                source="gram" if isinstance(inner, GramStats) else "lazy",
-                n_points=len(alphas),
-            )
-        )
-        is Route.HOMOTOPY
-    )
-    c_max = alpha_max(stats.c, 1.0)
-    values = np.asarray(alphas, dtype=float).tolist()
     scalar = _activeset_points(
-        inner, alphas, 1.0, tol / reduced.max_factor, max_iter, homotopy=homotopy
+        inner,
+        alphas,
+        1.0,
+        tol / reduced.max_factor,
+        max_iter,
+        homotopy=_homotopy_serves(inner, 1.0, len(alphas)),
     )
-    for a, (u, reduced_grad, n_iter, _, _) in zip(values, scalar):
-        coef = reduced.coefs(u)[0]
-        grad = reduced.gradient(reduced_grad)
+    mapped = (
+        (reduced.coefs(u)[0], reduced.gradient(reduced_grad), n_iter)
+        for u, reduced_grad, n_iter, _, _ in scalar
+    )
+    yield from _certified(stats, penalty, alphas, tol, max_iter, mapped)
+
+
+def _homotopy_serves(stats: Stats, l1_ratio: float, n_points: int) -> bool:
+    """Whether ``dispatch.choose_route`` gives a scalar path on ``stats`` to the homotopy."""
+    problem = Problem(
+        n_samples=stats.n_samples,
+        n_features=stats.n_features,
+        l1_ratio=l1_ratio,
+        source="gram" if isinstance(stats, GramStats) else "lazy",
+        n_points=n_points,
+    )
+    return choose_route(problem) is Route.HOMOTOPY
+
+
+def _certified(  # type: ignore[no-untyped-def]
+    stats: Stats, penalty: Penalty, alphas: np.ndarray, tol: float, max_iter: int, points
+):
+    """``points`` ((coef, gradient, solves) per alpha of a route that solved a stand-in of
+    the problem) certified on the problem itself; a point that misses is re-solved by the
+    general solver."""
+    c_max = alpha_max(stats.c, 1.0)
+    for a, (coef, grad, n_iter) in zip(np.asarray(alphas, dtype=float).tolist(), points):
         bound = tol * kkt_scale(a, c_max)
         violation = penalty.kkt_violation(grad, coef, a)
         if violation > bound:
@@ -363,31 +378,17 @@ def _signed_points(  # type: ignore[no-untyped-def]
     with unit factors: the scalar path routes, each feature entering with its allowed sign
     only; every point is certified on the limited problem (re-solved by the general solver if
     it misses)."""
-    homotopy = (
-        choose_route(
-            Problem(
-                n_samples=stats.n_samples,
-                n_features=stats.n_features,
-                l1_ratio=penalty.l1_ratio,
-                source="gram" if isinstance(stats, GramStats) else "lazy",
-                n_points=len(alphas),
-            )
-        )
-        is Route.HOMOTOPY
-    )
-    c_max = alpha_max(stats.c, 1.0)
-    values = np.asarray(alphas, dtype=float).tolist()
     scalar = _activeset_points(
-        stats, alphas, penalty.l1_ratio, tol, max_iter, homotopy=homotopy, signs=signs
+        stats,
+        alphas,
+        penalty.l1_ratio,
+        tol,
+        max_iter,
+        homotopy=_homotopy_serves(stats, penalty.l1_ratio, len(alphas)),
+        signs=signs,
     )
-    for a, (coef, grad, n_iter, _, _) in zip(values, scalar):
-        bound = tol * kkt_scale(a, c_max)
-        violation = penalty.kkt_violation(grad, coef, a)
-        if violation > bound:
-            sol = solve_general(stats, penalty, a, coef, tol=bound, max_iter=max_iter)
-            coef, grad, violation = sol.coef, sol.grad, sol.max_kkt_violation
-            n_iter += sol.n_iter
-        yield coef, grad, n_iter, violation, violation <= bound
+    mapped = ((coef, grad, n_iter) for coef, grad, n_iter, _, _ in scalar)
+    yield from _certified(stats, penalty, alphas, tol, max_iter, mapped)
 
 
 def _general_points(stats: Stats, alphas: np.ndarray, penalty: Penalty, tol: float, max_iter: int):  # type: ignore[no-untyped-def]
