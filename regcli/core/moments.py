@@ -50,6 +50,7 @@ class Moments:
         self.sxy = np.zeros(p)
         self.syy = 0.0
         self._S = np.zeros((p, p))
+        self.top = np.zeros(p)  # largest |x| per column of the rows noted (``note_top``)
         self._covariances: dict[bool, tuple] = {}  # type: ignore[type-arg]  # by fit_intercept
 
     @property
@@ -112,12 +113,17 @@ class Moments:
         self.W += float(G[p + 1, p + 1])
         self.n += rows
 
+    def note_top(self, top: np.ndarray) -> None:
+        """Record the largest |x| per column of rows added (uncentered): the streamed engines
+        refuse the columns the in-memory engine would rescale (``stats.prescale``)."""
+        np.fmax(self.top, top, out=self.top)
+
     def recentered(self, center: np.ndarray, y_center: float) -> Moments:
         """The same sums about another center (exact algebra: x - c' = (x - c) + (c - c'))."""
         d = self.center - center
         e = self.y_center - y_center
         out = Moments(center, y_center)
-        out.n, out.W = self.n, self.W
+        out.n, out.W, out.top = self.n, self.W, self.top.copy()
         out.sx = self.sx + self.W * d
         out.sy = self.sy + self.W * e
         out.sxy = self.sxy + e * self.sx + self.sy * d + self.W * e * d
@@ -145,6 +151,7 @@ class Moments:
         out.sxy = self.sxy + sign * other.sxy
         out.syy = self.syy + sign * other.syy
         out._S = self.S + sign * other.S
+        out.top = np.fmax(self.top, other.top) if sign > 0 else self.top.copy()  # bound
         return out
 
     def covariances(

@@ -362,7 +362,7 @@ def accumulate_batches(
             if weights is None
             else numeric_column(batch.column(weights), weights, name, role="weights column")
         )
-        with_nan = _check_magnitudes(spec, enc, X, y)
+        top, with_nan = _magnitudes(spec, enc, X, y)
         lacking = np.isnan(y) | np.isnan(w)
         if counts is not None:  # the first pass's bookkeeping, here
             counts.n_read += batch.num_rows
@@ -380,6 +380,7 @@ def accumulate_batches(
             keep = ~lacking
             A, y, w = A[keep], y[keep], w[keep]
             X = A[:, :p]
+            top = _magnitudes(spec, enc, X, y)[0]  # of the rows kept, as in memory
         if counts is not None:
             counts.n_kept += y.size
             _note_target(counts, y)
@@ -397,6 +398,7 @@ def accumulate_batches(
             if y_center is None:
                 y_center = float(np.average(y, weights=w)) if w.sum() > 0 else float(y[0])
             parts = [Moments(center, y_center) for _ in range(max(enc.K, 1))]
+        parts[0].note_top(top)
         X -= parts[0].center  # centered in place
         np.subtract(y, parts[0].y_center, out=A[:, p])
         A[:, p + 1] = 1.0
@@ -418,34 +420,46 @@ def accumulate_batches(
     return parts
 
 
-def _check_magnitudes(spec: StreamSpec, enc: Encoding, X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Refuse values whose squares would leave float64 (beyond 1e100, or nonzero below 1e-100):
-    the in-memory engine rescales such columns by powers of two; the streamed sums do not.
-    Returns which columns hold missing cells (NaN)."""
-    with_nan = np.zeros(X.shape[1], dtype=bool)
+def _magnitudes(
+    spec: StreamSpec, enc: Encoding, X: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The largest |value| of each column of a batch (missing cells ignored) and which columns
+    hold missing cells (NaN).  Refuses values beyond 1e100 at once; a column whose largest
+    |value| over the whole table is below 1e-100 is refused at the end (``check_tops``)."""
     if X.size:
-        a = np.abs(X)
-        top = a.max(axis=0)  # NaN where a cell is missing
-        with_nan = np.isnan(top)
-        bad = top > PRESCALE_HIGH  # NaN compares False: those columns are looked at below
+        high, low = X.max(axis=0), X.min(axis=0)  # NaN where a cell is missing
+        with_nan = np.isnan(high)
         for j in np.flatnonzero(with_nan):
-            bad[j] = bool(np.nanmax(a[:, j], initial=0.0) > PRESCALE_HIGH)
-        low = np.flatnonzero(a.min(axis=0) < PRESCALE_LOW)  # zeros too: look closer
-        for j in low:
-            col = a[:, j]
-            bad[j] |= bool(((col > 0) & (col < PRESCALE_LOW)).any())
-        if bad.any():
-            raise DataError(
-                f"{spec.name}: column {enc.names[int(np.argmax(bad))]!r} holds values beyond "
-                "1e100 or below 1e-100 in magnitude, which the streamed sums cannot square; "
-                "use --engine local (it rescales them)"
-            )
+            high[j] = np.nanmax(X[:, j], initial=-np.inf)
+            low[j] = np.nanmin(X[:, j], initial=np.inf)
+        top = np.fmax(np.abs(high), np.abs(low))
+        top[np.isinf(high) & np.isinf(low) & (high < low)] = 0.0  # every cell missing
+        if (top > PRESCALE_HIGH).any():
+            _refuse_column(spec, enc, int(np.argmax(top > PRESCALE_HIGH)))
+    else:
+        top, with_nan = np.zeros(X.shape[1]), np.zeros(X.shape[1], dtype=bool)
     if y.size and np.abs(y).max() > PRESCALE_HIGH:
         raise DataError(
             f"{spec.name}: target column {spec.target!r} holds values beyond 1e100 in magnitude; "
             "rescale it"
         )
-    return with_nan
+    return top, with_nan
+
+
+def check_tops(spec: StreamSpec, enc: Encoding, top: np.ndarray) -> None:
+    """Refuse columns the in-memory engine would rescale by a power of two (largest |value|
+    outside [1e-100, 1e100], ``stats.prescale``): the streamed sums cannot square them."""
+    odd = (top > PRESCALE_HIGH) | ((top > 0) & (top < PRESCALE_LOW))
+    if odd.any():
+        _refuse_column(spec, enc, int(np.argmax(odd)))
+
+
+def _refuse_column(spec: StreamSpec, enc: Encoding, j: int) -> None:
+    raise DataError(
+        f"{spec.name}: column {enc.names[j]!r} holds values beyond 1e100 or only values below "
+        "1e-100 in magnitude, which the streamed sums cannot square; use --engine local (it "
+        "rescales them)"
+    )
 
 
 def merge_parts(a: list[Moments], b: list[Moments]) -> list[Moments]:
@@ -470,6 +484,7 @@ def finish(
         total = total.merge(m)
     if total.W <= 0:
         raise DataError(f"{spec.name}: weights column {spec.weights!r} has no positive value")
+    check_tops(spec, enc, total.top)
     imputed = (
         {c: k for c, k in scan.missing.items() if c in spec.feature_cols}
         if spec.na == "mean"

@@ -190,6 +190,23 @@ def test_magnitudes_the_streamed_sums_cannot_square_are_refused(cli, write_csv):
     assert cli("fit", huge, "--alpha", "0.1").exit_code == 0  # in memory: rescaled
 
 
+def test_tiny_magnitudes_follow_the_in_memory_rule(cli, write_csv):
+    # a column whose largest |value| is below 1e-100 is rescaled in memory: refused here
+    tiny = write_csv("a,b,y\n1e-150,1,2\n-2e-150,2,3\n3e-150,4,4\n0,3,1\n", "tiny.csv")
+    r = cli("fit", tiny, "--alpha", "0.1", "--engine", "stream")
+    assert r.exit_code == 65 and "'a'" in r.stderr and "--engine local" in r.stderr
+    # tiny values beside ordinary ones are not rescaled in memory: the same fit streamed
+    rows = "\n".join(f"{1e-150 if i % 3 else i},{i % 5},{i % 7 + 0.5 * i}" for i in range(40))
+    mixed = write_csv("a,b,y\n" + rows + "\n", "mixed.csv")
+    local = cli("fit", mixed, "--alpha", "0.1", "-f", "json")
+    streamed = cli("fit", mixed, "--alpha", "0.1", "--engine", "stream", "-f", "json")
+    assert local.exit_code == 0 and streamed.exit_code == 0, streamed.stderr
+    close(
+        list(local.json()["coefficients"].values()),
+        list(streamed.json()["coefficients"].values()),
+    )
+
+
 def test_read_ahead_keeps_order_raises_read_errors_and_stops_its_reader():
     import threading
 
