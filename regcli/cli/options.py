@@ -523,9 +523,8 @@ JobsOption = Annotated[
         "--jobs",
         "-j",
         help="Processes for the fold paths of wide data (p > n; on a Gram the folds are solved "
-        "together in one process) and of binomial and Poisson models; 0 (the default) = the "
-        "cores other processes leave idle, all of them on a quiet machine (forked on Linux; "
-        "elsewhere one). Results are identical for any value.",
+        "together in one process) and of binomial and Poisson models; 0 (the default) = one "
+        "per core (forked on Linux; elsewhere one). Results are identical for any value.",
         min=0,
         rich_help_panel=CV,
     ),

@@ -23,6 +23,7 @@ from regcli.core.family import Family
 from regcli.core.fitting import FitResult, fit_prepared
 from regcli.core.penalty import NO_CONTROLS, PenaltyControls
 from regcli.core.stats import GramStats, Standardization, Stats, least_squares
+from regcli.core.threads import threads_on_demand
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,7 @@ def penalized_row(
     )
 
 
+@threads_on_demand
 def compare_models(
     X: np.ndarray,
     y: np.ndarray,
@@ -352,6 +354,7 @@ def judge(
     )
 
 
+@threads_on_demand
 def compare_glm_models(
     X: np.ndarray,
     y: np.ndarray,

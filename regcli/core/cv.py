@@ -38,7 +38,7 @@ from regcli.core.stats import (
     prescale,
     standardization_from,
 )
-from regcli.core.threads import single_blas_thread, spare_threads
+from regcli.core.threads import single_blas_thread, spare_threads, threads_on_demand
 from regcli.core.tuning import (
     BATCH_GRAM_BYTES,
     FOLD_CHUNK_ROWS,
@@ -305,6 +305,7 @@ def prepare_cv(
     return prepared, sums
 
 
+@threads_on_demand
 def cross_validate(
     X: np.ndarray,
     y: np.ndarray,
@@ -342,7 +343,7 @@ def cross_validate(
     early stop included, and its coefficients are interpolated linearly in alpha at the common
     alphas: exactly what cv.glmnet does) or 'common' (every fold solves the alphas of the full
     fit exactly).
-    ``jobs``: processes for the paths (0: the idle cores; ``parallel.run_tasks``); results do not
+    ``jobs``: processes for the paths (0: one per core; ``parallel.run_tasks``); results do not
     depend on it.  ``controls``: penalty factors and limits (each fold applies them to its own
     standardization).  ``gammas``: also cross-validate the relaxed fits at these gammas jointly
     with alpha (one l1 ratio only), as cv.glmnet with relax = TRUE.

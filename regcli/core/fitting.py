@@ -16,7 +16,7 @@ from regcli.core.penalty import ElasticNet, Penalty, alpha_max, kkt_scale, penal
 from regcli.core.relax import refit_on_support
 from regcli.core.ridge import ridge_coef
 from regcli.core.stats import GramStats, Standardization, Stats, least_squares, prepare
-from regcli.core.threads import single_blas_thread
+from regcli.core.threads import single_blas_thread, threads_on_demand
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,7 @@ class FitResult:
         return ElasticNet(self.alpha, self.l1_ratio).name
 
 
+@threads_on_demand
 def fit(
     X: np.ndarray,
     y: np.ndarray,
@@ -108,6 +109,7 @@ def fit(
     )
 
 
+@threads_on_demand
 def fit_prepared(
     std: Standardization,
     stats: Stats,

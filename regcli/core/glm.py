@@ -40,7 +40,7 @@ from regcli.core.stats import (
     normalized_weights,
     prescale,
 )
-from regcli.core.threads import all_threads, single_blas_thread
+from regcli.core.threads import all_threads, single_blas_thread, threads_on_demand
 from regcli.core.tuning import STALE_MODEL_FROM, STALE_MODEL_MIN_GAIN
 
 #: Working weights are floored at this share of a row's weight (glmnet keeps fitted
@@ -451,6 +451,7 @@ def _start(  # type: ignore[no-untyped-def]
     return std, prob, penalty, null_dev, state, grad
 
 
+@threads_on_demand
 def glm_path(
     X: np.ndarray,
     y: np.ndarray,
@@ -599,6 +600,7 @@ def relax_path(
 FIT_POINTS_PER_DECADE = 4
 
 
+@threads_on_demand
 def glm_fit(
     X: np.ndarray,
     y: np.ndarray,

@@ -26,6 +26,7 @@ from regcli.core.family import Family
 from regcli.core.glm import glm_path
 from regcli.core.parallel import run_tasks
 from regcli.core.penalty import NO_CONTROLS, PenaltyControls
+from regcli.core.threads import threads_on_demand
 
 #: cv.glmnet's clip of held-out probabilities before the binomial deviance.
 PROBABILITY_CLIP = 1e-5
@@ -82,6 +83,7 @@ def heldout_scores(
         return (unit @ w) / W
 
 
+@threads_on_demand
 def glm_cross_validate(
     X: np.ndarray,
     y: np.ndarray,

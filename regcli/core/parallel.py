@@ -42,13 +42,12 @@ def available_cores() -> int:
 
 
 def resolve_jobs(jobs: int) -> int:
-    """``jobs`` as a process count: 0 (or less) means the cores other processes leave idle
-    (``threads.spare_cores``: every core on a quiet machine, one where all are busy)."""
+    """``jobs`` as a process count: 0 (or less) means every core this process may run on.
+    The workers run BLAS on one thread each and never spin, so on a busy machine the kernel
+    shares the cores among them and the other processes as it would among any others."""
     if jobs > 0:
         return jobs
-    from regcli.core.threads import spare_cores
-
-    return min(spare_cores(), available_cores())
+    return available_cores()
 
 
 def can_fork() -> bool:
@@ -94,7 +93,7 @@ def _child(fn: Callable[[Any], Any], tasks: Sequence[Any], write_fd: int) -> Non
 
 
 def run_tasks(fn: Callable[[Any], T], tasks: Sequence[Any], jobs: int = 1) -> list[T]:
-    """``[fn(t) for t in tasks]`` on up to ``jobs`` processes (0: the idle cores), in task order.
+    """``[fn(t) for t in tasks]`` on up to ``jobs`` processes (0: one per core), in task order.
 
     ``fn`` may be a closure over large arrays: the children inherit it at the fork.  An exception
     in a child is raised here as ``WorkerError`` with the child's traceback.

@@ -33,7 +33,7 @@ from regcli.core.reduction import ReducedLasso, reducible
 from regcli.core.relax import relaxed_coefs
 from regcli.core.ridge import RidgeSolver
 from regcli.core.stats import GramStats, LazyStats, Standardization, Stats, prepare
-from regcli.core.threads import single_blas_thread
+from regcli.core.threads import single_blas_thread, threads_on_demand
 
 #: glmnet's defaults: stop after at least this many points when the fit no longer improves.
 MIN_POINTS_BEFORE_STOP = 5
@@ -515,6 +515,7 @@ def _activeset_points(  # type: ignore[no-untyped-def]
                 break
 
 
+@threads_on_demand
 def compute_path(
     X: np.ndarray,
     y: np.ndarray,

@@ -10,11 +10,14 @@ working).  ``REGCLI_THREADS=N`` sets the count.  Uses threadpoolctl (a regcli de
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 import time
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar, cast
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 #: Seconds a ``spare_cores`` reading is reused.
 _SPARE_REFRESH = 0.5
@@ -157,6 +160,19 @@ def single_blas_thread() -> Iterator[None]:
             for lib, count in _late_limited:
                 lib.set_num_threads(count)
             _late_limited.clear()
+
+
+def threads_on_demand(fn: F) -> F:
+    """Run ``fn`` with BLAS on one thread except where its large products ask for more
+    (``spare_threads``, ``all_threads``): a BLAS call outside those at the library's default
+    count starts a thread per core, which spins against other processes' work."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with single_blas_thread():
+            return fn(*args, **kwargs)
+
+    return cast(F, wrapper)
 
 
 @contextlib.contextmanager
