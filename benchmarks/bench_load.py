@@ -8,11 +8,12 @@ slower regcli gets under load, next to R's glmnet.
 It starts one CPU-bound burner process per core itself (and stops them), and times each design
 quiet and busy in alternating rounds.  Both tools are timed the same way, as a CI job meets
 them: a fresh process per round (regcli: Python with the design loaded from .npy files, one
-untimed warm-up path, then timed calls; R: Rscript, timed calls), only the solver calls timed,
-inside the process.  Designs: bench_path's lasso designs (its explicit grid), its elastic-net
-designs (l1 ratios 0.5 and 0.1) and bench_cv's default 10-fold cv designs (cv.glmnet on the same
-fold ids), regcli with its defaults (``--jobs 0``).  Reported: regcli's median busy time over
-its best quiet time, and regcli/glmnet with the best time of each, quiet and busy.
+untimed warm-up path, then timed samples, each of as many paths as take 50 ms; R: Rscript,
+timed calls), only the solver calls timed, inside the process.  Designs: bench_path's lasso
+designs (its explicit grid), its elastic-net designs (l1 ratios 0.5 and 0.1) and bench_cv's
+default 10-fold cv designs (cv.glmnet on the same fold ids), regcli with its defaults
+(``--jobs 0``).  Reported: regcli's median busy time over its best quiet time, and
+regcli/glmnet with the best time of each, quiet and busy.
 
 Targets (the thread-policy issue): regcli busy within 2.5x of quiet on every design, and
 regcli/glmnet busy within 1.5x of regcli/glmnet quiet.  ``--in-process`` times regcli in this
@@ -44,8 +45,9 @@ from regcli.core.cv import make_folds  # noqa: E402
 from regcli.core.path import compute_path  # noqa: E402
 
 #: The child process that times regcli: argv = kind (path or cv), a folder with X.npy, y.npy,
-#: grid.npy (and folds.npy), the l1 ratio, the timed calls, the repository.  Prints one time
-#: per call.
+#: grid.npy (and folds.npy), the l1 ratio, the timed samples, the repository.  Prints one time
+#: per sample: the mean of as many calls as take SAMPLE_S (at least one), so that a 10 ms
+#: path is not timed by where the scheduler's time slices happen to fall.
 CHILD = """
 import sys, time
 import numpy as np
@@ -54,17 +56,20 @@ from regcli.core.cv import cross_validate
 from regcli.core.path import compute_path
 kind, d, ratio, reps = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
 X, y, grid = (np.load(f"{d}/{k}.npy") for k in ("X", "y", "grid"))
-compute_path(X, y, l1_ratio=ratio, alphas=grid)
 if kind == "cv":
     folds = [np.load(f"{d}/folds.npy")]
     run = lambda: cross_validate(X, y, folds=folds, l1_ratios=[ratio], jobs=0)
 else:
     run = lambda: compute_path(X, y, l1_ratio=ratio, alphas=grid)
+t = time.perf_counter()
+compute_path(X, y, l1_ratio=ratio, alphas=grid)
+calls = max(1, round(SAMPLE_S / (time.perf_counter() - t))) if kind == "path" else 1
 for _ in range(reps):
     t = time.perf_counter()
-    run()
-    print(time.perf_counter() - t)
-"""
+    for _ in range(calls):
+        run()
+    print((time.perf_counter() - t) / calls)
+""".replace("SAMPLE_S", "0.05")
 ROOT = str(Path(__file__).resolve().parents[1])
 QUICK = [
     ("path", 100, 5000, 0.5, 0.1),
