@@ -41,7 +41,7 @@ from benchmarks.bench_cv import ENET_DESIGNS as CV_DESIGNS  # noqa: E402
 from benchmarks.bench_path import DESIGNS as PATH_DESIGNS  # noqa: E402
 from benchmarks.bench_path import ENET_DESIGNS, ENET_RATIOS, RHOS, grid_for  # noqa: E402
 from benchmarks.common import fht_design, geomean, glmnet_cv, glmnet_path, have_glmnet  # noqa: E402
-from regcli.core.cv import make_folds  # noqa: E402
+from regcli.core.cv import cross_validate, make_folds  # noqa: E402
 from regcli.core.path import compute_path  # noqa: E402
 
 #: The child process that times regcli: argv = kind (path or cv), a folder with X.npy, y.npy,
@@ -130,13 +130,16 @@ def design_data(kind: str, n: int, p: int, rho: float, ratio: float):  # type: i
     return X, y, grid, None
 
 
-def time_regcli(kind, ratio, folder, reps, in_process, X, y, grid) -> list[float]:  # type: ignore[no-untyped-def]
+def time_regcli(kind, ratio, folder, reps, in_process, X, y, grid, folds) -> list[float]:  # type: ignore[no-untyped-def]
     """regcli's times of ``reps`` calls: in a fresh process (the CHILD script), or here."""
     if in_process:
         out = []
         for _ in range(reps):
             t = time.perf_counter()
-            compute_path(X, y, l1_ratio=ratio, alphas=grid)
+            if kind == "cv":
+                cross_validate(X, y, folds=[folds], l1_ratios=[ratio], jobs=0)
+            else:
+                compute_path(X, y, l1_ratio=ratio, alphas=grid)
             out.append(time.perf_counter() - t)
         return out
     done = subprocess.run(
@@ -188,10 +191,12 @@ def main() -> None:
         busy: list[float] = []
         g_quiet, g_busy = [], []
         for _ in range(args.rounds):
-            quiet += time_regcli(kind, ratio, folder.name, reps, args.in_process, X, y, grid)
+            quiet += time_regcli(kind, ratio, folder.name, reps, args.in_process, X, y, grid, folds)
             g_quiet.append(time_glmnet(kind, ratio, use_glmnet, X, y, grid, folds))
             with Burners(cores):
-                busy += time_regcli(kind, ratio, folder.name, reps, args.in_process, X, y, grid)
+                busy += time_regcli(
+                    kind, ratio, folder.name, reps, args.in_process, X, y, grid, folds
+                )
                 g_busy.append(time_glmnet(kind, ratio, use_glmnet, X, y, grid, folds))
         folder.cleanup()
         q, b, bb = min(quiet), statistics.median(busy), min(busy)
