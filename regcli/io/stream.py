@@ -321,6 +321,12 @@ def encoding(spec: StreamSpec, scan: Scan, scanned: bool, K: int) -> Encoding:
             f"{spec.name}: encoded feature name {dup!r} is produced twice; rename a column"
         )
     means = y_mean = None
+    if scanned and spec.na == "mean":  # as in memory: a column of no values has no mean
+        for c in spec.feature_cols:
+            if scan.info[c].present == 0 and scan.missing.get(c, 0):
+                raise DataError(
+                    f"{spec.name}: column {c!r} has no values to impute from; --exclude it"
+                )
     if scanned:
         means = np.concatenate([_means(scan.info[c], p) for c, p in zip(spec.feature_cols, plans)])
         y_mean = scan.sum_wy / scan.sum_w if scan.sum_w > 0 else None

@@ -190,6 +190,13 @@ def test_magnitudes_the_streamed_sums_cannot_square_are_refused(cli, write_csv):
     assert cli("fit", huge, "--alpha", "0.1").exit_code == 0  # in memory: rescaled
 
 
+def test_na_mean_refuses_a_column_of_no_values_as_in_memory(cli, write_csv):
+    table = write_csv("a,b,y\n,1,2\n,2,3\n,4,5\n", "empty_a.csv")
+    for engine in ("local", "stream"):
+        r = cli("fit", table, "--alpha", "0.1", "--na", "mean", "--engine", engine)
+        assert r.exit_code == 65 and "no values to impute from" in r.stderr, (engine, r.stderr)
+
+
 def test_tiny_magnitudes_follow_the_in_memory_rule(cli, write_csv):
     # a column whose largest |value| is below 1e-100 is rescaled in memory: refused here
     tiny = write_csv("a,b,y\n1e-150,1,2\n-2e-150,2,3\n3e-150,4,4\n0,3,1\n", "tiny.csv")
