@@ -10,6 +10,10 @@ Each row: the table written as --files files in a directory (default 4); `regcli
 and counted) and `--engine local`, and a script that only iterates the files' record batches
 with pyarrow; wall time and peak RSS of the regcli process (/usr/bin/time's maximum resident
 set; the Dask workers' memory is not in it), and the decoded size (n x (p + 1) x 8 bytes).
+Parquet rows also time Spark MLlib's LinearRegression (elasticNetParam 1, regParam 0.01,
+standardization on; local[2], its default solver: normal equations for p <= 4096) on the same
+files, where pyspark and Java are installed (skipped with a message otherwise): its fit call
+alone, the session start-up beside it.
 """
 
 from __future__ import annotations
@@ -36,6 +40,48 @@ READ_CSV = (
     "for name in sorted(glob.glob(sys.argv[1] + '/*')):\n"
     "    for b in pc.open_csv(name): pass\n"
 )
+
+
+SPARK = (
+    "import sys, time\n"
+    "from pyspark.sql import SparkSession\n"
+    "from pyspark.ml.feature import VectorAssembler\n"
+    "from pyspark.ml.regression import LinearRegression\n"
+    "t0 = time.perf_counter()\n"
+    "spark = (SparkSession.builder.master('local[2]').config('spark.driver.memory', '8g')\n"
+    "         .config('spark.ui.enabled', 'false').getOrCreate())\n"
+    "spark.sparkContext.setLogLevel('ERROR')\n"
+    "t1 = time.perf_counter()\n"
+    "df = spark.read.parquet(sys.argv[1])\n"
+    "cols = [c for c in df.columns if c != 'y']\n"
+    "data = VectorAssembler(inputCols=cols, outputCol='features').transform(df)\n"
+    "lr = LinearRegression(featuresCol='features', labelCol='y', regParam=0.01,\n"
+    "                      elasticNetParam=1.0, standardization=True)\n"
+    "t2 = time.perf_counter()\n"
+    "lr.fit(data)\n"
+    "print(time.perf_counter() - t2, t1 - t0)\n"
+    "spark.stop()\n"
+)
+
+
+def spark_missing() -> str | None:
+    """Why Spark cannot be timed here, or None."""
+    import importlib.util
+
+    if importlib.util.find_spec("pyspark") is None:
+        return "pyspark is not installed (pip install pyspark)"
+    if shutil.which("java") is None:
+        return "no Java runtime for Spark"
+    return None
+
+
+def spark_fit(path: Path) -> tuple[float, float]:
+    """(fit seconds, session start-up seconds) of Spark's LinearRegression on the files."""
+    out = subprocess.run(
+        [sys.executable, "-c", SPARK, str(path)], capture_output=True, text=True, check=True
+    )
+    fit_s, start_s = out.stdout.split()[-2:]
+    return float(fit_s), float(start_s)
 
 
 def write(folder: Path, n: int, p: int, kind: str, files: int) -> None:
@@ -105,8 +151,12 @@ def main() -> None:
     args = parser.parse_args()
     regcli = str(Path(sys.executable).parent / "regcli")
     p = args.features
+    no_spark = spark_missing()
+    if no_spark:
+        print(f"Spark skipped: {no_spark}")
     print(
-        "file n data_MB | pyarrow_s stream_s ratio dask_s | stream_MB local_MB local_s",
+        "file n data_MB | pyarrow_s stream_s ratio dask_s | stream_MB local_MB local_s"
+        " | spark_fit_s (start-up s)",
         flush=True,
     )
     with tempfile.TemporaryDirectory() as d:
@@ -120,11 +170,15 @@ def main() -> None:
                 t_stream, m_stream = peak_of([*fit, "--engine", "stream"])
                 t_dask, _ = peak_of([*fit, "--engine", "dask"])
                 t_local, m_local = peak_of(fit)
+                spark = "-"
+                if kind == "parquet" and not no_spark:
+                    fit_s, start_s = spark_fit(path)
+                    spark = f"{fit_s:.2f} ({start_s:.1f})"
                 data = n * (p + 1) * 8 / 2**20
                 print(
                     f"{kind} {n} {data:.0f} | {t_read:.2f} {t_stream:.2f} "
                     f"{t_stream / t_read:.2f} {t_dask:.2f} | {m_stream:.0f} {m_local:.0f} "
-                    f"{t_local:.2f}",
+                    f"{t_local:.2f} | {spark}",
                     flush=True,
                 )
                 shutil.rmtree(path)

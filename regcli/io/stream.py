@@ -440,6 +440,11 @@ def _magnitudes(
             low[j] = np.nanmin(X[:, j], initial=np.inf)
         top = np.fmax(np.abs(high), np.abs(low))
         top[np.isinf(high) & np.isinf(low) & (high < low)] = 0.0  # every cell missing
+        if np.isinf(top).any():
+            raise DataError(
+                f"{spec.name}: column {enc.names[int(np.argmax(np.isinf(top)))]!r} has infinite "
+                "values (or numbers too large for float64)"
+            )
         if (top > PRESCALE_HIGH).any():
             _refuse_column(spec, enc, int(np.argmax(top > PRESCALE_HIGH)))
     else:

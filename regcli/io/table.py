@@ -167,6 +167,20 @@ def _common_type(types: list[Any]) -> Any:
     return pa.string()
 
 
+def _header_only(path: str) -> bool:
+    """A small uncompressed text file whose only non-blank line is its first (the header)."""
+    try:
+        if os.path.getsize(path) > MAX_HEADER_BYTES + 4096:
+            return False
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return False
+    if data[:4] == PARQUET_MAGIC or data[:2] == GZIP_MAGIC:
+        return False
+    return sum(1 for line in data.splitlines() if line.strip(b" \t\r\n\x00")) <= 1
+
+
 def _several(
     path: str, files: list[str], decimal: str, digest: bool, batch_rows: int = PARQUET_BATCH_ROWS
 ) -> Batches:
@@ -188,7 +202,9 @@ def _several(
                 f"{file}: its columns differ from those of {files[0]} ({detail}); the files of "
                 f"{path} must have the same columns"
             )
-    common = [_common_type([s[1][j] for s in schemas]) for j in range(len(names))]
+    # a text file of a header alone has no values to type its columns by (they read as text)
+    typed = [s for file, s in zip(files, schemas) if not _header_only(file)] or schemas
+    common = [_common_type([s[1][j] for s in typed]) for j in range(len(names))]
 
     def batches() -> Iterator[Any]:
         for file in files:

@@ -197,6 +197,27 @@ def test_na_mean_refuses_a_column_of_no_values_as_in_memory(cli, write_csv):
         assert r.exit_code == 65 and "no values to impute from" in r.stderr, (engine, r.stderr)
 
 
+def test_infinite_values_and_header_only_files_as_in_memory(cli, write_csv, tmp_path):
+    inf = write_csv("a,b,y\n1,inf,3\n2,1,4\n3,5,2\n", "inf.csv")
+    for engine in ("local", "stream"):
+        r = cli("fit", inf, "--alpha", "0.1", "--engine", engine)
+        assert r.exit_code == 65 and "'b' has" in r.stderr and "infinite" in r.stderr, r.stderr
+    # a part of a directory with a header alone does not make its columns text
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    (parts / "p1.csv").write_text("a,b,y\n1,2,3\n2,1,4\n")
+    (parts / "p2.csv").write_text("a,b,y\n")
+    (parts / "p3.csv").write_text("a,b,y\n3,5,2\n4,4,6\n5,1,1\n")
+    fits = [
+        cli("fit", str(parts), "--alpha", "0.1", "--engine", e, "-f", "json")
+        for e in ("local", "stream")
+    ]
+    assert all(f.exit_code == 0 for f in fits), [f.stderr for f in fits]
+    close(
+        list(fits[0].json()["coefficients"].values()), list(fits[1].json()["coefficients"].values())
+    )
+
+
 def test_tiny_magnitudes_follow_the_in_memory_rule(cli, write_csv):
     # a column whose largest |value| is below 1e-100 is rescaled in memory: refused here
     tiny = write_csv("a,b,y\n1e-150,1,2\n-2e-150,2,3\n3e-150,4,4\n0,3,1\n", "tiny.csv")
