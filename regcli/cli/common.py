@@ -462,12 +462,16 @@ def stream_data(
     engine: str = "stream",
     scheduler: str | None = None,
     timeout: float = 30.0,
+    progress: bool = False,
+    quiet: bool = False,
 ) -> Any:
     """--engine stream or dask: the table read in passes into sufficient statistics
     (``io.stream.Streamed``), with the fold ids of --fold-col or of n_folds seeded folds; the
-    dask engine runs the passes on the cluster at ``scheduler`` (a local one without)."""
+    dask engine runs the passes on the cluster at ``scheduler`` (a local one without).  The
+    rows (files on a cluster) read are shown as for ``progress_bar``."""
     import numpy as np
 
+    from regcli.cli.progress import reading_progress
     from regcli.core.cv import make_folds
     from regcli.io.stream import stream_table
 
@@ -496,11 +500,17 @@ def stream_data(
     )
     if engine == "dask":
         from regcli.io.dask_engine import dask_client, dask_table
+        from regcli.io.table import input_files
 
+        files = len(input_files(options.data))
         with dask_client(scheduler, timeout) as client:
-            streamed = dask_table(options.data, client=client, **read)
+            with reading_progress(
+                "reading on the cluster", files=files, force=progress, quiet=quiet
+            ):
+                streamed = dask_table(options.data, client=client, **read)
     else:
-        streamed = stream_table(options.data, **read)
+        with reading_progress("streaming:", force=progress, quiet=quiet):
+            streamed = stream_table(options.data, **read)
     ds = streamed.dataset
     announce_target(ds, streamed.target_binary)
     if streamed.fold_ids is not None:
@@ -528,6 +538,8 @@ def load_for_cv(
     needs_rows: str | None = None,
     scheduler: str | None = None,
     timeout: float = 30.0,
+    progress: bool = False,
+    quiet: bool = False,
 ) -> tuple[Dataset, Any, Any]:
     """(dataset, stream or None, streamed statistics or None) for cv and compare: the table in
     memory, or streamed with its fold sums (``needs_rows`` names options that refuse it)."""
@@ -544,6 +556,8 @@ def load_for_cv(
         engine=engine,
         scheduler=scheduler,
         timeout=timeout,
+        progress=progress,
+        quiet=quiet,
     )
     statistics = streamed_statistics(stream, fit_intercept=fit_intercept, standardize=standardize)
     return stream.dataset, stream, statistics

@@ -141,6 +141,8 @@ def compare_command(
         options,
         scheduler=scheduler,
         timeout=timeout,
+        progress=progress,
+        quiet=quiet,
         engine=engine.value,
         family=family.value,
         fold_col=fold_col,

@@ -168,6 +168,8 @@ def cv_command(
         options,
         scheduler=scheduler,
         timeout=timeout,
+        progress=progress,
+        quiet=quiet,
         engine=engine.value,
         family=family.value,
         fold_col=fold_col,

@@ -166,6 +166,8 @@ def fit_command(
             engine=engine.value,
             scheduler=scheduler,
             timeout=timeout,
+            progress=progress,
+            quiet=quiet,
         )
         ds = stream.dataset
         prepared = common.streamed_statistics(

@@ -124,6 +124,8 @@ def path_command(
             engine=engine.value,
             scheduler=scheduler,
             timeout=timeout,
+            progress=progress,
+            quiet=quiet,
         )
         ds = stream.dataset
         prepared = common.streamed_statistics(

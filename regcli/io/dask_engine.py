@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from regcli.core.progress import file_read
 from regcli.errors import ServiceError, UsageError
 from regcli.io.stream import (
     Encoding,
@@ -143,6 +144,8 @@ def dask_table(
             client.submit(_accumulate_counting, spec, enc, f, copy.deepcopy(info), pure=False)
             for f in files
         ]
+        for future in counted:
+            future.add_done_callback(file_read)
         while len(counted) > 1:  # merged pairwise on the workers, in file order
             joined = [
                 client.submit(_merge_counting, a, b) for a, b in zip(counted[::2], counted[1::2])
@@ -151,9 +154,10 @@ def dask_table(
         parts, scan = counted[0].result()
         check_scan(spec, scan)
         return finish(spec, reason, enc, scan, parts, None, t0, "dask")
-    scans = client.gather(
-        [client.submit(_scan_file, spec, copy.deepcopy(info), f, pure=False) for f in files]
-    )
+    scanning = [client.submit(_scan_file, spec, copy.deepcopy(info), f, pure=False) for f in files]
+    for future in scanning:
+        future.add_done_callback(file_read)
+    scans = client.gather(scanning)
     offsets = np.cumsum([0] + [s.n_kept for s in scans])  # before the merge adds them up
     scan = scans[0]
     for other in scans[1:]:
@@ -173,6 +177,8 @@ def dask_table(
         )
         for i, f in enumerate(files)
     ]
+    for future in pieces:
+        future.add_done_callback(file_read)
     while len(pieces) > 1:  # merged pairwise on the workers
         merged = [client.submit(merge_parts, a, b) for a, b in zip(pieces[::2], pieces[1::2])]
         pieces = merged + ([pieces[-1]] if len(pieces) % 2 else [])

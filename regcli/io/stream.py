@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from regcli.core.moments import Moments
+from regcli.core.progress import rows_read
 from regcli.core.stats import PRESCALE_HIGH, PRESCALE_LOW
 from regcli.core.threads import spare_threads
 from regcli.errors import DataError, UsageError
@@ -258,6 +259,7 @@ def scan_batches(spec: StreamSpec, batches: Any, scan: Scan) -> Scan:
     the missing cells; the rows kept; what the target holds; the fold column's values."""
     name, target, weights = spec.name, spec.target, spec.weights
     for batch in batches:
+        rows_read(batch.num_rows)
         scan.n_read += batch.num_rows
         y = numeric_column(batch.column(target), target, name, role="target column")
         lacking = np.isnan(y)
@@ -353,6 +355,7 @@ def accumulate_batches(
     # costs its pages' first-touch faults each time)
     buffer = np.empty((0, p + 2), order="F")
     for batch in batches:
+        rows_read(batch.num_rows)
         if buffer.shape[0] < batch.num_rows:
             buffer = np.empty((batch.num_rows, p + 2), order="F")
         A = buffer[: batch.num_rows]

@@ -103,9 +103,11 @@ def test_a_table_of_numbers_is_summed_in_one_pass_on_the_workers(cli, tmp_path, 
     for args in (("fit", folder, "--alpha", "0.3"), ("path", folder, "--n-alphas", "20")):
         local = cli(*args, "--na", "drop", "-f", "json")
         dask = cli(
-            *args, "--na", "drop", "--engine", "dask", "--scheduler", scheduler, "-f", "json"
-        )
+            *args, "--na", "drop", "--engine", "dask", "--scheduler", scheduler, "-f", "json",
+            "--progress",
+        )  # fmt: skip
         assert dask.exit_code == 0, dask.stderr
+        assert "file passes done (5 files)" in dask.stderr
         a, b = local.json(), dask.json()
         assert b["engine"] == "dask" and b["n_samples"] == a["n_samples"] == len(df) - 16
         if args[0] == "fit":

@@ -268,3 +268,15 @@ def test_read_ahead_keeps_order_raises_read_errors_and_stops_its_reader():
     # leaving the block stopped the reader: it read at most the few batches ahead
     assert not any(t.name == "regcli-reader" for t in threading.enumerate())
     assert len(produced) <= 5
+
+
+def test_progress_counts_the_rows_of_every_pass(cli, write_csv):
+    rows = "\n".join(f"{i},{i % 3},{i * 0.5 + i % 7}" for i in range(30))
+    table = write_csv("a,b,y\n" + rows + "\n", "progress.csv")
+    r = cli("fit", table, "--alpha", "0.1", "--engine", "stream", "--progress")
+    assert r.exit_code == 0 and "streaming: 30 rows read (1 batch)" in r.stderr, r.stderr
+    quiet = cli("fit", table, "--alpha", "0.1", "--engine", "stream", "--progress", "--quiet")
+    assert "rows read" not in quiet.stderr
+    # folds need a first pass: both passes count
+    r = cli("cv", table, "--engine", "stream", "--folds", "3", "--progress")
+    assert r.exit_code == 0 and "60 rows read (2 batches)" in r.stderr, r.stderr
