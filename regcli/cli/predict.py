@@ -166,9 +166,12 @@ def _stream_predictions(
             text = io.StringIO()
             writer = csv.writer(text, lineterminator="\n")
             writer.writerow([*keep, "prediction"])
+            start = 0
             for batch in source.batches:
                 df = pa.Table.from_batches([batch]).to_pandas()
-                X, rows = design_matrix(df, fitted, name=name, na=na, unknown=unknown)
+                where = f"{name} (rows {start + 1}-{start + batch.num_rows})"  # what errors count
+                start += batch.num_rows
+                X, rows = design_matrix(df, fitted, name=where, na=na, unknown=unknown)
                 kept = [[_cell(v) for v in df[col].to_numpy()[rows]] for col in keep]
                 for i, value in enumerate(_predictions(fitted, X, kind)):
                     writer.writerow(

@@ -156,6 +156,8 @@ def test_predict_stream_writes_the_same_rows_in_order(cli, table, tmp_path):
     assert r.exit_code == 2 and "--force" in r.stderr  # never replaced without being asked
     r = cli("predict", model, table, "--stream", "-f", "json")
     assert r.exit_code == 2
+    r = cli("predict", model, table, "--stream")  # missing cells: counted in the batch named
+    assert r.exit_code == 65 and "(rows 1-" in r.stderr and "--na" in r.stderr, r.stderr
 
 
 def test_engine_auto_streams_above_the_memory_limit(cli, table):
