@@ -543,14 +543,34 @@ def check_magnitudes(
     hi, lo = extremes if extremes is not None else (X.max(axis=0), X.min(axis=0))
     if (hi == lo).all():
         raise DataError(f"{name}: every feature is constant; nothing to fit")
+    top = np.maximum(np.abs(hi), np.abs(lo))
+    # below float64's normal range values keep a few digits only, and a coefficient on their
+    # scale (1 / their spread) overflows: refused even where the column is rescaled
+    subnormal = np.flatnonzero((top > 0) & (top < np.finfo(float).tiny))
+    if subnormal.size:
+        j = int(subnormal[0])
+        raise DataError(
+            f"{name}: column {_feature_column(columns, plans, j)!r} holds values no larger than "
+            f"{top[j]:.3g}, below float64's normal range; rescale it (multiply it by a power of "
+            "ten)"
+        )
     if not limits:
         return
-    top = np.maximum(np.abs(hi), np.abs(lo))
     j = 0
     for col, plan in zip(columns, plans):
         if plan.kind == "numeric" and np.isfinite(top[j]):
             _refuse_magnitude(float(top[j]), X.shape[0], col, name, "column")
         j += len(plan.features)
+
+
+def _feature_column(columns: list[str], plans: list[Any], j: int) -> str:
+    """The table column that encoded feature ``j`` comes from."""
+    start = 0
+    for col, plan in zip(columns, plans):
+        start += len(plan.features)
+        if j < start:
+            return col
+    return columns[-1]
 
 
 def _check_finite(values: np.ndarray, col: str, name: str) -> None:

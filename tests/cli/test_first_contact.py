@@ -272,6 +272,15 @@ def test_integers_beyond_64_bits_are_numbers(cli, write_csv):
 # --- 16, 17, 19. magnitudes and edges ------------------------------------------------------
 
 
+def test_a_column_below_the_normal_float64_range_is_refused(cli, write_csv):
+    # 1e-320 keeps ~4 digits and its coefficient (~1e320) cannot be written: a clear refusal
+    path = write_csv("a,b,y\n1e-320,1,1\n2e-320,2,2\n0,4,3\n3e-320,3,5\n")
+    for engine in ("local", "stream"):
+        r = cli("fit", path, "--alpha", "0.05", "--engine", engine)
+        assert r.exit_code == 65 and "'a'" in r.stderr and "rescale" in r.stderr, r.stderr
+        assert "Traceback" not in r.stderr and "warning" not in r.stderr
+
+
 @pytest.mark.parametrize("scale", [1e155, 1e-300])
 def test_extreme_magnitudes_are_rescaled_exactly_when_standardized(cli, tmp_path, scale):
     rng = np.random.default_rng(0)
