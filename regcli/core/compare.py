@@ -326,7 +326,8 @@ def judge(
         for r in rows
         if r.fold_errors_min is not None
     }
-    within = [r for r in rows if diffs[r.name].mean <= diffs[r.name].se]
+    # the best row is within its own se even where rounding left its differences undefined
+    within = [r for r in rows if r is best or diffs[r.name].mean <= diffs[r.name].se]
     if scale != 1.0:
         diffs = {k: Difference(mean=scale * d.mean, se=d.se) for k, d in diffs.items()}
     sparsest = min(within, key=lambda r: (r.n_nonzero, r.cv_mean_min))

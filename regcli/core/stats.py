@@ -397,7 +397,7 @@ def prescale(X: np.ndarray, standardize: bool, *, exhaustive: bool = False) -> n
     if not odd.any():
         return None
     factor = np.ones(X.shape[1])
-    factor[odd] = np.exp2(np.round(np.log2(top[odd])))
+    factor[odd] = np.exp2(np.clip(np.round(np.log2(top[odd])), -1022, 1023))  # finite powers
     return factor
 
 

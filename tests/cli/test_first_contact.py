@@ -272,6 +272,18 @@ def test_integers_beyond_64_bits_are_numbers(cli, write_csv):
 # --- 16, 17, 19. magnitudes and edges ------------------------------------------------------
 
 
+def test_values_near_the_float64_maximum_are_rescaled_without_overflow(cli, write_csv):
+    # the largest power of two below 1.8e308 is 2^1023: the rescaling factor stays finite
+    rows = [f"{v},{i % 4},{i * 0.7 + (i % 3)}" for i, v in enumerate(
+        [1.7976931348623157e308, -6.9e306, 1e300, 0.0, 2.5e307, -1e308, 3e305, 7e307]
+    )]  # fmt: skip
+    path = write_csv("a,b,y\n" + "\n".join(rows) + "\n")
+    for command in (["fit", "--alpha", "0.1"], ["compare", "--folds", "3"]):
+        r = cli(command[0], path, *command[1:], "-f", "json", "-q")
+        assert r.exit_code == 0 and r.stderr == "", r.stderr
+        assert "NaN" not in r.stdout and "Infinity" not in r.stdout
+
+
 def test_a_column_below_the_normal_float64_range_is_refused(cli, write_csv):
     # 1e-320 keeps ~4 digits and its coefficient (~1e320) cannot be written: a clear refusal
     path = write_csv("a,b,y\n1e-320,1,1\n2e-320,2,2\n0,4,3\n3e-320,3,5\n")
