@@ -130,7 +130,11 @@ def option_sets(draw) -> list[str]:  # type: ignore[no-untyped-def]
         "--relax": None,
         "--gamma": st.sampled_from(["0", "0.5", "1", "2", "0,1", "nan"]),
         "--select": st.sampled_from(["aic", "bic", "ebic", "min"]),
+        "--engine": st.sampled_from(["local", "stream", "auto", "spark"]),
+        "--family": st.sampled_from(["gaussian", "binomial", "poisson", "gamma"]),
+        "--progress": None,
     }
+    extras = ["--engine", "--family", "--progress"]
     controls = ["--penalty-factor", "--unpenalized", "--lower", "--upper", "--positive"]
     allowed = {
         "fit": [
@@ -146,6 +150,7 @@ def option_sets(draw) -> list[str]:  # type: ignore[no-untyped-def]
             *controls,
             "--relax",
             "--gamma",
+            *extras,
         ],
         "path": [
             "--penalty",
@@ -163,6 +168,7 @@ def option_sets(draw) -> list[str]:  # type: ignore[no-untyped-def]
             "--relax",
             "--gamma",
             "--select",
+            *extras,
         ],
         "cv": [
             "--penalty",
@@ -180,6 +186,7 @@ def option_sets(draw) -> list[str]:  # type: ignore[no-untyped-def]
             *controls,
             "--relax",
             "--gamma",
+            *extras,
         ],
         "compare": [
             "--target",
@@ -189,6 +196,7 @@ def option_sets(draw) -> list[str]:  # type: ignore[no-untyped-def]
             "--seed",
             "--decimal",
             *controls,
+            *extras,
         ],
     }[command]
     for option in draw(st.lists(st.sampled_from(allowed), max_size=4, unique=True)):
