@@ -347,9 +347,21 @@ def _reduced_enet_points(
         gram.flat[:: m + 1] += delta
         shifted = GramStats(gram, inner.c, inner.yy, inner.n_samples)
         ridge = lam2 * float(reduced.scale.min())
+        bound = tol * kkt_scale(a, c_max)
+        if lam1 + ridge <= 0.0:  # alpha 0 (a fold whose unpenalized fit leaves no gradient)
+            general = solve_general(
+                stats, penalty, a, reduced.coefs(u)[0], tol=bound, max_iter=max_iter
+            )
+            yield (
+                general.coef,
+                general.grad,
+                general.n_iter,
+                general.max_kkt_violation,
+                (general.max_kkt_violation <= bound),
+            )
+            continue
         point = ElasticNet(alpha=lam1 + ridge, l1_ratio=lam1 / (lam1 + ridge))
         screen = None if prev is None else strong_screen(true_grad, r, a, prev)
-        bound = tol * kkt_scale(a, c_max)
         sol = solve_enet(
             shifted, point, u, tol=bound / reduced.max_factor, max_iter=max_iter, screen=screen
         )

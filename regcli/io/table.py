@@ -366,9 +366,15 @@ def _delimited_batches(  # type: ignore[no-untyped-def]
     except (OSError, EOFError) as exc:
         raise DataError(f"{name}: cannot read ({_first_message(exc)})") from None
 
+    named = _named(names)
+
     def batches() -> Iterator[Any]:
         try:
-            yield from reader
+            if named == names:
+                yield from reader
+            else:  # the batches carry the names the table is known by (stripped, numbered)
+                for batch in reader:
+                    yield pa.RecordBatch.from_arrays(batch.columns, names=named)
         except pa.ArrowInvalid as exc:
             raise _parse_error(exc, name, names) from None
         except (pa.ArrowException, UnicodeError, ValueError) as exc:
@@ -378,7 +384,7 @@ def _delimited_batches(  # type: ignore[no-untyped-def]
             raise DataError(f"{name}: cannot read ({_first_message(exc)})") from None
 
     with src:
-        yield _named(names), list(reader.schema.types), batches()
+        yield named, list(reader.schema.types), batches()
 
 
 def _named(names: list[str]) -> list[str]:

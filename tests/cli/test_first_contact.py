@@ -284,6 +284,17 @@ def test_values_near_the_float64_maximum_are_rescaled_without_overflow(cli, writ
         assert "NaN" not in r.stdout and "Infinity" not in r.stdout
 
 
+def test_compare_with_an_unpenalized_column_that_fits_a_fold_exactly(cli, write_csv):
+    # in a training fold the unpenalized levels of x0 fit y exactly: alpha_max 0 there
+    path = write_csv(
+        "x0,x1,x2,Y\nb,17.432,a,9.107\nb,-0.0,a,0.05\na,84.551,a,0.05\nc,23.099,a,-31.842\n"
+        "a,61.055,a,0.0\n"
+    )
+    r = cli("compare", path, "--unpenalized", "x0", "--folds", "3", "-f", "json", "-q")
+    assert r.exit_code == 0 and r.stderr == "", r.stderr
+    assert "NaN" not in r.stdout
+
+
 def test_a_column_below_the_normal_float64_range_is_refused(cli, write_csv):
     # 1e-320 keeps ~4 digits and its coefficient (~1e320) cannot be written: a clear refusal
     path = write_csv("a,b,y\n1e-320,1,1\n2e-320,2,2\n0,4,3\n3e-320,3,5\n")

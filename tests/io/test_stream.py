@@ -220,6 +220,20 @@ def test_infinite_values_and_header_only_files_as_in_memory(cli, write_csv, tmp_
     )
 
 
+def test_a_column_without_a_name_streams_under_its_position_name(cli, write_csv):
+    rows = "\n".join(f"{i},{i % 3},{i * 0.5 + i % 7}" for i in range(30))
+    table = write_csv(",b,y\n" + rows + "\n", "unnamed.csv")  # R's row-name column
+    fits = [
+        cli("fit", table, "--alpha", "0.1", "--engine", e, "-f", "json")
+        for e in ("local", "stream")
+    ]
+    assert all(f.exit_code == 0 for f in fits), [f.stderr for f in fits]
+    assert list(fits[1].json()["coefficients"]) == ["column1", "b"]
+    close(
+        list(fits[0].json()["coefficients"].values()), list(fits[1].json()["coefficients"].values())
+    )
+
+
 def test_tiny_magnitudes_follow_the_in_memory_rule(cli, write_csv):
     # a column whose largest |value| is below 1e-100 is rescaled in memory: refused here
     tiny = write_csv("a,b,y\n1e-150,1,2\n-2e-150,2,3\n3e-150,4,4\n0,3,1\n", "tiny.csv")
