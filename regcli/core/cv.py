@@ -495,7 +495,8 @@ def cross_validate(
         # forks (their copy-on-write faults, and processes side by side slow each other)
         if t_full * len(all_tasks) < PARALLEL_MIN_SECONDS:
             jobs = 1
-        results = run_tasks(fold_path, all_tasks, jobs)  # one BLAS thread per process
+        # one BLAS thread per process; a fold standardizes its own copy of its rows
+        results = run_tasks(fold_path, all_tasks, jobs, task_bytes=8.0 * X.size)
         extra = len(all_tasks) - len(tasks)
         fulls = fulls + results[:extra]  # type: ignore[operator]
         per_fold = iter(

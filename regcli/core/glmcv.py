@@ -166,7 +166,7 @@ def glm_cross_validate(
             )
 
         tasks = [(r, k) for r in range(len(folds)) for k in range(K)]
-        done = run_tasks(one_fold, tasks, jobs)
+        done = run_tasks(one_fold, tasks, jobs, task_bytes=8.0 * X.size)  # a fold's X copy
         errors, devs, support, fold_w = [], [], [], []
         for r in range(len(folds)):
             rows = done[r * K : (r + 1) * K]

@@ -92,13 +92,32 @@ def _child(fn: Callable[[Any], Any], tasks: Sequence[Any], write_fd: int) -> Non
         os._exit(code)  # no atexit handlers, no flush of the parent's buffers
 
 
-def run_tasks(fn: Callable[[Any], T], tasks: Sequence[Any], jobs: int = 1) -> list[T]:
+def available_memory() -> float | None:
+    """Bytes of memory available to new work now (Linux's MemAvailable), or None."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return float(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def run_tasks(
+    fn: Callable[[Any], T], tasks: Sequence[Any], jobs: int = 1, task_bytes: float = 0.0
+) -> list[T]:
     """``[fn(t) for t in tasks]`` on up to ``jobs`` processes (0: one per core), in task order.
 
     ``fn`` may be a closure over large arrays: the children inherit it at the fork.  An exception
-    in a child is raised here as ``WorkerError`` with the child's traceback.
+    in a child is raised here as ``WorkerError`` with the child's traceback.  ``task_bytes``:
+    the memory one task allocates; the default ``jobs`` (0) runs no more processes than half
+    the available memory holds tasks of that size (an explicit count is taken as given).
     """
     procs = min(resolve_jobs(jobs), len(tasks))
+    free = available_memory() if jobs <= 0 and task_bytes > 0 else None
+    if free is not None:
+        procs = max(1, min(procs, int(0.5 * free // task_bytes)))
     if procs > 1 and can_fork():
         # SciPy's BLAS and LAPACK (a library of their own beside NumPy's) loaded now, so that
         # the one-thread limit below reaches them: loaded first in a child, they would start

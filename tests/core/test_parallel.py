@@ -37,6 +37,20 @@ def test_jobs_zero_means_every_core_and_trivial_cases_stay_here():
 
 
 @needs_fork
+def test_the_default_count_keeps_the_tasks_within_the_available_memory(monkeypatch):
+    import regcli.core.parallel as parallel
+
+    monkeypatch.setattr(parallel, "available_cores", lambda: 4)
+    monkeypatch.setattr(parallel, "available_memory", lambda: 3e9)
+    pids = {pid for pid, _ in run_tasks(_pid_and_square, list(range(8)), 0, task_bytes=1e9)}
+    assert len(pids) == 1  # half of 3 GB holds one task of 1 GB
+    pids = {pid for pid, _ in run_tasks(_pid_and_square, list(range(8)), 0, task_bytes=5e8)}
+    assert len(pids) == 3
+    pids = {pid for pid, _ in run_tasks(_pid_and_square, list(range(8)), 2, task_bytes=1e9)}
+    assert len(pids) == 2  # an explicit count is taken as given
+
+
+@needs_fork
 def test_a_failing_task_raises_with_the_child_traceback():
     def fn(t):
         if t == 3:
@@ -105,7 +119,9 @@ def test_small_cross_validations_stay_in_one_process(monkeypatch):
 
     seen = []
     monkeypatch.setattr(
-        cv, "run_tasks", lambda fn, tasks, jobs: seen.append(jobs) or [fn(t) for t in tasks]
+        cv,
+        "run_tasks",
+        lambda fn, tasks, jobs, task_bytes=0.0: seen.append(jobs) or [fn(t) for t in tasks],
     )
     X, y = make_problem(30, 40, seed=1)  # wide: the folds' paths are separate tasks
     cross_validate(
