@@ -343,34 +343,25 @@ def _reduced_enet_points(
     for a in np.asarray(alphas, dtype=float).tolist():
         lam1, lam2 = a * r, a * (1.0 - r)
         delta = lam2 * excess
-        gram = inner.gram.copy()
-        gram.flat[:: m + 1] += delta
-        shifted = GramStats(gram, inner.c, inner.yy, inner.n_samples)
         ridge = lam2 * float(reduced.scale.min())
         bound = tol * kkt_scale(a, c_max)
-        if lam1 + ridge <= 0.0:  # alpha 0 (a fold whose unpenalized fit leaves no gradient)
-            general = solve_general(
-                stats, penalty, a, reduced.coefs(u)[0], tol=bound, max_iter=max_iter
+        if lam1 + ridge > 0.0:
+            gram = inner.gram.copy()
+            gram.flat[:: m + 1] += delta
+            shifted = GramStats(gram, inner.c, inner.yy, inner.n_samples)
+            point = ElasticNet(alpha=lam1 + ridge, l1_ratio=lam1 / (lam1 + ridge))
+            screen = None if prev is None else strong_screen(true_grad, r, a, prev)
+            sol = solve_enet(
+                shifted, point, u, tol=bound / reduced.max_factor, max_iter=max_iter, screen=screen
             )
-            yield (
-                general.coef,
-                general.grad,
-                general.n_iter,
-                general.max_kkt_violation,
-                (general.max_kkt_violation <= bound),
-            )
-            continue
-        point = ElasticNet(alpha=lam1 + ridge, l1_ratio=lam1 / (lam1 + ridge))
-        screen = None if prev is None else strong_screen(true_grad, r, a, prev)
-        sol = solve_enet(
-            shifted, point, u, tol=bound / reduced.max_factor, max_iter=max_iter, screen=screen
-        )
-        u, prev = sol.coef, a
-        true_grad = sol.grad + delta * u
-        coef = reduced.coefs(u)[0]
-        grad = reduced.gradient(true_grad)
-        violation = penalty.kkt_violation(grad, coef, a)
-        n_iter = sol.n_iter
+            u, prev = sol.coef, a
+            true_grad = sol.grad + delta * u
+            coef = reduced.coefs(u)[0]
+            grad = reduced.gradient(true_grad)
+            violation = penalty.kkt_violation(grad, coef, a)
+            n_iter = sol.n_iter
+        else:  # alpha 0 (a fold whose unpenalized fit leaves no gradient): the general solver
+            coef, grad, violation, n_iter = reduced.coefs(u)[0], None, np.inf, 0
         if violation > bound:
             general = solve_general(stats, penalty, a, coef, tol=bound, max_iter=max_iter)
             coef, grad, violation = general.coef, general.grad, general.max_kkt_violation

@@ -108,6 +108,23 @@ def _merge_counting(a: tuple[list[Any], Scan], b: tuple[list[Any], Scan]) -> tup
     return merge_parts(a[0], b[0]), a[1].merge(b[1])
 
 
+def _reported(futures: list[Any]) -> list[Any]:
+    """``futures`` (one per file), each reporting its file read when done
+    (``core.progress.file_read``)."""
+    for future in futures:
+        future.add_done_callback(file_read)
+    return futures
+
+
+def _merged(client: Any, merge: Any, futures: list[Any]) -> Any:
+    """The future of ``futures``' results merged pairwise on the workers, a tree that keeps
+    their order (``merge(a, b)`` with a's rows first)."""
+    while len(futures) > 1:
+        joined = [client.submit(merge, a, b) for a, b in zip(futures[::2], futures[1::2])]
+        futures = joined + ([futures[-1]] if len(futures) % 2 else [])
+    return futures[0]
+
+
 def dask_table(
     path: str,
     *,
@@ -140,24 +157,20 @@ def dask_table(
         # a table of numbers without folds: one pass, as the stream engine makes (each file's
         # sums about its own first batch's means; merging re-centers them exactly)
         enc = encoding(spec, Scan(info), False, 0)
-        counted = [
-            client.submit(_accumulate_counting, spec, enc, f, copy.deepcopy(info), pure=False)
-            for f in files
-        ]
-        for future in counted:
-            future.add_done_callback(file_read)
-        while len(counted) > 1:  # merged pairwise on the workers, in file order
-            joined = [
-                client.submit(_merge_counting, a, b) for a, b in zip(counted[::2], counted[1::2])
+        counted = _reported(
+            [
+                client.submit(_accumulate_counting, spec, enc, f, copy.deepcopy(info), pure=False)
+                for f in files
             ]
-            counted = joined + ([counted[-1]] if len(counted) % 2 else [])
-        parts, scan = counted[0].result()
+        )
+        parts, scan = _merged(client, _merge_counting, counted).result()
         check_scan(spec, scan)
         return finish(spec, reason, enc, scan, parts, None, t0, "dask")
-    scanning = [client.submit(_scan_file, spec, copy.deepcopy(info), f, pure=False) for f in files]
-    for future in scanning:
-        future.add_done_callback(file_read)
-    scans = client.gather(scanning)
+    scans = client.gather(
+        _reported(
+            [client.submit(_scan_file, spec, copy.deepcopy(info), f, pure=False) for f in files]
+        )
+    )
     offsets = np.cumsum([0] + [s.n_kept for s in scans])  # before the merge adds them up
     scan = scans[0]
     for other in scans[1:]:
@@ -177,10 +190,5 @@ def dask_table(
         )
         for i, f in enumerate(files)
     ]
-    for future in pieces:
-        future.add_done_callback(file_read)
-    while len(pieces) > 1:  # merged pairwise on the workers
-        merged = [client.submit(merge_parts, a, b) for a, b in zip(pieces[::2], pieces[1::2])]
-        pieces = merged + ([pieces[-1]] if len(pieces) % 2 else [])
-    parts = pieces[0].result()
+    parts = _merged(client, merge_parts, _reported(pieces)).result()
     return finish(spec, reason, enc, scan, parts, fold_ids, t0, "dask")

@@ -535,8 +535,9 @@ def check_magnitudes(
     limits: bool = True,
     extremes: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> None:
-    """Refuse a table whose every feature is constant, and (``limits``: the features will not
-    be standardized) ``check_magnitude`` every numeric feature column (no n x p temporaries).
+    """Refuse a table whose every feature is constant or a numeric column whose values lie
+    below float64's normal range, and (``limits``: the features will not be standardized)
+    ``check_magnitude`` every numeric feature column (no n x p temporaries).
     ``extremes``: X's column maxima and minima when the caller has them."""
     if not X.size:
         return
@@ -544,33 +545,20 @@ def check_magnitudes(
     if (hi == lo).all():
         raise DataError(f"{name}: every feature is constant; nothing to fit")
     top = np.maximum(np.abs(hi), np.abs(lo))
-    # below float64's normal range values keep a few digits only, and a coefficient on their
-    # scale (1 / their spread) overflows: refused even where the column is rescaled
-    subnormal = np.flatnonzero((top > 0) & (top < np.finfo(float).tiny))
-    if subnormal.size:
-        j = int(subnormal[0])
-        raise DataError(
-            f"{name}: column {_feature_column(columns, plans, j)!r} holds values no larger than "
-            f"{top[j]:.3g}, below float64's normal range; rescale it (multiply it by a power of "
-            "ten)"
-        )
+    starts = np.cumsum([0] + [len(p.features) for p in plans])[:-1]
+    for col, plan, s in zip(columns, plans, starts):
+        # below float64's normal range values keep a few digits only, and a coefficient on
+        # their scale (1 / their spread) overflows: refused even where the column is rescaled
+        if plan.kind == "numeric" and 0 < top[s] < np.finfo(float).tiny:
+            raise DataError(
+                f"{name}: column {col!r} holds values no larger than {top[s]:.3g}, below "
+                "float64's normal range; rescale it (multiply it by a power of ten)"
+            )
     if not limits:
         return
-    j = 0
-    for col, plan in zip(columns, plans):
-        if plan.kind == "numeric" and np.isfinite(top[j]):
-            _refuse_magnitude(float(top[j]), X.shape[0], col, name, "column")
-        j += len(plan.features)
-
-
-def _feature_column(columns: list[str], plans: list[Any], j: int) -> str:
-    """The table column that encoded feature ``j`` comes from."""
-    start = 0
-    for col, plan in zip(columns, plans):
-        start += len(plan.features)
-        if j < start:
-            return col
-    return columns[-1]
+    for col, plan, s in zip(columns, plans, starts):
+        if plan.kind == "numeric" and np.isfinite(top[s]):
+            _refuse_magnitude(float(top[s]), X.shape[0], col, name, "column")
 
 
 def _check_finite(values: np.ndarray, col: str, name: str) -> None:

@@ -356,7 +356,8 @@ def _delimited_batches(  # type: ignore[no-untyped-def]
             names = [str(c) for c in schema.names]
         except UnicodeDecodeError:
             raise DataError(f"{name}: a column name is not UTF-8 text") from None
-        _check_names(_named(names), name)
+        named = _named(names)
+        _check_names(named, name)
         types = {field.name: _fixed_type(field.type) for field in schema}
         src, reader = stream(pcsv.ConvertOptions(**base, column_types=types))
     except pa.ArrowInvalid as exc:
@@ -365,8 +366,6 @@ def _delimited_batches(  # type: ignore[no-untyped-def]
         raise DataError(f"{name}: cannot parse as delimited text ({_first_message(exc)})") from None
     except (OSError, EOFError) as exc:
         raise DataError(f"{name}: cannot read ({_first_message(exc)})") from None
-
-    named = _named(names)
 
     def batches() -> Iterator[Any]:
         try:
