@@ -86,6 +86,9 @@ class CVCurve:
     index_min: int
     index_1se: int
     entry_alpha: np.ndarray  # (p,) first alpha at which each feature is nonzero on all rows; NaN
+    #: seconds spent on this ratio's paths (full fit and folds), summed over processes; paths
+    #: that advance together on a Gram share their time equally; NaN where not measured
+    solve_s: float = float("nan")
 
     def selected(self, select: str) -> int:
         """Grid index of alpha_min ('min') or alpha_1se ('1se')."""
@@ -315,7 +318,7 @@ def cross_validate(
     weights: np.ndarray | None = None,
     alphas: np.ndarray | Sequence[np.ndarray] | None = None,
     n_alphas: int = 100,
-    eps: float | None = None,
+    eps: float | None | Sequence[float | None] = None,
     standardize: bool = True,
     fit_intercept: bool = True,
     metric: str = "mse",
@@ -333,7 +336,8 @@ def cross_validate(
     """Cross-validate every l1 ratio on the same folds.
 
     ``folds`` holds one fold-id array (values 0..K-1) per repeat; curves are averaged over
-    repeats.  ``alphas`` is one grid for every ratio, or a sequence of grids, one per ratio.
+    repeats.  ``alphas`` is one grid for every ratio, or a sequence of grids, one per ratio;
+    ``eps`` (the default grid's smallest alpha over alpha_max) one value, or one per ratio.
     Without ``alphas`` each ratio's grid is the one its path on all rows uses (glmnet's
     rule: cv.glmnet takes the lambdas of the full fit, early stop included).  ``include_ols``
     adds unpenalized least squares on the same folds (needs n > p and the Gram statistics).
@@ -376,8 +380,11 @@ def cross_validate(
         sums = fold_sums(X, y, weights, folds, fit_intercept=fit_intercept, standardize=standardize)
     elif not gram:
         sums = None
+    eps_each = list(eps) if isinstance(eps, Sequence) else [eps] * len(l1_ratios)
+    if len(eps_each) != len(l1_ratios):
+        raise ValueError("eps: one value per l1 ratio")
     # with explicit alphas cv.glmnet gives folds those alphas too
-    own_grid = (n_alphas, eps) if fold_grid == "own" and alphas is None else None
+    own_grids = [(n_alphas, e) for e in eps_each] if fold_grid == "own" and alphas is None else None
 
     if alphas is None or isinstance(alphas, np.ndarray) and alphas.ndim == 1:
         given = [alphas] * len(l1_ratios)
@@ -386,14 +393,15 @@ def cross_validate(
         if len(given) != len(l1_ratios):
             raise ValueError("alphas: one grid per l1 ratio")
 
-    def full_spec(ratio: float, grid_given: np.ndarray | None) -> PathSpec:
+    def full_spec(ratio: float, grid_given: np.ndarray | None, eps: float | None) -> PathSpec:
         penalty = controls.for_problem(p, ratio, full_std.keep, full_std.scale)
         amax = problem_alpha_max(full_stats, penalty)
         grid, early = path_grid(amax, n, p, alphas=grid_given, n_alphas=n_alphas, eps=eps)
         return PathSpec(full_stats, grid, ratio, early, penalty)
 
     tasks = [(i, r, k) for i in range(len(l1_ratios)) for r in range(len(folds)) for k in range(K)]
-    full_specs = [full_spec(ratio, g) for ratio, g in zip(l1_ratios, given)]
+    full_specs = [full_spec(*args) for args in zip(l1_ratios, given, eps_each)]
+    t_paths = time.perf_counter()
     if gram:
         # every path on a Gram advances together (``batch``): one process, whatever ``jobs``
         assert sums is not None
@@ -416,13 +424,13 @@ def cross_validate(
                     controls.for_problem(p, l1_ratios[i], std.keep, std.scale),
                     n_train[t],
                     p,
-                    own_grid,
+                    None if own_grids is None else own_grids[i],
                 )
                 for t, ((i, _, _), (std, stats)) in enumerate(zip(tasks, problems))
             ]
 
         with single_blas_thread():
-            if own_grid is not None or alphas is not None:  # folds need not wait for the full fits
+            if own_grids is not None or alphas is not None:  # folds need not wait for the fits
                 specs = full_specs + fold_specs([sp.alphas for sp in full_specs])
                 raws = solve_specs(specs, tol=tol, max_iter=max_iter)
                 fulls, fold_raws = raws[: len(l1_ratios)], raws[len(l1_ratios) :]
@@ -444,7 +452,7 @@ def cross_validate(
                         k,
                         sums[r],
                         metric=metric,
-                        interpolate=own_grid is not None,
+                        interpolate=own_grids is not None,
                         relax=None
                         if gamma_grid is None
                         else (stats, spec.penalty or Penalty(l1_ratios[i]), gamma_grid),
@@ -454,10 +462,11 @@ def cross_validate(
                     )
                 ]
             )
+        solve_s = [(time.perf_counter() - t_paths) / len(l1_ratios)] * len(l1_ratios)
     else:
         # the folds wait for the full fits only where they solve the fits' alphas (``fold_grid``
         # full); otherwise every full fit after the first is one more task beside the folds
-        first = 1 if own_grid is not None or alphas is not None else len(full_specs)
+        first = 1 if own_grids is not None or alphas is not None else len(full_specs)
         with single_blas_thread():
             # in this process: forking costs copy-on-write faults, and its time tells whether
             # the paths are worth more processes
@@ -468,43 +477,53 @@ def cross_validate(
         # and cut to the fit's length afterwards (scores are per alpha)
         grids = [f.alphas for f in fulls] + [sp.alphas for sp in full_specs[first:]]
 
-        def fold_path(task: tuple[int, int, int]) -> FoldScore | RawPath:
-            i, r, k = task
-            if r < 0:  # the full fit of ratio i
-                return solve_specs([full_specs[i]], tol=tol, max_iter=max_iter)[0]
+        def fold_path(task: tuple[int, int]) -> list[TimedScore] | tuple[RawPath, float]:
+            r, k = task
+            if r < 0:  # the full fit of ratio k
+                t = time.perf_counter()
+                raw = solve_specs([full_specs[k]], tol=tol, max_iter=max_iter)[0]
+                return raw, time.perf_counter() - t
             return _fold_errors(
                 X,
                 y,
                 w,
                 folds[r],
                 k,
-                grids[i],
-                l1_ratios[i],
+                grids,
+                l1_ratios,
                 metric=metric,
                 standardize=standardize,
                 fit_intercept=fit_intercept,
                 tol=tol,
                 max_iter=max_iter,
-                own_grid=own_grid,
+                own_grids=own_grids,
                 controls=controls,
                 gammas=gamma_grid,
             )
 
-        all_tasks = [(i, -1, 0) for i in range(first, len(full_specs))] + tasks
+        # one task per training fold solves every ratio's path on one standardized copy of
+        # its rows; the later full fits are tasks of their own
+        fold_tasks = [(r, k) for r in range(len(folds)) for k in range(K)]
+        all_tasks = fold_tasks + [(-1, i) for i in range(first, len(full_specs))]
         # a fold's path costs about what the full path did: too little work is not worth the
         # forks (their copy-on-write faults, and processes side by side slow each other)
-        if t_full * len(all_tasks) < PARALLEL_MIN_SECONDS:
+        n_paths = len(tasks) + len(full_specs) - first
+        if t_full * n_paths < PARALLEL_MIN_SECONDS:
             jobs = 1
         # one BLAS thread per process; a fold standardizes its own copy of its rows
         results = run_tasks(fold_path, all_tasks, jobs, task_bytes=8.0 * X.size)
-        extra = len(all_tasks) - len(tasks)
-        fulls = fulls + results[:extra]  # type: ignore[operator]
+        later = results[len(fold_tasks) :]
+        fulls = fulls + [raw for raw, _ in later]  # type: ignore[misc]
+        by_fold = dict(zip(fold_tasks, results[: len(fold_tasks)]))
         per_fold = iter(
             [
-                _cut(score, fulls[i].alphas.size)  # type: ignore[arg-type]
-                for (i, _, _), score in zip(tasks, results[extra:])
+                _cut(by_fold[r, k][i][0], fulls[i].alphas.size)  # type: ignore[index, arg-type]
+                for i, r, k in tasks
             ]
         )
+        solve_s = [t_full] * first + [seconds for _, seconds in later]  # type: ignore[misc]
+        for i, r, k in tasks:
+            solve_s[i] += by_fold[r, k][i][1]  # type: ignore[index]
     if sums is not None:  # from the sums: the rows may not be at hand (the stream engine)
         fold_w = [np.array([fold.W for fold in s.folds]) for s in sums]
         var_y = sums[0].total_variance()
@@ -512,7 +531,7 @@ def cross_validate(
         fold_w = [np.bincount(f, weights=w, minlength=K) for f in folds]  # same for every ratio
         var_y = weighted_variance(y, w)
     curves = []
-    for ratio, full in zip(l1_ratios, fulls):
+    for ratio, full, seconds in zip(l1_ratios, fulls, solve_s):
         grid = full.alphas
         errors, mses, support, scored = [], [], [], []
         for _ in folds:
@@ -542,6 +561,7 @@ def cross_validate(
                 index_min=i_min,
                 index_1se=i_1se,
                 entry_alpha=entry,
+                solve_s=seconds,
             )
         )
     relaxed = None
@@ -828,22 +848,24 @@ def _fold_errors(
     w,
     fold,
     k,
-    grid,
-    ratio,
+    grids,
+    ratios,
     *,
     metric,
     standardize,  # type: ignore[no-untyped-def]
     fit_intercept,
     tol,
     max_iter,
-    own_grid=None,
+    own_grids=None,
     controls=NO_CONTROLS,
     gammas=None,
 ):
-    """Errors (len(grid),), held-out MSE (len(grid),) and supports (len(grid), p) of the path
-    trained without fold k on its own standardized X (the lazy source), scored on fold k.
+    """Per l1 ratio of ``ratios``: errors (len(grid),), held-out MSE (len(grid),) and supports
+    (len(grid), p) of the path trained without fold k on its own standardized X (the lazy
+    source; one copy serves every ratio), scored on fold k at that ratio's grid of ``grids``.
 
-    ``own_grid`` = (n_alphas, eps): the fold on its own default grid, interpolated at ``grid``.
+    ``own_grids``: per ratio (n_alphas, eps), the fold on its own default grid, interpolated at
+    the ratio's grid.
     """
     train = fold != k
     std, stats = prepare(
@@ -855,31 +877,37 @@ def _fold_errors(
         gram=False,
     )
     p = X.shape[1]
-    penalty = controls.for_problem(p, ratio, std.keep, std.scale)
-    spec = _fold_spec(stats, grid, penalty, int(train.sum()), p, own_grid)
-    raw = solve_path(
-        stats,
-        spec.alphas,
-        ratio,
-        tol=tol,
-        max_iter=max_iter,
-        early_stop=spec.early_stop,
-        penalty=penalty,
-    )
-    return _fold_score(
-        raw,
-        std,
-        grid,
-        X,
-        y,
-        w,
-        fold,
-        k,
-        None,
-        metric=metric,
-        interpolate=own_grid is not None,
-        relax=None if gammas is None else (stats, penalty, gammas),
-    )
+    scores = []
+    for i, ratio in enumerate(ratios):
+        t = time.perf_counter()
+        penalty = controls.for_problem(p, ratio, std.keep, std.scale)
+        own_grid = None if own_grids is None else own_grids[i]
+        spec = _fold_spec(stats, grids[i], penalty, int(train.sum()), p, own_grid)
+        raw = solve_path(
+            stats,
+            spec.alphas,
+            ratio,
+            tol=tol,
+            max_iter=max_iter,
+            early_stop=spec.early_stop,
+            penalty=penalty,
+        )
+        score = _fold_score(
+            raw,
+            std,
+            grids[i],
+            X,
+            y,
+            w,
+            fold,
+            k,
+            None,
+            metric=metric,
+            interpolate=own_grid is not None,
+            relax=None if gammas is None else (stats, penalty, gammas),
+        )
+        scores.append((score, time.perf_counter() - t))
+    return scores
 
 
 def _fold_score(
@@ -962,3 +990,7 @@ class FoldScore(NamedTuple):
     support: np.ndarray  # (k, p)
     relaxed_errors: np.ndarray | None = None  # (gammas, k)
     relaxed_mse: np.ndarray | None = None  # (gammas, k)
+
+
+#: A training fold's scores at one l1 ratio and the seconds its path and scoring took.
+TimedScore = tuple[FoldScore, float]

@@ -81,14 +81,17 @@ class RidgeSolver:
 
 
 def ridge_coef(stats: Stats, lam2: float) -> np.ndarray:
-    """One ridge solution: a Cholesky solve on the Gram, or the eigendecomposition or SVD."""
-    if isinstance(stats, GramStats) and lam2 > 0:
-        M = stats.gram.copy()
+    """One ridge solution: a Cholesky solve on the Gram, or on the n x n kernel of wide data
+    (b = X~' (K + lam2 I)^{-1} z), else the eigendecomposition or SVD."""
+    if lam2 > 0 and (isinstance(stats, GramStats) or stats.n_features > stats.n_samples):
+        if isinstance(stats, GramStats):
+            M, rhs = stats.gram.copy(), stats.c
+        else:
+            M, rhs = thin_product(stats.Xs, stats.Xs.T), stats.zs
         M[np.diag_indices_from(M)] += lam2
         L, info = potrf(M)
         if info == 0:
-            x, info = potrs(L, stats.c)
+            x, info = potrs(L, rhs)
             if info == 0:
-                return x
-        return RidgeSolver(stats).coef(lam2)  # lam2 below rounding of a singular G
-    return RidgeSolver(stats).coef(lam2)
+                return x if isinstance(stats, GramStats) else thin_product(stats.Xs.T, x)
+    return RidgeSolver(stats).coef(lam2)  # lam2 below rounding of a singular system

@@ -125,11 +125,22 @@ def test_ridge_closed_form_and_sklearn_ridge_equivalence():
     assert res.n_nonzero == 8
 
 
-def test_ridge_wide_uses_svd_and_agrees():
+def test_ridge_wide_uses_the_kernel_and_agrees():
     X, y = make_problem(20, 300, seed=9)
     a = fit(X, y, alpha=0.2, l1_ratio=0.0)
     b = fit(X, y, alpha=0.2, l1_ratio=0.0, gram=True)
     assert rel(a.coef, b.coef) < 1e-8
+    # the kernel's Cholesky solve against the eigendecomposition's closed form, and the dual
+    # identity (G + lam2 I)^{-1} X~'z = X~'(K + lam2 I)^{-1} z by plain NumPy
+    from regcli.core.ridge import RidgeSolver, ridge_coef
+    from regcli.core.stats import prepare
+
+    _, stats = prepare(X, y, None, fit_intercept=True, standardize=True, gram=False)
+    Xs, z = stats.Xs, stats.zs
+    for lam2 in (1e-6, 0.2, 50.0):
+        dual = Xs.T @ np.linalg.solve(Xs @ Xs.T + lam2 * np.eye(20), z)
+        assert rel(ridge_coef(stats, lam2), dual) < 1e-9
+        assert rel(ridge_coef(stats, lam2), RidgeSolver(stats).coef(lam2)) < 1e-9
 
 
 def test_gram_and_lazy_modes_agree():

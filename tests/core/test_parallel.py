@@ -109,9 +109,9 @@ def test_cross_validation_is_identical_for_any_jobs(n, p, fold_grid, metric, mon
     assert pids == [os.getpid()] * len(pids)  # the children's calls are not seen here...
     if n > p:  # on a Gram every fold path advances in one batch, in this process
         assert pids == []
-    else:  # ...so this process ran 1 in 1, 2 and 3 of the 21 tasks: the second ratio's full
-        # fit (task 0, no fold), then the 20 folds
-        assert len(pids) == 20 + 10 + 6
+    else:  # ...so this process ran 1 in 1, 2 and 3 of the 11 tasks: the 10 training folds
+        # (each solves both ratios), then the second ratio's full fit (no fold)
+        assert len(pids) == 10 + 5 + 4
 
 
 def test_small_cross_validations_stay_in_one_process(monkeypatch):
