@@ -16,7 +16,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from regcli.core.lapack import potrf, potrs, trtrs
+from regcli.core.factor import Factor
+from regcli.core.lapack import potrf
 from regcli.core.penalty import Penalty, alpha_max, bounded_kkt_residuals, kkt_residuals
 from regcli.core.stats import LazyStats, Stats
 from regcli.core.tuning import (
@@ -25,6 +26,9 @@ from regcli.core.tuning import (
     HARD_ROUNDS_EXTRA,
     HARD_ROUNDS_FACTOR,
 )
+
+#: A new factorization's call overhead, in O(k^2) deletions' worth of k^2 / 30 (``FreeFactor``).
+_REFACTOR_CALLS = 2.0
 
 #: A free system whose Cholesky pivots fall below this share of its largest diagonal entry is
 #: taken as singular (a column in the span of the others).
@@ -78,17 +82,19 @@ class BlockCache:
 
 
 class FreeFactor:
-    """The Cholesky factor of the last free system, G_FF + diag lam2_F, kept between solves:
-    the next free set usually equals it or adds a few features (appended as rows, O(k^2) per
-    feature) along a path, where a new factorization costs O(k^3)."""
+    """The Cholesky factor of the last free system, G_FF + diag lam2_F, kept between solves
+    (``factor.Factor``): the next free set usually keeps most of it along a path, so features
+    that left are deleted (O(k^2) each) and those that joined appended (O(k^2) per feature)
+    where a new factorization costs O(k^3)."""
 
     def __init__(self) -> None:
         self.idx = np.zeros(0, dtype=np.intp)  # the factor's features, in its order
         self.lam2 = np.zeros(0)
-        self.L: np.ndarray | None = None
+        self.factor: Factor | None = None
 
     def order(self, in_f: np.ndarray) -> np.ndarray:
-        """The free features: the factor's (if all still free) first, then the others."""
+        """The free features: the factor's (those still free, in its order) first, then the
+        others."""
         kept = self.idx[in_f[self.idx]] if self.idx.size else self.idx
         mark = in_f.copy()
         mark[kept] = False
@@ -97,50 +103,69 @@ class FreeFactor:
     def solve(
         self, cache: BlockCache, F: np.ndarray, lam2: np.ndarray, rhs: np.ndarray, exact: bool
     ) -> np.ndarray | None:
-        """(G_FF + diag lam2_F) x = rhs, from the kept factor where it serves (see _solve)."""
-        k = self.idx.size
-        reusable = (
-            self.L is not None
-            and 0 < k <= F.size
-            and np.array_equal(F[:k], self.idx)
-            and np.array_equal(lam2[self.idx], self.lam2)
-        )
-        if reusable and F.size > k:
-            reusable = self._append(cache, F, lam2)
-        if not reusable:
+        """(G_FF + diag lam2_F) x = rhs, from the kept factor where it serves (F in ``order``'s
+        order)."""
+        if not self._update(cache, F, lam2):
             M = cache.block(F, F)
             M.flat[:: F.size + 1] += lam2[F]
             top = np.diagonal(M).max()
             L, info = potrf(M)
             if info != 0 or not np.diagonal(L).min() ** 2 > _SINGULAR * top:
-                self.L = None
                 self.idx = np.zeros(0, dtype=np.intp)
                 return None if exact else np.linalg.lstsq(M, rhs, rcond=1e-12)[0]
-            self.L, self.idx, self.lam2 = L, F.copy(), lam2[F].copy()
-        assert self.L is not None
-        x, info = potrs(self.L, rhs)
-        return x if info == 0 else None
+            if self.factor is None:
+                self.factor = Factor(L, F.size)
+            else:
+                self.factor.reset(L)
+            self.idx, self.lam2 = F.copy(), lam2[F].copy()
+        assert self.factor is not None
+        x = self.factor.solve(rhs)
+        return x if np.isfinite(x).all() else None
+
+    def _update(self, cache: BlockCache, F: np.ndarray, lam2: np.ndarray) -> bool:
+        """Bring the kept factor to F (deleting the features that left, appending the new
+        ones); False where a new factorization is needed or cheaper."""
+        factor, k = self.factor, self.idx.size
+        if factor is None or k == 0:
+            return False
+        mark = np.zeros(lam2.size, dtype=bool)
+        mark[F] = True
+        stay = mark[self.idx]
+        kept = int(np.count_nonzero(stay))
+        if kept == 0 or not np.array_equal(F[:kept], self.idx[stay]):
+            return False
+        if not np.array_equal(lam2[self.idx[stay]], self.lam2[stay]):
+            return False  # a new alpha of the elastic net: every diagonal entry moved
+        gone = np.flatnonzero(~stay)
+        if gone.size:
+            # a deletion costs about 30 k^2, a new factorization k^3 / 3 plus the gather and
+            # (on small blocks, where calls cost more than arithmetic) some 60 deletions' worth
+            # of calls
+            if 30.0 * gone.size >= k / 3.0 + _REFACTOR_CALLS:
+                return False
+            for i in gone[::-1]:
+                factor.delete(int(i))
+            self.idx, self.lam2 = self.idx[stay], self.lam2[stay]
+        if F.size > kept:
+            return self._append(cache, F, lam2)
+        return True
 
     def _append(self, cache: BlockCache, F: np.ndarray, lam2: np.ndarray) -> bool:
         """Extend the factor by the features F[k:]; False when they depend on the others."""
-        assert self.L is not None
+        assert self.factor is not None
         k = self.idx.size
         new = F[k:]
-        cross = cache.block(self.idx, new)  # (k, m)
-        W, info = trtrs(self.L, cross)
-        if info != 0:
+        W = self.factor.tri(cache.block(self.idx, new))  # (k, m)
+        if not np.isfinite(W).all():
             return False
         S = cache.block(new, new) - W.T @ W
         S.flat[:: new.size + 1] += lam2[new]
-        top = float(np.diagonal(self.L).max() ** 2)
+        top = float(np.diagonal(self.factor.L).max() ** 2)
         L22, info = potrf(S)
         if info != 0 or not np.diagonal(L22).min() ** 2 > _SINGULAR * max(top, 1e-300):
             return False
-        L = np.zeros((F.size, F.size))
-        L[:k, :k] = self.L
-        L[k:, :k] = W.T
-        L[k:, k:] = L22
-        self.L, self.idx, self.lam2 = L, F.copy(), lam2[F].copy()
+        self.factor.append(W, L22)
+        self.idx, self.lam2 = F.copy(), lam2[F].copy()
         return True
 
 
