@@ -479,6 +479,7 @@ def solve_enet(
     active_set: ActiveSet | DualActiveSet | None = None,
     enter: tuple[np.ndarray, np.ndarray] | None = None,
     allowed: np.ndarray | None = None,
+    frozen: np.ndarray | None = None,
 ) -> PointSolution:
     """Solve at one alpha from the warm start ``coef0`` (m,).
 
@@ -490,6 +491,8 @@ def solve_enet(
     first solve (those that do not belong leave again).  ``allowed`` (m,), where limits at 0
     allow one sign only (``Penalty.sign_limits``): +1 or -1 per feature, 0 for either; a
     feature enters with its allowed sign only, and the certificate is that of the limits.
+    ``frozen`` (m,) bool: features the caller holds elsewhere (at a limit, their part already
+    taken out of ``stats.c``): zero here, never entered, not certified here.
     """
     lam1, lam2 = penalty.lam1, penalty.lam2
     c = stats.c
@@ -599,6 +602,8 @@ def solve_enet(
             in_active[:] = False
             in_active[A] = True
             v_s[in_active[strong]] = -np.inf
+            if frozen is not None:
+                v_s[frozen[strong]] = -np.inf
             if (v_s > tol).any():
                 partial = True
                 viol = np.full(stats.n_features, -np.inf)
@@ -610,6 +615,8 @@ def solve_enet(
             grad = act.gradient(lam1) if A.size else c.copy()
             viol = sided(grad, allowed)
             viol -= lam1
+            if frozen is not None:
+                viol[frozen] = -np.inf
             if A.size:
                 resid = grad[A] - lam1 * act.sign
                 if lam2:
@@ -632,8 +639,8 @@ def solve_enet(
                     grad = stats.grad(A, coef[A])
                     kkt = (
                         penalty.kkt_violation(grad, coef)
-                        if allowed is None
-                        else _signed_violation(grad, coef, lam1, lam2, allowed)
+                        if allowed is None and frozen is None
+                        else _signed_violation(grad, coef, lam1, lam2, allowed, frozen)
                     )
                     if kkt <= tol:
                         converged = True
@@ -690,14 +697,21 @@ def solve_enet(
 
 
 def _signed_violation(
-    grad: np.ndarray, coef: np.ndarray, lam1: float, lam2: float, allowed: np.ndarray
+    grad: np.ndarray,
+    coef: np.ndarray,
+    lam1: float,
+    lam2: float,
+    allowed: np.ndarray | None,
+    frozen: np.ndarray | None = None,
 ) -> float:
     """The largest KKT violation of the elastic net whose features take only the signs
     ``allowed`` gives (``solve_enet``): at 0, the gradient's push in an allowed direction
-    beyond lam1; elsewhere the stationarity residual."""
+    beyond lam1; elsewhere the stationarity residual; ``frozen`` features not counted."""
     active = coef != 0
     resid = sided(grad, allowed) - lam1
     resid[active] = np.abs(grad[active] - lam1 * np.sign(coef[active]) - lam2 * coef[active])
+    if frozen is not None:
+        resid[frozen] = 0.0
     return float(max(resid.max(initial=0.0), 0.0))
 
 

@@ -184,6 +184,7 @@ def fit_prepared(
             active = np.flatnonzero(coef_std)
             grad = stats.grad(active, coef_std[active])
     coef, intercept = std.to_original(coef_std)
+    coef = penalty.hold_limits(coef)
     return FitResult(
         alpha=float(alpha),
         l1_ratio=float(l1_ratio),

@@ -527,6 +527,7 @@ def glm_path(
             eta = b0[i] + prob.Xs @ coefs[i]
             dev[i] = 1.0 - 2.0 * prob.loss(eta) / null_dev if null_dev > 0 else 0.0
     orig, icpt = std.to_original(coefs)
+    orig = penalty.hold_limits(orig)
     return PathResult(
         alphas=np.asarray(grid[:done], dtype=float),
         l1_ratio=float(l1_ratio),
@@ -669,6 +670,7 @@ def glm_fit(
             state = GLMState(b0, b, b0 + prob.Xs @ b)
     deviance = 2.0 * prob.loss(state.eta)
     coef, icpt = std.to_original(state.coef)
+    coef = penalty.hold_limits(coef)
     return FitResult(
         alpha=alpha,
         l1_ratio=float(l1_ratio),

@@ -22,6 +22,7 @@ from regcli.core.penalty import (
     ElasticNet,
     Penalty,
     alpha_max,
+    bounded_kkt_residuals,
     kkt_scale,
     kkt_scales,
     penalty_for,
@@ -34,6 +35,7 @@ from regcli.core.relax import relaxed_coefs
 from regcli.core.ridge import RidgeSolver
 from regcli.core.stats import GramStats, LazyStats, Standardization, Stats, prepare
 from regcli.core.threads import single_blas_thread, threads_on_demand
+from regcli.core.tuning import BOX_ROUNDS
 
 #: glmnet's defaults: stop after at least this many points when the fit no longer improves.
 MIN_POINTS_BEFORE_STOP = 5
@@ -210,6 +212,9 @@ def solve_path(
     if signs is not None:
         assert penalty is not None
         points = _signed_points(stats, alphas, penalty, signs, tol, max_iter)
+    elif route is Route.GENERAL_ACTIVE_SET and _boxed_serves(penalty):
+        assert penalty is not None
+        points = _boxed_points(stats, alphas, penalty, tol, max_iter)
     elif route is Route.REDUCED:
         assert penalty is not None
         if penalty.l1_ratio == 1.0:
@@ -392,6 +397,111 @@ def _signed_points(  # type: ignore[no-untyped-def]
     )
     mapped = ((coef, grad, n_iter) for coef, grad, n_iter, _, _ in scalar)
     yield from _certified(stats, penalty, alphas, tol, max_iter, mapped)
+
+
+def _boxed_serves(penalty: Penalty | None) -> bool:
+    """Whether the box route takes this penalty: limits (not only at 0) with unit factors and
+    some l1 penalty."""
+    return (
+        penalty is not None
+        and penalty.bounded
+        and penalty.factors is None
+        and penalty.l1_ratio > 0.0
+    )
+
+
+def _held_statistics(stats: Stats, held: np.ndarray, value: np.ndarray) -> Stats:
+    """The statistics of the features not held, with the held ones at ``value``: c - G_:B b_B
+    (on the lazy source, the held columns' fitted values come off z)."""
+    B = np.flatnonzero(held)
+    if B.size == 0:
+        return stats
+    if isinstance(stats, GramStats):
+        return GramStats(stats.gram, stats.c - value[B] @ stats.gram[B], stats.yy, stats.n_samples)
+    return LazyStats(stats.Xs, stats.zs - stats.Xs[:, B] @ value[B])
+
+
+def _boxed_points(stats: Stats, alphas: np.ndarray, penalty: Penalty, tol: float, max_iter: int):  # type: ignore[no-untyped-def]
+    """Limits other than at 0 with unit factors: the scalar active-set solver on the features
+    not at a limit, with the held ones' part taken out of its statistics (c - G_:B b_B).  A
+    feature whose solution crosses its limit is held there; a held one whose gradient pulls it
+    back inside goes free again (starting at its limit).  Every point is certified on the
+    bounded problem; an alpha whose rounds do not settle (``tuning.BOX_ROUNDS``) goes to the
+    general solver."""
+    m = stats.n_features
+    lower, upper = penalty.bounds(m)
+    l1_ratio = penalty.l1_ratio
+    allowed = np.where(lower == 0, 1, np.where(upper == 0, -1, 0)).astype(np.int8)
+    signed = allowed if allowed.any() else None
+    c_max = alpha_max(stats.c, 1.0)
+    held = np.zeros(m, dtype=bool)
+    value = np.zeros(m)  # the held features' coefficients (at a limit), 0 elsewhere
+    free_stats = stats
+    coef = np.zeros(m)  # the other features' coefficients
+    grad = stats.c.copy()
+    active_set: ActiveSet | DualActiveSet | None = None
+    prev_alpha = None
+    cache, factor = BlockCache(stats), FreeFactor()
+    for a in np.asarray(alphas, dtype=float).tolist():
+        lam1, lam2 = a * l1_ratio, a * (1.0 - l1_ratio)
+        point = ElasticNet(alpha=a, l1_ratio=l1_ratio)
+        bound = tol * kkt_scale(a, c_max)
+        screen = None
+        if prev_alpha is not None:
+            push = grad if signed is None else np.maximum(sided(grad, signed), 0.0)
+            screen = strong_screen(push, l1_ratio, a, prev_alpha) & ~held
+        n_iter = 0
+        settled = False
+        for _ in range(BOX_ROUNDS):
+            sol = solve_enet(
+                free_stats,
+                point,
+                coef,
+                tol=bound,
+                max_iter=max_iter,
+                screen=screen,
+                active_set=active_set,
+                allowed=signed,
+                frozen=held if held.any() else None,
+            )
+            n_iter += sol.n_iter
+            coef, grad, active_set = sol.coef, sol.grad, sol.active_set
+            over, under = coef > upper, coef < lower
+            r = grad - lam2 * value  # what the l1 subgradient and the limits absorb
+            release = held & np.where(value > 0, r < lam1 - bound, r > bound - lam1)
+            if not (over.any() or under.any() or release.any()):
+                settled = sol.converged
+                break
+            value[over], value[under] = upper[over], lower[under]
+            held |= over | under
+            coef[over | under] = 0.0
+            coef[release], value[release] = value[release], 0.0
+            held &= ~release
+            free_stats = _held_statistics(stats, held, value)
+            active_set = None  # its statistics changed
+        full = coef + value
+        kkt = float(bounded_kkt_residuals(grad, full, lam1, lam2, lower, upper).max(initial=0.0))
+        if not (settled and kkt <= bound):
+            general = solve_general(
+                stats,
+                penalty,
+                a,
+                np.clip(full, lower, upper),
+                tol=bound,
+                max_iter=max_iter,
+                cache=cache,
+                factor=factor,
+            )
+            n_iter += general.n_iter
+            full, grad, kkt = general.coef, general.grad, general.max_kkt_violation
+            held = ((full >= upper) & (full > 0)) | ((full <= lower) & (full < 0))
+            value = np.where(held, full, 0.0)
+            coef = np.where(held, 0.0, full)
+            free_stats = _held_statistics(stats, held, value)
+            active_set = None
+            settled = general.converged
+        prev_alpha = a
+        yield full, grad, n_iter, kkt, settled
 
 
 def _general_points(stats: Stats, alphas: np.ndarray, penalty: Penalty, tol: float, max_iter: int):  # type: ignore[no-untyped-def]
@@ -578,6 +688,8 @@ def compute_path(
     res = path_result(
         raw, std, l1_ratio=l1_ratio, alpha_max=amax, n_samples=n, t0=t0, null_deviance=stats.yy
     )
+    if penalty.original_limits is not None:
+        res = replace(res, coefs=penalty.hold_limits(res.coefs))
     return res if gamma is None else replace(res, gamma=float(gamma), refit_ok=refit_ok)
 
 

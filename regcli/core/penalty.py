@@ -152,6 +152,17 @@ class Penalty:
     factors: np.ndarray | None = None
     lower: np.ndarray | None = None
     upper: np.ndarray | None = None
+    #: the limits on the original scale of all p features (``penalty_for``): a coefficient at
+    #: its limit reads as exactly that limit after the mapping back (``hold_limits``)
+    original_limits: tuple[np.ndarray, np.ndarray] | None = None
+
+    def hold_limits(self, coef: np.ndarray) -> np.ndarray:
+        """Original-scale coefficients (..., p) with the rounding of the mapping back taken
+        off at the limits (a coefficient held at a limit comes back from the standardized
+        scale within a rounding of it, on either side)."""
+        if self.original_limits is None:
+            return coef
+        return np.clip(coef, *self.original_limits)
 
     @classmethod
     def make(
@@ -312,7 +323,12 @@ def penalty_for(
     with np.errstate(invalid="ignore"):
         lo = None if out.lower is None else np.where(out.lower == 0, 0.0, out.lower * s)
         hi = None if out.upper is None else np.where(out.upper == 0, 0.0, out.upper * s)
-    return Penalty(l1_ratio=out.l1_ratio, factors=out.factors, lower=lo, upper=hi)
+    limits = None
+    if pen.bounded:
+        limits = pen.bounds(p)
+    return Penalty(
+        l1_ratio=out.l1_ratio, factors=out.factors, lower=lo, upper=hi, original_limits=limits
+    )
 
 
 @dataclass(frozen=True, eq=False)

@@ -87,6 +87,9 @@ HARD_ROUNDS_EXTRA = 1000
 GENERAL_ADD_PER_ROUND = 10
 #: Bytes the lazy source's cache of Gram entries may take along one path.
 GENERAL_CACHE_BYTES = 256 * 2**20
+#: Rounds of holding features at the limits they cross (and freeing those the KKT conditions
+#: release) per alpha on the scalar solver's box route, before the general solver takes it.
+BOX_ROUNDS = 8
 
 # --- binomial and Poisson (proximal Newton, core/glm.py) -----------------------------------------
 #: A Newton step may reuse the previous step's weighted Gram (exact gradient, line-searched) as

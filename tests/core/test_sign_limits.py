@@ -14,6 +14,7 @@ from tests.conftest import make_problem, standardize
 
 def _general_route(monkeypatch):
     monkeypatch.setattr(Penalty, "sign_limits", lambda self: None)
+    monkeypatch.setattr(path_module, "_boxed_serves", lambda penalty: False)
 
 
 @pytest.mark.parametrize(
