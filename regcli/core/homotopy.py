@@ -51,12 +51,16 @@ def lasso_homotopy(
     tols: np.ndarray,
     max_iter: int = 10_000,
     signs: np.ndarray | None = None,
+    limits: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Generator[Point, None, Handover | None]:
     """Yield the lasso solution at each alpha of the descending grid ``values`` (lam1 = alpha),
     each certified against its absolute tolerance ``tols[i]``; return None when every point
     was yielded, else a ``Handover`` (also where a grid point would take more than
     ``max_iter`` kinks, each a linear solve: the active-set solver then keeps that limit).
-    ``signs`` (``Penalty.sign_limits``): a feature allowed one sign only enters with it."""
+    ``signs`` (``Penalty.sign_limits``): a feature allowed one sign only enters with it.
+    ``limits`` (lower, upper) (m,) each, lower <= 0 <= upper: a coefficient reaching its limit
+    is held there (it leaves the factor; its fitted values stay in the gradient), and a held
+    one goes free again where its gradient stops pushing it outward: two more kinds of kink."""
     Xs = stats.Xs
     XsT = Xs.T
     c = stats.c
@@ -80,27 +84,57 @@ def lasso_homotopy(
     norms = np.einsum("ij,ij->j", Xs, Xs)  # G_jj
     entering, leaving = j, -1  # the event at the kink lam (a feature, a position in A)
     just_left = -1  # a feature that left at the last kink: not a candidate to enter at once
+    # with limits: the held features (at a limit), their values and fitted values X~_B b_B
+    lower, upper = limits if limits is not None else (None, None)
+    held = np.zeros(m, dtype=bool)
+    B = np.flatnonzero(held)  # the held features
+    value = np.zeros(m)
+    held_side = np.zeros(m)  # +1 at the upper limit, -1 at the lower
+    fitted_held = np.zeros(n)
+    bounding = releasing = -1  # the kink's other events: a position in A, a held feature
+    just_released = -1  # its limit is where it starts: not an event at once
     solves = 0
     since_anchor = 0
     stalls = 0  # kinks in a row at the same lam
     while True:
         # 1. the event at the kink lam
+        just_released = -1
         if entering >= 0:
             if not path.append(entering, 1.0 if g[entering] > 0 else -1.0, float(norms[entering])):
-                return path.handover(g, lam, i)
+                return path.handover(g, lam, i, value)
         elif leaving >= 0:
             path.delete(leaving)
+        elif bounding >= 0:  # held at the limit it reached
+            q = int(path.idx[bounding])
+            at = float(path.b[bounding])
+            at = float(upper[q]) if at > 0 else float(lower[q])  # type: ignore[index]
+            path.delete(bounding)
+            held[q], value[q], held_side[q] = True, at, 1.0 if at > 0 else -1.0
+            B = np.flatnonzero(held)
+            fitted_held += at * Xs[:, q]
+        elif releasing >= 0:  # free again, from its limit
+            q, at = releasing, float(value[releasing])
+            if not path.append(q, 1.0 if at > 0 else -1.0, float(norms[q]), start=at):
+                return path.handover(g, lam, i, value)
+            held[q], value[q] = False, 0.0
+            B = np.flatnonzero(held)
+            fitted_held -= at * Xs[:, q]
+            just_released = q
         k = path.k
         A, s, b = path.idx[:k], path.sign[:k], path.b[:k]
         since_anchor += 1
         if since_anchor >= _ANCHOR_EVERY:
-            b[:] = path.factor.solve(c[A] - lam * s)
-            g = c - thin_product(XsT, path.XA[:, :k] @ b)
+            if limits is None:
+                b[:] = path.factor.solve(c[A] - lam * s)
+                g = c - thin_product(XsT, path.XA[:, :k] @ b)
+            else:  # c_A - G_AB b_B, and the held features' fitted values in the gradient
+                b[:] = path.factor.solve(c[A] - path.XA[:, :k].T @ fitted_held - lam * s)
+                g = c - thin_product(XsT, path.XA[:, :k] @ b + fitted_held)
             since_anchor = 0
         # 2. the direction: v = G_AA^{-1} s, d = X~'(X~_A v)
         solves += 1
         if solves > max_iter:
-            return path.handover(g, lam, i)
+            return path.handover(g, lam, i, value)
         v = path.factor.tri(path.z[:k], trans=True)
         d = thin_product(XsT, path.XA[:, :k] @ v)
         # 3. the next kink at lam - delta: the first active coefficient to reach zero, where
@@ -108,6 +142,31 @@ def lasso_homotopy(
         inv = -v / b if entering < 0 else -v[:-1] / b[:-1]  # one just entered has b = 0
         leaving = int(inv.argmax()) if inv.size else -1
         inv_drop = float(inv[leaving]) if leaving >= 0 else 0.0
+        inv_bound = inv_release = 0.0
+        bounding = releasing = -1
+        if limits is not None:
+            # ... or the first active coefficient to reach its limit: b_i + delta v_i = limit
+            room = np.where(v > 0, upper[A], lower[A])  # type: ignore[index]
+            room -= b
+            if just_released >= 0:
+                room[k - 1] = _INF  # at its limit already: no event there at once
+            inv_lim = np.divide(v, room, out=room)  # 0 where a limit is infinite
+            if inv_lim.size:
+                bounding = int(inv_lim.argmax())
+                inv_bound = float(inv_lim[bounding])
+            # ... or the first held feature whose gradient stops pushing it outward: at the
+            # upper limit g_j >= lam until 1 / delta = (d_j - 1) / (g_j - lam), at the lower
+            # g_j <= -lam until (-1 - d_j) / (-g_j - lam)
+            if B.size:
+                side = held_side[B]  # +1 at the upper limit, -1 at the lower
+                gap = side * g[B]
+                gap -= lam
+                np.maximum(gap, _FLOOR, out=gap)
+                inv_rel = side * d[B]
+                inv_rel -= 1.0
+                inv_rel /= gap
+                r = int(inv_rel.argmax())
+                releasing, inv_release = int(B[r]), float(inv_rel[r])
         # ... or the first inactive |g_j| to reach lam: g_j - delta d_j = +-(lam - delta), at
         # 1 / delta = (1 -+ d_j) / (lam -+ g_j) where positive; |g_j| <= lam off the active set,
         # so a denominator is only zero there (floored: the ratio is then huge, or negative)
@@ -124,17 +183,23 @@ def lasso_homotopy(
         up[A] = -_INF
         if just_left >= 0:
             up[just_left] = -_INF
+        up[B] = -_INF
         entering = int(up.argmax()) if m > k else -1
         inv_enter = float(up[entering]) if entering >= 0 else 0.0
-        if inv_enter > inv_drop and inv_enter > 0.0:
-            leaving = -1
-            delta = 1.0 / inv_enter
-        elif inv_drop > 0.0:
-            entering = -1
-            delta = 1.0 / inv_drop
-        else:  # nothing enters or leaves any more: the rest of the path is this piece
-            entering = leaving = -1
+        first = max(inv_enter, inv_drop, inv_bound, inv_release)
+        if not first > 0.0:  # nothing enters, leaves or changes any more: the rest of the path
+            entering = leaving = bounding = releasing = -1
             delta = _INF
+        else:
+            delta = 1.0 / first
+            if inv_enter == first:
+                leaving = bounding = releasing = -1
+            elif inv_drop == first:
+                entering = bounding = releasing = -1
+            elif inv_bound == first:
+                entering = leaving = releasing = -1
+            else:
+                entering = leaving = bounding = -1
         lam_next = lam - delta
         # 4. the grid points on this piece, lam >= alpha >= lam_next
         while i < K and values[i] >= lam_next:
@@ -147,11 +212,20 @@ def lasso_homotopy(
             coef = np.zeros(m)
             coef[A] = bp
             absg = sided(grad, signs)
+            if limits is not None:
+                if bounding >= 0 and step >= delta:  # the kink where it reaches its limit
+                    q = int(A[bounding])
+                    coef[q] = upper[q] if bp[bounding] > 0 else lower[q]  # type: ignore[index]
+                coef[B] = value[B]
+                absg[B] = -_INF  # a held feature's violation is its gradient's pull inward
             kkt = float(absg[absg.argmax()]) - alpha
             resid = np.abs(grad[A] - alpha * s)
             kkt = max(kkt, float(resid[resid.argmax()]), 0.0)
+            if B.size:  # pulled inward: alpha - g_j at the upper limit, g_j + alpha at the lower
+                pull = held_side[B] * grad[B]
+                kkt = max(kkt, alpha - float(pull.min()))
             if not kkt <= tols[i]:
-                return path.handover(g, lam, i)
+                return path.handover(g, lam, i, value)
             yield coef, grad, max(solves, 1), kkt, True
             solves = 0
             i += 1
@@ -164,7 +238,7 @@ def lasso_homotopy(
         lam = lam_next
         just_left = int(A[leaving]) if leaving >= 0 else -1
         if lam <= 0.0 or stalls > _STALLS:
-            return path.handover(g, lam, i)
+            return path.handover(g, lam, i, value)
 
 
 class _Path:
@@ -184,9 +258,9 @@ class _Path:
         self.b = np.empty(cap)
         self.z = np.empty(cap)
 
-    def append(self, j: int, sign: float, norm: float) -> bool:
-        """Feature j joins with coefficient 0 (a row of the factor), unless its column depends
-        on the active ones."""
+    def append(self, j: int, sign: float, norm: float, start: float = 0.0) -> bool:
+        """Feature j joins with coefficient ``start`` (a row of the factor), unless its column
+        depends on the active ones."""
         k = self.k
         xj = self.stats.Xs[:, j]
         row = pivot_row(self.factor, self.XA[:, :k].T @ xj, norm)
@@ -199,7 +273,7 @@ class _Path:
         self.XA[:, k] = xj
         self.idx[k] = j
         self.sign[k] = sign
-        self.b[k] = 0.0
+        self.b[k] = start
         self.z[k] = (sign - float(w @ self.z[:k])) / pivot if k else sign / pivot
         self.k = k + 1
         return True
@@ -225,10 +299,13 @@ class _Path:
             new[: self.k] = old[: self.k]
             setattr(self, name, new)
 
-    def handover(self, g: np.ndarray, lam: float, i: int) -> Handover:
-        """The exact solution at the kink lam, for the active-set solver to go on from."""
+    def handover(
+        self, g: np.ndarray, lam: float, i: int, held: np.ndarray | None = None
+    ) -> Handover:
+        """The exact solution at the kink lam, for the active-set solver to go on from
+        (``held``: the values of the features held at a limit, 0 elsewhere)."""
         m = self.stats.n_features
-        coef = np.zeros(m)
+        coef = np.zeros(m) if held is None else held.copy()
         coef[self.idx[: self.k]] = self.b[: self.k]
         return Handover(
             next_index=i,

@@ -22,7 +22,6 @@ from regcli.core.penalty import (
     ElasticNet,
     Penalty,
     alpha_max,
-    bounded_kkt_residuals,
     kkt_scale,
     kkt_scales,
     penalty_for,
@@ -435,23 +434,58 @@ def _boxed_points(stats: Stats, alphas: np.ndarray, penalty: Penalty, tol: float
     signed = allowed if allowed.any() else None
     c_max = alpha_max(stats.c, 1.0)
     held = np.zeros(m, dtype=bool)
+    B = np.flatnonzero(held)  # the held features
     value = np.zeros(m)  # the held features' coefficients (at a limit), 0 elsewhere
     free_stats = stats
     coef = np.zeros(m)  # the other features' coefficients
     grad = stats.c.copy()
+    grad_before = None  # the gradient one point earlier: the next one's extrapolation
     active_set: ActiveSet | DualActiveSet | None = None
     prev_alpha = None
     cache, factor = BlockCache(stats), FreeFactor()
-    for a in np.asarray(alphas, dtype=float).tolist():
+    lazy = isinstance(stats, LazyStats)
+    grid = np.asarray(alphas, dtype=float)
+    values = grid.tolist()
+    tols = tol * kkt_scales(grid, c_max)
+    i, K = 0, len(values)
+    if l1_ratio == 1.0 and _homotopy_serves(stats, 1.0, K):
+        assert isinstance(stats, LazyStats)
+        handover = yield from lasso_homotopy(
+            stats, values, tols, max_iter, signs=signed, limits=(lower, upper)
+        )
+        if handover is None:
+            return
+        i, full, grad, prev_alpha = (
+            handover.next_index,
+            handover.coef,
+            handover.grad,
+            handover.alpha,
+        )
+        held = ((full >= upper) & (full > 0)) | ((full <= lower) & (full < 0))
+        B = np.flatnonzero(held)
+        value = np.where(held, full, 0.0)
+        coef = np.where(held, 0.0, full)
+        free_stats = _held_statistics(stats, held, value)
+    while i < K:
+        a = values[i]
         lam1, lam2 = a * l1_ratio, a * (1.0 - l1_ratio)
         point = ElasticNet(alpha=a, l1_ratio=l1_ratio)
-        bound = tol * kkt_scale(a, c_max)
-        screen = None
+        bound = float(tols[i])
+        screen = enter = None
         if prev_alpha is not None:
             push = grad if signed is None else np.maximum(sided(grad, signed), 0.0)
-            screen = strong_screen(push, l1_ratio, a, prev_alpha) & ~held
+            screen = strong_screen(push, l1_ratio, a, prev_alpha)
+            screen[B] = False
+            if grad_before is not None and lazy:  # as ``_activeset_points``
+                predicted = 2.0 * grad - grad_before
+                new = np.flatnonzero((sided(predicted, signed) > lam1) & (coef == 0))
+                if B.size:
+                    new = new[~held[new]]
+                enter = (new, np.sign(predicted[new]))
+        grad_before = grad
         n_iter = 0
         settled = False
+        kkt = np.inf
         for _ in range(BOX_ROUNDS):
             sol = solve_enet(
                 free_stats,
@@ -461,26 +495,33 @@ def _boxed_points(stats: Stats, alphas: np.ndarray, penalty: Penalty, tol: float
                 max_iter=max_iter,
                 screen=screen,
                 active_set=active_set,
+                enter=enter,
                 allowed=signed,
-                frozen=held if held.any() else None,
+                frozen=held if B.size else None,
             )
+            enter = None
             n_iter += sol.n_iter
             coef, grad, active_set = sol.coef, sol.grad, sol.active_set
-            over, under = coef > upper, coef < lower
-            r = grad - lam2 * value  # what the l1 subgradient and the limits absorb
-            release = held & np.where(value > 0, r < lam1 - bound, r > bound - lam1)
-            if not (over.any() or under.any() or release.any()):
+            A = active_set.idx  # the nonzero coefficients
+            over, under = A[coef[A] > upper[A]], A[coef[A] < lower[A]]
+            # a held feature's gradient (less its ridge part) must push it outward by lam1
+            r = grad[B] - lam2 * value[B]
+            pull = np.where(value[B] > 0, lam1 - r, r + lam1)  # > 0: pulled back inside
+            release = B[pull > bound]
+            if not (over.size or under.size or release.size):
+                # the solve certified the features not held; the held ones by their pull
+                kkt = max(sol.max_kkt_violation, float(pull.max(initial=0.0)))
                 settled = sol.converged
                 break
             value[over], value[under] = upper[over], lower[under]
-            held |= over | under
-            coef[over | under] = 0.0
+            held[over] = held[under] = True
+            coef[over] = coef[under] = 0.0
             coef[release], value[release] = value[release], 0.0
-            held &= ~release
+            held[release] = False
+            B = np.flatnonzero(held)
             free_stats = _held_statistics(stats, held, value)
             active_set = None  # its statistics changed
         full = coef + value
-        kkt = float(bounded_kkt_residuals(grad, full, lam1, lam2, lower, upper).max(initial=0.0))
         if not (settled and kkt <= bound):
             general = solve_general(
                 stats,
@@ -495,12 +536,14 @@ def _boxed_points(stats: Stats, alphas: np.ndarray, penalty: Penalty, tol: float
             n_iter += general.n_iter
             full, grad, kkt = general.coef, general.grad, general.max_kkt_violation
             held = ((full >= upper) & (full > 0)) | ((full <= lower) & (full < 0))
+            B = np.flatnonzero(held)
             value = np.where(held, full, 0.0)
             coef = np.where(held, 0.0, full)
             free_stats = _held_statistics(stats, held, value)
             active_set = None
             settled = general.converged
         prev_alpha = a
+        i += 1
         yield full, grad, n_iter, kkt, settled
 
 

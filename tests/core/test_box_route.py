@@ -58,10 +58,12 @@ def test_box_paths_equal_the_general_solver(n, p, l1_ratio, kind, monkeypatch):
     assert np.abs(fast.coefs - general.coefs).max() <= 1e-6 * scale
 
 
-@pytest.mark.parametrize(("n", "p"), [(40, 300), (200, 12)])
-def test_an_alpha_whose_rounds_do_not_settle_goes_to_the_general_solver(n, p, monkeypatch):
+@pytest.mark.parametrize(("n", "p", "l1_ratio"), [(40, 300, 0.5), (200, 12, 1.0)])
+def test_an_alpha_whose_rounds_do_not_settle_goes_to_the_general_solver(
+    n, p, l1_ratio, monkeypatch
+):
     X, y = make_problem(n, p, seed=3, k=min(8, p), rho=0.3)
-    kw = _limits("box", X, y)
+    kw = dict(_limits("box", X, y), l1_ratio=l1_ratio)
     reference = compute_path(X, y, n_alphas=30, **kw)
     solves = []
     real = path_module.solve_general
@@ -89,3 +91,37 @@ def test_a_coefficient_at_its_limit_is_the_limit_exactly_on_the_original_scale(l
     assert (res.coef == upper).sum() >= 2  # held at the limit: equal, not within a rounding
     path = compute_path(X, y, l1_ratio=l1_ratio, n_alphas=30, lower=-0.3 * top, upper=upper)
     assert (path.coefs <= upper).all() and (path.coefs == upper).any()
+
+
+def test_the_small_wide_lasso_box_follows_the_homotopy_through_its_limits(monkeypatch):
+    from regcli.core import homotopy
+
+    X, y = make_problem(40, 300, seed=5, k=8, rho=0.3)
+    kw = _limits("box", X, y)
+    handovers, released = [], []
+    real = path_module.lasso_homotopy
+    append = homotopy._Path.append
+
+    def counting(self, j, sign, norm, start=0.0):
+        if start != 0.0:  # a held feature going free from its limit
+            released.append(j)
+        return append(self, j, sign, norm, start)
+
+    monkeypatch.setattr(homotopy._Path, "append", counting)
+
+    def spy(*args, **kwargs):
+        handover = yield from real(*args, **kwargs)
+        handovers.append(handover)
+        return handover
+
+    monkeypatch.setattr(path_module, "lasso_homotopy", spy)
+    grid = compute_path(X, y, n_alphas=60).alphas  # explicit: no early stop
+    res = compute_path(X, y, alphas=grid, **kw)
+    assert handovers == [None]  # every point from the homotopy: limits reached and released
+    assert released
+    held = np.isclose(np.abs(res.coefs), kw["upper"], rtol=0, atol=0)
+    assert held.any(axis=1).sum() >= 10  # held at a limit over many points
+    assert res.converged.all() and (res.max_kkt_relative <= 1e-6).all()
+    monkeypatch.setattr(path_module, "_boxed_serves", lambda penalty: False)
+    general = compute_path(X, y, alphas=res.alphas, **kw)
+    assert np.abs(res.coefs - general.coefs).max() <= 1e-6 * np.abs(general.coefs).max()
