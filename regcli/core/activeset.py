@@ -77,11 +77,13 @@ def _chol(M: np.ndarray) -> np.ndarray | None:
 
 
 class ActiveSet:
-    """Active indices, their signs and the Cholesky factor L of G_AA + lam2 I."""
+    """Active indices, their signs and the Cholesky factor L of G_AA + lam2 I (lam2 diag(w_A)
+    with per-feature l2 ``weights``)."""
 
     __slots__ = (
         "stats",
         "lam2",
+        "weights",
         "idx",
         "sign",
         "factor",
@@ -94,9 +96,12 @@ class ActiveSet:
         "_GA",
     )
 
-    def __init__(self, stats: Stats, coef: np.ndarray, lam2: float):
+    def __init__(
+        self, stats: Stats, coef: np.ndarray, lam2: float, weights: np.ndarray | None = None
+    ):
         self.stats = stats
         self.lam2 = lam2
+        self.weights = weights
         # on the lazy source the active columns of X~ are kept side by side (n x capacity,
         # Fortran order, the first |A| columns in the order of idx): Gram blocks and gradients
         # then need no gather of |A| columns of X~ per round
@@ -151,8 +156,13 @@ class ActiveSet:
             M = self.stats.block(idx, idx)
         if self._GA is not None and not kept:
             self._GA[: idx.size, : idx.size] = M
-        M.flat[:: idx.size + 1] += self.lam2
+        M.flat[:: idx.size + 1] += self.ridge(idx)
         return _chol(M)
+
+    def ridge(self, idx: np.ndarray, lam2: float | None = None) -> np.ndarray | float:
+        """The l2 term's diagonal at features ``idx``: lam2, or lam2 w_idx with weights."""
+        lam2 = self.lam2 if lam2 is None else lam2
+        return lam2 if self.weights is None else lam2 * self.weights[idx]
 
     def _keep_gram(self, block: np.ndarray) -> None:
         """Add the entering features' G[A u new, new] (before lam2 joins its diagonal) to the
@@ -361,11 +371,11 @@ class ActiveSet:
             self._GA is not None
             and lam2 > 0.0
             and k
-            and not dual_factor_pays(self.stats.n_samples, k)
+            and (self.weights is not None or not dual_factor_pays(self.stats.n_samples, k))
         ):
             return False
         M = self._GA[:k, :k].copy(order="F")
-        M.flat[:: k + 1] += lam2
+        M.flat[:: k + 1] += self.ridge(self.idx, lam2)
         chol = _chol(M)
         if chol is None:
             return False
@@ -432,7 +442,7 @@ class ActiveSet:
             self._keep_gram(block)
         S = block[k:]
         if self.lam2:
-            S.flat[:: m + 1] += self.lam2
+            S.flat[:: m + 1] += self.ridge(new)
         if m == 1:  # one column (most rounds on small wide data): the pivot, no LAPACK
             row = pivot_row(self.factor, block[:k, 0], float(S[0, 0]))  # G_jj + lam2
             if row is None:
@@ -495,11 +505,13 @@ def solve_enet(
     taken out of ``stats.c``): zero here, never entered, not certified here.
     """
     lam1, lam2 = penalty.lam1, penalty.lam2
+    weights = penalty.l2_weights
     c = stats.c
     coef = np.array(coef0, dtype=float)
     act: ActiveSet | DualActiveSet
     if (
         active_set is not None
+        and getattr(active_set, "weights", None) is weights
         and active_set.idx.size == np.count_nonzero(coef)
         and active_set.retarget(lam2)
     ):
@@ -507,11 +519,13 @@ def solve_enet(
     elif (
         isinstance(stats, LazyStats)
         and lam2 > 0.0
+        and weights is None  # the dual form's capacitance is for lam2 I
         and dual_factor_pays(stats.n_samples, int(np.count_nonzero(coef)))
     ):
         act = DualActiveSet(stats, coef, lam2)
     else:
-        act = ActiveSet(stats, coef, lam2)
+        act = ActiveSet(stats, coef, lam2, weights)
+    lam2_each = penalty.lam2_each
     if isinstance(act, DualActiveSet):
         act.target_for(tol)
     entered = _EMPTY_IDX  # the features of the last round that are still active
@@ -620,7 +634,7 @@ def solve_enet(
             if A.size:
                 resid = grad[A] - lam1 * act.sign
                 if lam2:
-                    resid -= lam2 * coef[A]
+                    resid -= (lam2 if weights is None else lam2 * weights[A]) * coef[A]
                 active_resid = float(_MAX(np.abs(resid)))
                 viol[A] = -np.inf
             else:
@@ -635,12 +649,13 @@ def solve_enet(
             if worst <= tol:
                 # only rounding in the active solve: steps of iterative refinement
                 for _ in range(3):
-                    coef[A] += act.solve(grad[A] - lam1 * act.sign - lam2 * coef[A])
+                    ridge_A = lam2 if weights is None else lam2 * weights[A]
+                    coef[A] += act.solve(grad[A] - lam1 * act.sign - ridge_A * coef[A])
                     grad = stats.grad(A, coef[A])
                     kkt = (
                         penalty.kkt_violation(grad, coef)
                         if allowed is None and frozen is None
-                        else _signed_violation(grad, coef, lam1, lam2, allowed, frozen)
+                        else _signed_violation(grad, coef, lam1, lam2_each, allowed, frozen)
                     )
                     if kkt <= tol:
                         converged = True
@@ -700,7 +715,7 @@ def _signed_violation(
     grad: np.ndarray,
     coef: np.ndarray,
     lam1: float,
-    lam2: float,
+    lam2: np.ndarray | float,
     allowed: np.ndarray | None,
     frozen: np.ndarray | None = None,
 ) -> float:
@@ -709,7 +724,8 @@ def _signed_violation(
     beyond lam1; elsewhere the stationarity residual; ``frozen`` features not counted."""
     active = coef != 0
     resid = sided(grad, allowed) - lam1
-    resid[active] = np.abs(grad[active] - lam1 * np.sign(coef[active]) - lam2 * coef[active])
+    ridge = lam2 if np.isscalar(lam2) else lam2[active]  # type: ignore[index]
+    resid[active] = np.abs(grad[active] - lam1 * np.sign(coef[active]) - ridge * coef[active])
     if frozen is not None:
         resid[frozen] = 0.0
     return float(max(resid.max(initial=0.0), 0.0))

@@ -5,10 +5,12 @@ the active set's factor at each point.  Thresholds live in ``tuning``.
 
 | route                | when                                                   | source     |
 |----------------------|--------------------------------------------------------|------------|
-| reduced_penalty      | path with factors, no limits: the scalar solvers on    | lasso:     |
-|                      | profiled, rescaled statistics (``reduction``)          | gram, lazy |
-|                      | (elastic net: Gram only, its l2 weights on the Gram)   | enet: gram |
-| general_active_set   | other per-feature factors or bounds                    | gram, lazy |
+| reduced_penalty      | path with factors, no limits: the scalar solvers on    | gram, lazy |
+|                      | profiled, rescaled statistics (``reduction``; the      |            |
+|                      | elastic net's l2 term weighted per feature)            |            |
+| general_active_set   | other per-feature factors or bounds (limits with unit  | gram, lazy |
+|                      | factors: the scalar solvers with features held at a    |            |
+|                      | limit, ``path._boxed_points``, this one's fallback)     |            |
 | least_squares        | alpha = 0 (min-norm solution)                          | gram, lazy |
 | ridge_closed_form    | l1_ratio = 0: Cholesky for one alpha, eigh/SVD a path  | gram, lazy |
 | batched_active_set   | several lasso/enet paths on Grams of one size (cv)     | gram       |
@@ -51,8 +53,7 @@ class Capabilities:
 
     per_feature_penalty: bool = False  # factors other than 1
     bounds: bool = False
-    #: "any", "lasso" (1 only), "ridge" (0 only), "none" (alpha = 0), "penalized" (the lasso on
-    #: any source, the elastic net (0 < l1_ratio < 1) on a Gram)
+    #: "any", "lasso" (1 only), "ridge" (0 only), "none" (alpha = 0), "penalized" (l1_ratio > 0)
     l1_ratios: str = "any"
     sources: tuple[str, ...] = ("gram", "lazy")
     paths: str = "one"  # "one" path or point at a time, or "many" (a batch)
@@ -95,9 +96,7 @@ def statistics_source(n_samples: int, n_features: int) -> str:
 def choose_route(problem: Problem) -> Route:
     """The solver for ``problem`` (see the table in the module docstring)."""
     if not problem.scalar_penalty:
-        enet_on_gram = 0.0 < problem.l1_ratio < 1.0 and problem.source == "gram"
-        lasso = problem.l1_ratio == 1.0
-        if (lasso or enet_on_gram) and not problem.bounded and problem.alpha is None:
+        if problem.l1_ratio > 0.0 and not problem.bounded and problem.alpha is None:
             return Route.REDUCED
         return Route.GENERAL_ACTIVE_SET
     if problem.alpha == 0:
@@ -132,9 +131,7 @@ def serves(route: Route, problem: Problem) -> bool:
         return False
     if cap.l1_ratios == "none" and problem.alpha != 0:
         return False
-    if cap.l1_ratios == "penalized" and not (
-        problem.l1_ratio == 1.0 or (0.0 < problem.l1_ratio < 1.0 and problem.source == "gram")
-    ):
+    if cap.l1_ratios == "penalized" and not problem.l1_ratio > 0.0:
         return False
     return not (cap.paths == "many" and problem.n_paths < 2)
 

@@ -330,13 +330,33 @@ def _certified(  # type: ignore[no-untyped-def]
 def _reduced_enet_points(
     stats: Stats, alphas: np.ndarray, penalty: Penalty, tol: float, max_iter: int
 ):  # type: ignore[no-untyped-def]
-    """The elastic net with factors on a Gram: on the reduced statistics (``reduction``) its l2
-    weights lam2 / f_j exceed the smallest one by a diagonal that joins the Gram at each alpha,
-    leaving a scalar elastic net for the active-set solver; each point is mapped back and
-    certified on the original problem (re-solved by the general solver if it misses)."""
+    """The elastic net with factors: on the reduced statistics (``reduction``) the l1 term is
+    uniform and the l2 term weighs u_j^2 by 1 / f_j.  On a Gram the weights' excess over the
+    smallest joins the Gram's diagonal at each alpha, leaving a scalar elastic net; on the lazy
+    source the active-set solver takes the weights (``ElasticNet.l2_weights``).  Each point is
+    mapped back and certified on the original problem (re-solved by the general solver if it
+    misses)."""
     reduced = ReducedLasso(stats, penalty)
     inner = reduced.reduced
-    assert isinstance(inner, GramStats)
+    if isinstance(inner, LazyStats):
+        if not (np.asarray(alphas) > 0).all():  # alpha 0 (no gradient left): the general solver
+            yield from _general_points(stats, alphas, penalty, tol, max_iter)
+            return
+        scalar = _activeset_points(
+            inner,
+            alphas,
+            penalty.l1_ratio,
+            tol / reduced.max_factor,
+            max_iter,
+            homotopy=False,
+            l2_weights=reduced.scale,
+        )
+        mapped = (
+            (reduced.coefs(u)[0], reduced.gradient(reduced_grad), n_iter)
+            for u, reduced_grad, n_iter, _, _ in scalar
+        )
+        yield from _certified(stats, penalty, alphas, tol, max_iter, mapped)
+        return
     m = inner.n_features
     excess = reduced.scale - reduced.scale.min()  # 1 / f_j above the smallest
     r = penalty.l1_ratio
@@ -583,9 +603,11 @@ def _activeset_points(  # type: ignore[no-untyped-def]
     *,
     homotopy: bool,
     signs: np.ndarray | None = None,
+    l2_weights: np.ndarray | None = None,
 ):
     """Warm-started active-set solves, one per alpha, with the sequential strong rule (after
-    the homotopy, where ``dispatch.choose_route`` picks it).
+    the homotopy, where ``dispatch.choose_route`` picks it); ``l2_weights``: the l2 term's
+    per-feature weights (``ElasticNet.l2_weights``).
 
     For the lasso, after each solve the following grid points are tried on the same active set
     at once (``ActiveSet.segment``): where no feature enters or leaves between them they need no
@@ -616,7 +638,7 @@ def _activeset_points(  # type: ignore[no-untyped-def]
         prev_alpha, active_set = handover.alpha, handover.active_set
     while i < k:
         a = values[i]
-        penalty = ElasticNet(alpha=a, l1_ratio=l1_ratio)
+        penalty = ElasticNet(alpha=a, l1_ratio=l1_ratio, l2_weights=l2_weights)
         # sequential strong rule: features likely to enter at this alpha are tried first
         screen = None
         enter = None

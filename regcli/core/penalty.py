@@ -11,7 +11,7 @@ scalar case (every f_j = 1, no bounds), which the fastest solvers are written fo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -23,10 +23,14 @@ KKT_SCALE_FLOOR = 1e-6
 
 @dataclass(frozen=True)
 class ElasticNet:
-    """One point of the scalar penalty; l1_ratio = 1 is the lasso, 0 is ridge."""
+    """One point of the scalar penalty; l1_ratio = 1 is the lasso, 0 is ridge.
+    ``l2_weights`` (m,) > 0 weigh the l2 term per feature, lam2 / 2 sum_j w_j b_j^2 (the
+    elastic net with penalty factors reduced to a uniform l1 term, ``path._reduced_enet_points``);
+    None: all 1."""
 
     alpha: float
     l1_ratio: float
+    l2_weights: np.ndarray | None = field(default=None, compare=False)
 
     @property
     def lam1(self) -> float:
@@ -42,14 +46,19 @@ class ElasticNet:
     def name(self) -> str:
         return penalty_name(self.l1_ratio)
 
+    @property
+    def lam2_each(self) -> np.ndarray | float:
+        """Each feature's weight of b_j^2 / 2 (a float without ``l2_weights``)."""
+        return self.lam2 if self.l2_weights is None else self.lam2 * self.l2_weights
+
     def value(self, coef: np.ndarray) -> float:
-        return float(self.lam1 * np.abs(coef).sum() + 0.5 * self.lam2 * coef @ coef)
+        return float(self.lam1 * np.abs(coef).sum() + 0.5 * (self.lam2_each * coef) @ coef)
 
     def kkt_violation(self, grad: np.ndarray, coef: np.ndarray) -> float:
         """Largest violation of the optimality conditions, given grad = c - G b."""
         if grad.size == 0:
             return 0.0
-        return float(kkt_residuals(grad, coef, self.lam1, self.lam2).max())
+        return float(kkt_residuals(grad, coef, self.lam1, self.lam2_each).max())
 
 
 def penalty_name(l1_ratio: float) -> str:

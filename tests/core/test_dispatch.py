@@ -110,9 +110,14 @@ def test_fit_runs_each_of_its_routes_certified(monkeypatch, route, run):
             {"penalty_factor": np.array([0, 1, 1, 1, 1, 1.0]), "l1_ratio": 0.5},
         ),
         (
-            Route.GENERAL_ACTIVE_SET,
+            Route.REDUCED,
             (40, 90),
             {"penalty_factor": np.r_[0.0, 0.5, np.ones(88)], "l1_ratio": 0.5},
+        ),
+        (
+            Route.GENERAL_ACTIVE_SET,
+            (40, 90),
+            {"penalty_factor": np.r_[0.0, 0.5, np.ones(88)], "l1_ratio": 0.5, "upper": 0.5},
         ),
         (Route.GENERAL_ACTIVE_SET, (80, 6), {"upper": 0.5}),
         (Route.RIDGE, (80, 6), {"l1_ratio": 0.0}),
@@ -143,7 +148,10 @@ def test_families_by_name():
         family_named("gamma")
 
 
-@pytest.mark.parametrize("shape, ratio", [((90, 12), 1.0), ((40, 90), 1.0), ((90, 12), 0.4)])
+@pytest.mark.parametrize(
+    "shape, ratio",
+    [((90, 12), 1.0), ((40, 90), 1.0), ((90, 12), 0.4), ((40, 90), 0.4), ((60, 400), 0.1)],
+)
 def test_the_reduced_penalty_equals_the_general_solver(monkeypatch, shape, ratio):
     X, y = make_problem(*shape, seed=6, rho=0.5)
     p = shape[1]
