@@ -292,7 +292,7 @@ def _reduced_points(stats: Stats, alphas: np.ndarray, penalty: Penalty, tol: flo
         homotopy=_homotopy_serves(inner, 1.0, len(alphas)),
     )
     mapped = (
-        (reduced.coefs(u)[0], reduced.gradient(reduced_grad), n_iter)
+        (reduced.coef(u), reduced.gradient(reduced_grad), n_iter)
         for u, reduced_grad, n_iter, _, _ in scalar
     )
     yield from _certified(stats, penalty, alphas, tol, max_iter, mapped)
@@ -352,7 +352,7 @@ def _reduced_enet_points(
             l2_weights=reduced.scale,
         )
         mapped = (
-            (reduced.coefs(u)[0], reduced.gradient(reduced_grad), n_iter)
+            (reduced.coef(u), reduced.gradient(reduced_grad), n_iter)
             for u, reduced_grad, n_iter, _, _ in scalar
         )
         yield from _certified(stats, penalty, alphas, tol, max_iter, mapped)
@@ -380,12 +380,12 @@ def _reduced_enet_points(
             )
             u, prev = sol.coef, a
             true_grad = sol.grad + delta * u
-            coef = reduced.coefs(u)[0]
+            coef = reduced.coef(u)
             grad = reduced.gradient(true_grad)
             violation = penalty.kkt_violation(grad, coef, a)
             n_iter = sol.n_iter
         else:  # alpha 0 (a fold whose unpenalized fit leaves no gradient): the general solver
-            coef, grad, violation, n_iter = reduced.coefs(u)[0], None, np.inf, 0
+            coef, grad, violation, n_iter = reduced.coef(u), None, np.inf, 0
         if violation > bound:
             general = solve_general(stats, penalty, a, coef, tol=bound, max_iter=max_iter)
             coef, grad, violation = general.coef, general.grad, general.max_kkt_violation

@@ -11,12 +11,14 @@ problem.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from regcli.core.family import deviance_ratios
+from regcli.core.lapack import scipy_linalg
 from regcli.core.penalty import Penalty, alpha_max, kkt_scales
 from regcli.core.stats import GramStats, LazyStats, Stats
 
@@ -66,14 +68,16 @@ class ReducedLasso:
             self.reduced.null_yy = stats.yy  # glmnet's deviance ratio: against the intercept
         else:
             assert isinstance(stats, LazyStats)
-            XP = np.asfortranarray(stats.Xs[:, P])
+            # rows of X~' gathered: the columns arrive contiguous, in Fortran order (faster
+            # than gathering columns of X~)
+            XP = stats.Xs.T.take(P, axis=0).T
             zs = stats.zs
             if U.size:
                 Q, R = np.linalg.qr(stats.Xs[:, U])
                 self._R_pinv = np.linalg.pinv(R, rcond=1e-12)
                 self._QtX = Q.T @ XP  # b_U = R^{-1} (Q'z - Q'X_P b_P), per point O(|U| |P|)
                 self._Qtz = Q.T @ zs
-                XP -= Q @ self._QtX
+                _subtract_product(XP, Q, self._QtX)
                 zs = zs - Q @ self._Qtz
             XP *= d
             self.reduced = LazyStats(XP, zs)
@@ -106,6 +110,19 @@ class ReducedLasso:
         out[self.P] = reduced_grad / self.scale
         return out
 
+    def coef(self, u: np.ndarray) -> np.ndarray:
+        """``coefs`` of one point: (m,) from u (|P|,) (one-dimensional indexing, cheaper per
+        point of a path)."""
+        out = np.zeros(self.m)
+        bP = u * self.scale
+        out[self.P] = bP
+        if self.U.size:
+            if isinstance(self.stats, GramStats):
+                out[self.U] = self._Guu_pinv @ (self.stats.c[self.U] - self._Gup @ bP)
+            else:
+                out[self.U] = self._R_pinv @ (self._Qtz - self._QtX @ bP)
+        return out
+
     def coefs(self, u: np.ndarray) -> np.ndarray:
         """Coefficients (k, m) of the original problem from the reduced ones (k, |P|)."""
         u = np.atleast_2d(u)
@@ -120,3 +137,21 @@ class ReducedLasso:
                 rhs = self._Qtz[:, None] - self._QtX @ bP.T
                 out[:, self.U] = (self._R_pinv @ rhs).T
         return out
+
+
+#: Matrices of at least this many entries update in place through SciPy's BLAS even where
+#: SciPy is not loaded yet (a small problem does not pay its import).
+_GEMM_FROM = 1_000_000
+
+
+def _subtract_product(C: np.ndarray, A: np.ndarray, B: np.ndarray) -> None:
+    """C -= A @ B in place (C in Fortran order): one BLAS gemm where SciPy is at hand, without
+    the n x m temporary of A @ B."""
+    if C.flags.f_contiguous and (C.size >= _GEMM_FROM or "scipy.linalg" in sys.modules):
+        blas = scipy_linalg().blas
+        out = blas.dgemm(-1.0, A, B, beta=1.0, c=C, overwrite_c=True)
+        if out is C or np.shares_memory(out, C):
+            return
+        C[...] = out
+        return
+    C -= A @ B
