@@ -3,8 +3,8 @@
     python benchmarks/bench_controls.py            # bench_path's designs at rho 0.5
     python benchmarks/bench_controls.py --quick    # a subset
 
-For each design and l1 ratio (1 and 0.5) it times `compute_path` (best of 3, glmnet's default
-grid of the plain path for every variant) without controls, with penalty factors (two features
+For each design and l1 ratio (1 and 0.5) it times `compute_path` (best of 9 alternating rounds,
+3 on the largest designs; glmnet's default grid of the plain path for every variant) without controls, with penalty factors (two features
 unpenalized, others 0.5, 1 or 2), with `lower = 0`, and with a box |b_j| <= half the largest
 unconstrained coefficient, and prints each variant's time relative to the plain path and its
 largest KKT violation relative to alpha.  The target: within 1.5x, KKT / alpha <= 1e-6.
@@ -42,15 +42,23 @@ def run(n: int, p: int, ratio: float) -> dict:
     X, y = fht_design(n, p, 0.5, seed=n + p + 5)
     plain = compute_path(X, y, l1_ratio=ratio)
     grid = plain.alphas
-    reps = 3 if n * p <= 2_000_000 else 1
-    t_plain, _ = best_time(lambda: compute_path(X, y, l1_ratio=ratio, alphas=grid), reps)
-    row = {"n": n, "p": p, "ratio": ratio, "plain": t_plain}
-    for name, kw in variants(X, y, grid).items():
-        t, res = best_time(
-            lambda kw=kw: compute_path(X, y, l1_ratio=ratio, alphas=grid, **kw), reps
-        )
-        row[name] = t / t_plain
-        row[name + " kkt"] = float(np.max(res.max_kkt_relative))
+    # paths of a few ms move by tens of percent between runs: many alternating rounds
+    rounds = 9 if n * p <= 2_000_000 else 3
+    kinds = {"plain": {}, **variants(X, y, grid)}
+    best = dict.fromkeys(kinds, np.inf)
+    kkt = {}
+    for _ in range(rounds):  # plain and every variant in turn, the best of each
+        for name, kw in kinds.items():
+            t, res = best_time(
+                lambda kw=kw: compute_path(X, y, l1_ratio=ratio, alphas=grid, **kw), 1
+            )
+            best[name] = min(best[name], t)
+            kkt[name] = float(np.max(res.max_kkt_relative))
+    row = {"n": n, "p": p, "ratio": ratio, "plain": best["plain"]}
+    for name in kinds:
+        if name != "plain":
+            row[name] = best[name] / best["plain"]
+            row[name + " kkt"] = kkt[name]
     return row
 
 
