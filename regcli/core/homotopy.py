@@ -86,6 +86,10 @@ def lasso_homotopy(
     just_left = -1  # a feature that left at the last kink: not a candidate to enter at once
     # with limits: the held features (at a limit), their values and fitted values X~_B b_B
     lower, upper = limits if limits is not None else (None, None)
+    # a feature both of whose limits are 0 never enters
+    pinned = None if limits is None else (lower == 0) & (upper == 0)  # type: ignore[operator]
+    if pinned is not None and not pinned.any():
+        pinned = None
     held = np.zeros(m, dtype=bool)
     B = np.flatnonzero(held)  # the held features
     value = np.zeros(m)
@@ -148,9 +152,16 @@ def lasso_homotopy(
             # ... or the first active coefficient to reach its limit: b_i + delta v_i = limit
             room = np.where(v > 0, upper[A], lower[A])  # type: ignore[index]
             room -= b
-            if just_released >= 0:
-                room[k - 1] = _INF  # at its limit already: no event there at once
+            # at or (by rounding) past the limit it moves toward: held at once
+            past = v * room <= 0.0
+            past &= v != 0.0
+            if past.any():
+                room[past] = 1.0
             inv_lim = np.divide(v, room, out=room)  # 0 where a limit is infinite
+            if past.any():
+                inv_lim[past] = _INF
+            if just_released >= 0 and past[k - 1]:
+                inv_lim[k - 1] = -_INF  # leaving its limit outward: not an event at once
             if inv_lim.size:
                 bounding = int(inv_lim.argmax())
                 inv_bound = float(inv_lim[bounding])
@@ -184,6 +195,8 @@ def lasso_homotopy(
         if just_left >= 0:
             up[just_left] = -_INF
         up[B] = -_INF
+        if pinned is not None:
+            up[pinned] = -_INF
         entering = int(up.argmax()) if m > k else -1
         inv_enter = float(up[entering]) if entering >= 0 else 0.0
         first = max(inv_enter, inv_drop, inv_bound, inv_release)

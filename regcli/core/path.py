@@ -432,7 +432,7 @@ def _boxed_serves(penalty: Penalty | None) -> bool:
 def _held_statistics(stats: Stats, held: np.ndarray, value: np.ndarray) -> Stats:
     """The statistics of the features not held, with the held ones at ``value``: c - G_:B b_B
     (on the lazy source, the held columns' fitted values come off z)."""
-    B = np.flatnonzero(held)
+    B = np.flatnonzero(held & (value != 0))
     if B.size == 0:
         return stats
     if isinstance(stats, GramStats):
@@ -453,7 +453,9 @@ def _boxed_points(stats: Stats, alphas: np.ndarray, penalty: Penalty, tol: float
     allowed = np.where(lower == 0, 1, np.where(upper == 0, -1, 0)).astype(np.int8)
     signed = allowed if allowed.any() else None
     c_max = alpha_max(stats.c, 1.0)
-    held = np.zeros(m, dtype=bool)
+    # a feature both of whose limits are 0 is held at 0 throughout, with nothing to certify
+    pinned = (lower == 0) & (upper == 0)
+    held = pinned.copy()
     B = np.flatnonzero(held)  # the held features
     value = np.zeros(m)  # the held features' coefficients (at a limit), 0 elsewhere
     free_stats = stats
@@ -481,7 +483,7 @@ def _boxed_points(stats: Stats, alphas: np.ndarray, penalty: Penalty, tol: float
             handover.grad,
             handover.alpha,
         )
-        held = ((full >= upper) & (full > 0)) | ((full <= lower) & (full < 0))
+        held = ((full >= upper) & (full > 0)) | ((full <= lower) & (full < 0)) | pinned
         B = np.flatnonzero(held)
         value = np.where(held, full, 0.0)
         coef = np.where(held, 0.0, full)
@@ -527,6 +529,7 @@ def _boxed_points(stats: Stats, alphas: np.ndarray, penalty: Penalty, tol: float
             # a held feature's gradient (less its ridge part) must push it outward by lam1
             r = grad[B] - lam2 * value[B]
             pull = np.where(value[B] > 0, lam1 - r, r + lam1)  # > 0: pulled back inside
+            pull[pinned[B]] = 0.0
             release = B[pull > bound]
             if not (over.size or under.size or release.size):
                 # the solve certified the features not held; the held ones by their pull
@@ -555,7 +558,7 @@ def _boxed_points(stats: Stats, alphas: np.ndarray, penalty: Penalty, tol: float
             )
             n_iter += general.n_iter
             full, grad, kkt = general.coef, general.grad, general.max_kkt_violation
-            held = ((full >= upper) & (full > 0)) | ((full <= lower) & (full < 0))
+            held = ((full >= upper) & (full > 0)) | ((full <= lower) & (full < 0)) | pinned
             B = np.flatnonzero(held)
             value = np.where(held, full, 0.0)
             coef = np.where(held, 0.0, full)

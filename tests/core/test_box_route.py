@@ -22,6 +22,10 @@ def _limits(kind: str, X: np.ndarray, y: np.ndarray) -> dict:
             ),
             "upper": np.where(np.arange(p) % 3 == 2, np.inf, 0.25 * top),
         },
+        "pinned": {  # every fourth feature held at 0 from both sides, a box on the others
+            "lower": np.where(np.arange(p) % 4 == 0, 0.0, -0.3 * top),
+            "upper": np.where(np.arange(p) % 4 == 0, 0.0, 0.3 * top),
+        },
     }[kind]
 
 
@@ -38,7 +42,7 @@ def _spy_general(monkeypatch) -> list:
     ("n", "p", "l1_ratio"),
     [(40, 300, 1.0), (40, 300, 0.5), (320, 900, 0.3), (200, 12, 1.0), (200, 12, 0.5)],
 )
-@pytest.mark.parametrize("kind", ["box", "upper", "mixed"])
+@pytest.mark.parametrize("kind", ["box", "upper", "mixed", "pinned"])
 def test_box_paths_equal_the_general_solver(n, p, l1_ratio, kind, monkeypatch):
     X, y = make_problem(n, p, seed=n + p, k=min(8, p), rho=0.3)
     kw = _limits(kind, X, y)
@@ -50,6 +54,7 @@ def test_box_paths_equal_the_general_solver(n, p, l1_ratio, kind, monkeypatch):
     upper = np.broadcast_to(kw.get("upper", np.inf), (p,))
     coefs = fast.coefs
     assert (coefs >= lower).all() and (coefs <= upper).all()  # exactly, on the original scale
+    assert (coefs[:, (lower == 0) & (upper == 0)] == 0).all()
     assert np.isclose(coefs, upper, rtol=1e-12).any()  # a limit binds somewhere
     monkeypatch.setattr(path_module, "_boxed_serves", lambda penalty: False)
     general = compute_path(X, y, l1_ratio=l1_ratio, alphas=fast.alphas, **kw)
