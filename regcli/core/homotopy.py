@@ -232,8 +232,10 @@ def lasso_homotopy(
                 coef[B] = value[B]
                 absg[B] = -_INF  # a held feature's violation is its gradient's pull inward
             kkt = float(absg[absg.argmax()]) - alpha
-            resid = np.abs(grad[A] - alpha * s)
-            kkt = max(kkt, float(resid[resid.argmax()]), 0.0)
+            if k:  # (with limits every active feature may be held)
+                resid = np.abs(grad[A] - alpha * s)
+                kkt = max(kkt, float(resid[resid.argmax()]))
+            kkt = max(kkt, 0.0)
             if B.size:  # pulled inward: alpha - g_j at the upper limit, g_j + alpha at the lower
                 pull = held_side[B] * grad[B]
                 kkt = max(kkt, alpha - float(pull.min()))

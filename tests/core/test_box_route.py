@@ -130,3 +130,16 @@ def test_the_small_wide_lasso_box_follows_the_homotopy_through_its_limits(monkey
     monkeypatch.setattr(path_module, "_boxed_serves", lambda penalty: False)
     general = compute_path(X, y, alphas=res.alphas, **kw)
     assert np.abs(res.coefs - general.coefs).max() <= 1e-6 * np.abs(general.coefs).max()
+
+
+@pytest.mark.parametrize(("n", "p"), [(20, 94), (30, 12)])
+def test_a_tight_box_that_holds_every_active_feature(n, p, monkeypatch):
+    X, y = make_problem(n, p, seed=44, k=min(5, p), rho=0.5)
+    top = np.abs(compute_path(X, y, n_alphas=20).coefs[-1]).max()
+    kw = {"lower": -0.01 * top, "upper": 0.01 * top}
+    res = compute_path(X, y, n_alphas=40, **kw)
+    assert res.converged.all() and (res.max_kkt_relative <= 1e-6).all()
+    assert (np.abs(res.coefs[-1]) == 0.01 * top).sum() >= 2  # held, none free in between
+    monkeypatch.setattr(path_module, "_boxed_serves", lambda penalty: False)
+    general = compute_path(X, y, alphas=res.alphas, **kw)
+    assert np.abs(res.coefs - general.coefs).max() <= 1e-6 * 0.01 * top
