@@ -3,11 +3,12 @@
     python benchmarks/bench_controls.py            # bench_path's designs at rho 0.5
     python benchmarks/bench_controls.py --quick    # a subset
 
-For each design and l1 ratio (1 and 0.5) it times `compute_path` (best of 9 alternating rounds,
-3 on the largest designs; glmnet's default grid of the plain path for every variant) without controls, with penalty factors (two features
-unpenalized, others 0.5, 1 or 2), with `lower = 0`, and with a box |b_j| <= half the largest
-unconstrained coefficient, and prints each variant's time relative to the plain path and its
-largest KKT violation relative to alpha.  The target: within 1.5x, KKT / alpha <= 1e-6.
+For each design and l1 ratio (1 and 0.5) it times `compute_path` (best of 9 alternating
+rounds, 3 on the largest designs; glmnet's default grid of the plain path for every variant)
+without controls, with penalty factors (two features unpenalized, others 0.5, 1 or 2), with
+`lower = 0`, and with a box |b_j| <= half the largest unconstrained coefficient, and prints
+each variant's time relative to the plain path and its largest KKT violation relative to
+alpha.  The target: within 1.5x, KKT / alpha <= 1e-6.
 """
 
 from __future__ import annotations

@@ -478,8 +478,8 @@ def cross_validate(
         grids = [f.alphas for f in fulls] + [sp.alphas for sp in full_specs[first:]]
 
         def fold_path(task: tuple[int, int]) -> list[TimedScore] | tuple[RawPath, float]:
-            r, k = task
-            if r < 0:  # the full fit of ratio k
+            r, k = task  # repeat r's training fold k, or (-1, i): the full fit of ratio i
+            if r < 0:
                 t = time.perf_counter()
                 raw = solve_specs([full_specs[k]], tol=tol, max_iter=max_iter)[0]
                 return raw, time.perf_counter() - t

@@ -27,7 +27,8 @@ from regcli.core.tuning import (
     HARD_ROUNDS_FACTOR,
 )
 
-#: A new factorization's call overhead, in O(k^2) deletions' worth of k^2 / 30 (``FreeFactor``).
+#: A new factorization's fixed cost (its calls and the gather), in the units of ``FreeFactor``'s
+#: rule, multiples of k^2 operations: k deletions cost 30 each, a factorization k / 3 plus this.
 _REFACTOR_CALLS = 2.0
 
 #: A free system whose Cholesky pivots fall below this share of its largest diagonal entry is
@@ -138,9 +139,7 @@ class FreeFactor:
             return False  # a new alpha of the elastic net: every diagonal entry moved
         gone = np.flatnonzero(~stay)
         if gone.size:
-            # a deletion costs about 30 k^2, a new factorization k^3 / 3 plus the gather and
-            # (on small blocks, where calls cost more than arithmetic) some 60 deletions' worth
-            # of calls
+            # a deletion costs about 30 k^2, a new factorization k^3 / 3 plus its fixed cost
             if 30.0 * gone.size >= k / 3.0 + _REFACTOR_CALLS:
                 return False
             for i in gone[::-1]:

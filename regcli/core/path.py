@@ -470,6 +470,15 @@ def _boxed_points(stats: Stats, alphas: np.ndarray, penalty: Penalty, tol: float
     values = grid.tolist()
     tols = tol * kkt_scales(grid, c_max)
     i, K = 0, len(values)
+
+    def split(full: np.ndarray):  # type: ignore[no-untyped-def]
+        """(held, their indices, their values, the free coefficients, the free features'
+        statistics) of a solution found elsewhere (the homotopy, the general solver)."""
+        held = ((full >= upper) & (full > 0)) | ((full <= lower) & (full < 0)) | pinned
+        value = np.where(held, full, 0.0)
+        coef = np.where(held, 0.0, full)
+        return held, np.flatnonzero(held), value, coef, _held_statistics(stats, held, value)
+
     if l1_ratio == 1.0 and _homotopy_serves(stats, 1.0, K):
         assert isinstance(stats, LazyStats)
         handover = yield from lasso_homotopy(
@@ -477,17 +486,8 @@ def _boxed_points(stats: Stats, alphas: np.ndarray, penalty: Penalty, tol: float
         )
         if handover is None:
             return
-        i, full, grad, prev_alpha = (
-            handover.next_index,
-            handover.coef,
-            handover.grad,
-            handover.alpha,
-        )
-        held = ((full >= upper) & (full > 0)) | ((full <= lower) & (full < 0)) | pinned
-        B = np.flatnonzero(held)
-        value = np.where(held, full, 0.0)
-        coef = np.where(held, 0.0, full)
-        free_stats = _held_statistics(stats, held, value)
+        i, grad, prev_alpha = handover.next_index, handover.grad, handover.alpha
+        held, B, value, coef, free_stats = split(handover.coef)
     while i < K:
         a = values[i]
         lam1, lam2 = a * l1_ratio, a * (1.0 - l1_ratio)
@@ -558,11 +558,7 @@ def _boxed_points(stats: Stats, alphas: np.ndarray, penalty: Penalty, tol: float
             )
             n_iter += general.n_iter
             full, grad, kkt = general.coef, general.grad, general.max_kkt_violation
-            held = ((full >= upper) & (full > 0)) | ((full <= lower) & (full < 0)) | pinned
-            B = np.flatnonzero(held)
-            value = np.where(held, full, 0.0)
-            coef = np.where(held, 0.0, full)
-            free_stats = _held_statistics(stats, held, value)
+            held, B, value, coef, free_stats = split(full)
             active_set = None
             settled = general.converged
         prev_alpha = a
