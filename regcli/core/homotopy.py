@@ -87,9 +87,9 @@ def lasso_homotopy(
     # with limits: the held features (at a limit), their values and fitted values X~_B b_B
     lower, upper = limits if limits is not None else (None, None)
     # a feature both of whose limits are 0 never enters
-    pinned = None if limits is None else (lower == 0) & (upper == 0)  # type: ignore[operator]
-    if pinned is not None and not pinned.any():
-        pinned = None
+    pinned: np.ndarray | None = None
+    if limits is not None:
+        pinned = np.flatnonzero((limits[0] == 0) & (limits[1] == 0))
     held = np.zeros(m, dtype=bool)
     B = np.flatnonzero(held)  # the held features
     value = np.zeros(m)
