@@ -7,7 +7,8 @@ the active set's factor at each point.  Thresholds live in ``tuning``.
 |----------------------|--------------------------------------------------------|------------|
 | reduced_penalty      | path with factors, no limits: the scalar solvers on    | gram, lazy |
 |                      | profiled, rescaled statistics (``reduction``; the      |            |
-|                      | elastic net's l2 term weighted per feature)            |            |
+|                      | elastic net's l2 term weighted per feature; ridge's    |            |
+|                      | closed form)                                           |            |
 | general_active_set   | other per-feature factors or bounds (limits with unit  | gram, lazy |
 |                      | factors: the scalar solvers with features held at a    |            |
 |                      | limit, ``path._boxed_points``, this one's fallback)     |            |
@@ -53,14 +54,14 @@ class Capabilities:
 
     per_feature_penalty: bool = False  # factors other than 1
     bounds: bool = False
-    #: "any", "lasso" (1 only), "ridge" (0 only), "none" (alpha = 0), "penalized" (l1_ratio > 0)
+    #: "any", "lasso" (1 only), "ridge" (0 only), "none" (alpha = 0)
     l1_ratios: str = "any"
     sources: tuple[str, ...] = ("gram", "lazy")
     paths: str = "one"  # "one" path or point at a time, or "many" (a batch)
 
 
 CAPABILITIES: dict[Route, Capabilities] = {
-    Route.REDUCED: Capabilities(per_feature_penalty=True, l1_ratios="penalized"),
+    Route.REDUCED: Capabilities(per_feature_penalty=True),
     Route.GENERAL_ACTIVE_SET: Capabilities(per_feature_penalty=True, bounds=True),
     Route.LEAST_SQUARES: Capabilities(l1_ratios="none"),
     Route.RIDGE: Capabilities(l1_ratios="ridge"),
@@ -96,7 +97,7 @@ def statistics_source(n_samples: int, n_features: int) -> str:
 def choose_route(problem: Problem) -> Route:
     """The solver for ``problem`` (see the table in the module docstring)."""
     if not problem.scalar_penalty:
-        if problem.l1_ratio > 0.0 and not problem.bounded and problem.alpha is None:
+        if not problem.bounded and problem.alpha is None:
             return Route.REDUCED
         return Route.GENERAL_ACTIVE_SET
     if problem.alpha == 0:
@@ -130,8 +131,6 @@ def serves(route: Route, problem: Problem) -> bool:
     if cap.l1_ratios == "ridge" and problem.l1_ratio != 0.0:
         return False
     if cap.l1_ratios == "none" and problem.alpha != 0:
-        return False
-    if cap.l1_ratios == "penalized" and not problem.l1_ratio > 0.0:
         return False
     return not (cap.paths == "many" and problem.n_paths < 2)
 

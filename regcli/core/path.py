@@ -218,6 +218,8 @@ def solve_path(
         assert penalty is not None
         if penalty.l1_ratio == 1.0:
             points = _reduced_points(stats, alphas, penalty, tol, max_iter)
+        elif penalty.l1_ratio == 0.0:
+            points = _reduced_ridge_points(stats, alphas, penalty, tol, max_iter)
         else:
             points = _reduced_enet_points(stats, alphas, penalty, tol, max_iter)
     elif route is Route.GENERAL_ACTIVE_SET:
@@ -291,6 +293,21 @@ def _reduced_points(stats: Stats, alphas: np.ndarray, penalty: Penalty, tol: flo
         max_iter,
         homotopy=_homotopy_serves(inner, 1.0, len(alphas)),
     )
+    mapped = (
+        (reduced.coef(u), reduced.gradient(reduced_grad), n_iter)
+        for u, reduced_grad, n_iter, _, _ in scalar
+    )
+    yield from _certified(stats, penalty, alphas, tol, max_iter, mapped)
+
+
+def _reduced_ridge_points(
+    stats: Stats, alphas: np.ndarray, penalty: Penalty, tol: float, max_iter: int
+):  # type: ignore[no-untyped-def]
+    """Ridge with factors: the closed-form path of plain ridge on statistics rescaled by
+    sqrt(f_j) (``reduction``), each point mapped back and certified on the original problem
+    (re-solved by the general solver if it misses)."""
+    reduced = ReducedLasso(stats, penalty, power=0.5)
+    scalar = _ridge_points(reduced.reduced, alphas, tol / reduced.max_factor)
     mapped = (
         (reduced.coef(u), reduced.gradient(reduced_grad), n_iter)
         for u, reduced_grad, n_iter, _, _ in scalar

@@ -4,9 +4,10 @@ Unpenalized features (factor 0) are profiled out: on the rest, G' = G_PP - G_PU 
 c' = c_P - G_PU G_UU^+ c_U (the columns of X~_P made orthogonal to X~_U), and b_U follows
 from b_P.  Penalized features are rescaled by their factors, u_j = f_j b_j, which turns
 sum_j f_j |b_j| into ||u||_1 (and the l2 term into sum_j lam2 / f_j u_j^2, whose excess over
-the smallest weight an elastic net on a Gram adds to the Gram's diagonal at each alpha).  The
-path is solved by a scalar route and mapped back; the certificate is recomputed on the original
-problem.
+the smallest weight an elastic net on a Gram adds to the Gram's diagonal at each alpha, and
+which the active-set solver takes as per-feature weights on the lazy source); for ridge,
+u_j = sqrt(f_j) b_j turns sum_j f_j b_j^2 into ||u||^2.  The path is solved by a scalar route
+and mapped back; the certificate is recomputed on the original problem.
 """
 
 from __future__ import annotations
@@ -28,27 +29,31 @@ if TYPE_CHECKING:
 
 def reducible(penalty: Penalty | None, *, lasso_only: bool = True) -> bool:
     """Whether the reduction applies: per-feature factors (some positive), no limits, and the
-    lasso (or, with ``lasso_only`` off, any penalized l1 ratio)."""
+    lasso (or, with ``lasso_only`` off, any l1 ratio)."""
     return (
         penalty is not None
         and penalty.factors is not None
         and not penalty.bounded
-        and (penalty.l1_ratio == 1.0 or (not lasso_only and penalty.l1_ratio > 0.0))
+        and (penalty.l1_ratio == 1.0 or not lasso_only)
         and bool((penalty.factors > 0).any())
     )
 
 
 class ReducedLasso:
-    """The scalar-lasso statistics of a lasso with factors, and the map back."""
+    """The scalar statistics of a problem with factors, and the map back: penalized features
+    rescaled as u_j = f_j^power b_j (``power`` 1 for a penalty with an l1 term, 1/2 for
+    ridge)."""
 
-    def __init__(self, stats: Stats, penalty: Penalty):
+    def __init__(self, stats: Stats, penalty: Penalty, power: float = 1.0):
         assert penalty.factors is not None
         f = penalty.factors
         self.m = stats.n_features
         self.P = np.flatnonzero(f > 0)
         self.U = np.flatnonzero(f == 0)
-        self.scale = 1.0 / f[self.P]  # b_P = u * scale
-        self.max_factor = float(f[self.P].max())
+        self.scale = f[self.P] ** -power  # b_P = u * scale
+        #: how much larger a KKT residual is on the original problem than on the reduced one,
+        #: at most (the reduced gradient is the original one times ``scale``)
+        self.max_factor = float(f[self.P].max()) ** power
         self.stats = stats
         P, U, d = self.P, self.U, self.scale
         if isinstance(stats, GramStats):
@@ -105,7 +110,7 @@ class ReducedLasso:
 
     def gradient(self, reduced_grad: np.ndarray) -> np.ndarray:
         """c - G b of the original problem at the mapped coefficients: the reduced gradient
-        scaled back on the penalized features (g_P = f g''), 0 on the profiled ones."""
+        scaled back on the penalized features (g_P = g'' / scale), 0 on the profiled ones."""
         out = np.zeros(self.m)
         out[self.P] = reduced_grad / self.scale
         return out

@@ -119,6 +119,11 @@ def test_fit_runs_each_of_its_routes_certified(monkeypatch, route, run):
             (40, 90),
             {"penalty_factor": np.r_[0.0, 0.5, np.ones(88)], "l1_ratio": 0.5, "upper": 0.5},
         ),
+        (
+            Route.REDUCED,
+            (40, 90),
+            {"penalty_factor": np.r_[0.0, 0.5, np.ones(88)], "l1_ratio": 0.0},
+        ),
         (Route.GENERAL_ACTIVE_SET, (80, 6), {"upper": 0.5}),
         (Route.RIDGE, (80, 6), {"l1_ratio": 0.0}),
         (Route.HOMOTOPY, (30, 120), {}),
@@ -150,7 +155,16 @@ def test_families_by_name():
 
 @pytest.mark.parametrize(
     "shape, ratio",
-    [((90, 12), 1.0), ((40, 90), 1.0), ((90, 12), 0.4), ((40, 90), 0.4), ((60, 400), 0.1)],
+    [
+        ((90, 12), 1.0),
+        ((40, 90), 1.0),
+        ((90, 12), 0.4),
+        ((40, 90), 0.4),
+        ((60, 400), 0.1),
+        ((90, 12), 0.0),
+        ((40, 90), 0.0),
+        ((60, 40), 0.0),
+    ],
 )
 def test_the_reduced_penalty_equals_the_general_solver(monkeypatch, shape, ratio):
     X, y = make_problem(*shape, seed=6, rho=0.5)
