@@ -144,13 +144,12 @@ def _stream_predictions(
 ) -> None:
     """--stream: each record batch encoded as in training and scored, its CSV rows written
     before the next batch is read (an --output file appears only when every row is written)."""
-    import csv
     import io
 
     import pyarrow as pa
 
     from regcli.cli.common import check_decimal
-    from regcli.cli.csvout import cell
+    from regcli.cli.csvout import cell, csv_writer
     from regcli.cli.messages import flush_deferred
     from regcli.errors import UsageError
     from regcli.io.files import atomic_writer
@@ -164,7 +163,7 @@ def _stream_predictions(
                 raise UsageError(f"--keep: no column {col!r} in {name}")
         with _sink(emitter, atomic_writer) as out:
             text = io.StringIO()
-            writer = csv.writer(text, lineterminator="\n")
+            writer = csv_writer(text)
             writer.writerow([*keep, "prediction"])
             start = 0
             for batch in source.batches:

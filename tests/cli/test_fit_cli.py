@@ -261,3 +261,18 @@ def test_tiny_count_separates_l1_from_l2(cli):
         sum(abs(v) for v in lasso["standardized_coefficients"].values()),
         lasso["sparsity"]["l1_norm"],
     )
+
+
+def test_csv_output_quotes_a_name_holding_a_carriage_return(cli, tmp_path):
+    """A category level "\\r" becomes a feature name that a CSV reader would take as a line end
+    unless it is quoted."""
+    import csv
+    import io
+
+    path = tmp_path / "cr.csv"
+    path.write_bytes(b'y,target,x,x1\n1,0,0,0\n0,0,0,0\n0,0,0,"\r"\n0,0,0,0')
+    res = cli("fit", path, "--target", "y", "--format", "csv")
+    assert res.exit_code == 0, res.stderr
+    rows = list(csv.reader(io.StringIO(res.stdout, newline="")))
+    assert all(len(row) == 3 for row in rows)
+    assert ["x1=\r", "0.0", "0.0"] in rows
