@@ -9,9 +9,11 @@ the active set's factor at each point.  Thresholds live in ``tuning``.
 |                      | profiled, rescaled statistics (``reduction``; the      |            |
 |                      | elastic net's l2 term weighted per feature; ridge's    |            |
 |                      | closed form)                                           |            |
-| general_active_set   | other per-feature factors or bounds (limits with unit  | gram, lazy |
-|                      | factors: the scalar solvers with features held at a    |            |
-|                      | limit, ``path._boxed_points``, this one's fallback)     |            |
+| general_active_set   | other per-feature factors or bounds (a path with       | gram, lazy |
+|                      | limits and unit factors: the scalar solvers or ridge's |            |
+|                      | closed form with features held at a limit,             |            |
+|                      | ``path._boxed_points`` / ``_boxed_ridge_points``; this |            |
+|                      | route is their fallback)                               |            |
 | least_squares        | alpha = 0 (min-norm solution)                          | gram, lazy |
 | ridge_closed_form    | l1_ratio = 0: Cholesky for one alpha, eigh/SVD a path  | gram, lazy |
 | batched_active_set   | several lasso/enet paths on Grams of one size (cv)     | gram       |

@@ -18,10 +18,12 @@ from regcli.core.dispatch import Problem, Route, choose_route
 from regcli.core.family import deviance_ratios
 from regcli.core.general import BlockCache, FreeFactor, problem_alpha_max, solve_general
 from regcli.core.homotopy import lasso_homotopy
+from regcli.core.lapack import potrf, potrs
 from regcli.core.penalty import (
     ElasticNet,
     Penalty,
     alpha_max,
+    bounded_kkt_residuals,
     kkt_scale,
     kkt_scales,
     penalty_for,
@@ -32,7 +34,14 @@ from regcli.core.progress import advance
 from regcli.core.reduction import ReducedLasso, reducible
 from regcli.core.relax import relaxed_coefs
 from regcli.core.ridge import RidgeSolver
-from regcli.core.stats import GramStats, LazyStats, Standardization, Stats, prepare
+from regcli.core.stats import (
+    GramStats,
+    LazyStats,
+    Standardization,
+    Stats,
+    prepare,
+    thin_product,
+)
 from regcli.core.threads import single_blas_thread, threads_on_demand
 from regcli.core.tuning import BOX_ROUNDS
 
@@ -214,6 +223,9 @@ def solve_path(
     elif route is Route.GENERAL_ACTIVE_SET and _boxed_serves(penalty):
         assert penalty is not None
         points = _boxed_points(stats, alphas, penalty, tol, max_iter)
+    elif route is Route.GENERAL_ACTIVE_SET and _boxed_ridge_serves(penalty, alphas):
+        assert penalty is not None
+        points = _boxed_ridge_points(stats, alphas, penalty, tol, max_iter)
     elif route is Route.REDUCED:
         assert penalty is not None
         if penalty.l1_ratio == 1.0:
@@ -444,6 +456,142 @@ def _boxed_serves(penalty: Penalty | None) -> bool:
         and penalty.factors is None
         and penalty.l1_ratio > 0.0
     )
+
+
+def _boxed_ridge_serves(penalty: Penalty | None, alphas: np.ndarray) -> bool:
+    """Whether the bounded ridge route takes this path: ridge with limits, unit factors and
+    every alpha positive."""
+    return (
+        penalty is not None
+        and penalty.bounded
+        and penalty.factors is None
+        and penalty.l1_ratio == 0.0
+        and bool((np.asarray(alphas) > 0).all())
+    )
+
+
+class _FreeRidge:
+    """Ridge on the features not held at a limit, the held ones at fixed values: b_F solves
+    (G_FF + lam2 I) b_F = c_F - G_FB b_B.  On a Gram by a Cholesky factorization of the free
+    block; on the lazy source (p > n) from one eigendecomposition of the kernel K = X~X~' for the
+    whole path: b_F = X~_F' u with (K - X~_B X~_B' + lam2 I) u = z - X~_B b_B, the held columns'
+    part a Woodbury correction of order |B|."""
+
+    def __init__(self, stats: Stats):
+        self.stats = stats
+        self.kernel = isinstance(stats, LazyStats) and stats.n_features > stats.n_samples
+        if self.kernel:
+            assert isinstance(stats, LazyStats)
+            d, U = np.linalg.eigh(thin_product(stats.Xs, stats.Xs.T))
+            self.d, self.U = np.maximum(d, 0.0), U
+
+    def gradient(self, coef: np.ndarray) -> np.ndarray:
+        """c - G b for a dense b (no gather of its nonzero columns)."""
+        stats = self.stats
+        if isinstance(stats, GramStats):
+            return stats.c - stats.gram @ coef
+        return stats.c - thin_product(stats.Xs.T, thin_product(stats.Xs, coef))
+
+    def solve(self, lam2: float, held: np.ndarray, value: np.ndarray) -> np.ndarray | None:
+        """The coefficients (m,), held features at ``value``; None where a system is singular."""
+        stats = self.stats
+        B = np.flatnonzero(held)
+        F = np.flatnonzero(~held)
+        coef = np.where(held, value, 0.0)
+        if F.size == 0:
+            return coef
+        if self.kernel:
+            assert isinstance(stats, LazyStats)
+            Xs, U = stats.Xs, self.U
+            inv = 1.0 / (self.d + lam2)
+
+            def a_inv(M: np.ndarray) -> np.ndarray:  # (K + lam2 I)^{-1} M
+                return U @ ((inv if M.ndim == 1 else inv[:, None]) * (U.T @ M))
+
+            rhs = stats.zs - Xs[:, B] @ value[B] if B.size else stats.zs
+            u = a_inv(rhs)
+            if B.size:  # (A - V V')^{-1} = A^-1 + A^-1 V (I - V' A^-1 V)^-1 V' A^-1
+                V = Xs[:, B]
+                AV = a_inv(V)
+                cap = np.eye(B.size) - V.T @ AV
+                L, info = potrf(cap)
+                if info != 0:
+                    return None
+                w, info = potrs(L, V.T @ u)
+                if info != 0:
+                    return None
+                u = u + AV @ w
+            coef[F] = thin_product(Xs.T, u)[F]
+            return coef
+        M = stats.block(F, F)
+        M.flat[:: F.size + 1] += lam2
+        rhs = stats.c[F] - (stats.block(F, B) @ value[B] if B.size else 0.0)
+        L, info = potrf(M)
+        if info != 0:
+            return None
+        x, info = potrs(L, rhs)
+        if info != 0:
+            return None
+        coef[F] = x
+        return coef
+
+
+def _boxed_ridge_points(
+    stats: Stats, alphas: np.ndarray, penalty: Penalty, tol: float, max_iter: int
+):  # type: ignore[no-untyped-def]
+    """Ridge with limits (unit factors): each alpha's ridge on the features not held at a
+    limit (``_FreeRidge``); a free coefficient beyond its limit is held there, a held one whose
+    gradient no longer pushes it against its limit goes free, until nothing changes (at most
+    ``tuning.BOX_ROUNDS`` rounds, then the general solver takes that alpha).  Every point is
+    certified on the bounded problem from its own gradient."""
+    m = stats.n_features
+    lower, upper = penalty.bounds(m)
+    c_max = alpha_max(stats.c, 1.0)
+    free = _FreeRidge(stats)
+    held = (lower == 0) & (upper == 0)  # both limits 0: held at 0 throughout
+    value = np.zeros(m)
+    side = np.zeros(m)  # +1 held at its upper limit, -1 at its lower
+    coef = np.zeros(m)
+    for a in np.asarray(alphas, dtype=float).tolist():
+        bound = tol * kkt_scale(a, c_max)
+        settled = False
+        grad = stats.c
+        kkt = np.inf
+        for _ in range(BOX_ROUNDS):
+            solved = free.solve(a, held, value)
+            if solved is None:
+                break
+            coef = solved
+            grad = free.gradient(coef)
+            over = ~held & (coef > upper)
+            under = ~held & (coef < lower)
+            # held at the upper limit the gradient (less the ridge part) must push up, at the
+            # lower down; one that pulls back inside goes free
+            r = grad - a * coef
+            release = held & (side != 0) & (-side * r > bound)
+            if not (over.any() or under.any() or release.any()):
+                kkt = float(
+                    bounded_kkt_residuals(grad, coef, 0.0, a, lower, upper).max(initial=0.0)
+                )
+                settled = kkt <= bound
+                break
+            held[over], value[over], side[over] = True, upper[over], 1.0
+            held[under], value[under], side[under] = True, lower[under], -1.0
+            held[release], value[release], side[release] = False, 0.0, 0.0
+        n_iter = 1
+        if not settled:
+            general = solve_general(
+                stats, penalty, a, np.clip(coef, lower, upper), tol=bound, max_iter=max_iter
+            )
+            coef, grad, kkt = general.coef, general.grad, general.max_kkt_violation
+            n_iter += general.n_iter
+            settled = general.converged
+            at_upper = (coef >= upper) & (upper != np.inf)
+            at_lower = (coef <= lower) & (lower != -np.inf) & ~at_upper
+            held = at_upper | at_lower | ((lower == 0) & (upper == 0))
+            value = np.where(held, coef, 0.0)
+            side = np.where(at_upper, 1.0, np.where(at_lower, -1.0, 0.0))
+        yield coef, grad, n_iter, kkt, settled
 
 
 def _held_statistics(stats: Stats, held: np.ndarray, value: np.ndarray) -> Stats:

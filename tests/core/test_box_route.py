@@ -10,12 +10,12 @@ from regcli.core import path as path_module
 from tests.conftest import make_problem
 
 
-def _limits(kind: str, X: np.ndarray, y: np.ndarray) -> dict:
+def _limits(kind: str, X: np.ndarray, y: np.ndarray, l1_ratio: float = 1.0) -> dict:
     p = X.shape[1]
-    top = np.abs(compute_path(X, y, n_alphas=30).coefs[-1]).max()
+    top = np.abs(compute_path(X, y, n_alphas=30, l1_ratio=l1_ratio).coefs[-1]).max()
     return {
         "box": {"lower": -0.4 * top, "upper": 0.4 * top},
-        "upper": {"upper": 0.3 * top},
+        "upper": {"upper": 0.2 * top},
         "mixed": {  # per feature: a box, non-negative below a cap, or free
             "lower": np.where(
                 np.arange(p) % 3 == 0, -0.3 * top, np.where(np.arange(p) % 3 == 1, 0.0, -np.inf)
@@ -143,3 +143,27 @@ def test_a_tight_box_that_holds_every_active_feature(n, p, monkeypatch):
     monkeypatch.setattr(path_module, "_boxed_serves", lambda penalty: False)
     general = compute_path(X, y, alphas=res.alphas, **kw)
     assert np.abs(res.coefs - general.coefs).max() <= 1e-6 * 0.01 * top
+
+
+@pytest.mark.parametrize(("n", "p"), [(40, 300), (200, 12)])  # the kernel, the Gram
+@pytest.mark.parametrize("kind", ["box", "upper", "mixed", "pinned", "positive"])
+def test_ridge_with_limits_equals_the_general_solver(n, p, kind, monkeypatch):
+    X, y = make_problem(n, p, seed=n + p, k=min(8, p), rho=0.3)
+    kw = {"lower": 0.0} if kind == "positive" else _limits(kind, X, y, l1_ratio=0.0)
+    general_calls = _spy_general(monkeypatch)
+    solves = []
+    real = path_module.solve_general
+    monkeypatch.setattr(
+        path_module, "solve_general", lambda *a, **k: solves.append(1) or real(*a, **k)
+    )
+    fast = compute_path(X, y, l1_ratio=0.0, n_alphas=30, **kw)
+    assert not general_calls and not solves  # the bounded ridge route settled every alpha
+    assert fast.converged.all() and (fast.max_kkt_relative <= 1e-6).all()
+    lower = np.broadcast_to(kw.get("lower", -np.inf), (p,))
+    upper = np.broadcast_to(kw.get("upper", np.inf), (p,))
+    assert (fast.coefs >= lower).all() and (fast.coefs <= upper).all()
+    assert (np.isclose(fast.coefs, upper, rtol=1e-12) | (fast.coefs == lower)).any()
+    monkeypatch.setattr(path_module, "_boxed_ridge_serves", lambda penalty, alphas: False)
+    general = compute_path(X, y, l1_ratio=0.0, alphas=fast.alphas, **kw)
+    scale = max(np.abs(general.coefs).max(), 1e-12)
+    assert np.abs(fast.coefs - general.coefs).max() <= 1e-6 * scale
