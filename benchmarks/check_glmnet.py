@@ -69,6 +69,19 @@ out$pf_lambda <- f$lambda; out$pf_df <- f$df; out$pf_dev <- f$dev.ratio
 cv <- cv.glmnet(x, y, foldid = foldid, alpha = 1, penalty.factor = pf, thresh = 1e-14)
 out$pf_cvm <- cv$cvm; out$pf_cvsd <- cv$cvsd; out$pf_cv_lambda <- cv$lambda
 out$pf_cv_sel <- c(cv$lambda.min, cv$lambda.1se)
+# paths with limits and with factors on glmnet's own grids; y / sd(y) makes glmnet's (lambda,
+# alpha) regcli's (alpha, l1_ratio) for every l1 ratio
+ys <- y / sdy; boxs <- box / sdy
+f <- glmnet(x, y, alpha = 1, lower.limits = -box, upper.limits = box, thresh = 1e-14)
+out$boxpath_lambda <- f$lambda; out$boxpath_beta <- as.vector(as.matrix(f$beta))
+for (r in c(0.5, 0)) {
+  f <- glmnet(x, ys, alpha = r, lower.limits = -boxs, upper.limits = boxs, thresh = 1e-14)
+  out[[paste0("boxpath", r, "_lambda")]] <- f$lambda
+  out[[paste0("boxpath", r, "_beta")]] <- as.vector(as.matrix(f$beta))
+  f <- glmnet(x, ys, alpha = r, penalty.factor = pf, thresh = 1e-14)
+  out[[paste0("pfpath", r, "_lambda")]] <- f$lambda
+  out[[paste0("pfpath", r, "_beta")]] <- as.vector(as.matrix(f$beta))
+}
 for (k in names(out)) writeBin(as.double(out[[k]]), file.path(d, paste0(k, ".out")))
 """
 
@@ -182,6 +195,35 @@ def controls(X, y, folds, alpha, pf, box, r) -> None:
         f"{np.mean(path.n_nonzero[:k] == r['pf_df'][:k]):.0%}; dev ratio max abs diff "
         f"{np.abs(path.dev_ratio[:k] - r['pf_dev'][:k]).max():.1e}"
     )
+    sdy = float(np.sqrt(np.mean((y - y.mean()) ** 2)))
+    variants = [("box-limited lasso path", 1.0, y, "boxpath", {"lower": -box, "upper": box})]
+    for ratio in (0.5, 0.0):
+        limits = {"lower": -box / sdy, "upper": box / sdy}
+        variants.append(
+            (f"box-limited path, l1_ratio={ratio:g}", ratio, y / sdy, f"boxpath{ratio:g}", limits)
+        )
+        variants.append(
+            (
+                f"penalty-factor path, l1_ratio={ratio:g}",
+                ratio,
+                y / sdy,
+                f"pfpath{ratio:g}",
+                {"penalty_factor": pf},
+            )
+        )
+    for label, ratio, target, key, kw in variants:
+        grid = r[f"{key}_lambda"]
+        beta = r[f"{key}_beta"].reshape(X.shape[1], grid.size, order="F").T
+        res = compute_path(X, target, l1_ratio=ratio, alphas=grid, tol=1e-10, **kw)
+        # glmnet's ridge path returns the null model at its first lambda (its alpha_max uses
+        # alpha = 0.001): compared from the second point on
+        first = 1 if ratio == 0.0 else 0
+        print(
+            f"  {label} on glmnet's {grid.size} lambdas: coefficients rel diff "
+            f"{rel(res.coefs[first:], beta[first:]):.1e}"
+            + (" (from its second)" if first else "")
+            + f"; every point certified: {bool(res.converged.all())}"
+        )
     cv = cross_validate(
         X, y, folds=[folds], l1_ratios=[1.0], controls=PenaltyControls(factors=pf)
     ).curve
