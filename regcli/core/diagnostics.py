@@ -65,10 +65,13 @@ def collinearity(X: np.ndarray, weights: np.ndarray | None = None) -> Collineari
     # so the condition number is infinite without a singular value decomposition.
     # Correlations: single precision finds the candidate pairs (its error, ~1e-6, is far
     # below the margin), double precision decides them.
+    from regcli.core.threads import all_threads
+
     Z32 = Z.astype(np.float32)
     edges: list[tuple[int, int]] = []
     for start in range(0, m, _BLOCK):
-        block = Z32[:, start : start + _BLOCK].T @ Z32  # (b, m) correlations
+        with all_threads():  # n m^2 multiply-adds in all: the spare cores help
+            block = Z32[:, start : start + _BLOCK].T @ Z32  # (b, m) correlations
         rows, cols = np.nonzero(np.abs(block) > CORRELATION_GROUP - _SINGLE_MARGIN)
         rows += start
         exact = np.einsum("ij,ij->j", Z[:, rows], Z[:, cols])
