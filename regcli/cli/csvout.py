@@ -13,9 +13,10 @@ from regcli.cli.payload import model_label
 
 
 class CsvWriter:
-    """``csv.writer`` with "\n" line ends that also quotes a row whose text holds a "\r": the
-    csv module quotes only the line terminator's characters, and readers take a bare "\r" as
-    the end of a line (a category level or column name may hold one)."""
+    """The writer of every CSV table regcli prints: ``csv.writer`` with "\n" line ends that
+    also quotes a row whose text holds a "\r" (the csv module quotes only the line terminator's
+    characters, and readers take a bare "\r" as the end of a line; a category level or column
+    name may hold one)."""
 
     def __init__(self, out: Any):
         self._plain = csv.writer(out, lineterminator="\n")
@@ -24,11 +25,6 @@ class CsvWriter:
     def writerow(self, row: list[Any]) -> None:
         bare_cr = any(isinstance(c, str) and "\r" in c for c in row)
         (self._quoted if bare_cr else self._plain).writerow(row)
-
-
-def csv_writer(out: Any) -> CsvWriter:
-    """The writer of every CSV table regcli prints (``CsvWriter``)."""
-    return CsvWriter(out)
 
 
 def cell(x: Any) -> str:
@@ -43,7 +39,7 @@ def cell(x: Any) -> str:
 
 def fit_csv(payload: dict[str, Any]) -> str:
     buf = io.StringIO()
-    w = csv_writer(buf)
+    w = CsvWriter(buf)
     w.writerow(["feature", "coefficient", "standardized_coefficient"])
     w.writerow(["(intercept)", cell(payload["intercept"]), ""])
     std = payload["standardized_coefficients"]
@@ -55,7 +51,7 @@ def fit_csv(payload: dict[str, Any]) -> str:
 def path_csv(p: dict[str, Any]) -> str:
     """One row per alpha: summary columns, then one coefficient column per feature."""
     buf = io.StringIO()
-    w = csv_writer(buf)
+    w = CsvWriter(buf)
     names = list(p["coefficients"])
     w.writerow(
         ["index", "alpha", "n_nonzero", "dev_ratio", "intercept", "max_kkt_violation"] + names
@@ -78,7 +74,7 @@ def path_csv(p: dict[str, Any]) -> str:
 def cv_csv(p: dict[str, Any]) -> str:
     """The CV curve of every l1 ratio: one row per (l1_ratio, alpha)."""
     buf = io.StringIO()
-    w = csv_writer(buf)
+    w = CsvWriter(buf)
     w.writerow(
         [
             "l1_ratio",
@@ -117,7 +113,7 @@ def compare_csv(p: dict[str, Any]) -> str:
     """One row per feature (L1 entry order first): each model's coefficient and the selection
     frequencies."""
     buf = io.StringIO()
-    w = csv_writer(buf)
+    w = CsvWriter(buf)
     labels = [model_label(m) for m in p["models"]]
     freq_models = [m for m in p["models"] if m["selection_frequency"] is not None]
     w.writerow(
@@ -140,7 +136,7 @@ def compare_csv(p: dict[str, Any]) -> str:
 def predict_csv(p: dict[str, Any]) -> str:
     """The kept columns and a `prediction` column, one row per scored input row."""
     buf = io.StringIO()
-    w = csv_writer(buf)
+    w = CsvWriter(buf)
     kept = p["kept"]
     w.writerow([*kept, "prediction"])
     for i, value in enumerate(p["predictions"]):
@@ -151,7 +147,7 @@ def predict_csv(p: dict[str, Any]) -> str:
 def assess_csv(p: dict[str, Any]) -> str:
     """One row per metric: metric,value."""
     buf = io.StringIO()
-    w = csv_writer(buf)
+    w = CsvWriter(buf)
     w.writerow(["metric", "value"])
     for key, value in p["metrics"].items():
         w.writerow([key, cell(value)])
@@ -161,7 +157,7 @@ def assess_csv(p: dict[str, Any]) -> str:
 def diff_csv(p: dict[str, Any]) -> str:
     """One row per feature of either model: the coefficients and their changes."""
     buf = io.StringIO()
-    w = csv_writer(buf)
+    w = CsvWriter(buf)
     keys = ["old", "new", "change", "old_standardized", "new_standardized", "standardized_change"]
     w.writerow(["feature", "in", *keys])
     for row in p["features"]:

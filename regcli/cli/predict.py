@@ -149,7 +149,7 @@ def _stream_predictions(
     import pyarrow as pa
 
     from regcli.cli.common import check_decimal
-    from regcli.cli.csvout import cell, csv_writer
+    from regcli.cli.csvout import CsvWriter, cell
     from regcli.cli.messages import flush_deferred
     from regcli.errors import UsageError
     from regcli.io.files import atomic_writer
@@ -163,7 +163,7 @@ def _stream_predictions(
                 raise UsageError(f"--keep: no column {col!r} in {name}")
         with _sink(emitter, atomic_writer) as out:
             text = io.StringIO()
-            writer = csv_writer(text)
+            writer = CsvWriter(text)
             writer.writerow([*keep, "prediction"])
             start = 0
             for batch in source.batches:

@@ -305,11 +305,7 @@ def _reduced_points(stats: Stats, alphas: np.ndarray, penalty: Penalty, tol: flo
         max_iter,
         homotopy=_homotopy_serves(inner, 1.0, len(alphas)),
     )
-    mapped = (
-        (reduced.coef(u), reduced.gradient(reduced_grad), n_iter)
-        for u, reduced_grad, n_iter, _, _ in scalar
-    )
-    yield from _certified(stats, penalty, alphas, tol, max_iter, mapped)
+    yield from _mapped_back(stats, penalty, alphas, tol, max_iter, reduced, scalar)
 
 
 def _reduced_ridge_points(
@@ -320,11 +316,7 @@ def _reduced_ridge_points(
     (re-solved by the general solver if it misses)."""
     reduced = ReducedLasso(stats, penalty, power=0.5)
     scalar = _ridge_points(reduced.reduced, alphas, tol / reduced.max_factor)
-    mapped = (
-        (reduced.coef(u), reduced.gradient(reduced_grad), n_iter)
-        for u, reduced_grad, n_iter, _, _ in scalar
-    )
-    yield from _certified(stats, penalty, alphas, tol, max_iter, mapped)
+    yield from _mapped_back(stats, penalty, alphas, tol, max_iter, reduced, scalar)
 
 
 def _homotopy_serves(stats: Stats, l1_ratio: float, n_points: int) -> bool:
@@ -337,6 +329,18 @@ def _homotopy_serves(stats: Stats, l1_ratio: float, n_points: int) -> bool:
         n_points=n_points,
     )
     return choose_route(problem) is Route.HOMOTOPY
+
+
+def _mapped_back(  # type: ignore[no-untyped-def]
+    stats: Stats, penalty: Penalty, alphas, tol: float, max_iter: int, reduced, scalar
+):
+    """The points of a scalar route on ``reduced`` statistics (``ReducedLasso``) mapped back to
+    the original problem and certified there (``_certified``)."""
+    mapped = (
+        (reduced.coef(u), reduced.gradient(reduced_grad), n_iter)
+        for u, reduced_grad, n_iter, _, _ in scalar
+    )
+    yield from _certified(stats, penalty, alphas, tol, max_iter, mapped)
 
 
 def _certified(  # type: ignore[no-untyped-def]
@@ -380,11 +384,7 @@ def _reduced_enet_points(
             homotopy=False,
             l2_weights=reduced.scale,
         )
-        mapped = (
-            (reduced.coef(u), reduced.gradient(reduced_grad), n_iter)
-            for u, reduced_grad, n_iter, _, _ in scalar
-        )
-        yield from _certified(stats, penalty, alphas, tol, max_iter, mapped)
+        yield from _mapped_back(stats, penalty, alphas, tol, max_iter, reduced, scalar)
         return
     m = inner.n_features
     excess = reduced.scale - reduced.scale.min()  # 1 / f_j above the smallest

@@ -56,9 +56,7 @@ class ElasticNet:
 
     def kkt_violation(self, grad: np.ndarray, coef: np.ndarray) -> float:
         """Largest violation of the optimality conditions, given grad = c - G b."""
-        if grad.size == 0:
-            return 0.0
-        return float(kkt_residuals(grad, coef, self.lam1, self.lam2_each).max())
+        return max_kkt_violation(grad, coef, self.lam1, self.lam2_each)
 
 
 def penalty_name(l1_ratio: float) -> str:
@@ -80,6 +78,23 @@ def kkt_residuals(grad: np.ndarray, coef: np.ndarray, lam1, lam2) -> np.ndarray:
         np.abs(grad - lam1 * np.sign(coef) - lam2 * coef),
         np.maximum(np.abs(grad) - lam1, 0.0),
     )
+
+
+def max_kkt_violation(grad: np.ndarray, coef: np.ndarray, lam1, lam2) -> float:  # type: ignore[no-untyped-def]
+    """The largest of ``kkt_residuals`` (0 for no features): |grad| - lam1 over all features
+    and the stationarity residual on the nonzero ones alone, a few passes over the features
+    instead of one per term.  ``lam1`` and ``lam2``: scalars or one per feature."""
+    if grad.size == 0:
+        return 0.0
+    viol = np.abs(grad)
+    viol -= lam1
+    A = np.flatnonzero(coef)
+    if A.size:
+        l1 = lam1 if np.isscalar(lam1) else lam1[A]
+        l2 = lam2 if np.isscalar(lam2) else lam2[A]
+        b = coef[A]
+        viol[A] = np.abs(grad[A] - l1 * np.sign(b) - l2 * b)
+    return max(float(viol.max()), 0.0)
 
 
 def bounded_kkt_residuals(
@@ -264,23 +279,12 @@ class Penalty:
         return bounded_kkt_residuals(grad, coef, lam1, lam2, lo, hi)
 
     def kkt_violation(self, grad: np.ndarray, coef: np.ndarray, alpha: float) -> float:
-        """The largest of ``kkt_residuals`` (without limits: from |grad| - lam1 over all
-        features and the stationarity residual on the nonzero ones alone, a few passes over m
-        instead of one per term)."""
+        """The largest of ``kkt_residuals`` (``max_kkt_violation`` without limits)."""
         if grad.size == 0:
             return 0.0
         if self.bounded:
             return float(self.kkt_residuals(grad, coef, alpha).max())
-        lam1, lam2 = self.lam1(alpha), self.lam2(alpha)
-        viol = np.abs(grad)
-        viol -= lam1
-        A = np.flatnonzero(coef)
-        if A.size:
-            l1 = lam1 if np.isscalar(lam1) else lam1[A]  # type: ignore[index]
-            l2 = lam2 if np.isscalar(lam2) else lam2[A]  # type: ignore[index]
-            b = coef[A]
-            viol[A] = np.abs(grad[A] - l1 * np.sign(b) - l2 * b)
-        return max(float(viol.max()), 0.0)
+        return max_kkt_violation(grad, coef, self.lam1(alpha), self.lam2(alpha))
 
     def strong_screen(self, grad: np.ndarray, alpha: float, prev_alpha: float) -> np.ndarray:
         """Sequential strong rule per feature: |g_j| >= l1_ratio f_j (2 alpha - prev_alpha);
