@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -23,6 +23,7 @@ from regcli.core.activeset import solve_enet
 from regcli.core.family import Family
 from regcli.core.fitting import FitResult
 from regcli.core.general import solve_general
+from regcli.core.lapack import potrf, potrs
 from regcli.core.path import (
     DEFAULT_TOL,
     DEV_RATIO_MAX,
@@ -41,7 +42,7 @@ from regcli.core.stats import (
     prescale,
 )
 from regcli.core.threads import all_threads, single_blas_thread, threads_on_demand
-from regcli.core.tuning import STALE_MODEL_FROM, STALE_MODEL_MIN_GAIN
+from regcli.core.tuning import STALE_MODEL_CHEAP_GAIN, STALE_MODEL_FROM, STALE_MODEL_MIN_GAIN
 
 #: Working weights are floored at this share of a row's weight (glmnet keeps fitted
 #: probabilities off 0 and 1 the same way): the Newton model stays positive definite on
@@ -206,6 +207,65 @@ def _violation(
     return np.append(resid, abs(icpt_grad))
 
 
+@dataclass
+class SignedFactor:
+    """The Cholesky factor of the latest sign-fixed solve (its Gram, active set, l2 term):
+    steps of one Newton model share it while their active set stays the same."""
+
+    G: np.ndarray | None = None
+    active: np.ndarray | None = None
+    lam2: float = 0.0
+    L: np.ndarray | None = None
+
+    def factor(self, G: np.ndarray, active: np.ndarray, lam2: float) -> np.ndarray | None:
+        """The lower factor of G_AA + lam2 I (None where it is not positive definite)."""
+        if (
+            self.G is G
+            and self.lam2 == lam2
+            and self.active is not None
+            and np.array_equal(self.active, active)
+        ):
+            return self.L
+        GA = G[np.ix_(active, active)]
+        GA.flat[:: active.size + 1] += lam2
+        L, info = potrf(GA)
+        self.G, self.active, self.lam2, self.L = G, active, lam2, None if info else L
+        return self.L
+
+
+def _sign_fixed_solve(
+    G: np.ndarray,
+    c: np.ndarray,
+    point: ElasticNet,
+    warm: np.ndarray,
+    tol: float,
+    memo: SignedFactor,
+) -> np.ndarray | None:
+    """The quadratic's solution if it keeps the warm start's active set and signs (one
+    Cholesky solve, its factor shared through ``memo``), checked against the quadratic's KKT
+    conditions within ``tol``; None where the active set or a sign changes."""
+    lam1, lam2 = point.lam1, point.lam2
+    active = np.flatnonzero(warm)
+    b = np.zeros(c.size)
+    if active.size:
+        L = memo.factor(G, active, lam2)
+        if L is None:
+            return None
+        s = np.sign(warm[active])
+        x = potrs(L, c[active] - lam1 * s)[0]
+        if (s * x <= 0).any():
+            return None
+        b[active] = x
+        grad = c - G[:, active] @ x
+    else:
+        grad = c
+    if lam1 == 0:
+        return b if active.size == c.size else None
+    outside = np.abs(grad) - lam1
+    outside[active] = -np.inf
+    return b if float(outside.max()) <= tol else None
+
+
 def _inner_solve(
     G: np.ndarray,
     c: np.ndarray,
@@ -215,17 +275,25 @@ def _inner_solve(
     warm: np.ndarray,
     tol: float,
     max_iter: int,
+    memo: SignedFactor | None = None,
 ) -> np.ndarray:
-    """The penalized quadratic 1/2 b'Gb - c'b + penalty, exactly, by the active-set cores."""
+    """The penalized quadratic 1/2 b'Gb - c'b + penalty, exactly, by the active-set cores
+    (first a sign-fixed solve on the warm start's active set, which is the answer of most
+    Newton steps along a path)."""
     if c.size == 0:
         return np.zeros(0)
-    stats = GramStats(G, c, 0.0, n_samples=n)
     if penalty.scalar and penalty.l1_ratio == 0.0:  # ridge: one solve
         A = G + alpha * np.eye(c.size)
         return np.linalg.solve(A, c)
     if penalty.scalar and alpha > 0:
         point = ElasticNet(alpha=alpha, l1_ratio=penalty.l1_ratio)
+        if memo is not None:
+            quick = _sign_fixed_solve(G, c, point, warm, tol, memo)
+            if quick is not None:
+                return quick
+        stats = GramStats(G, c, 0.0, n_samples=n)
         return solve_enet(stats, point, warm, tol=tol, max_iter=max_iter).coef
+    stats = GramStats(G, c, 0.0, n_samples=n)
     return solve_general(stats, penalty, alpha, warm, tol=tol, max_iter=max_iter).coef
 
 
@@ -240,6 +308,7 @@ class LastModel:
     xbar: np.ndarray | None = None
     U: float = 0.0
     u: np.ndarray | None = None
+    signed: SignedFactor = field(default_factory=SignedFactor)
 
 
 def newton_on(
@@ -262,7 +331,9 @@ def newton_on(
     XS = prob.Xs if work.size == prob.n_features else prob.Xs[:, work]
     previous = None if last is None else _carried_model(prob, last, work, XS)
     costly = prob.n_samples * work.size**2 >= STALE_MODEL_FROM
+    stale_gain = STALE_MODEL_MIN_GAIN if costly else STALE_MODEL_CHEAP_GAIN
     pen = penalty.restricted(work)
+    memo = SignedFactor() if last is None else last.signed
     b0, b, eta = state.intercept, state.coef.copy(), state.eta
     bS = b[work]
     f_old = prob.objective_loss(eta) + penalty_value(pen, alpha, bS)
@@ -282,7 +353,7 @@ def newton_on(
             break
         steps += 1
         stale = previous is not None and (
-            steps == 1 or (costly and worst <= STALE_MODEL_MIN_GAIN * worst_before)
+            steps == 1 or worst <= stale_gain * worst_before
         )
         worst_before = worst
         # the weighted least-squares model: G = Xc' U Xc and c = Xc' U z, z = eta + (y - mu)/V,
@@ -308,7 +379,9 @@ def newton_on(
             assert xbar is not None
             c -= xbar * icpt
             Uz = U * (b0 + float(xbar @ bS)) + icpt  # u' z
-        new_bS = _inner_solve(G, c, prob.n_samples, pen, alpha, bS, 0.1 * tol, max_iter)
+        new_bS = _inner_solve(
+            G, c, prob.n_samples, pen, alpha, bS, 0.1 * tol, max_iter, memo
+        )
         new_b0 = (Uz - U * float(xbar @ new_bS)) / U if prob.fit_intercept else 0.0
         d_b = new_bS - bS
         d_eta = (new_b0 - b0) + XS @ d_b
@@ -368,6 +441,8 @@ def _carried_model(
     if not shared.any():
         return None
     u, U = last.u, last.U
+    if shared.all() and work.size == last.work.size:  # the same columns: the same model
+        return u, last.G, last.xbar, U
     if shared.all():
         G = last.G[np.ix_(where, where)]
         xbar = None if last.xbar is None else last.xbar[where]

@@ -92,11 +92,14 @@ GENERAL_CACHE_BYTES = 256 * 2**20
 BOX_ROUNDS = 8
 
 # --- binomial and Poisson (proximal Newton, core/glm.py) -----------------------------------------
-#: A Newton step may reuse the previous step's weighted Gram (exact gradient, line-searched) as
-#: long as such steps cut the KKT violation to this share or less, where a fresh Gram costs at
-#: least this many multiply-adds (n |S|^2); below it only a path point's first step does.
+#: A Newton step may reuse the previous step's weighted Gram (exact gradient, line-searched; its
+#: Cholesky factor too while the active set stays) as long as the step before cut the KKT
+#: violation to this share or less, where a fresh Gram costs at least STALE_MODEL_FROM
+#: multiply-adds (n |S|^2); below it, after a step that cut it to STALE_MODEL_CHEAP_GAIN (the
+#: weights then barely move).  A path point's first step always starts from the last model.
 STALE_MODEL_MIN_GAIN = 0.1
 STALE_MODEL_FROM = 2e7
+STALE_MODEL_CHEAP_GAIN = 1e-3
 
 
 def gram_chunk_rows(p: int) -> int:
