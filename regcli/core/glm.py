@@ -226,7 +226,7 @@ class SignedFactor:
             and np.array_equal(self.active, active)
         ):
             return self.L
-        GA = G[np.ix_(active, active)]
+        GA = G + 0.0 if active.size == G.shape[0] else G.take(active, 0).take(active, 1)
         GA.flat[:: active.size + 1] += lam2
         L, info = potrf(GA)
         self.G, self.active, self.lam2, self.L = G, active, lam2, None if info else L
@@ -444,7 +444,7 @@ def _carried_model(
     if shared.all() and work.size == last.work.size:  # the same columns: the same model
         return u, last.G, last.xbar, U
     if shared.all():
-        G = last.G[np.ix_(where, where)]
+        G = last.G.take(where, 0).take(where, 1)
         xbar = None if last.xbar is None else last.xbar[where]
         return u, G, xbar, U
     new = np.flatnonzero(~shared)
@@ -457,9 +457,7 @@ def _carried_model(
         xbar[shared] = last.xbar[where[shared]]
         xbar[new] = (u @ Xn) / U
         cross -= U * np.outer(xbar[new], xbar)
-    G = np.empty((work.size, work.size))
-    old = np.flatnonzero(shared)
-    G[np.ix_(old, old)] = last.G[np.ix_(where[old], where[old])]
+    G = last.G.take(where, 0).take(where, 1)  # rows and columns of new features: filled next
     G[new, :] = cross
     G[:, new] = cross.T
     return u, G, xbar, U
