@@ -23,7 +23,7 @@ from regcli.core.activeset import solve_enet
 from regcli.core.family import Family
 from regcli.core.fitting import FitResult
 from regcli.core.general import solve_general
-from regcli.core.lapack import potrf, potrs
+from regcli.core.lapack import potrf, potrs, trtrs
 from regcli.core.path import (
     DEFAULT_TOL,
     DEV_RATIO_MAX,
@@ -218,19 +218,58 @@ class SignedFactor:
     L: np.ndarray | None = None
 
     def factor(self, G: np.ndarray, active: np.ndarray, lam2: float) -> np.ndarray | None:
-        """The lower factor of G_AA + lam2 I (None where it is not positive definite)."""
-        if (
-            self.G is G
-            and self.lam2 == lam2
-            and self.active is not None
-            and np.array_equal(self.active, active)
-        ):
-            return self.L
-        GA = G + 0.0 if active.size == G.shape[0] else G.take(active, 0).take(active, 1)
-        GA.flat[:: active.size + 1] += lam2
-        L, info = potrf(GA)
-        self.G, self.active, self.lam2, self.L = G, active, lam2, None if info else L
-        return self.L
+        """The lower factor of G_AA + lam2 I, A = ``active`` in its order (None where it is
+        not positive definite); features appended to the last active set extend its factor
+        by one block instead of a new factorization."""
+        same_model = self.G is G and self.lam2 == lam2 and self.active is not None
+        k = 0 if not same_model or self.active is None else self.active.size
+        if same_model and self.L is not None and np.array_equal(self.active, active[:k]):
+            if k == active.size:
+                return self.L
+            L = self._extended(G, active, lam2)
+        else:
+            GA = G + 0.0 if active.size == G.shape[0] else G.take(active, 0).take(active, 1)
+            GA.flat[:: active.size + 1] += lam2
+            L, info = potrf(GA)
+            L = None if info else L
+        self.G, self.active, self.lam2, self.L = G, active, lam2, L
+        return L
+
+    def moved(
+        self, old: np.ndarray, new: np.ndarray, where: np.ndarray, shared: np.ndarray
+    ) -> None:
+        """The Gram ``old`` was carried to ``new`` (feature i of ``new`` at ``where[i]`` of
+        ``old`` where ``shared``): a factor of ``old`` whose features all came along serves
+        ``new`` (the same entries, positions renumbered)."""
+        if self.G is not old or self.active is None or self.L is None:
+            return
+        to_new = np.full(old.shape[0], -1)
+        to_new[where[shared]] = np.flatnonzero(shared)
+        active = to_new[self.active]
+        if (active >= 0).all():
+            self.G, self.active = new, active
+
+    def _extended(self, G: np.ndarray, active: np.ndarray, lam2: float) -> np.ndarray | None:
+        """The factor for ``active``, the last active set followed by new features."""
+        assert self.L is not None and self.active is not None
+        k, old, new = self.active.size, self.active, active[self.active.size :]
+        cross = G.take(new, 0).take(old, 1)  # (new, old)
+        W = trtrs(self.L, cross.T)[0]  # L^{-1} G_AE
+        S = G.take(new, 0).take(new, 1) - W.T @ W
+        S.flat[:: new.size + 1] += lam2
+        L22, info = potrf(S)
+        if info:
+            return None
+        L = np.zeros((active.size, active.size))
+        L[:k, :k] = self.L
+        L[k:, :k] = W.T
+        L[k:, k:] = L22
+        return L
+
+
+#: Rounds of the primal-dual active-set update (features whose sign the solve contradicts
+#: leave, KKT violators enter with their gradient's sign) before the active-set core is asked.
+SIGN_FIXED_ROUNDS = 3
 
 
 def _sign_fixed_solve(
@@ -241,29 +280,43 @@ def _sign_fixed_solve(
     tol: float,
     memo: SignedFactor,
 ) -> np.ndarray | None:
-    """The quadratic's solution if it keeps the warm start's active set and signs (one
-    Cholesky solve, its factor shared through ``memo``), checked against the quadratic's KKT
-    conditions within ``tol``; None where the active set or a sign changes."""
+    """The quadratic's solution by sign-fixed Cholesky solves from the warm start's active set
+    and signs (the factor shared through ``memo``): a few primal-dual rounds, each checked
+    against the quadratic's KKT conditions within ``tol``; None if they do not settle."""
     lam1, lam2 = point.lam1, point.lam2
     active = np.flatnonzero(warm)
-    b = np.zeros(c.size)
-    if active.size:
-        L = memo.factor(G, active, lam2)
-        if L is None:
-            return None
-        s = np.sign(warm[active])
-        x = potrs(L, c[active] - lam1 * s)[0]
-        if (s * x <= 0).any():
-            return None
-        b[active] = x
-        grad = c - G[:, active] @ x
-    else:
+    if (
+        memo.G is G
+        and memo.active is not None
+        and memo.active.size == active.size
+        and bool((warm[memo.active] != 0).all())
+    ):
+        active = memo.active  # the same features in the order of their factor
+    signs = np.sign(warm[active])
+    for _ in range(SIGN_FIXED_ROUNDS):
+        b = np.zeros(c.size)
         grad = c
-    if lam1 == 0:
-        return b if active.size == c.size else None
-    outside = np.abs(grad) - lam1
-    outside[active] = -np.inf
-    return b if float(outside.max()) <= tol else None
+        if active.size:
+            L = memo.factor(G, active, lam2)
+            if L is None:
+                return None
+            x = potrs(L, c[active] - lam1 * signs)[0]
+            wrong = signs * x <= 0
+            if wrong.any():
+                active, signs = active[~wrong], signs[~wrong]
+                continue
+            b[active] = x
+            grad = c - G[:, active] @ x
+        if lam1 == 0:
+            return b if active.size == c.size else None
+        outside = np.abs(grad) - lam1
+        outside[active] = -np.inf
+        enter = np.flatnonzero(outside > tol)
+        if enter.size == 0:
+            return b
+        active = np.concatenate([active, enter])  # appended: the factor grows by a block
+        signs = np.concatenate([signs, np.sign(grad[enter])])
+    return None
 
 
 def _inner_solve(
@@ -445,6 +498,7 @@ def _carried_model(
         return u, last.G, last.xbar, U
     if shared.all():
         G = last.G.take(where, 0).take(where, 1)
+        last.signed.moved(last.G, G, where, shared)
         xbar = None if last.xbar is None else last.xbar[where]
         return u, G, xbar, U
     new = np.flatnonzero(~shared)
@@ -460,6 +514,7 @@ def _carried_model(
     G = last.G.take(where, 0).take(where, 1)  # rows and columns of new features: filled next
     G[new, :] = cross
     G[:, new] = cross.T
+    last.signed.moved(last.G, G, where, shared)
     return u, G, xbar, U
 
 
