@@ -42,7 +42,13 @@ from regcli.core.stats import (
     prescale,
 )
 from regcli.core.threads import all_threads, single_blas_thread, threads_on_demand
-from regcli.core.tuning import STALE_MODEL_CHEAP_GAIN, STALE_MODEL_FROM, STALE_MODEL_MIN_GAIN
+from regcli.core.tuning import (
+    GRAM_THREADS_FROM,
+    IN_PLACE_SHARE,
+    STALE_MODEL_MAX_RATE,
+    STEP_OVERHEAD,
+    STEP_ROW_COST,
+)
 
 #: Working weights are floored at this share of a row's weight (glmnet keeps fitted
 #: probabilities off 0 and 1 the same way): the Newton model stays positive definite on
@@ -169,11 +175,19 @@ def glm_problem(
 
 @dataclass
 class GLMState:
-    """A fit of the standardized problem: intercept, coefficients (m,) and eta = b0 + X~ b."""
+    """A fit of the standardized problem: intercept, coefficients (m,) and eta = b0 + X~ b;
+    ``nll`` is v' nll(y, eta) where it is known (else None)."""
 
     intercept: float
     coef: np.ndarray
     eta: np.ndarray
+    nll: float | None = None
+
+    def loss(self, prob: GLMProblem) -> float:
+        """Half the mean deviance at this fit."""
+        if self.nll is None:
+            return prob.loss(self.eta)
+        return self.nll + prob.saturated
 
 
 @dataclass(frozen=True)
@@ -260,7 +274,7 @@ class SignedFactor:
         L22, info = potrf(S)
         if info:
             return None
-        L = np.zeros((active.size, active.size))
+        L = np.zeros((active.size, active.size), order="F")
         L[:k, :k] = self.L
         L[k:, :k] = W.T
         L[k:, k:] = L22
@@ -306,7 +320,7 @@ def _sign_fixed_solve(
                 active, signs = active[~wrong], signs[~wrong]
                 continue
             b[active] = x
-            grad = c - G[:, active] @ x
+            grad = c - (G @ b if 2 * active.size >= c.size else G[:, active] @ x)
         if lam1 == 0:
             return b if active.size == c.size else None
         outside = np.abs(grad) - lam1
@@ -364,6 +378,19 @@ class LastModel:
     signed: SignedFactor = field(default_factory=SignedFactor)
 
 
+def _stale_model_pays(n: int, k: int, worst: float, before: float, tol: float) -> bool:
+    """Whether the next Newton step should reuse the latest model: the steps it would take at
+    the last step's rate of decrease cost less than a fresh Gram and one step (in the time of a
+    Gram's multiply-add; a step's passes over the rows are memory-bound)."""
+    rate = worst / before
+    if not rate < STALE_MODEL_MAX_RATE:
+        return False
+    steps = np.ceil(np.log(tol / worst) / np.log(rate))
+    step = STEP_OVERHEAD + STEP_ROW_COST * n * k
+    gram = 0.5 * n * k * k / (2.0 if n * k * k >= GRAM_THREADS_FROM else 1.0)
+    return bool(steps * step <= gram + step)
+
+
 def newton_on(
     prob: GLMProblem,
     penalty: Penalty,
@@ -378,24 +405,23 @@ def newton_on(
     until their KKT violation (and the intercept's) is within ``tol``.  With ``last`` on the
     same columns the first step uses its Gram (a fixed-metric step with the exact gradient,
     line-searched like the others), and ``last`` keeps the Gram of the latest step.  Returns the
-    state, the steps taken, whether it converged, and the gradient on ``work`` and of the
-    intercept there."""
+    state, the steps taken, whether it converged, the gradient on ``work`` and of the
+    intercept there, and the gradient on every column where it came with them (else None)."""
     fam, v, y = prob.family, prob.v, prob.y
-    XS = prob.Xs if work.size == prob.n_features else prob.Xs[:, work]
-    previous = None if last is None else _carried_model(prob, last, work, XS)
-    costly = prob.n_samples * work.size**2 >= STALE_MODEL_FROM
-    stale_gain = STALE_MODEL_MIN_GAIN if costly else STALE_MODEL_CHEAP_GAIN
+    cols = WorkColumns(prob.Xs, work)
+    previous = None if last is None else _carried_model(prob, last, work, cols)
     pen = penalty.restricted(work)
     memo = SignedFactor() if last is None else last.signed
     b0, b, eta = state.intercept, state.coef.copy(), state.eta
     bS = b[work]
-    f_old = prob.objective_loss(eta) + penalty_value(pen, alpha, bS)
+    nll = prob.objective_loss(eta) if state.nll is None else state.nll
+    f_old = nll + penalty_value(pen, alpha, bS)
     steps = 0
     worst_before = np.inf
     while True:
         mu = fam.inverse_link(eta)
         r = v * (y - mu)
-        gS = XS.T @ r
+        gS = cols.gradient(r)
         icpt = float(r.sum()) if prob.fit_intercept else 0.0
         worst = float(_violation(pen, alpha, gS, bS, icpt).max())
         if worst <= tol:
@@ -406,7 +432,7 @@ def newton_on(
             break
         steps += 1
         stale = previous is not None and (
-            steps == 1 or worst <= stale_gain * worst_before
+            steps == 1 or _stale_model_pays(prob.n_samples, work.size, worst, worst_before, tol)
         )
         worst_before = worst
         # the weighted least-squares model: G = Xc' U Xc and c = Xc' U z, z = eta + (y - mu)/V,
@@ -416,11 +442,11 @@ def newton_on(
             u, G, xbar, U = previous
         else:
             u = v * np.maximum(fam.variance(mu), VARIANCE_FLOOR)
-            G = weighted_gram(XS, u, threads=costly)
+            G = cols.gram(u, threads=prob.n_samples * work.size**2 >= GRAM_THREADS_FROM)
             xbar, U = None, 0.0
             if prob.fit_intercept:
                 U = float(u.sum())
-                xbar = (XS.T @ u) / U
+                xbar = cols.weighted_sums(u) / U
                 G -= U * np.outer(xbar, xbar)
             previous = (u, G, xbar, U)  # the model later steps may reuse
             if last is not None:
@@ -432,16 +458,15 @@ def newton_on(
             assert xbar is not None
             c -= xbar * icpt
             Uz = U * (b0 + float(xbar @ bS)) + icpt  # u' z
-        new_bS = _inner_solve(
-            G, c, prob.n_samples, pen, alpha, bS, 0.1 * tol, max_iter, memo
-        )
+        new_bS = _inner_solve(G, c, prob.n_samples, pen, alpha, bS, 0.1 * tol, max_iter, memo)
         new_b0 = (Uz - U * float(xbar @ new_bS)) / U if prob.fit_intercept else 0.0
         d_b = new_bS - bS
-        d_eta = (new_b0 - b0) + XS @ d_b
+        d_eta = (new_b0 - b0) + cols.times(d_b)
         t = 1.0
         for _ in range(MAX_HALVINGS):
             eta_t = eta + t * d_eta
-            f_t = prob.objective_loss(eta_t) + penalty_value(pen, alpha, bS + t * d_b)
+            nll_t = prob.objective_loss(eta_t)
+            f_t = nll_t + penalty_value(pen, alpha, bS + t * d_b)
             if np.isfinite(f_t) and f_t <= f_old + 1e-13 * abs(f_old):
                 break
             t *= 0.5
@@ -449,40 +474,95 @@ def newton_on(
             ok = False  # no step lowers the objective: rounding; report what was reached
             break
         if t < 1.0 and f_t >= f_old:  # no progress at all: the fit is as good as it gets here
-            b0, bS, eta = b0 + t * (new_b0 - b0), bS + t * d_b, eta_t
+            b0, bS, eta, nll = b0 + t * (new_b0 - b0), bS + t * d_b, eta_t, nll_t
             mu = fam.inverse_link(eta)
             r = v * (y - mu)
             icpt = float(r.sum()) if prob.fit_intercept else 0.0
-            gS = XS.T @ r
+            gS = cols.gradient(r)
             ok = float(_violation(pen, alpha, gS, bS, icpt).max()) <= tol
             break
-        b0, bS, eta, f_old = b0 + t * (new_b0 - b0), bS + t * d_b, eta_t, f_t
+        b0, bS, eta, f_old, nll = b0 + t * (new_b0 - b0), bS + t * d_b, eta_t, f_t, nll_t
     b[work] = bS
-    return GLMState(b0, b, eta), steps, ok, gS, icpt
+    return GLMState(b0, b, eta, nll), steps, ok, gS, icpt, cols.whole_gradient
+
+
+class WorkColumns:
+    """The working set's columns of X~ as Newton steps use them: gathered into one array where
+    they are few, read in place where they are most of the columns (products then run over
+    every column, and the last gradient on the working set comes with the whole one)."""
+
+    def __init__(self, Xs: np.ndarray, work: np.ndarray):
+        self.Xs, self.work = Xs, work
+        p = Xs.shape[1]
+        self.in_place = work.size < p and work.size >= IN_PLACE_SHARE * p
+        self.XS = Xs if work.size == p or self.in_place else Xs[:, work]
+        self.whole_gradient: np.ndarray | None = None  # X~'r of the latest ``gradient``
+
+    def gradient(self, r: np.ndarray) -> np.ndarray:
+        """X_S' r."""
+        if self.in_place:
+            self.whole_gradient = self.Xs.T @ r
+            return self.whole_gradient[self.work]
+        g = self.XS.T @ r
+        self.whole_gradient = g if self.work.size == self.Xs.shape[1] else None
+        return g
+
+    def times(self, d: np.ndarray) -> np.ndarray:
+        """X_S d."""
+        if self.in_place:
+            whole = np.zeros(self.Xs.shape[1])
+            whole[self.work] = d
+            return self.Xs @ whole
+        return self.XS @ d
+
+    def weighted_sums(self, u: np.ndarray) -> np.ndarray:
+        """X_S' u (leaves the latest gradient as it is)."""
+        return (self.Xs.T @ u)[self.work] if self.in_place else self.XS.T @ u
+
+    def columns(self, positions: np.ndarray) -> np.ndarray:
+        """The columns at these positions of the working set."""
+        return self.Xs[:, self.work[positions]]
+
+    def cross(self, Xu: np.ndarray) -> np.ndarray:
+        """Xu' X_S for a few weighted columns Xu (n, k)."""
+        return (Xu.T @ self.Xs)[:, self.work] if self.in_place else Xu.T @ self.XS
+
+    def gram(self, u: np.ndarray, *, threads: bool) -> np.ndarray:
+        """X_S' diag(u) X_S."""
+        if self.in_place:
+            return weighted_gram(self.Xs, u, threads=threads, columns=self.work)
+        return weighted_gram(self.XS, u, threads=threads)
 
 
 #: Rows per block when a weighted Gram is summed (the scaled block stays in cache).
 GRAM_BLOCK_ROWS = 4096
 
 
-def weighted_gram(XS: np.ndarray, u: np.ndarray, *, threads: bool = False) -> np.ndarray:
-    """X' diag(u) X, in row blocks so that the scaled copy of X never leaves the cache; on
-    every thread for a large one."""
+def weighted_gram(
+    XS: np.ndarray, u: np.ndarray, *, threads: bool = False, columns: np.ndarray | None = None
+) -> np.ndarray:
+    """X' diag(u) X (of X's ``columns`` only, when given), in row blocks so that the scaled
+    copy of X never leaves the cache; on every thread for a large one."""
     n = XS.shape[0]
+
+    def block(rows: slice) -> np.ndarray:
+        X = XS[rows] if columns is None else XS[rows].take(columns, axis=1)
+        return X * np.sqrt(u[rows])[:, None]
+
     if n <= GRAM_BLOCK_ROWS:
-        Xw = XS * np.sqrt(u)[:, None]
+        Xw = block(slice(0, n))
         return Xw.T @ Xw
-    G = np.zeros((XS.shape[1], XS.shape[1]))
+    k = XS.shape[1] if columns is None else columns.size
+    G = np.zeros((k, k))
     with all_threads() if threads else nullcontext():
         for start in range(0, n, GRAM_BLOCK_ROWS):
-            block = slice(start, start + GRAM_BLOCK_ROWS)
-            Xw = XS[block] * np.sqrt(u[block])[:, None]
+            Xw = block(slice(start, start + GRAM_BLOCK_ROWS))
             G += Xw.T @ Xw
     return G
 
 
 def _carried_model(
-    prob: GLMProblem, last: LastModel, work: np.ndarray, XS: np.ndarray
+    prob: GLMProblem, last: LastModel, work: np.ndarray, cols: WorkColumns
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, float] | None:
     """``last``'s model on the columns ``work``: its Gram where the columns are shared, the
     blocks of new columns computed with its weights (n x new x |work|); None without one."""
@@ -502,8 +582,8 @@ def _carried_model(
         xbar = None if last.xbar is None else last.xbar[where]
         return u, G, xbar, U
     new = np.flatnonzero(~shared)
-    Xn = XS[:, new]
-    cross = (Xn * u[:, None]).T @ XS  # (new, |work|)
+    Xn = cols.columns(new)
+    cross = cols.cross(Xn * u[:, None])  # (new, |work|)
     xbar = None
     if prob.fit_intercept:
         assert last.xbar is not None
@@ -537,12 +617,12 @@ def solve_point(
     work[penalty.unpenalized()] = True
     steps = 0
     while True:
-        state, n, ok, g_work, icpt = newton_on(
+        state, n, ok, g_work, icpt, whole = newton_on(
             prob, penalty, alpha, state, np.flatnonzero(work), tol, max_iter, last
         )
         steps += n
-        if work.all():  # the working set's gradient is the whole one
-            grad = g_work
+        if whole is not None:  # the working set's gradient came with the whole one
+            grad = whole
         else:
             grad, icpt = prob.gradient(state.eta)
         resid = _violation(penalty, alpha, grad, state.coef, icpt)
@@ -641,7 +721,7 @@ def glm_path(
             state, grad, prev_alpha = point.state, point.grad, float(a)
             coefs[i], b0[i] = state.coef, state.intercept
             kkt[i], iters[i], conv[i] = point.max_kkt_violation, point.n_iter, point.converged
-            dev[i] = 1.0 - 2.0 * prob.loss(state.eta) / null_dev if null_dev > 0 else 0.0
+            dev[i] = 1.0 - 2.0 * state.loss(prob) / null_dev if null_dev > 0 else 0.0
             done = i + 1
             reason = glm_stop(prob, dev, i, state.eta) if early else None
             if reason is not None:
@@ -693,7 +773,7 @@ def relaxed_refit(
     eta = intercept + prob.Xs[:, support] @ coef[support]
     start = GLMState(intercept, np.array(coef, dtype=float), eta)
     with np.errstate(over="ignore", invalid="ignore"):
-        state, _, ok, _, _ = newton_on(prob, penalty, 0.0, start, support, tol, 10_000)
+        state, _, ok, *_ = newton_on(prob, penalty, 0.0, start, support, tol, 10_000)
     return state if ok and np.isfinite(state.coef).all() else None
 
 

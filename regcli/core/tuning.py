@@ -92,14 +92,19 @@ GENERAL_CACHE_BYTES = 256 * 2**20
 BOX_ROUNDS = 8
 
 # --- binomial and Poisson (proximal Newton, core/glm.py) -----------------------------------------
-#: A Newton step may reuse the previous step's weighted Gram (exact gradient, line-searched; its
-#: Cholesky factor too while the active set stays) as long as the step before cut the KKT
-#: violation to this share or less, where a fresh Gram costs at least STALE_MODEL_FROM
-#: multiply-adds (n |S|^2); below it, after a step that cut it to STALE_MODEL_CHEAP_GAIN (the
-#: weights then barely move).  A path point's first step always starts from the last model.
-STALE_MODEL_MIN_GAIN = 0.1
-STALE_MODEL_FROM = 2e7
-STALE_MODEL_CHEAP_GAIN = 1e-3
+#: A Newton step after the first of a point reuses the latest weighted Gram (exact gradient,
+#: line-searched; its Cholesky factor too while the active set stays) where the steps needed at
+#: the last step's rate of decrease (below STALE_MODEL_MAX_RATE) cost less than a fresh Gram
+#: and one step.  Costs in the time of one of the Gram's multiply-adds: a step's fixed share
+#: (the interpreter) and its share per row and working-set column (memory-bound passes).
+STALE_MODEL_MAX_RATE = 0.5
+STEP_OVERHEAD = 1.25e6
+STEP_ROW_COST = 7.5
+#: A working set with at least this share of the columns is read in place (products over every
+#: column) instead of gathered once per point; the gradient on every column then comes with it.
+IN_PLACE_SHARE = 0.6
+#: A weighted Gram of at least this many multiply-adds (n |S|^2) is formed on every thread.
+GRAM_THREADS_FROM = 2e7
 
 
 def gram_chunk_rows(p: int) -> int:
