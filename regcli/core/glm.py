@@ -12,6 +12,7 @@ working set; a point is certified when max KKT violation <= tol x alpha on all o
 
 from __future__ import annotations
 
+import math
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -209,6 +210,10 @@ def null_state(prob: GLMProblem) -> GLMState:
 
 
 def penalty_value(penalty: Penalty, alpha: float, coef: np.ndarray) -> float:
+    """The penalty's value at ``coef``."""
+    if penalty.factors is None:
+        lam1s, lam2s = alpha * penalty.l1_ratio, alpha * (1.0 - penalty.l1_ratio)
+        return lam1s * float(np.abs(coef).sum()) + 0.5 * lam2s * float(coef @ coef)
     lam1 = np.broadcast_to(np.asarray(penalty.lam1(alpha), float), coef.shape)
     lam2 = np.broadcast_to(np.asarray(penalty.lam2(alpha), float), coef.shape)
     return float(lam1 @ np.abs(coef) + 0.5 * (lam2 @ (coef * coef)))
@@ -383,12 +388,12 @@ def _stale_model_pays(n: int, k: int, worst: float, before: float, tol: float) -
     the last step's rate of decrease cost less than a fresh Gram and one step (in the time of a
     Gram's multiply-add; a step's passes over the rows are memory-bound)."""
     rate = worst / before
-    if not rate < STALE_MODEL_MAX_RATE:
+    if not rate < STALE_MODEL_MAX_RATE or not tol > 0:
         return False
-    steps = np.ceil(np.log(tol / worst) / np.log(rate))
+    steps = math.ceil(math.log(tol / worst) / math.log(rate)) if rate > 0 else 1
     step = STEP_OVERHEAD + STEP_ROW_COST * n * k
     gram = 0.5 * n * k * k / (2.0 if n * k * k >= GRAM_THREADS_FROM else 1.0)
-    return bool(steps * step <= gram + step)
+    return steps * step <= gram + step
 
 
 def newton_on(
@@ -423,7 +428,7 @@ def newton_on(
         r = v * (y - mu)
         gS = cols.gradient(r)
         icpt = float(r.sum()) if prob.fit_intercept else 0.0
-        worst = float(_violation(pen, alpha, gS, bS, icpt).max())
+        worst = max(pen.kkt_violation(gS, bS, alpha), abs(icpt))
         if worst <= tol:
             ok = True
             break
@@ -479,7 +484,7 @@ def newton_on(
             r = v * (y - mu)
             icpt = float(r.sum()) if prob.fit_intercept else 0.0
             gS = cols.gradient(r)
-            ok = float(_violation(pen, alpha, gS, bS, icpt).max()) <= tol
+            ok = max(pen.kkt_violation(gS, bS, alpha), abs(icpt)) <= tol
             break
         b0, bS, eta, f_old, nll = b0 + t * (new_b0 - b0), bS + t * d_b, eta_t, f_t, nll_t
     b[work] = bS
