@@ -638,6 +638,37 @@ def solve_point(
         work |= outside[:-1]
 
 
+def predicted_start(
+    prob: GLMProblem,
+    penalty: Penalty,
+    alpha: float,
+    state: GLMState,
+    before: GLMState | None,
+    ratio: float,
+) -> GLMState:
+    """The next point's start extrapolated along the path, state + ratio (state - before)
+    (``ratio`` the step in log alpha relative to the last one): coefficients that would change
+    sign, or were 0, stay 0.  Kept only where its objective at ``alpha`` is below the current
+    fit's, so Newton starts nearer the solution; ``state`` otherwise (and with limits)."""
+    if before is None or penalty.bounded or not 0.0 < ratio <= 1.0:
+        return state
+    linear = state.coef + ratio * (state.coef - before.coef)
+    keep = (state.coef != 0) & (np.sign(linear) == np.sign(state.coef))
+    coef = np.where(keep, linear, 0.0)
+    eta = state.eta + ratio * (state.eta - before.eta)  # b0 + X~ linear, exactly
+    cut = np.flatnonzero(~keep & (linear != 0))
+    if cut.size:
+        eta -= prob.Xs[:, cut] @ linear[cut]
+    nll = prob.objective_loss(eta)
+    now = state.loss(prob) - prob.saturated
+    if not nll + penalty_value(penalty, alpha, coef) < now + penalty_value(
+        penalty, alpha, state.coef
+    ):
+        return state
+    b0 = state.intercept + ratio * (state.intercept - before.intercept)
+    return GLMState(b0, coef, eta, nll)
+
+
 def null_fit(prob: GLMProblem, penalty: Penalty, tol: float) -> tuple[GLMState, np.ndarray]:
     """The fit with every penalized coefficient 0 (the unpenalized features fitted), and the
     gradient there, from which alpha_max follows."""
@@ -709,20 +740,28 @@ def glm_path(
     done = 0
     prev_alpha = max(amax, float(grid[0])) if k else amax
     last = LastModel()
+    before: GLMState | None = None  # the point before ``state``, at ``before_alpha``
+    before_alpha = prev_alpha
     with single_blas_thread():
         for i, a in enumerate(grid):
-            strong = penalty.strong_screen(grad, float(a), prev_alpha)
+            strong = penalty.strong_screen(grad, float(a), prev_alpha) | (state.coef != 0)
+            if before is not None and prev_alpha != before_alpha:
+                ratio = np.log(a / prev_alpha) / np.log(prev_alpha / before_alpha)
+                start = predicted_start(prob, penalty, float(a), state, before, float(ratio))
+            else:
+                start = state
             point = solve_point(
                 prob,
                 penalty,
                 float(a),
-                state,
+                start,
                 strong,
                 tol=tol * kkt_scale(a, c_max),
                 max_iter=max_iter,
                 last=last,
             )
             advance()
+            before, before_alpha = state, prev_alpha
             state, grad, prev_alpha = point.state, point.grad, float(a)
             coefs[i], b0[i] = state.coef, state.intercept
             kkt[i], iters[i], conv[i] = point.max_kkt_violation, point.n_iter, point.converged
