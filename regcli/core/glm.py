@@ -414,7 +414,6 @@ def newton_on(
     intercept there, and the gradient on every column where it came with them (else None)."""
     fam, v, y = prob.family, prob.v, prob.y
     cols = WorkColumns(prob.Xs, work)
-    previous = None if last is None else _carried_model(prob, last, work, cols)
     pen = penalty.restricted(work)
     memo = SignedFactor() if last is None else last.signed
     b0, b, eta = state.intercept, state.coef.copy(), state.eta
@@ -423,10 +422,13 @@ def newton_on(
     f_old = nll + penalty_value(pen, alpha, bS)
     steps = 0
     worst_before = np.inf
+    mu = fam.inverse_link(eta)
+    r = v * (y - mu)
+    if last is None:
+        previous, gS = None, cols.gradient(r)
+    else:
+        previous, gS = _carried_model(prob, last, work, cols, r)
     while True:
-        mu = fam.inverse_link(eta)
-        r = v * (y - mu)
-        gS = cols.gradient(r)
         icpt = float(r.sum()) if prob.fit_intercept else 0.0
         worst = max(pen.kkt_violation(gS, bS, alpha), abs(icpt))
         if worst <= tol:
@@ -487,6 +489,9 @@ def newton_on(
             ok = max(pen.kkt_violation(gS, bS, alpha), abs(icpt)) <= tol
             break
         b0, bS, eta, f_old, nll = b0 + t * (new_b0 - b0), bS + t * d_b, eta_t, f_t, nll_t
+        mu = fam.inverse_link(eta)
+        r = v * (y - mu)
+        gS = cols.gradient(r)
     b[work] = bS
     return GLMState(b0, b, eta, nll), steps, ok, gS, icpt, cols.whole_gradient
 
@@ -511,6 +516,18 @@ class WorkColumns:
         g = self.XS.T @ r
         self.whole_gradient = g if self.work.size == self.Xs.shape[1] else None
         return g
+
+    def gradient_with(self, r: np.ndarray, Xu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """X_S' r and Xu' X_S (Xu: a few weighted columns (n, k)) in one pass over X."""
+        R = np.column_stack([r, Xu])
+        if self.in_place:
+            P = self.Xs.T @ R
+            self.whole_gradient = np.ascontiguousarray(P[:, 0])
+            return self.whole_gradient[self.work], P[self.work, 1:].T
+        P = self.XS.T @ R
+        g = np.ascontiguousarray(P[:, 0])
+        self.whole_gradient = g if self.work.size == self.Xs.shape[1] else None
+        return g, P[:, 1:].T
 
     def times(self, d: np.ndarray) -> np.ndarray:
         """X_S d."""
@@ -567,40 +584,41 @@ def weighted_gram(
 
 
 def _carried_model(
-    prob: GLMProblem, last: LastModel, work: np.ndarray, cols: WorkColumns
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, float] | None:
-    """``last``'s model on the columns ``work``: its Gram where the columns are shared, the
-    blocks of new columns computed with its weights (n x new x |work|); None without one."""
+    prob: GLMProblem, last: LastModel, work: np.ndarray, cols: WorkColumns, r: np.ndarray
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray | None, float] | None, np.ndarray]:
+    """``last``'s model on the columns ``work`` (None without one): its Gram where the columns
+    are shared, the blocks of new columns computed with its weights (n x new x |work|) in the
+    same pass over X as the gradient X_S' r, which comes with it."""
     if last.work is None or last.G is None or last.u is None or work.size == 0:
-        return None
+        return None, cols.gradient(r)
     where = np.searchsorted(last.work, work)
     where = np.minimum(where, last.work.size - 1)
     shared = last.work[where] == work
     if not shared.any():
-        return None
+        return None, cols.gradient(r)
     u, U = last.u, last.U
     if shared.all() and work.size == last.work.size:  # the same columns: the same model
-        return u, last.G, last.xbar, U
+        return (u, last.G, last.xbar, U), cols.gradient(r)
     if shared.all():
         G = last.G.take(where, 0).take(where, 1)
         last.signed.moved(last.G, G, where, shared)
         xbar = None if last.xbar is None else last.xbar[where]
-        return u, G, xbar, U
+        return (u, G, xbar, U), cols.gradient(r)
     new = np.flatnonzero(~shared)
     Xn = cols.columns(new)
-    cross = cols.cross(Xn * u[:, None])  # (new, |work|)
+    gS, cross = cols.gradient_with(r, Xn * u[:, None])  # cross: (new, |work|)
     xbar = None
     if prob.fit_intercept:
         assert last.xbar is not None
         xbar = np.empty(work.size)
         xbar[shared] = last.xbar[where[shared]]
         xbar[new] = (u @ Xn) / U
-        cross -= U * np.outer(xbar[new], xbar)
+        cross = cross - U * np.outer(xbar[new], xbar)
     G = last.G.take(where, 0).take(where, 1)  # rows and columns of new features: filled next
     G[new, :] = cross
     G[:, new] = cross.T
     last.signed.moved(last.G, G, where, shared)
-    return u, G, xbar, U
+    return (u, G, xbar, U), gS
 
 
 def solve_point(
