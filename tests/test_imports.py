@@ -84,3 +84,22 @@ def test_a_small_fit_loads_no_scipy_and_gives_the_same_model():
         got = json.loads(out[0])
         for name, value in zip(ds.feature_names, ref.coef):
             assert abs(got[name] - value) <= 1e-9 * max(1.0, abs(value)), (args, name)
+
+
+def test_openblas_spin_time_set_before_numpy_loads():
+    """The package sets OpenBLAS's thread spin time before anything loads NumPy (OpenBLAS reads
+    it then), and keeps a value the user set."""
+    import os
+
+    script = (
+        "import sys, os\nimport regcli\nassert 'numpy' not in sys.modules\n"
+        "print(os.environ['OPENBLAS_THREAD_TIMEOUT'])"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_THREAD_TIMEOUT"}
+    run = dict(capture_output=True, text=True, check=True, cwd=ROOT)
+    out = subprocess.run([sys.executable, "-c", script], env=env, **run)
+    assert out.stdout.strip() == "20"
+    out = subprocess.run(
+        [sys.executable, "-c", script], env={**env, "OPENBLAS_THREAD_TIMEOUT": "8"}, **run
+    )
+    assert out.stdout.strip() == "8"
