@@ -239,3 +239,108 @@ def test_cv_results_do_not_depend_on_jobs():
     two = glm_cross_validate(X, y, BINOMIAL, folds=folds, l1_ratios=[1.0], jobs=2).curve
     np.testing.assert_array_equal(one.cv_mean, two.cv_mean)
     np.testing.assert_array_equal(one.fold_support, two.fold_support)
+
+
+def _quadratic(k, seed):
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((3 * k, k))
+    G = A.T @ A / (3 * k) + 0.05 * np.eye(k)
+    c = rng.standard_normal(k) * 0.5
+    return G, c
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_sign_fixed_solves_agree_with_the_active_set_core(l1_ratio):
+    """Every answer of the sign-fixed rounds is the quadratic's solution (solve_enet's), from
+    warm starts near it, far from it and at zero; a warm start on the solution's own support
+    and signs is always answered."""
+    from regcli.core.activeset import solve_enet
+    from regcli.core.glm import SignedFactor, _sign_fixed_solve
+    from regcli.core.penalty import ElasticNet
+    from regcli.core.stats import GramStats
+
+    answered = 0
+    for seed in range(40):
+        G, c = _quadratic(25, seed)
+        point = ElasticNet(alpha=0.3 * float(np.abs(c).max()), l1_ratio=l1_ratio)
+        exact = solve_enet(GramStats(G, c, 0.0, n_samples=75), point, np.zeros(25), tol=1e-13)
+        rng = np.random.default_rng(seed)
+        starts = [
+            exact.coef,
+            exact.coef * rng.uniform(0.5, 1.5, 25),
+            np.zeros(25),
+            rng.standard_normal(25) * (rng.uniform(size=25) < 0.3),
+        ]
+        for start in starts:
+            got = _sign_fixed_solve(G, c, point, start, 1e-12, SignedFactor())
+            if got is not None:
+                answered += 1
+                np.testing.assert_allclose(got, exact.coef, atol=1e-9)
+        assert _sign_fixed_solve(G, c, point, exact.coef, 1e-12, SignedFactor()) is not None
+    assert answered >= 80
+
+
+def test_signed_factor_extends_and_carries_its_factor():
+    from regcli.core.glm import SignedFactor
+
+    G, _ = _quadratic(12, 3)
+    memo = SignedFactor()
+    first = np.array([1, 4, 7])
+    memo.factor(G, first, 0.2)
+    grown = np.array([1, 4, 7, 0, 9])  # appended: one block added to the factor
+    L = memo.factor(G, grown, 0.2)
+    M = G[np.ix_(grown, grown)] + 0.2 * np.eye(5)
+    np.testing.assert_allclose(L @ L.T, M, atol=1e-12)
+    # the Gram carried to new positions (feature i of the new at where[i] of the old)
+    where = np.array([0, 1, 4, 7, 9, 11])
+    carried = G[np.ix_(where, where)]
+    memo.moved(G, carried, where, np.ones(6, bool))
+    assert memo.G is carried
+    np.testing.assert_array_equal(memo.active, [1, 2, 3, 0, 4])
+    L2 = memo.factor(carried, memo.active, 0.2)
+    assert L2 is L  # the same entries: no new factorization
+
+
+@pytest.mark.parametrize("share", [0.3, 0.9])
+def test_work_columns_in_place_and_gathered_agree(share):
+    from regcli.core.glm import WorkColumns
+
+    rng = np.random.default_rng(5)
+    Xs = np.asfortranarray(rng.standard_normal((5000, 40)))
+    work = np.flatnonzero(rng.uniform(size=40) < share)
+    cols = WorkColumns(Xs, work)
+    assert cols.in_place == (work.size >= 0.6 * 40)
+    XS = Xs[:, work]
+    r, u = rng.standard_normal(5000), rng.uniform(0.1, 1.0, 5000)
+    d = rng.standard_normal(work.size)
+    Xu = XS[:, :2] * u[:, None]
+    np.testing.assert_allclose(cols.gradient(r), XS.T @ r, atol=1e-9)
+    np.testing.assert_allclose(cols.times(d), XS @ d, atol=1e-9)
+    np.testing.assert_allclose(cols.gram(u, threads=False), XS.T @ (XS * u[:, None]), atol=1e-8)
+    np.testing.assert_allclose(cols.weighted_sums(u), XS.T @ u, atol=1e-9)
+    g, cross = cols.gradient_with(r, Xu)
+    np.testing.assert_allclose(g, XS.T @ r, atol=1e-9)
+    np.testing.assert_allclose(cross, Xu.T @ XS, atol=1e-9)
+    if cols.in_place:
+        np.testing.assert_allclose(cols.whole_gradient, Xs.T @ r, atol=1e-9)
+
+
+@pytest.mark.parametrize("family", [BINOMIAL, POISSON])
+@pytest.mark.parametrize("shape", [(60, 300), (2000, 30)])
+def test_path_points_equal_fits_from_scratch(family, shape):
+    """A path's points (warm starts, extrapolated starts, reused Newton models) are the
+    solutions a single fit reaches at the same alphas, every one certified."""
+    n, p = shape
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((n, p)) + 0.5 * rng.standard_normal((n, 1))
+    eta = X[:, :5] @ np.array([1.0, -0.7, 0.5, 0.4, -0.3]) / 2
+    if family is BINOMIAL:
+        y = (rng.uniform(size=n) < 1 / (1 + np.exp(-eta))).astype(float)
+    else:
+        y = rng.poisson(np.exp(0.3 + eta / 2)).astype(float)
+    path = glm_path(X, y, family, n_alphas=40)
+    assert path.converged.all() and path.max_kkt_relative.max() <= 1e-7
+    for i in (5, len(path.alphas) // 2, len(path.alphas) - 1):
+        fit = glm_fit(X, y, family, alpha=float(path.alphas[i]))
+        scale = max(1.0, float(np.abs(fit.coef).max()))
+        np.testing.assert_allclose(path.coefs[i], fit.coef, atol=2e-5 * scale)
