@@ -240,9 +240,15 @@ class SignedFactor:
         """The lower factor of G_AA + lam2 I, A = ``active`` in its order (None where it is
         not positive definite); features appended to the last active set extend its factor
         by one block instead of a new factorization."""
-        same_model = self.G is G and self.lam2 == lam2 and self.active is not None
-        k = 0 if not same_model or self.active is None else self.active.size
-        if same_model and self.L is not None and np.array_equal(self.active, active[:k]):
+        last = self.active
+        if (
+            last is not None
+            and self.L is not None
+            and self.G is G
+            and self.lam2 == lam2
+            and np.array_equal(last, active[: last.size])
+        ):
+            k = last.size
             if k == active.size:
                 return self.L
             L = self._extended(G, active, lam2)
@@ -405,7 +411,7 @@ def newton_on(
     tol: float,
     max_iter: int,
     last: LastModel | None = None,
-) -> tuple[GLMState, int, bool, np.ndarray, float]:
+) -> tuple[GLMState, int, bool, np.ndarray, float, np.ndarray | None]:
     """Proximal Newton steps on the working-set columns ``work`` (indices; the others stay 0)
     until their KKT violation (and the intercept's) is within ``tol``.  With ``last`` on the
     same columns the first step uses its Gram (a fixed-metric step with the exact gradient,
