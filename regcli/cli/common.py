@@ -250,8 +250,10 @@ def build_folds(
     repeats: int,
     fold_col: str | None,
     group_col: str | None,
+    family: str = "gaussian",
 ) -> list:  # type: ignore[type-arg]
-    """Fold-id arrays (one per repeat) from --folds/--seed/--repeats, --fold-col or --group-col."""
+    """Fold-id arrays (one per repeat) from --folds/--seed/--repeats, --fold-col or --group-col;
+    for binomial and Poisson models every training fold must be one the family can fit."""
     import numpy as np
 
     from regcli.core.cv import make_folds
@@ -271,6 +273,7 @@ def build_folds(
             raise DataError(f"{ds.source}: fold column {fold_col!r} has a single fold")
         folds = [ids.astype(np.intp)]
         _check_training_rows(folds, n, f"{ds.source}: fold column {fold_col!r}", DataError)
+        _check_family_folds(ds, family, folds, f"{ds.source}: fold column {fold_col!r}")
         return folds
     if n_folds > n:
         raise UsageError(f"--folds: {n_folds} folds for {n} rows")
@@ -285,7 +288,35 @@ def build_folds(
             )
     folds = [make_folds(n, n_folds, seed=seed + r, groups=groups) for r in range(repeats)]
     _check_training_rows(folds, n, f"--folds: {n_folds} folds of {n} rows", UsageError)
+    _check_family_folds(ds, family, folds, f"--folds: {n_folds} folds of {n} rows")
     return folds
+
+
+def _check_family_folds(ds: Dataset, family: str, folds: list, what: str) -> None:  # type: ignore[type-arg]
+    """A binomial training fold needs both classes among its rows with positive weight, a
+    Poisson one a positive count (exit 65; glmnet refuses such data too)."""
+    import numpy as np
+
+    from regcli.errors import DataError
+
+    if family not in ("binomial", "poisson"):
+        return
+    carried = np.ones(ds.n_samples, bool) if ds.weights is None else ds.weights > 0
+    for ids in folds:
+        for k in range(int(ids.max()) + 1):
+            y = ds.y[carried & (ids != k)]
+            if family == "binomial" and (y.size == 0 or np.ptp(y) == 0):
+                levels = ds.target_levels or ["0", "1"]
+                only = f"only the class {levels[int(y[0])]!r}" if y.size else "no weighted row"
+                raise DataError(
+                    f"{what} leave training fold {k + 1} with {only}; binomial needs both "
+                    "classes in every training fold (use fewer folds)"
+                )
+            if family == "poisson" and not (y > 0).any():
+                raise DataError(
+                    f"{what} leave training fold {k + 1} with counts of 0 only; nothing to fit "
+                    "(use fewer folds)"
+                )
 
 
 def _check_training_rows(folds: list, n: int, what: str, error: type) -> None:  # type: ignore[type-arg]

@@ -190,6 +190,7 @@ def compare_command(
             repeats=repeats,
             fold_col=fold_col,
             group_col=group_col,
+            family=family.value,
         )
     points = (len(fold_ids) * (max(fold_ids[0]) + 1) + 1) * (2 + len(ratios)) * 100
     shared = dict(

@@ -224,7 +224,13 @@ def cv_command(
         fold_ids = [stream.fold_ids]
     else:
         fold_ids = common.build_folds(
-            ds, n_folds=folds, seed=seed, repeats=repeats, fold_col=fold_col, group_col=group_col
+            ds,
+            n_folds=folds,
+            seed=seed,
+            repeats=repeats,
+            fold_col=fold_col,
+            group_col=group_col,
+            family=family.value,
         )
     if measure == "auc":
         common.auc_folds(ds.y, fold_ids)

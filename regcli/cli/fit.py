@@ -220,6 +220,7 @@ def fit_command(
                 repeats=1,
                 fold_col=None,
                 group_col=None,
+                family=family.value,
             )
         points = (min(n_folds, ds.n_samples) + 1) * 100
         with progress_bar("choosing alpha by cv", points, force=progress, quiet=quiet):

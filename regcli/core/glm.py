@@ -146,6 +146,11 @@ def glm_problem(
     keep the informative columns."""
     n, p = X.shape
     v = normalized_weights(n, weights)
+    mean_y = float(v @ y)
+    if family.name == "binomial" and not 0.0 < mean_y < 1.0:
+        raise ValueError("binomial: the rows with positive weight hold one class only")
+    if family.name == "poisson" and not mean_y > 0.0:
+        raise ValueError("poisson: the rows with positive weight have counts of 0 only")
     factor = prescale(X, standardize, exhaustive=True)
     Xp = X if factor is None else X / factor
     mean = v @ Xp if fit_intercept else np.zeros(p)

@@ -268,6 +268,17 @@ def load_dataset(
                 f"{levels[int(y[0])]!r}; binomial needs both classes"
             )
         raise DataError(f"{name}: target column {target!r} is constant ({y[0]:g}); nothing to fit")
+    if w is not None and np.ptp(y[w > 0]) == 0:  # the rows that count hold one value
+        held = y[w > 0][0]
+        if levels is not None:
+            raise DataError(
+                f"{name}: every row with a positive weight in {weights!r} is of the class "
+                f"{levels[int(held)]!r}; binomial needs both classes"
+            )
+        raise DataError(
+            f"{name}: target column {target!r} is constant ({held:g}) on the rows with a "
+            f"positive weight in {weights!r}; nothing to fit"
+        )
     return Dataset(
         X=X,
         y=np.ascontiguousarray(y),

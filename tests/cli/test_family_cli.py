@@ -211,11 +211,36 @@ def test_auc_refused_when_a_fold_lacks_a_class(cli, write_csv):
     data = write_csv("x,y\n" + "".join(f"{i},{int(i >= 18)}\n" for i in range(20)))
     r = cli("cv", data, "--family", "binomial", "--metric", "auc", "--fold-col", "x")
     assert r.exit_code in (2, 65)
+    # every training fold holds both classes, the third held-out fold only class 0
     folds = write_csv(
-        "x,f,y\n" + "".join(f"{i},{i % 2},{int(i == 0)}\n" for i in range(20)), "f.csv"
+        "x,f,y\n" + "".join(f"{i},{i % 3},{int(i in (0, 1))}\n" for i in range(21)), "f.csv"
     )
     r = cli("cv", folds, "--family", "binomial", "--metric", "auc", "--fold-col", "f")
     assert r.exit_code == 2 and "holds only one class" in r.stderr
+
+
+def test_training_folds_and_weighted_rows_must_be_fittable(cli, write_csv):
+    """A binomial training fold without one of the classes, a Poisson one with counts of 0
+    only, and weights that leave one class: exit 65 with one line (they gave NaN warnings or
+    fits of nothing)."""
+    one_positive = write_csv("x,y\n" + "".join(f"{i % 7},{int(i == 3)}\n" for i in range(30)))
+    for command in ("cv", "compare", "fit"):
+        r = cli(command, one_positive, "--family", "binomial", "--folds", "5")
+        assert r.exit_code == 65, (command, r.stderr)
+        assert "training fold" in r.stderr and "only the class '0'" in r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1
+    counts = write_csv("x,y\n" + "".join(f"{i % 5},{2 * int(i == 4)}\n" for i in range(30)))
+    r = cli("cv", counts, "--family", "poisson", "--folds", "5")
+    assert r.exit_code == 65 and "counts of 0 only" in r.stderr
+    weighted = write_csv(
+        "x,w,y\n" + "".join(f"{i % 4},{float(i % 2)},{i % 2}\n" for i in range(20)), "w.csv"
+    )
+    for command in ("fit", "path", "cv"):
+        extra = ["--alpha", "0.01"] if command == "fit" else []
+        r = cli(command, weighted, "--family", "binomial", "--weights", "w", *extra)
+        assert r.exit_code == 65 and "every row with a positive weight" in r.stderr
+    r = cli("fit", weighted, "--weights", "w", "--alpha", "0.01")  # gaussian: y = 1 there
+    assert r.exit_code == 65 and "constant (1) on the rows with a positive weight" in r.stderr
 
 
 def test_saved_binomial_model_predicts_probabilities_links_and_classes(cli, classes_csv, tmp_path):

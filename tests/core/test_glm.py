@@ -344,3 +344,12 @@ def test_path_points_equal_fits_from_scratch(family, shape):
         fit = glm_fit(X, y, family, alpha=float(path.alphas[i]))
         scale = max(1.0, float(np.abs(fit.coef).max()))
         np.testing.assert_allclose(path.coefs[i], fit.coef, atol=2e-5 * scale)
+
+
+def test_one_class_or_zero_counts_are_refused_by_the_core():
+    X = np.arange(12.0).reshape(6, 2)
+    y = np.array([0.0, 1.0, 0.0, 1.0, 0.0, 1.0])
+    with pytest.raises(ValueError, match="one class only"):
+        glm_fit(X, y, BINOMIAL, alpha=0.1, weights=y)  # the 0 rows carry no weight
+    with pytest.raises(ValueError, match="counts of 0 only"):
+        glm_path(X, np.zeros(6), POISSON)
