@@ -58,8 +58,9 @@ def tables(draw) -> bytes:  # type: ignore[no-untyped-def]
         draw(st.sampled_from([plain, plain, plain, small_ints, levels])) if clean else None
         for _ in range(n_cols)
     ]
-    if clean:
-        kinds[-1] = plain
+    if clean:  # the target: numbers, counts, or two classes (binomial and Poisson fits run)
+        classes = st.sampled_from(["0", "1"]) | st.sampled_from(["yes", "no"])
+        kinds[-1] = draw(st.sampled_from([plain, plain, small_ints, classes]))
     rows = []
     for _ in range(n_rows):
         row = []
