@@ -46,6 +46,7 @@ from regcli.core.threads import all_threads, single_blas_thread, threads_on_dema
 from regcli.core.tuning import (
     GRAM_THREADS_FROM,
     IN_PLACE_SHARE,
+    SIGN_FIXED_ROUNDS,
     STALE_MODEL_MAX_RATE,
     STEP_OVERHEAD,
     STEP_ROW_COST,
@@ -295,11 +296,6 @@ class SignedFactor:
         L[k:, :k] = W.T
         L[k:, k:] = L22
         return L
-
-
-#: Rounds of the primal-dual active-set update (features whose sign the solve contradicts
-#: leave, KKT violators enter with their gradient's sign) before the active-set core is asked.
-SIGN_FIXED_ROUNDS = 3
 
 
 def _sign_fixed_solve(

@@ -103,6 +103,10 @@ STEP_ROW_COST = 7.5
 #: A working set with at least this share of the columns is read in place (products over every
 #: column) instead of gathered once per point; the gradient on every column then comes with it.
 IN_PLACE_SHARE = 0.6
+#: Rounds of the primal-dual update of a Newton step's sign-fixed solve (features whose sign the
+#: solve contradicts leave, KKT violators enter with their gradient's sign) before the
+#: active-set core is asked.
+SIGN_FIXED_ROUNDS = 3
 #: A weighted Gram of at least this many multiply-adds (n |S|^2) is formed on every thread.
 GRAM_THREADS_FROM = 2e7
 
