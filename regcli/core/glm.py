@@ -50,6 +50,7 @@ from regcli.core.tuning import (
     STALE_MODEL_MAX_RATE,
     STEP_OVERHEAD,
     STEP_ROW_COST,
+    WORK_SET_EXTRA,
 )
 
 #: Working weights are floored at this share of a row's weight (glmnet keeps fitted
@@ -628,6 +629,23 @@ def _carried_model(
     return (u, G, xbar, U), gS
 
 
+def working_set_cap(n: int, m: int, nonzero: int) -> int:
+    """Most features a Newton working set takes at once: every feature where n >= m; on wide
+    data about n, or twice the nonzero ones and WORK_SET_EXTRA more (a Gram on the working
+    set costs n |S|^2, and at most about n features are nonzero)."""
+    return max(min(n, m), 2 * nonzero + WORK_SET_EXTRA)
+
+
+def _largest(candidates: np.ndarray, score: np.ndarray, count: int) -> np.ndarray:
+    """The mask of the ``count`` candidates (mask) with the largest ``score``."""
+    idx = np.flatnonzero(candidates)
+    if idx.size > count:
+        idx = idx[np.argpartition(-score[idx], count - 1)[:count]]
+    out = np.zeros(candidates.size, dtype=bool)
+    out[idx] = True
+    return out
+
+
 def solve_point(
     prob: GLMProblem,
     penalty: Penalty,
@@ -638,13 +656,23 @@ def solve_point(
     tol: float,
     max_iter: int = 10_000,
     last: LastModel | None = None,
+    priority: np.ndarray | None = None,
 ) -> GLMPoint:
     """One alpha from the warm start ``state``: Newton on the working set (``strong`` (m,)
     mask, the nonzero and the unpenalized features), then a KKT check on every feature; its
     violators join the working set and the point is solved again.  ``last``: the previous
-    point's Newton model (``LastModel``), shared along a path."""
-    work = strong | (state.coef != 0)
-    work[penalty.unpenalized()] = True
+    point's Newton model (``LastModel``), shared along a path.  The working set holds at most
+    ``working_set_cap`` features at once beyond the nonzero and unpenalized ones: the strong
+    features with the largest ``priority`` (|gradient| at the previous point), the violators
+    with the largest violation."""
+    keep = state.coef != 0
+    keep[penalty.unpenalized()] = True
+    cap = working_set_cap(prob.n_samples, prob.n_features, int(np.count_nonzero(keep)))
+    extra = strong & ~keep
+    room = max(cap - int(np.count_nonzero(keep)), 0)
+    if priority is not None and np.count_nonzero(extra) > room:
+        extra = _largest(extra, priority, room)
+    work = keep | extra
     steps = 0
     while True:
         state, n, ok, g_work, icpt, whole = newton_on(
@@ -660,7 +688,8 @@ def solve_point(
         if not outside.any() or not ok:
             worst = float(resid.max())
             return GLMPoint(state, grad, worst, steps, ok and worst <= tol)
-        work |= outside[:-1]
+        room = max(cap - int(np.count_nonzero(work)), WORK_SET_EXTRA)
+        work |= _largest(outside[:-1], resid[:-1], room)
 
 
 def predicted_start(
@@ -784,6 +813,7 @@ def glm_path(
                 tol=tol * kkt_scale(a, c_max),
                 max_iter=max_iter,
                 last=last,
+                priority=np.abs(grad),
             )
             advance()
             before, before_alpha = state, prev_alpha
@@ -918,20 +948,28 @@ def glm_fit(
     prev = amax
     n_iter = 0
     last = LastModel()
+    before: GLMState | None = None  # the point before ``state``, at ``before_alpha``
+    before_alpha = prev
     with single_blas_thread():
         for a in steps:
             a = float(a)
             strong = penalty.strong_screen(grad, a, prev) if a > 0 else np.ones(grad.size, bool)
+            start = state
+            if before is not None and a > 0 and prev != before_alpha:
+                ratio = math.log(a / prev) / math.log(prev / before_alpha)
+                start = predicted_start(prob, penalty, a, state, before, ratio)
             point = solve_point(
                 prob,
                 penalty,
                 a,
-                state,
-                strong,
+                start,
+                strong | (state.coef != 0),
                 tol=tol * kkt_scale(a, c_max),
                 max_iter=max_iter,
                 last=last,
+                priority=np.abs(grad),
             )
+            before, before_alpha = state, prev
             state, grad, prev = point.state, point.grad, a
             n_iter += point.n_iter
     penalized = None

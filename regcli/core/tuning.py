@@ -107,6 +107,9 @@ IN_PLACE_SHARE = 0.6
 #: solve contradicts leave, KKT violators enter with their gradient's sign) before the
 #: active-set core is asked.
 SIGN_FIXED_ROUNDS = 3
+#: On wide data a Newton working set takes at most max(n, 2 |nonzero| + WORK_SET_EXTRA) features
+#: at once (the strong ones with the largest gradient first); KKT violators join in rounds.
+WORK_SET_EXTRA = 50
 #: A weighted Gram of at least this many multiply-adds (n |S|^2) is formed on every thread.
 GRAM_THREADS_FROM = 2e7
 

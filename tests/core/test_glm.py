@@ -353,3 +353,28 @@ def test_one_class_or_zero_counts_are_refused_by_the_core():
         glm_fit(X, y, BINOMIAL, alpha=0.1, weights=y)  # the 0 rows carry no weight
     with pytest.raises(ValueError, match="counts of 0 only"):
         glm_path(X, np.zeros(6), POISSON)
+
+
+def test_wide_single_fit_keeps_its_working_sets_small(monkeypatch):
+    """A fit at a small alpha on p >> n warm-starts down a coarse grid, where the strong rule
+    passes thousands of features; the Newton working sets stay near n (a Gram on them costs
+    n |S|^2), and the fit is the path's solution."""
+    from regcli.core import glm
+
+    rng = np.random.default_rng(3)
+    n, p = 60, 2000
+    X = rng.standard_normal((n, p))
+    y = (X[:, :3].sum(axis=1) + rng.standard_normal(n) > 0).astype(float)
+    sizes = []
+    newton_on = glm.newton_on
+
+    def recorded(prob, penalty, alpha, state, work, *args, **kwargs):
+        sizes.append(work.size)
+        return newton_on(prob, penalty, alpha, state, work, *args, **kwargs)
+
+    monkeypatch.setattr(glm, "newton_on", recorded)
+    amax = glm_path(X, y, BINOMIAL, n_alphas=1).alpha_max
+    fit = glm_fit(X, y, BINOMIAL, alpha=1e-3 * amax)
+    assert fit.converged
+    assert max(sizes) <= 2 * n + 50 + 2 * np.count_nonzero(fit.coef)
+    assert max(sizes) < p / 4
