@@ -17,6 +17,7 @@ import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -233,6 +234,24 @@ def _violation(
     return np.append(resid, abs(icpt_grad))
 
 
+class KernelRidgeModel:
+    """The Newton model X_c' U X_c of a ridge step whose working set is wider than the rows,
+    held as A = U^{1/2} X_c (n x k) and its kernel A A' (n x n): a product with it and the
+    ridge solve (A'A + lam I)^{-1} c = (c - A' (A A' + lam I)^{-1} A c) / lam cost n k and
+    n^2 k instead of the Gram's n k^2 and k^3."""
+
+    def __init__(self, A: np.ndarray):
+        self.A = A
+        self.K = A @ A.T
+
+    def __matmul__(self, v: np.ndarray) -> np.ndarray:
+        return self.A.T @ (self.A @ v)
+
+    def ridge_solve(self, c: np.ndarray, lam: float) -> np.ndarray:
+        M = self.K + lam * np.eye(self.K.shape[0])
+        return (c - self.A.T @ np.linalg.solve(M, self.A @ c)) / lam
+
+
 @dataclass
 class SignedFactor:
     """The Cholesky factor of the latest sign-fixed solve (its Gram, active set, l2 term):
@@ -363,6 +382,8 @@ def _inner_solve(
     if c.size == 0:
         return np.zeros(0)
     if penalty.scalar and penalty.l1_ratio == 0.0:  # ridge: one solve
+        if isinstance(G, KernelRidgeModel):
+            return G.ridge_solve(c, alpha)
         A = G + alpha * np.eye(c.size)
         return np.linalg.solve(A, c)
     if penalty.scalar and alpha > 0:
@@ -391,16 +412,22 @@ class LastModel:
     signed: SignedFactor = field(default_factory=SignedFactor)
 
 
-def _stale_model_pays(n: int, k: int, worst: float, before: float, tol: float) -> bool:
+def _stale_model_pays(
+    n: int, k: int, worst: float, before: float, tol: float, *, kernel: bool = False
+) -> bool:
     """Whether the next Newton step should reuse the latest model: the steps it would take at
-    the last step's rate of decrease cost less than a fresh Gram and one step (in the time of a
-    Gram's multiply-add; a step's passes over the rows are memory-bound)."""
+    the last step's rate of decrease cost less than a fresh model and one step (in the time of
+    a Gram's multiply-add; a step's passes over the rows are memory-bound).  A fresh model is
+    a Gram (n k^2 / 2), or with ``kernel`` a kernel (n^2 k / 2) and a gather of the columns."""
     rate = worst / before
     if not rate < STALE_MODEL_MAX_RATE or not tol > 0:
         return False
     steps = math.ceil(math.log(tol / worst) / math.log(rate)) if rate > 0 else 1
     step = STEP_OVERHEAD + STEP_ROW_COST * n * k
-    gram = 0.5 * n * k * k / (2.0 if n * k * k >= GRAM_THREADS_FROM else 1.0)
+    if kernel:
+        gram = 0.5 * n * n * k + STEP_ROW_COST * n * k
+    else:
+        gram = 0.5 * n * k * k / (2.0 if n * k * k >= GRAM_THREADS_FROM else 1.0)
     return steps * step <= gram + step
 
 
@@ -423,6 +450,8 @@ def newton_on(
     fam, v, y = prob.family, prob.v, prob.y
     cols = WorkColumns(prob.Xs, work)
     pen = penalty.restricted(work)
+    # ridge on more columns than rows: the Newton model in the rows' space
+    kernel = pen.scalar and pen.l1_ratio == 0.0 and alpha > 0 and work.size > prob.n_samples
     memo = SignedFactor() if last is None else last.signed
     b0, b, eta = state.intercept, state.coef.copy(), state.eta
     bS = b[work]
@@ -435,7 +464,7 @@ def newton_on(
     if last is None:
         previous, gS = None, cols.gradient(r)
     else:
-        previous, gS = _carried_model(prob, last, work, cols, r)
+        previous, gS = _carried_model(prob, last, work, cols, r, kernel=kernel)
     while True:
         icpt = float(r.sum()) if prob.fit_intercept else 0.0
         worst = max(pen.kkt_violation(gS, bS, alpha), abs(icpt))
@@ -447,7 +476,8 @@ def newton_on(
             break
         steps += 1
         stale = previous is not None and (
-            steps == 1 or _stale_model_pays(prob.n_samples, work.size, worst, worst_before, tol)
+            steps == 1
+            or _stale_model_pays(prob.n_samples, work.size, worst, worst_before, tol, kernel=kernel)
         )
         worst_before = worst
         # the weighted least-squares model: G = Xc' U Xc and c = Xc' U z, z = eta + (y - mu)/V,
@@ -457,12 +487,19 @@ def newton_on(
             u, G, xbar, U = previous
         else:
             u = v * np.maximum(fam.variance(mu), VARIANCE_FLOOR)
-            G = cols.gram(u, threads=prob.n_samples * work.size**2 >= GRAM_THREADS_FROM)
             xbar, U = None, 0.0
             if prob.fit_intercept:
                 U = float(u.sum())
                 xbar = cols.weighted_sums(u) / U
-                G -= U * np.outer(xbar, xbar)
+            if kernel:
+                Xc = cols.columns(np.arange(work.size))
+                if xbar is not None:
+                    Xc -= xbar
+                G = KernelRidgeModel(Xc * np.sqrt(u)[:, None])
+            else:
+                G = cols.gram(u, threads=prob.n_samples * work.size**2 >= GRAM_THREADS_FROM)
+                if xbar is not None:
+                    G -= U * np.outer(xbar, xbar)
             previous = (u, G, xbar, U)  # the model later steps may reuse
             if last is not None:
                 last.work, last.G, last.xbar, last.U, last.u = work, G, xbar, U, u
@@ -592,11 +629,18 @@ def weighted_gram(
 
 
 def _carried_model(
-    prob: GLMProblem, last: LastModel, work: np.ndarray, cols: WorkColumns, r: np.ndarray
-) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray | None, float] | None, np.ndarray]:
+    prob: GLMProblem,
+    last: LastModel,
+    work: np.ndarray,
+    cols: WorkColumns,
+    r: np.ndarray,
+    *,
+    kernel: bool = False,
+) -> tuple[tuple[np.ndarray, Any, np.ndarray | None, float] | None, np.ndarray]:
     """``last``'s model on the columns ``work`` (None without one): its Gram where the columns
     are shared, the blocks of new columns computed with its weights (n x new x |work|) in the
-    same pass over X as the gradient X_S' r, which comes with it."""
+    same pass over X as the gradient X_S' r, which comes with it.  For a ``kernel`` model (ridge
+    wider than the rows) only the model of the same columns is carried."""
     if last.work is None or last.G is None or last.u is None or work.size == 0:
         return None, cols.gradient(r)
     where = np.searchsorted(last.work, work)
@@ -607,6 +651,8 @@ def _carried_model(
     u, U = last.u, last.U
     if shared.all() and work.size == last.work.size:  # the same columns: the same model
         return (u, last.G, last.xbar, U), cols.gradient(r)
+    if kernel or isinstance(last.G, KernelRidgeModel):  # a kernel model serves its own columns
+        return None, cols.gradient(r)
     if shared.all():
         G = last.G.take(where, 0).take(where, 1)
         last.signed.moved(last.G, G, where, shared)

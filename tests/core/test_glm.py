@@ -378,3 +378,20 @@ def test_wide_single_fit_keeps_its_working_sets_small(monkeypatch):
     assert fit.converged
     assert max(sizes) <= 2 * n + 50 + 2 * np.count_nonzero(fit.coef)
     assert max(sizes) < p / 4
+
+
+def test_wide_ridge_uses_the_kernel_and_matches_scikit_learn():
+    """Ridge on more columns than rows: Newton steps in the rows' space (A A', n x n), the
+    same model scikit-learn's LogisticRegression fits, and a certified path."""
+    rng = np.random.default_rng(8)
+    n, p = 50, 400
+    X = rng.standard_normal((n, p)) * rng.uniform(0.5, 2.0, p)
+    y = (X[:, :3].sum(axis=1) + rng.standard_normal(n) > 0).astype(float)
+    alpha = 0.05
+    res = glm_fit(X, y, BINOMIAL, alpha=alpha, l1_ratio=0.0)
+    Xs, _, _ = standardize(X)
+    b0, b = sklearn_logistic(Xs, y, alpha, 0.0)
+    assert res.converged and res.max_kkt_violation <= 1e-7 * alpha
+    np.testing.assert_allclose(res.standardized_coef, b, atol=2e-6)
+    path = glm_path(X, y, BINOMIAL, l1_ratio=0.0, n_alphas=30)
+    assert path.converged.all() and path.max_kkt_relative.max() <= 1e-7
