@@ -743,14 +743,18 @@ def predicted_start(
     penalty: Penalty,
     alpha: float,
     state: GLMState,
+    state_alpha: float,
     before: GLMState | None,
-    ratio: float,
+    before_alpha: float,
 ) -> GLMState:
-    """The next point's start extrapolated along the path, state + ratio (state - before)
-    (``ratio`` the step in log alpha relative to the last one): coefficients that would change
+    """The start at ``alpha`` extrapolated from the solutions ``state`` (at ``state_alpha``) and
+    ``before`` in log alpha, state + ratio (state - before): coefficients that would change
     sign, or were 0, stay 0.  Kept only where its objective at ``alpha`` is below the current
     fit's, so Newton starts nearer the solution; ``state`` otherwise (and with limits)."""
-    if before is None or penalty.bounded or not 0.0 < ratio <= 1.0:
+    if before is None or penalty.bounded or not alpha > 0 or state_alpha == before_alpha:
+        return state
+    ratio = math.log(alpha / state_alpha) / math.log(state_alpha / before_alpha)
+    if not 0.0 < ratio <= 1.0:  # at most the last step
         return state
     linear = state.coef + ratio * (state.coef - before.coef)
     keep = (state.coef != 0) & (np.sign(linear) == np.sign(state.coef))
@@ -845,11 +849,9 @@ def glm_path(
     with single_blas_thread():
         for i, a in enumerate(grid):
             strong = penalty.strong_screen(grad, float(a), prev_alpha) | (state.coef != 0)
-            if before is not None and prev_alpha != before_alpha:
-                ratio = np.log(a / prev_alpha) / np.log(prev_alpha / before_alpha)
-                start = predicted_start(prob, penalty, float(a), state, before, float(ratio))
-            else:
-                start = state
+            start = predicted_start(
+                prob, penalty, float(a), state, prev_alpha, before, before_alpha
+            )
             point = solve_point(
                 prob,
                 penalty,
@@ -1000,10 +1002,7 @@ def glm_fit(
         for a in steps:
             a = float(a)
             strong = penalty.strong_screen(grad, a, prev) if a > 0 else np.ones(grad.size, bool)
-            start = state
-            if before is not None and a > 0 and prev != before_alpha:
-                ratio = math.log(a / prev) / math.log(prev / before_alpha)
-                start = predicted_start(prob, penalty, a, state, before, ratio)
+            start = predicted_start(prob, penalty, a, state, prev, before, before_alpha)
             point = solve_point(
                 prob,
                 penalty,
