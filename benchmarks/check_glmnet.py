@@ -381,6 +381,83 @@ def check_families() -> None:
             )
 
 
+R_WIDE_SCRIPT = r"""
+args <- commandArgs(TRUE); d <- args[1]; n <- as.integer(args[2]); p <- as.integer(args[3])
+fam <- args[4]; a1 <- as.numeric(args[5]); a0 <- as.numeric(args[6])
+suppressMessages(library(glmnet))
+x <- matrix(readBin(file.path(d, "x.bin"), "double", n * p), n, p)
+y <- readBin(file.path(d, "y.bin"), "double", n)
+down <- function(a) exp(seq(log(100 * a), log(a), length.out = 40))  # warm starts, as advised
+f1 <- glmnet(x, y, family = fam, lambda = down(a1), alpha = 1, thresh = 1e-14, maxit = 1e6)
+f0 <- glmnet(x, y, family = fam, lambda = down(a0), alpha = 0, thresh = 1e-14, maxit = 1e6)
+last <- function(f) {  # its last point (Poisson paths may stop early)
+  k <- length(f$lambda); c(f$lambda[k], f$a0[k], as.vector(as.matrix(f$beta[, k])))
+}
+writeBin(last(f1), file.path(d, "lasso.out"))
+writeBin(last(f0), file.path(d, "ridge.out"))
+"""
+
+
+def check_wide_families() -> None:
+    """Binomial and Poisson fits on wide data (p = 600 > n = 80): a lasso at a small alpha
+    (warm starts through large strong sets) and ridge (Newton steps in the rows' space)."""
+    from regcli.core.family import family_named
+    from regcli.core.glm import glm_fit, glm_path
+
+    for family in ("binomial", "poisson"):
+        fam = family_named(family)
+        rng = np.random.default_rng(11)
+        n, p = 80, 600
+        X = np.sqrt(0.5) * rng.standard_normal((n, p)) + np.sqrt(0.5) * rng.standard_normal((n, 1))
+        eta = (X[:, :4] - X[:, :4].mean(0)) @ np.array([1.0, -0.8, 0.6, 0.4])
+        if family == "binomial":
+            y = (rng.uniform(size=n) < 1 / (1 + np.exp(-eta))).astype(float)
+        else:
+            y = rng.poisson(np.exp(0.3 + 0.4 * eta)).astype(float)
+        amax = glm_path(X, y, fam, n_alphas=1).alpha_max
+        a1, a0 = 0.05 * amax, 0.05
+        with tempfile.TemporaryDirectory() as d:
+            dp = Path(d)
+            np.asfortranarray(X).T.tofile(dp / "x.bin")
+            y.tofile(dp / "y.bin")
+            (dp / "s.R").write_text(R_WIDE_SCRIPT)
+            subprocess.run(
+                ["Rscript", str(dp / "s.R"), d, str(n), str(p), family, repr(a1), repr(a0)],
+                check=True,
+                capture_output=True,
+            )
+            r = {f.stem: np.fromfile(f) for f in dp.glob("*.out")}
+        print(f"== {family}, wide (80 x 600, simulated)")
+        for name, ratio in (("lasso", 1.0), ("ridge", 0.0)):
+            alpha, g = float(r[name][0]), r[name][1:]  # glmnet's last point and its lambda
+            res = glm_fit(X, y, fam, alpha=alpha, l1_ratio=ratio, tol=1e-12)
+            oracle = ""
+            if ratio == 0.0:  # a third opinion on ridge: scikit-learn, on the same objective
+                sk = _sklearn_ridge_glm(X, y, family, alpha)
+                oracle = f"; scikit-learn rel diff {rel(res.standardized_coef, sk):.1e}"
+            print(
+                f"  {name} fit at {alpha:.3g}: coefficients rel diff {rel(res.coef, g[1:]):.1e}, "
+                f"intercept abs diff {abs(res.intercept - g[0]):.1e}{oracle}"
+            )
+
+
+def _sklearn_ridge_glm(X: np.ndarray, y: np.ndarray, family: str, alpha: float) -> np.ndarray:
+    """scikit-learn's ridge logistic / Poisson coefficients on the 1/n-standardized columns."""
+    import warnings
+
+    from sklearn.linear_model import LogisticRegression, PoissonRegressor
+
+    Xs = (X - X.mean(0)) / X.std(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if family == "binomial":
+            C = 1.0 / (len(y) * alpha)
+            model = LogisticRegression(C=C, tol=1e-12, max_iter=100_000).fit(Xs, y)
+            return model.coef_[0]
+        return PoissonRegressor(alpha=alpha, tol=1e-14, max_iter=100_000).fit(Xs, y).coef_
+
+
 if __name__ == "__main__":
     main()
     check_families()
+    check_wide_families()
