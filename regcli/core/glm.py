@@ -192,11 +192,13 @@ class GLMState:
     eta: np.ndarray
     nll: float | None = None
 
+    def objective_loss(self, prob: GLMProblem) -> float:
+        """v' nll(y, eta) at this fit: the carried value where known."""
+        return prob.objective_loss(self.eta) if self.nll is None else self.nll
+
     def loss(self, prob: GLMProblem) -> float:
         """Half the mean deviance at this fit."""
-        if self.nll is None:
-            return prob.loss(self.eta)
-        return self.nll + prob.saturated
+        return self.objective_loss(prob) + prob.saturated
 
 
 @dataclass(frozen=True)
@@ -455,7 +457,7 @@ def newton_on(
     memo = SignedFactor() if last is None else last.signed
     b0, b, eta = state.intercept, state.coef.copy(), state.eta
     bS = b[work]
-    nll = prob.objective_loss(eta) if state.nll is None else state.nll
+    nll = state.objective_loss(prob)
     f_old = nll + penalty_value(pen, alpha, bS)
     steps = 0
     worst_before = np.inf
@@ -764,7 +766,7 @@ def predicted_start(
     if cut.size:
         eta -= prob.Xs[:, cut] @ linear[cut]
     nll = prob.objective_loss(eta)
-    now = state.loss(prob) - prob.saturated
+    now = state.objective_loss(prob)
     if not nll + penalty_value(penalty, alpha, coef) < now + penalty_value(
         penalty, alpha, state.coef
     ):
