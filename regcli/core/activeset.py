@@ -393,9 +393,10 @@ class ActiveSet:
             return
         if self._XA is not None:  # close the gaps: move the columns after the first one left
             close_gaps(self._XA, gone, self.idx.size)
-            if self._GA is not None:
-                kept = np.flatnonzero(mask)
-                self._GA[: kept.size, : kept.size] = self._GA[np.ix_(kept, kept)]
+            if self._GA is not None:  # the same for G_AA's columns, then its rows
+                k = self.idx.size
+                close_gaps(self._GA[:k], gone, k)
+                close_gaps(self._GA.T[: k - gone.size], gone, k)
         if self._deletes_cheaper(gone.size):
             for i in gone[::-1]:
                 self.factor.delete(int(i))
