@@ -111,7 +111,8 @@ class ActiveSet:
         self._GA: np.ndarray | None = None
         self._uv: tuple[np.ndarray, np.ndarray] | None = None
         self._ad: tuple[np.ndarray, np.ndarray] | None = None
-        self._g: tuple[float, np.ndarray] | None = None
+        # (lam1, gradient, whether exact everywhere: ``LazyStats.screened_gradient``)
+        self._g: tuple[float, np.ndarray, bool] | None = None
         self._x: tuple[float, np.ndarray] | None = None
         # the elastic net's factor serves one alpha, and on the lazy source most active sets
         # are checked at one lam1 only: there solution and gradient are formed for that lam1
@@ -274,7 +275,15 @@ class ActiveSet:
         if self._ad is None and self._one_lam1:
             if self._g is None or self._g[0] != lam1:
                 x = self.solution(lam1)
-                self._g = (lam1, self.stats.c - self._times(x))
+                if self._XA is not None and self.lam2 > 0.0:  # lazy: exact where the check needs it
+                    k = self.idx.size
+                    fit = self.fitted(x)
+                    grad = self.stats.screened_gradient(  # type: ignore[union-attr]
+                        fit, lam1, self.idx, self._XA[:, :k]
+                    )
+                    self._g = (lam1, grad, False)
+                else:
+                    self._g = (lam1, self.stats.c - self._times(x), True)
             return self._g[1].copy()
         a, d = self._segment_ad()
         return a + lam1 * d
@@ -282,8 +291,8 @@ class ActiveSet:
     def _segment_ad(self) -> tuple[np.ndarray, np.ndarray]:
         """(a, d) of ``gradient``, from the last gradient when there is one."""
         if self._ad is None:
-            if self._g is not None:
-                lam1, g = self._g
+            if self._g is not None and self._g[2]:  # an exact gradient: one product less
+                lam1, g, _ = self._g
                 d = self._times(self._segment_uv()[1])
                 self._ad = (g - lam1 * d, d)
             else:

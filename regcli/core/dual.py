@@ -368,8 +368,11 @@ class DualActiveSet:
         return self._x[1]
 
     def gradient(self, lam1: float) -> np.ndarray:
-        """c - G b at ``solution(lam1)``, from the kept columns."""
-        return self.stats.c - thin_product(self.stats.Xs.T, self.fitted(self.solution(lam1)))
+        """c - G b at ``solution(lam1)``, from the kept columns; exact wherever the KKT check
+        at lam1 needs it (``LazyStats.screened_gradient``)."""
+        k = self.idx.size
+        fit = self.fitted(self.solution(lam1))
+        return self.stats.screened_gradient(fit, lam1, self.idx, self._XA[:, :k])
 
 
 class SingleFactor:

@@ -16,7 +16,12 @@ import numpy as np
 from regcli.core.dispatch import statistics_source
 from regcli.core.moments import Moments
 from regcli.core.threads import all_threads, spare_threads
-from regcli.core.tuning import THIN_COLUMNS, THREADED_FROM
+from regcli.core.tuning import (
+    SCREENED_AFTER,
+    SCREENED_GRADIENT_FROM,
+    THIN_COLUMNS,
+    THREADED_FROM,
+)
 
 #: Columns whose largest |value| lies outside [PRESCALE_LOW, PRESCALE_HIGH] are divided by a
 #: power of two near it before any square is formed (exact in binary floating point), when the
@@ -233,6 +238,73 @@ class LazyStats:
         self.null_yy = self.yy  # as GramStats.null_yy
         self.n_samples = Xs.shape[0]
         self.n_features = Xs.shape[1]
+        # the single-precision copy of X~ and its columns' norms (``screened_gradient``)
+        self._single: tuple[np.ndarray, np.ndarray] | None = None
+        self._screen_requests = 0
+
+    def screened_gradient(
+        self, fit: np.ndarray, lam1: float, active: np.ndarray, active_columns: np.ndarray
+    ) -> np.ndarray:
+        """c - X~'fit (the gradient at fitted values ``fit`` = X~ b), exact wherever it decides
+        a KKT check against lam1: a product with a single-precision copy of X~ bounds every
+        entry (the rounding bound of that product, rigorous for any order of summation), and
+        the entries that bound cannot place at or below lam1 in absolute value are computed
+        exactly, those of ``active`` (whose columns X~_A are ``active_columns``) always.  The
+        others keep the single-precision value: below lam1 by more than its error, so the
+        check's decisions and any positive violation it reports are those of the exact
+        gradient.  Small or short problems get the exact product."""
+        single = self._screening_copy()
+        r = self.zs - fit
+        top = float(np.abs(r).max(initial=0.0))
+        if single is None or not 0.0 < top < np.inf:
+            return self.c - thin_product(self.Xs.T, fit)
+        X32, norms = single
+        # r scaled by a power of two (exact) to a largest entry in [1/2, 1): no overflow and
+        # (up to a bounded absolute error, below) no underflow in single precision
+        exponent = int(np.frexp(top)[1])
+        r_scaled = np.ldexp(r, -exponent)
+        product = thin_product(X32.T, r_scaled.astype(np.float32))
+        grad = np.ldexp(product.astype(np.float64), exponent)
+        # |fl(x'r) - x'r| <= (gamma_n + 3u) |x|'|r| <= (gamma_n + 3u) ||x|| ||r||, u the unit
+        # roundoff of single precision (the rounding of x, of r and of the n-term sum), plus
+        # at most 2^-149 per term where a value or a product falls below the normal range
+        u = 2.0**-24
+        n = self.n_samples
+        rel = 1.01 * (n * u / (1.0 - n * u) + 3.0 * u)
+        r_norm = float(np.sqrt(r_scaled @ r_scaled))
+        bound = (rel * r_norm) * norms
+        bound += 4.0 * n * 2.0**-149 * (1.0 + norms + r_norm)
+        unsure = np.abs(grad)
+        unsure += np.ldexp(bound, exponent)
+        unsure = unsure > lam1
+        unsure[active] = False
+        others = np.flatnonzero(unsure)
+        if others.size > 0.25 * self.n_features:
+            return self.c - thin_product(self.Xs.T, fit)
+        if others.size:
+            grad[others] = self.c[others] - self.Xs[:, others].T @ fit
+        if active.size:
+            grad[active] = self.c[active] - thin_product(active_columns.T, fit)
+        return grad
+
+    def _screening_copy(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(X~ in single precision, the columns' norms) where the screened gradient pays and
+        X~ fits single precision's range."""
+        if self._single is None:
+            n, m = self.n_samples, self.n_features
+            self._screen_requests += 1
+            if (
+                n * m < SCREENED_GRADIENT_FROM
+                or self._screen_requests < SCREENED_AFTER
+                or n * 2.0**-24 >= 0.5
+            ):
+                return None
+            norms = np.sqrt(np.einsum("ij,ij->j", self.Xs, self.Xs))
+            if not float(norms.max(initial=0.0)) < 2.0**100:  # (also catches NaN)
+                self._screen_requests = -(2**62)  # never again for these statistics
+                return None
+            self._single = (self.Xs.astype(np.float32), norms)
+        return self._single
 
     def cols_for(self, idx: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """An (m, len(idx)) array whose rows ``rows`` hold G[rows, idx] (other rows are zero)."""

@@ -55,6 +55,11 @@ DROP_ALL_ROUNDS = 3
 THIN_COLUMNS = 4
 #: Products with a matrix of at least this many entries run on every BLAS thread.
 THREADED_FROM = 500_000
+#: Lazy statistics from this many entries of X~ keep a single-precision copy for the
+#: certificate's gradient (``LazyStats.screened_gradient``), once it has been asked for
+#: ``SCREENED_AFTER`` times (a short path does not pay for the copy).
+SCREENED_GRADIENT_FROM = 2_000_000
+SCREENED_AFTER = 4
 
 # --- batched paths (cv folds and l1 ratios advanced together on Grams) --------------------------
 #: Primal-dual active-set rounds per point before a problem goes to the exact solver.

@@ -8,6 +8,7 @@ import pytest
 from regcli.core import compute_path
 from regcli.core import dual as dual_module
 from regcli.core.dual import DualActiveSet
+from regcli.core import stats as stats_module
 from regcli.core.stats import LazyStats
 from regcli.core.tuning import DUAL_FACTOR_FROM
 from tests.core.test_path import make_problem, rel
@@ -118,3 +119,27 @@ def test_large_wide_elastic_net_path_through_the_capacitance_matches_gram_mode(l
     b = compute_path(X, y, l1_ratio=l1_ratio, alphas=a.alphas, gram=True)
     assert a.converged.all() and (a.max_kkt_relative <= 1e-6).all()
     assert rel(a.coefs, b.coefs) < 1e-6
+
+
+@pytest.mark.parametrize("l1_ratio", [0.9, 0.1])  # mostly the primal form; mostly the dual form
+def test_screened_certificate_gradients_leave_the_path_and_its_certificates_unchanged(
+    monkeypatch, l1_ratio
+):
+    X, y = make_problem(320, 900, seed=22, k=60)
+    plain = compute_path(X, y, l1_ratio=l1_ratio, n_alphas=40, gram=False)
+    requests = []
+    original = LazyStats.screened_gradient
+
+    def counted(self, fit, lam1, active, active_columns):  # type: ignore[no-untyped-def]
+        requests.append(self._single is not None)
+        return original(self, fit, lam1, active, active_columns)
+
+    monkeypatch.setattr(stats_module, "SCREENED_GRADIENT_FROM", 0)
+    monkeypatch.setattr(LazyStats, "screened_gradient", counted)
+    screened = compute_path(X, y, l1_ratio=l1_ratio, alphas=plain.alphas, gram=False)
+    assert sum(requests) >= 30  # the single-precision product served most checks
+    assert screened.converged.all() and (screened.max_kkt_relative <= 1e-7).all()
+    assert rel(screened.coefs, plain.coefs) < 1e-9
+    # the certificates, recomputed exactly on the standardized problem, agree
+    exact = compute_path(X, y, l1_ratio=l1_ratio, alphas=plain.alphas, gram=True)
+    assert rel(screened.coefs, exact.coefs) < 1e-6

@@ -126,3 +126,36 @@ def test_close_gaps_removes_columns_in_place_and_in_order():
         expected = buf[:, :k][:, keep].copy()
         close_gaps(buf, np.flatnonzero(~keep), k)
         np.testing.assert_array_equal(buf[:, : keep.sum()], expected)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-150, 1e150])
+def test_screened_gradient_is_exact_wherever_a_kkt_check_could_look(monkeypatch, scale):
+    from regcli.core import stats as stats_module
+    from regcli.core.stats import LazyStats
+
+    monkeypatch.setattr(stats_module, "SCREENED_GRADIENT_FROM", 0)
+    monkeypatch.setattr(stats_module, "SCREENED_AFTER", 1)
+    rng = np.random.default_rng(3)
+    n, p = 200, 1500
+    X = rng.standard_normal((n, p)) + 0.5 * rng.standard_normal((n, 1))
+    X -= X.mean(axis=0)
+    X /= np.sqrt((X * X).sum(axis=0))
+    z = rng.standard_normal(n) * scale
+    stats = LazyStats(np.asfortranarray(X), z - z.mean())
+    active = np.array([3, 17, 400, 1499])
+    fit = X[:, active] @ (rng.standard_normal(4) * scale)
+    exact = stats.c - X.T @ fit
+    for quantile in (0.5, 0.99, 1.0):
+        lam1 = float(np.quantile(np.abs(exact), quantile))
+        grad = stats.screened_gradient(fit, lam1, active, np.asfortranarray(X[:, active]))
+        near = np.abs(exact) >= lam1  # at or above: a violation, or the check's boundary
+        near[active] = True
+        # exact (to double rounding) wherever the check could find a violation ...
+        size = np.abs(stats.c).max() + np.abs(X.T @ fit).max()  # the rounding's yardstick
+        assert np.allclose(grad[near], exact[near], rtol=0.0, atol=1e-13 * size)
+        # ... and elsewhere below lam1 and close to the exact value
+        assert (np.abs(grad[~near]) <= lam1).all()
+        residual = np.linalg.norm(stats.zs - fit)
+        assert (np.abs(grad - exact) <= 1e-4 * residual).all()
+        if quantile > 0.5:  # few features near lam1: the single-precision product served
+            assert not np.array_equal(grad[~near], exact[~near])
