@@ -7,8 +7,8 @@ import pytest
 
 from regcli.core import compute_path
 from regcli.core import dual as dual_module
-from regcli.core.dual import DualActiveSet
 from regcli.core import stats as stats_module
+from regcli.core.dual import DualActiveSet
 from regcli.core.stats import LazyStats
 from regcli.core.tuning import DUAL_FACTOR_FROM
 from tests.core.test_path import make_problem, rel
