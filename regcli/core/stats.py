@@ -15,6 +15,7 @@ import numpy as np
 
 from regcli.core.dispatch import statistics_source
 from regcli.core.moments import Moments
+from regcli.core.parallel import available_memory
 from regcli.core.threads import all_threads, spare_threads
 from regcli.core.tuning import (
     SCREENED_AFTER,
@@ -298,6 +299,9 @@ class LazyStats:
                 or self._screen_requests < SCREENED_AFTER
                 or n * 2.0**-24 >= 0.5
             ):
+                return None
+            free = available_memory()
+            if free is not None and free < 4.0 * 4 * n * m:  # the copy, with room to spare
                 return None
             norms = np.sqrt(np.einsum("ij,ij->j", self.Xs, self.Xs))
             if not float(norms.max(initial=0.0)) < 2.0**100:  # (also catches NaN)
