@@ -219,7 +219,13 @@ class DualActiveSet:
         K = self._K
         # trace(K) >= ||K||_2 (K is positive semidefinite): the residuals' yardstick
         self._scale = float(np.trace(K)) + self.lam2
-        if self._single and not exact and self._scale <= SINGLE_MAX_CONDITION * self.lam2:
+        if (
+            self._single
+            and not exact
+            and self._scale <= SINGLE_MAX_CONDITION * self.lam2
+            and 1e-30 < self.lam2
+            and self._scale < 1e30  # K + lam2 I within single precision's normal range
+        ):
             M32 = K.astype(np.float32, order="F")
             M32.flat[:: M32.shape[0] + 1] += np.float32(self.lam2)
             L32, info = scipy_linalg().lapack.spotrf(M32, lower=1, clean=0, overwrite_a=1)

@@ -143,3 +143,14 @@ def test_screened_certificate_gradients_leave_the_path_and_its_certificates_unch
     # the certificates, recomputed exactly on the standardized problem, agree
     exact = compute_path(X, y, l1_ratio=l1_ratio, alphas=plain.alphas, gram=True)
     assert rel(screened.coefs, exact.coefs) < 1e-6
+
+
+def test_a_target_beyond_single_precision_range_takes_the_double_factor():
+    # y of 1e100: lam2 and K + lam2 I beyond float32's range (the single-precision
+    # preconditioner's cast overflowed); the lazy path agrees with the Gram route's
+    X, y = make_problem(320, 900, seed=23, k=60)
+    lazy = compute_path(X, y * 1e100, l1_ratio=0.1, n_alphas=30, gram=False)
+    assert lazy.n_nonzero.max() >= DUAL_FACTOR_FROM * 320  # the dual form did run
+    assert lazy.converged.all() and (lazy.max_kkt_relative <= 1e-7).all()
+    gram = compute_path(X, y * 1e100, l1_ratio=0.1, alphas=lazy.alphas, gram=True)
+    assert rel(lazy.coefs, gram.coefs) < 1e-6
