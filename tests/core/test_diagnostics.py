@@ -32,6 +32,9 @@ def test_groups_match_brute_force_on_tall_and_wide_designs(n, p):
     X = rng.standard_normal((n, p))
     X[:, 5] = 3.0 * X[:, 2] + 0.05 * rng.standard_normal(n)  # |corr| ~ 0.9999
     X[:, 9] = -X[:, 5] + 0.1 * rng.standard_normal(n)
+    if p > n:  # pairs across and within the column blocks of the wide route (512 columns each)
+        X[:, p - 50] = -2.0 * X[:, 3] + 0.05 * rng.standard_normal(n)
+        X[:, p - 10] = X[:, p - 30] + 0.05 * rng.standard_normal(n)
     # just below and just above the threshold: decided in double precision
     for target, col in ((CORRELATION_GROUP - 2e-6, 12), (CORRELATION_GROUP + 2e-6, 14)):
         u = X[:, 0] - X[:, 0].mean()
@@ -41,6 +44,8 @@ def test_groups_match_brute_force_on_tall_and_wide_designs(n, p):
     result = collinearity(X)
     assert result.groups == brute_groups(X)
     assert [0, 14] in result.groups and not any(12 in g for g in result.groups)
+    if p > n:
+        assert [3, p - 50] in result.groups and [p - 30, p - 10] in result.groups
     if p > n:
         assert result.condition_number == np.inf and result.max_vif is None
     else:
