@@ -19,16 +19,25 @@ import numpy as np
 
 from regcli.core.batch import solve_paths
 from regcli.core.dispatch import Problem, Route, choose_route, statistics_source
-from regcli.core.family import GAUSSIAN, moments_deviance
+from regcli.core.family import GAUSSIAN, deviance_ratios, moments_deviance
 from regcli.core.general import problem_alpha_max
 from regcli.core.moments import Moments, moments_by_fold
 from regcli.core.parallel import run_tasks
-from regcli.core.path import RawPath, alpha_grid, path_grid, solve_path
+from regcli.core.path import (
+    MIN_POINTS_BEFORE_STOP,
+    RawPath,
+    alpha_grid,
+    early_stop_rule,
+    path_grid,
+    solve_path,
+)
 from regcli.core.penalty import NO_CONTROLS, Penalty, PenaltyControls
 from regcli.core.reduction import ReducedLasso, reducible
 from regcli.core.relax import relaxed_coefs
+from regcli.core.ridge import RidgeSolver
 from regcli.core.stats import (
     GramStats,
+    LazyStats,
     Standardization,
     Stats,
     gram_statistics,
@@ -883,6 +892,12 @@ def _fold_errors(
         penalty = controls.for_problem(p, ratio, std.keep, std.scale)
         own_grid = None if own_grids is None else own_grids[i]
         spec = _fold_spec(stats, grids[i], penalty, int(train.sum()), p, own_grid)
+        if ratio == 0.0 and penalty.scalar and gammas is None and _kernel_ridge(stats):
+            score = _ridge_fold_score(
+                stats, std, spec, grids[i], X, y, w, fold, k, metric, own_grid is not None
+            )
+            scores.append((score, time.perf_counter() - t))
+            continue
         raw = solve_path(
             stats,
             spec.alphas,
@@ -908,6 +923,58 @@ def _fold_errors(
         )
         scores.append((score, time.perf_counter() - t))
     return scores
+
+
+def _kernel_ridge(stats: Stats) -> bool:
+    """Whether ridge on these statistics takes the n x n kernel (wide lazy data)."""
+    return isinstance(stats, LazyStats) and stats.n_features > stats.n_samples
+
+
+def _ridge_fold_score(  # type: ignore[no-untyped-def]
+    stats: LazyStats,
+    std: Standardization,
+    spec: PathSpec,
+    grid,
+    X,
+    y,
+    w,
+    fold,
+    k,
+    metric,
+    interpolate,
+) -> FoldScore:
+    """``_fold_score`` of a training fold's ridge path on wide data, from one eigendecomposition
+    of its n x n kernel with no p-wide arrays: the held-out predictions at every alpha of the
+    fold's path are X~_test X~' D (D the dual coefficients), its early stop follows from the fit
+    terms as ``solve_path``'s does, and predictions, being linear in the coefficients, are
+    interpolated at ``grid`` as the coefficients would be (``interpolate_path``).  Every kept
+    column's coefficient is taken as nonzero (b = X~'D)."""
+    ridge = RidgeSolver(stats)
+    dual, fit_terms = ridge.dual_path(spec.alphas)
+    count = spec.alphas.size
+    if spec.early_stop:
+        dev = deviance_ratios(stats.yy, fit_terms, stats.null_yy)
+        for i in range(MIN_POINTS_BEFORE_STOP - 1, count):
+            high, flat = early_stop_rule(dev[i], dev[i - 1])
+            if high or flat:
+                count = i + 1
+                break
+    test = fold == k
+    keep = std.keep
+    rows = X[np.ix_(test, keep)]
+    if std.fit_intercept:
+        rows = rows - std.mean[keep]
+    rows = rows / std.scale[keep]  # the held-out rows standardized as the training fold's
+    pred = std.y_mean + (rows @ stats.Xs.T) @ dual[:, :count]  # (n_test, count)
+    pred = pred.T
+    if interpolate:
+        pred, _ = interpolate_path(spec.alphas[:count], pred, np.zeros(count), grid)
+    wt = w[test] / w[test].sum()
+    mse = GAUSSIAN.unit_deviance(y[test][None, :], pred) @ wt
+    errors = np.abs(y[test][None, :] - pred) @ wt if metric == "mae" else mse
+    support = np.zeros((len(grid), std.constant.size), dtype=bool)
+    support[: pred.shape[0], keep] = True
+    return FoldScore(errors, mse, support)
 
 
 def _fold_score(

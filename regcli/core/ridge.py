@@ -71,6 +71,22 @@ class RidgeSolver:
         assert isinstance(stats, LazyStats)
         return W, stats.c[:, None] - stats.Xs.T @ (stats.Xs @ W)
 
+    @property
+    def kernel_form(self) -> bool:
+        """Whether this solver works on the n x n kernel (wide lazy data)."""
+        return self._kernel
+
+    def dual_path(self, lam2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """In the kernel form, the whole path without p-wide arrays: dual coefficients D (n x k,
+        the coefficients are b = X~' D) and the fit terms c'b + b'(c - G b) (k,) at each lam2 >
+        0 of ``lam2`` (k,), from X~ b = K D = U diag(d) U' D."""
+        assert self._kernel and isinstance(self.stats, LazyStats)
+        weights = self._weights(np.asarray(lam2, dtype=float))
+        dual = self._basis @ weights
+        fitted = self._basis @ (self._d[:, None] * weights)  # X~ b, n x k
+        fit_terms = 2.0 * (self.stats.zs @ fitted) - np.einsum("ij,ij->j", fitted, fitted)
+        return dual, fit_terms
+
     def coef(self, lam2: float) -> np.ndarray:
         """Coefficients (m,) at one lam2 > 0."""
         W = self._basis @ self._weights(np.array([lam2]))[:, 0]

@@ -315,3 +315,33 @@ def test_wide_ratios_after_the_first_solve_their_full_fits_beside_the_folds(jobs
         assert (curve.index_min, curve.index_1se) == (alone.index_min, alone.index_1se)
     # one of the later fits stopped early: its folds' scores were cut
     assert min(c.alphas.size for c in together.curves[1:]) < 100
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"fit_intercept": False},
+        {"standardize": False},
+        {"weights": "varied"},
+        {"metric": "mae"},
+        {"fold_grid": "common"},
+    ],
+)
+def test_wide_ridge_folds_from_the_kernel_equal_the_ridge_paths(options, monkeypatch):
+    import regcli.core.cv as cv_module
+
+    X, y = make_problem(90, 400, seed=17)
+    X[:, 7] = 2.0  # constant: dropped with an intercept, so never in a fold's support
+    if options.get("weights") == "varied":
+        options = {"weights": np.random.default_rng(3).uniform(0.2, 2.0, 90)}
+    folds = [make_folds(90, 5, seed=1)]
+    kernel = cross_validate(X, y, folds=folds, l1_ratios=[0.0], jobs=1, **options)
+    monkeypatch.setattr(cv_module, "_kernel_ridge", lambda stats: False)
+    paths = cross_validate(X, y, folds=folds, l1_ratios=[0.0], jobs=1, **options)
+    a, b = kernel.curves[0], paths.curves[0]
+    assert np.array_equal(a.alphas, b.alphas)
+    assert np.allclose(a.cv_mean, b.cv_mean, rtol=1e-11, atol=0.0)
+    assert np.allclose(a.fold_errors, b.fold_errors, rtol=1e-10, atol=0.0)
+    assert np.array_equal(a.fold_support, b.fold_support)
+    assert a.fold_support[:, :, 7].any() == (options.get("fit_intercept") is False)
