@@ -18,7 +18,8 @@ from regcli.core.stats import GramStats, LazyStats, Stats, thin_product
 class RidgeSolver:
     """Solves ridge for any number of lam2 values after one factorization."""
 
-    def __init__(self, stats: Stats):
+    def __init__(self, stats: Stats, kernel: np.ndarray | None = None):
+        """``kernel``: X~X~' of lazy wide statistics where it is already formed."""
         self.stats = stats
         linalg = scipy_linalg()
         eigh, svd = linalg.eigh, linalg.svd
@@ -32,7 +33,8 @@ class RidgeSolver:
         elif stats.n_features > stats.n_samples:
             self._kernel = True
             Xs = stats.Xs
-            d, U = eigh(thin_product(Xs, Xs.T), check_finite=False, driver="evd")
+            K = thin_product(Xs, Xs.T) if kernel is None else kernel
+            d, U = eigh(K, check_finite=False, driver="evd")
             self._basis = U
             self._d = np.maximum(d, 0.0)
             self._proj = U.T @ stats.zs
@@ -94,6 +96,69 @@ class RidgeSolver:
             assert isinstance(self.stats, LazyStats)
             return thin_product(self.stats.Xs.T, W)
         return W
+
+
+def kernel_dual_path(stats: LazyStats, lam2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``RidgeSolver.dual_path`` on wide lazy statistics, by Lanczos on the kernel where it
+    reaches rounding level in at most ``LANCZOS_MAX_STEPS`` steps (a well-conditioned kernel:
+    a few dozen products with K instead of an eigendecomposition), else by the
+    eigendecomposition."""
+    lam2 = np.asarray(lam2, dtype=float)
+    K = thin_product(stats.Xs, stats.Xs.T)
+    dual = lanczos_shifted_solve(K, stats.zs, lam2)
+    if dual is None:
+        return RidgeSolver(stats, kernel=K).dual_path(lam2)
+    fitted = K @ dual  # X~ b
+    fit_terms = 2.0 * (stats.zs @ fitted) - np.einsum("ij,ij->j", fitted, fitted)
+    return dual, fit_terms
+
+
+#: Lanczos steps after which a shifted kernel solve gives way to the eigendecomposition.
+LANCZOS_MAX_STEPS = 160
+#: Residual of a shifted solve, relative to ||K|| ||x|| + ||z||, at which it is accepted.
+LANCZOS_RESIDUAL = 1e-14
+
+
+def lanczos_shifted_solve(K: np.ndarray, z: np.ndarray, shifts: np.ndarray) -> np.ndarray | None:
+    """X (n x k) with (K + s_j I) X_j = z for every shift s_j > 0, K symmetric positive
+    semidefinite: one Lanczos basis V of the Krylov space of K and z serves every shift (the
+    space does not depend on it), with full reorthogonalization, and X_j = V (T + s_j I)^{-1}
+    ||z|| e_1 through the eigendecomposition of the small tridiagonal T.  Each residual is
+    known without a product (beta_m |e_m' y_j|); None where one stays above
+    ``LANCZOS_RESIDUAL`` (relative to ||K|| ||X_j|| + ||z||, ||K|| <= trace(K)) after
+    ``LANCZOS_MAX_STEPS`` steps, or a shift is not positive."""
+    n, k = z.size, shifts.size
+    z_norm = float(np.sqrt(z @ z))
+    if z_norm == 0.0 or k == 0:
+        return np.zeros((n, k))
+    if not float(shifts.min()) > 0.0:
+        return None
+    tridiagonal = scipy_linalg().eigh_tridiagonal
+    k_norm = float(np.trace(K))
+    steps = min(n, LANCZOS_MAX_STEPS)
+    V = np.empty((n, steps + 1))
+    V[:, 0] = z / z_norm
+    diag = np.empty(steps)
+    off = np.empty(steps)
+    for j in range(steps):
+        w = K @ V[:, j]
+        diag[j] = float(V[:, j] @ w)
+        for _ in range(2):  # full reorthogonalization, twice is enough
+            w -= V[:, : j + 1] @ (V[:, : j + 1].T @ w)
+        off[j] = float(np.sqrt(w @ w))
+        m = j + 1
+        exhausted = off[j] <= 1e-15 * k_norm or m == n  # an invariant subspace: exact
+        if exhausted or m % 8 == 0 or m == steps:
+            theta, S = tridiagonal(diag[:m], off[: m - 1], check_finite=False)
+            Y = S @ ((z_norm * S[0])[:, None] / (theta[:, None] + shifts[None, :]))  # (m, k)
+            size = np.sqrt(np.einsum("ij,ij->j", Y, Y))
+            residual = 0.0 if exhausted else off[j] * np.abs(Y[-1])
+            if np.all(residual <= LANCZOS_RESIDUAL * (k_norm * size + z_norm)):
+                return V[:, :m] @ Y
+        if exhausted:
+            break
+        V[:, j + 1] = w / off[j]
+    return None
 
 
 def ridge_coef(stats: Stats, lam2: float) -> np.ndarray:

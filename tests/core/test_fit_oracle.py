@@ -182,3 +182,32 @@ def test_alpha_zero_is_least_squares_and_converged():
         assert res.converged
         np.testing.assert_allclose(res.coef, ols[1:], rtol=1e-9)
         assert abs(res.intercept - ols[0]) < 1e-9 * max(1, abs(ols[0]))
+
+
+@pytest.mark.parametrize("spectrum", ["flat", "decaying", "rank_deficient"])
+def test_lanczos_shifted_solves_agree_with_dense_solves_or_give_way(spectrum):
+    from regcli.core import ridge
+
+    rng = np.random.default_rng(11)
+    n = 300
+    Q, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    d = {
+        "flat": rng.uniform(1.0, 6.0, n),  # a bulk as of random wide data: a few dozen steps
+        "decaying": 10.0 ** -np.linspace(0, 14, n),  # with shifts to 1e-12: too ill-conditioned
+        "rank_deficient": np.r_[rng.uniform(1.0, 6.0, n - 40), np.zeros(40)],
+    }[spectrum]
+    K = (Q * d) @ Q.T
+    K = (K + K.T) / 2
+    z = rng.standard_normal(n)
+    shifts = np.geomspace(10.0, 1e-3, 30)
+    if spectrum == "decaying":
+        # a condition number of 1e12 at the smallest shift: no rounding-level residual
+        # within the step limit, so the eigendecomposition serves instead
+        assert ridge.lanczos_shifted_solve(K, z, np.geomspace(10.0, 1e-12, 30)) is None
+    X = ridge.lanczos_shifted_solve(K, z, shifts)
+    assert X is not None
+    for j, s in enumerate(shifts):
+        exact = np.linalg.solve(K + s * np.eye(n), z)
+        assert rel(X[:, j], exact) < 1e-9
+    assert np.array_equal(ridge.lanczos_shifted_solve(K, 0.0 * z, shifts), np.zeros((n, 30)))
+    assert ridge.lanczos_shifted_solve(K, z, np.array([1.0, 0.0])) is None
