@@ -34,7 +34,7 @@ from regcli.core.path import (
 from regcli.core.penalty import NO_CONTROLS, Penalty, PenaltyControls
 from regcli.core.reduction import ReducedLasso, reducible
 from regcli.core.relax import relaxed_coefs
-from regcli.core.ridge import kernel_dual_path
+from regcli.core.ridge import RidgeSolver
 from regcli.core.stats import (
     GramStats,
     LazyStats,
@@ -949,7 +949,7 @@ def _ridge_fold_score(  # type: ignore[no-untyped-def]
     terms as ``solve_path``'s does, and predictions, being linear in the coefficients, are
     interpolated at ``grid`` as the coefficients would be (``interpolate_path``).  Every kept
     column's coefficient is taken as nonzero (b = X~'D)."""
-    dual, fit_terms = kernel_dual_path(stats, spec.alphas)
+    dual, fit_terms = RidgeSolver(stats).dual_path(spec.alphas)
     count = spec.alphas.size
     if spec.early_stop:
         dev = deviance_ratios(stats.yy, fit_terms, stats.null_yy)

@@ -1,10 +1,12 @@
 """Ridge (l1_ratio = 0) in closed form on the standardized problem.
 
 b(lam2) = (G + lam2 I)^{-1} c.  One eigendecomposition gives the whole path: of G (p x p) where
-the Gram is formed, G = Q diag(d) Q' and b(lam2) = Q diag(1 / (d + lam2)) Q' c; of the n x n
-kernel K = X~ X~' on wide data (p > n), K = U diag(d) U' and b(lam2) = X~' U diag(1 / (d +
-lam2)) U' z (the thin SVD of X~ without its p x n factor); of X~ by a thin SVD otherwise.
-Several alphas are solved at once, so their products with X~ are matrix products.
+the Gram is formed, G = Q diag(d) Q' and b(lam2) = Q diag(1 / (d + lam2)) Q' c; of X~ by a thin
+SVD on tall lazy data.  On wide data (p > n) b(lam2) = X~'(K + lam2 I)^{-1} z with the n x n
+kernel K = X~ X~': one Lanczos basis of the Krylov space of K and z solves every lam2 (a few
+dozen products with K where K is well conditioned), and K = U diag(d) U' where Lanczos does
+not reach rounding level, and below 256 rows.  Several alphas are solved at once, so their
+products with X~ are matrix products.
 """
 
 from __future__ import annotations
@@ -16,15 +18,16 @@ from regcli.core.stats import GramStats, LazyStats, Stats, thin_product
 
 
 class RidgeSolver:
-    """Solves ridge for any number of lam2 values after one factorization."""
+    """Solves ridge for any number of lam2 values after one factorization (on wide lazy data:
+    after one kernel, with Lanczos or its eigendecomposition per block of lam2 values)."""
 
-    def __init__(self, stats: Stats, kernel: np.ndarray | None = None):
-        """``kernel``: X~X~' of lazy wide statistics where it is already formed."""
+    def __init__(self, stats: Stats):
         self.stats = stats
         linalg = scipy_linalg()
         eigh, svd = linalg.eigh, linalg.svd
 
         self._kernel = False
+        self._K: np.ndarray | None = None
         if isinstance(stats, GramStats):
             d, Q = eigh(stats.gram, check_finite=False, driver="evd")
             self._basis = Q
@@ -32,12 +35,9 @@ class RidgeSolver:
             self._proj = Q.T @ stats.c
         elif stats.n_features > stats.n_samples:
             self._kernel = True
-            Xs = stats.Xs
-            K = thin_product(Xs, Xs.T) if kernel is None else kernel
-            d, U = eigh(K, check_finite=False, driver="evd")
-            self._basis = U
-            self._d = np.maximum(d, 0.0)
-            self._proj = U.T @ stats.zs
+            self._K = thin_product(stats.Xs, stats.Xs.T)
+            # the kernel's eigendecomposition, made only where Lanczos gives way (``_dual``)
+            self._basis = self._d = self._proj = np.zeros(0)
         else:
             assert isinstance(stats, LazyStats)
             U, sv, Vt = svd(stats.Xs, full_matrices=False, check_finite=False)
@@ -55,64 +55,61 @@ class RidgeSolver:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(d > cut, self._proj[:, None] / d, 0.0)
 
+    def _dual(self, lam2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """In the kernel form: the dual coefficients D (n x k; b = X~'D) and X~ b = K D at each
+        lam2, by Lanczos (``lanczos_shifted_solve``) or else from K = U diag(d) U'."""
+        assert self._K is not None and isinstance(self.stats, LazyStats)
+        D = None
+        if self._K.shape[0] >= LANCZOS_MIN_SAMPLES:
+            D = lanczos_shifted_solve(self._K, self.stats.zs, lam2)
+        if D is not None:
+            return D, self._K @ D
+        if self._basis.size == 0:
+            d, U = scipy_linalg().eigh(self._K, check_finite=False, driver="evd")
+            self._basis, self._d = U, np.maximum(d, 0.0)
+            self._proj = U.T @ self.stats.zs
+        weights = self._weights(lam2)
+        return self._basis @ weights, self._basis @ (self._d[:, None] * weights)
+
     def solve(self, lam2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Coefficients (m, k) and gradients c - G b (m, k) at each lam2 > 0 of ``lam2`` (k,)."""
         lam2 = np.asarray(lam2, dtype=float)
-        W = self._basis @ self._weights(lam2)
         stats = self.stats
-        if isinstance(stats, GramStats):
-            return W, stats.c[:, None] - stats.gram @ W
-        if self._kernel:  # b = X~' W; X~ b = K W = U diag(d) U' W; both in one pass over X~
+        if self._kernel:  # b = X~'D and X~'(X~ b) = X~'(K D): both in one pass over X~
             assert isinstance(stats, LazyStats)
-            k = W.shape[1]
-            both = np.empty((W.shape[0], 2 * k), order="F")
-            both[:, :k] = W
-            both[:, k:] = self._basis @ (self._d[:, None] * (self._basis.T @ W))
+            D, KD = self._dual(lam2)
+            k = D.shape[1]
+            both = np.empty((D.shape[0], 2 * k), order="F")
+            both[:, :k] = D
+            both[:, k:] = KD
             products = stats.Xs.T @ both
             return products[:, :k], stats.c[:, None] - products[:, k:]
+        W = self._basis @ self._weights(lam2)
+        if isinstance(stats, GramStats):
+            return W, stats.c[:, None] - stats.gram @ W
         assert isinstance(stats, LazyStats)
         return W, stats.c[:, None] - stats.Xs.T @ (stats.Xs @ W)
 
-    @property
-    def kernel_form(self) -> bool:
-        """Whether this solver works on the n x n kernel (wide lazy data)."""
-        return self._kernel
-
     def dual_path(self, lam2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """In the kernel form, the whole path without p-wide arrays: dual coefficients D (n x k,
-        the coefficients are b = X~' D) and the fit terms c'b + b'(c - G b) (k,) at each lam2 >
-        0 of ``lam2`` (k,), from X~ b = K D = U diag(d) U' D."""
+        the coefficients are b = X~'D) and the fit terms c'b + b'(c - G b) (k,) at each lam2 >
+        0 of ``lam2`` (k,)."""
         assert self._kernel and isinstance(self.stats, LazyStats)
-        weights = self._weights(np.asarray(lam2, dtype=float))
-        dual = self._basis @ weights
-        fitted = self._basis @ (self._d[:, None] * weights)  # X~ b, n x k
+        dual, fitted = self._dual(np.asarray(lam2, dtype=float))  # fitted: X~ b, n x k
         fit_terms = 2.0 * (self.stats.zs @ fitted) - np.einsum("ij,ij->j", fitted, fitted)
         return dual, fit_terms
 
     def coef(self, lam2: float) -> np.ndarray:
         """Coefficients (m,) at one lam2 > 0."""
-        W = self._basis @ self._weights(np.array([lam2]))[:, 0]
         if self._kernel:
             assert isinstance(self.stats, LazyStats)
-            return thin_product(self.stats.Xs.T, W)
-        return W
+            return thin_product(self.stats.Xs.T, self._dual(np.array([lam2]))[0][:, 0])
+        return self._basis @ self._weights(np.array([lam2]))[:, 0]
 
 
-def kernel_dual_path(stats: LazyStats, lam2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``RidgeSolver.dual_path`` on wide lazy statistics, by Lanczos on the kernel where it
-    reaches rounding level in at most ``LANCZOS_MAX_STEPS`` steps (a well-conditioned kernel:
-    a few dozen products with K instead of an eigendecomposition), else by the
-    eigendecomposition."""
-    lam2 = np.asarray(lam2, dtype=float)
-    K = thin_product(stats.Xs, stats.Xs.T)
-    dual = lanczos_shifted_solve(K, stats.zs, lam2)
-    if dual is None:
-        return RidgeSolver(stats, kernel=K).dual_path(lam2)
-    fitted = K @ dual  # X~ b
-    fit_terms = 2.0 * (stats.zs @ fitted) - np.einsum("ij,ij->j", fitted, fitted)
-    return dual, fit_terms
-
-
+#: Rows from which a wide ridge path tries Lanczos (below, the eigendecomposition of the small
+#: kernel costs less than the steps' overhead).
+LANCZOS_MIN_SAMPLES = 256
 #: Lanczos steps after which a shifted kernel solve gives way to the eigendecomposition.
 LANCZOS_MAX_STEPS = 160
 #: Residual of a shifted solve, relative to ||K|| ||x|| + ||z||, at which it is accepted.

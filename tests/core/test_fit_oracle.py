@@ -211,3 +211,13 @@ def test_lanczos_shifted_solves_agree_with_dense_solves_or_give_way(spectrum):
         assert rel(X[:, j], exact) < 1e-9
     assert np.array_equal(ridge.lanczos_shifted_solve(K, 0.0 * z, shifts), np.zeros((n, 30)))
     assert ridge.lanczos_shifted_solve(K, z, np.array([1.0, 0.0])) is None
+
+
+def test_wide_ridge_path_by_lanczos_matches_the_gram_route():
+    from regcli.core import compute_path
+
+    X, y = make_problem(320, 900, seed=12)  # 320 rows: the kernel takes Lanczos
+    lazy = compute_path(X, y, l1_ratio=0.0, n_alphas=40, gram=False)
+    gram = compute_path(X, y, l1_ratio=0.0, alphas=lazy.alphas, gram=True)
+    assert lazy.converged.all() and (lazy.max_kkt_relative <= 1e-7).all()
+    assert rel(lazy.coefs, gram.coefs) < 1e-9
