@@ -943,12 +943,12 @@ def _ridge_fold_score(  # type: ignore[no-untyped-def]
     metric,
     interpolate,
 ) -> FoldScore:
-    """``_fold_score`` of a training fold's ridge path on wide data, from one eigendecomposition
-    of its n x n kernel with no p-wide arrays: the held-out predictions at every alpha of the
-    fold's path are X~_test X~' D (D the dual coefficients), its early stop follows from the fit
-    terms as ``solve_path``'s does, and predictions, being linear in the coefficients, are
-    interpolated at ``grid`` as the coefficients would be (``interpolate_path``).  Every kept
-    column's coefficient is taken as nonzero (b = X~'D)."""
+    """``_fold_score`` of a training fold's ridge path on wide data from its n x n kernel alone
+    (``RidgeSolver.dual_path``), with no p-wide arrays: the held-out predictions at every alpha
+    of the fold's path are X~_test X~' D (D the dual coefficients), its early stop follows from
+    the fit terms as ``solve_path``'s does, and predictions, being linear in the coefficients,
+    are interpolated at ``grid`` as the coefficients would be (``interpolate_path``).  Every
+    kept column's coefficient is taken as nonzero (b = X~'D)."""
     dual, fit_terms = RidgeSolver(stats).dual_path(spec.alphas)
     count = spec.alphas.size
     if spec.early_stop:
