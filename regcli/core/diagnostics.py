@@ -54,10 +54,13 @@ def collinearity(X: np.ndarray, weights: np.ndarray | None = None) -> Collineari
         X = X / factor
     v = np.full(n, 1.0 / n) if weights is None else weights / weights.sum()
     mean = v @ X
-    Z = (X - mean) * np.sqrt(v)[:, None]
-    sd = np.sqrt((Z * Z).sum(axis=0))
+    Z = X - mean
+    Z *= np.sqrt(v)[:, None]
+    sd = np.sqrt(np.einsum("ij,ij->j", Z, Z))
     live = np.flatnonzero(sd > 1e-13 * np.maximum(np.abs(mean), 1e-300))
-    Z = Z[:, live] / sd[live]
+    if live.size < p:
+        Z = Z[:, live]
+    Z /= sd[live]
     m = live.size
     if m <= n:
         return collinearity_from_gram(Z.T @ Z, live, n)
@@ -70,14 +73,19 @@ def collinearity(X: np.ndarray, weights: np.ndarray | None = None) -> Collineari
     Z32 = Z.astype(np.float32)
     edges: list[tuple[int, int]] = []
     for start in range(0, m, _BLOCK):
-        # the pairs (i, j > i) only: block rows i in [start, start + b), columns j >= start
+        # the pairs (i, j >= start) of block rows i in [start, start + b): each pair once,
+        # but for those within the block
         with all_threads():  # n m^2 / 2 multiply-adds in all: the spare cores help
             block = Z32[:, start : start + _BLOCK].T @ Z32[:, start:]
         b = block.shape[0]
-        block[:, :b][np.tril_indices(b)] = 0.0  # the pairs (i, j <= i) within the block
+        block[np.arange(b), np.arange(b)] = 0.0  # i itself (pairs within the block come twice)
         np.abs(block, out=block)
-        rows, cols = np.nonzero(block > CORRELATION_GROUP - _SINGLE_MARGIN)
-        rows += start
+        # the rows with a candidate at all (few), then their candidates
+        hot = np.flatnonzero(block.max(axis=1) > CORRELATION_GROUP - _SINGLE_MARGIN)
+        if not hot.size:
+            continue
+        rows, cols = np.nonzero(block[hot] > CORRELATION_GROUP - _SINGLE_MARGIN)
+        rows = hot[rows] + start
         cols += start
         exact = np.einsum("ij,ij->j", Z[:, rows], Z[:, cols])
         keep = np.abs(exact) > CORRELATION_GROUP
