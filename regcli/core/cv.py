@@ -513,7 +513,12 @@ def cross_validate(
         # one task per training fold solves every ratio's path on one standardized copy of
         # its rows; the later full fits are tasks of their own
         fold_tasks = [(r, k) for r in range(len(folds)) for k in range(K)]
-        all_tasks = fold_tasks + [(-1, i) for i in range(first, len(full_specs))]
+        # the later full fits densest first (smaller l1 ratios take longer), ridge's last:
+        # whichever process is free takes the next task, so the long ones should not come last
+        later_fits = sorted(
+            range(first, len(full_specs)), key=lambda i: (l1_ratios[i] == 0.0, l1_ratios[i])
+        )
+        all_tasks = fold_tasks + [(-1, i) for i in later_fits]
         # a fold's path costs about what the full path did: too little work is not worth the
         # forks (their copy-on-write faults, and processes side by side slow each other)
         n_paths = len(tasks) + len(full_specs) - first
@@ -521,8 +526,9 @@ def cross_validate(
             jobs = 1
         # one BLAS thread per process; a fold standardizes its own copy of its rows
         results = run_tasks(fold_path, all_tasks, jobs, task_bytes=8.0 * X.size)
-        later = results[len(fold_tasks) :]
-        fulls = fulls + [raw for raw, _ in later]  # type: ignore[misc]
+        later = dict(zip(later_fits, results[len(fold_tasks) :]))
+        later_order = range(first, len(full_specs))
+        fulls = fulls + [later[i][0] for i in later_order]  # type: ignore[misc]
         by_fold = dict(zip(fold_tasks, results[: len(fold_tasks)]))
         per_fold = iter(
             [
@@ -530,7 +536,7 @@ def cross_validate(
                 for i, r, k in tasks
             ]
         )
-        solve_s = [t_full] * first + [seconds for _, seconds in later]  # type: ignore[misc]
+        solve_s = [t_full] * first + [later[i][1] for i in later_order]  # type: ignore[misc]
         for i, r, k in tasks:
             solve_s[i] += by_fold[r, k][i][1]  # type: ignore[index]
     if sums is not None:  # from the sums: the rows may not be at hand (the stream engine)

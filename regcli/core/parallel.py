@@ -1,10 +1,10 @@
 """Independent solves (cross-validation folds, one path per l1 ratio) on several processes.
 
-``run_tasks`` forks ``jobs - 1`` children that share the parent's arrays copy-on-write, deals
-the tasks out in turn and collects results through pipes; each task computes exactly what the
-sequential loop would, so results do not depend on ``jobs``.  BLAS stays at one thread per
-process.  Forking is used only where it is safe (Linux); elsewhere, and for one job or one
-task, tasks run in order in this process.
+``run_tasks`` forks ``jobs - 1`` children that share the parent's arrays copy-on-write; every
+process takes the next task whenever it is free, and results come back through pipes.  Each
+task computes exactly what the sequential loop would, so results do not depend on ``jobs``.
+BLAS stays at one thread per process.  Forking is used only where it is safe (Linux);
+elsewhere, and for one job or one task, tasks run in order in this process.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import signal
 import sys
 import traceback
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from regcli.core.lapack import scipy_linalg
@@ -72,14 +72,15 @@ def _read_all(fd: int) -> bytes:
         parts.append(chunk)
 
 
-def _child(fn: Callable[[Any], Any], tasks: Sequence[Any], write_fd: int) -> None:
-    """Run the tasks, send (ok, payload) through the pipe and leave without cleanup."""
+def _child(fn: Callable[[Any], Any], tasks: Sequence[Any], queue: int, write_fd: int) -> None:
+    """Run the tasks whose numbers come from ``queue`` (``_take``), send (ok, [(number,
+    result), ...]) through the pipe and leave without cleanup."""
     code = 0
     for name in _THREAD_VARIABLES:  # any BLAS or OpenMP runtime first loaded here: one thread
         os.environ[name] = "1"
     try:
         try:
-            payload: Any = (True, [fn(t) for t in tasks])
+            payload: Any = (True, [(i, fn(tasks[i])) for i in _take(queue, len(tasks))])
         except BaseException:  # noqa: BLE001 - everything goes back to the parent
             payload = (False, traceback.format_exc())
             code = 1
@@ -90,6 +91,25 @@ def _child(fn: Callable[[Any], Any], tasks: Sequence[Any], write_fd: int) -> Non
         os.close(write_fd)
     finally:
         os._exit(code)  # no atexit handlers, no flush of the parent's buffers
+
+
+#: Bytes per number in the queue pipe, and most numbers it holds (4096 bytes: any pipe's room).
+_NUMBER = 4
+_MOST_NUMBERS = 1024
+
+
+def _take(queue: int, count: int) -> Iterator[int]:
+    """Task numbers (of ``count`` tasks) from the queue pipe until it is empty.  The pipe holds
+    numbers of chunks of consecutive tasks (one task each up to ``_MOST_NUMBERS`` tasks); each
+    read takes one number whole (the pipe holds whole numbers only, and a read of that size
+    from a pipe is atomic), so every chunk goes to exactly one process, the next free one."""
+    size = -(-count // _MOST_NUMBERS)
+    while True:
+        data = os.read(queue, _NUMBER)
+        if not data:
+            return
+        start = int.from_bytes(data, "little") * size
+        yield from range(start, min(start + size, count))
 
 
 def available_memory() -> float | None:
@@ -133,14 +153,21 @@ def run_tasks(
 
 
 def _forked(fn: Callable[[Any], T], tasks: Sequence[Any], procs: int) -> list[T]:
-    """``run_tasks`` on ``procs`` processes: this one takes tasks 0, procs, 2 procs, ...; each
-    forked child j takes j, j + procs, ... and sends its results through a pipe."""
+    """``run_tasks`` on ``procs`` processes: this one and ``procs - 1`` forked children take the
+    next task in order whenever they are free (the task numbers wait in a pipe), and each child
+    sends its results through a pipe of its own."""
     sys.stdout.flush()
     sys.stderr.flush()
-    children: list[tuple[int, int, int]] = []  # (pid, read fd, process number)
+    children: list[tuple[int, int]] = []  # (pid, read fd)
     results: list[Any] = [None] * len(tasks)
+    # every chunk number in the queue before the forks, its writing end closed: an empty queue
+    # reads as the end
+    chunks = min(len(tasks), _MOST_NUMBERS)
+    queue, feed = os.pipe()
+    os.write(feed, b"".join(i.to_bytes(_NUMBER, "little") for i in range(chunks)))
+    os.close(feed)
     try:
-        for j in range(1, procs):
+        for _ in range(1, procs):
             read_fd, write_fd = os.pipe()
             with warnings.catch_warnings():
                 # Python >= 3.12 warns about fork() with threads alive (BLAS's idle pool here);
@@ -150,12 +177,13 @@ def _forked(fn: Callable[[Any], T], tasks: Sequence[Any], procs: int) -> list[T]
             if pid == 0:  # pragma: no cover - runs in the child, which never returns
                 os.close(read_fd)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
-                _child(fn, tasks[j::procs], write_fd)
+                _child(fn, tasks, queue, write_fd)
             os.close(write_fd)
-            children.append((pid, read_fd, j))
-        results[0::procs] = [fn(t) for t in tasks[0::procs]]
+            children.append((pid, read_fd))
+        for i in _take(queue, len(tasks)):
+            results[i] = fn(tasks[i])
         while children:
-            pid, read_fd, j = children[0]
+            pid, read_fd = children[0]
             data = _read_all(read_fd)
             os.close(read_fd)
             os.waitpid(pid, 0)
@@ -166,10 +194,12 @@ def _forked(fn: Callable[[Any], T], tasks: Sequence[Any], procs: int) -> list[T]
             if not ok:
                 last = payload.strip().splitlines()[-1] if payload.strip() else "unknown error"
                 raise WorkerError(f"in worker process {pid}: {last}", payload)
-            results[j::procs] = payload
+            for i, result in payload:
+                results[i] = result
         return results
     finally:
-        for pid, read_fd, _ in children:  # an error or an interrupt: stop the others
+        os.close(queue)
+        for pid, read_fd in children:  # an error or an interrupt: stop the others
             os.close(read_fd)
             try:
                 os.kill(pid, signal.SIGKILL)
