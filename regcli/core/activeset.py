@@ -89,6 +89,7 @@ class ActiveSet:
         "factor",
         "_uv",
         "_ad",
+        "_ad_error",
         "_g",
         "_x",
         "_one_lam1",
@@ -111,8 +112,9 @@ class ActiveSet:
         self._GA: np.ndarray | None = None
         self._uv: tuple[np.ndarray, np.ndarray] | None = None
         self._ad: tuple[np.ndarray, np.ndarray] | None = None
-        # (lam1, gradient, whether exact everywhere: ``LazyStats.screened_gradient``)
-        self._g: tuple[float, np.ndarray, bool] | None = None
+        self._ad_error: np.ndarray | None = None  # a's error bounds (None: exact)
+        # (lam1, gradient, its error bounds: ``LazyStats.screened_gradient``; None: exact)
+        self._g: tuple[float, np.ndarray, np.ndarray | None] | None = None
         self._x: tuple[float, np.ndarray] | None = None
         # the elastic net's factor serves one alpha, and on the lazy source most active sets
         # are checked at one lam1 only: there solution and gradient are formed for that lam1
@@ -221,6 +223,7 @@ class ActiveSet:
     def _changed(self) -> None:
         self._uv = None
         self._ad = None
+        self._ad_error = None
         self._g = None
         self._x = None
 
@@ -275,26 +278,31 @@ class ActiveSet:
         if self._ad is None and self._one_lam1:
             if self._g is None or self._g[0] != lam1:
                 x = self.solution(lam1)
-                if self._XA is not None and self.lam2 > 0.0:  # lazy: exact where the check needs it
+                if self._XA is not None:  # the lazy source: exact where the check needs it
                     k = self.idx.size
                     fit = self.fitted(x)
-                    grad = self.stats.screened_gradient(  # type: ignore[union-attr]
-                        fit, lam1, self.idx, self._XA[:, :k]
+                    self._g = (
+                        lam1,
+                        *self.stats.screened_gradient(  # type: ignore[union-attr]
+                            fit, lam1, self.idx, self._XA[:, :k]
+                        ),
                     )
-                    self._g = (lam1, grad, False)
                 else:
-                    self._g = (lam1, self.stats.c - self._times(x), True)
+                    self._g = (lam1, self.stats.c - self._times(x), None)
             return self._g[1].copy()
         a, d = self._segment_ad()
         return a + lam1 * d
 
     def _segment_ad(self) -> tuple[np.ndarray, np.ndarray]:
-        """(a, d) of ``gradient``, from the last gradient when there is one."""
+        """(a, d) of ``gradient``, from the last gradient when there is one (a then has that
+        gradient's error bounds, ``_ad_error``)."""
         if self._ad is None:
-            if self._g is not None and self._g[2]:  # an exact gradient: one product less
-                lam1, g, _ = self._g
+            self._ad_error = None
+            if self._g is not None:  # one product less
+                lam1, g, error = self._g
                 d = self._times(self._segment_uv()[1])
                 self._ad = (g - lam1 * d, d)
+                self._ad_error = error
             else:
                 AD = self._times(np.column_stack(self._segment_uv()))
                 self._ad = (self.stats.c - AD[:, 0], AD[:, 1])
@@ -323,18 +331,22 @@ class ActiveSet:
                 # direction d (a product with all of X~ on wide data) is not formed
                 return 0, _NO_POINTS, _NO_POINTS, _NO_POINTS
             a, d = self._segment_ad()
+            error = self._ad_error
         else:
             u = v = np.zeros(0)
             a, d = self.stats.c, np.zeros_like(self.stats.c)
             kink = 0.0
+            error = None
         # most calls end at the first point (something enters or leaves before it): test it
         # alone first, a few O(p) passes instead of the crossing of every feature
-        if not self._point_ok(lam0, u - lam0 * v, a + lam0 * d, float(tol[0])):
+        if not self._point_ok(lam0, u - lam0 * v, a + lam0 * d, float(tol[0]), error):
             return 0, _NO_POINTS, _NO_POINTS, _NO_POINTS
-        # an inactive j violates once a_j + lam1 d_j leaves [-lam1, lam1]
+        # an inactive j violates once a_j + lam1 d_j leaves [-lam1, lam1] (by its error bound
+        # e_j where a_j is not exact: once |a_j + lam1 d_j| + e_j passes lam1)
+        up_a, down_a = (a, -a) if error is None else (a + error, error - a)
         with np.errstate(divide="ignore", invalid="ignore"):
-            up = np.where(1.0 - d > 0, a / (1.0 - d), 0.0)
-            down = np.where(1.0 + d > 0, -a / (1.0 + d), 0.0)
+            up = np.where(1.0 - d > 0, up_a / (1.0 - d), 0.0)
+            down = np.where(1.0 + d > 0, down_a / (1.0 + d), 0.0)
         cross = np.maximum(up, down)
         cross[self.idx] = 0.0
         kink = max(kink, float(_MAX(cross, initial=0.0)))
@@ -346,6 +358,8 @@ class ActiveSet:
             return 0, B, grads, np.zeros(0)
         viol = np.abs(grads)
         viol -= lam
+        if error is not None:
+            viol += error[:, None]
         viol[self.idx] = -np.inf
         kkt = np.maximum(viol.max(axis=0, initial=0.0), 0.0)
         if self.idx.size:
@@ -355,13 +369,18 @@ class ActiveSet:
         count = int(np.argmin(ok)) if not _ALL(ok) else count
         return count, B[:, :count], grads[:, :count], kkt[:count]
 
-    def _point_ok(self, lam: float, b: np.ndarray, grad: np.ndarray, tol: float) -> bool:
-        """Whether (b on the active set, gradient ``grad``) is the lasso solution at lam within
-        ``tol``: signs kept, no inactive |gradient| above lam, active gradients at lam s."""
+    def _point_ok(
+        self, lam: float, b: np.ndarray, grad: np.ndarray, tol: float, error: np.ndarray | None
+    ) -> bool:
+        """Whether (b on the active set, gradient ``grad``, its error bounds ``error`` or None)
+        is the lasso solution at lam within ``tol``: signs kept, no inactive |gradient| above
+        lam, active gradients at lam s."""
         idx = self.idx
         if idx.size and not _ALL(self.sign * b > 0):
             return False
         viol = np.abs(grad)
+        if error is not None:
+            viol += error
         if idx.size:
             if _MAX(np.abs(grad[idx] - self.sign * lam)) > tol:
                 return False

@@ -378,7 +378,7 @@ class DualActiveSet:
         at lam1 needs it (``LazyStats.screened_gradient``)."""
         k = self.idx.size
         fit = self.fitted(self.solution(lam1))
-        return self.stats.screened_gradient(fit, lam1, self.idx, self._XA[:, :k])
+        return self.stats.screened_gradient(fit, lam1, self.idx, self._XA[:, :k])[0]
 
 
 class SingleFactor:

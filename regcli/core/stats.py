@@ -245,7 +245,7 @@ class LazyStats:
 
     def screened_gradient(
         self, fit: np.ndarray, lam1: float, active: np.ndarray, active_columns: np.ndarray
-    ) -> np.ndarray:
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         """c - X~'fit (the gradient at fitted values ``fit`` = X~ b), exact wherever it decides
         a KKT check against lam1: a product with a single-precision copy of X~ bounds every
         entry (the rounding bound of that product, rigorous for any order of summation), and
@@ -253,12 +253,13 @@ class LazyStats:
         exactly, those of ``active`` (whose columns X~_A are ``active_columns``) always.  The
         others keep the single-precision value: below lam1 by more than its error, so the
         check's decisions and any positive violation it reports are those of the exact
-        gradient.  Small or short problems get the exact product."""
+        gradient.  Returns (gradient, each entry's error bound: 0 where exact), the bound None
+        where the product was exact (small or short problems)."""
         single = self._screening_copy()
         r = self.zs - fit
         top = float(np.abs(r).max(initial=0.0))
         if single is None or not 0.0 < top < np.inf:
-            return self.c - thin_product(self.Xs.T, fit)
+            return self.c - thin_product(self.Xs.T, fit), None
         X32, norms = single
         # r scaled by a power of two (exact) to a largest entry in [1/2, 1): no overflow and
         # (up to a bounded absolute error, below) no underflow in single precision
@@ -275,18 +276,21 @@ class LazyStats:
         r_norm = float(np.sqrt(r_scaled @ r_scaled))
         bound = (rel * r_norm) * norms
         bound += 4.0 * n * 2.0**-149 * (1.0 + norms + r_norm)
+        error = np.ldexp(bound, exponent)
         unsure = np.abs(grad)
-        unsure += np.ldexp(bound, exponent)
+        unsure += error
         unsure = unsure > lam1
         unsure[active] = False
         others = np.flatnonzero(unsure)
         if others.size > 0.25 * self.n_features:
-            return self.c - thin_product(self.Xs.T, fit)
+            return self.c - thin_product(self.Xs.T, fit), None
         if others.size:
             grad[others] = self.c[others] - self.Xs[:, others].T @ fit
+            error[others] = 0.0
         if active.size:
             grad[active] = self.c[active] - thin_product(active_columns.T, fit)
-        return grad
+            error[active] = 0.0
+        return grad, error
 
     def _screening_copy(self) -> tuple[np.ndarray, np.ndarray] | None:
         """(X~ in single precision, the columns' norms) where the screened gradient pays and

@@ -121,7 +121,7 @@ def test_large_wide_elastic_net_path_through_the_capacitance_matches_gram_mode(l
     assert rel(a.coefs, b.coefs) < 1e-6
 
 
-@pytest.mark.parametrize("l1_ratio", [0.9, 0.1])  # mostly the primal form; mostly the dual form
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.9, 0.1])  # the lasso's segments; primal; dual
 def test_screened_certificate_gradients_leave_the_path_and_its_certificates_unchanged(
     monkeypatch, l1_ratio
 ):

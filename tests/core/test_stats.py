@@ -147,7 +147,7 @@ def test_screened_gradient_is_exact_wherever_a_kkt_check_could_look(monkeypatch,
     exact = stats.c - X.T @ fit
     for quantile in (0.5, 0.99, 1.0):
         lam1 = float(np.quantile(np.abs(exact), quantile))
-        grad = stats.screened_gradient(fit, lam1, active, np.asfortranarray(X[:, active]))
+        grad, error = stats.screened_gradient(fit, lam1, active, np.asfortranarray(X[:, active]))
         near = np.abs(exact) >= lam1  # at or above: a violation, or the check's boundary
         near[active] = True
         # exact (to double rounding) wherever the check could find a violation ...
@@ -158,4 +158,8 @@ def test_screened_gradient_is_exact_wherever_a_kkt_check_could_look(monkeypatch,
         residual = np.linalg.norm(stats.zs - fit)
         assert (np.abs(grad - exact) <= 1e-4 * residual).all()
         if quantile > 0.5:  # few features near lam1: the single-precision product served
-            assert not np.array_equal(grad[~near], exact[~near])
+            assert error is not None and not np.array_equal(grad[~near], exact[~near])
+            assert (error[near] == 0.0).all() and (
+                np.abs(grad - exact) <= error + 1e-13 * size
+            ).all()
+            assert (np.abs(grad) + error <= lam1)[error > 0].all()  # each bound places it
