@@ -159,3 +159,9 @@ def test_small_cross_validations_stay_in_one_process(monkeypatch):
         X, y, folds=[make_folds(30, 5)], l1_ratios=[1.0], n_alphas=10, jobs=4, fold_grid="common"
     )
     assert seen == [1]  # the folds' work is estimated far below PARALLEL_MIN_SECONDS
+
+
+@needs_fork
+def test_more_tasks_than_the_queue_holds_go_in_chunks():
+    out = run_tasks(_pid_and_square, list(range(2500)), 2)  # 1024 numbers: chunks of 3
+    assert [sq for _, sq in out] == [t * t for t in range(2500)]
