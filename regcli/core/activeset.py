@@ -699,7 +699,26 @@ def solve_enet(
             inside = cand[screen[cand]]
             if inside.size:
                 cand = inside
-        k = 1 if single else (ADD_PER_ROUND_DUAL if isinstance(act, DualActiveSet) else max_add)
+        if (
+            isinstance(act, ActiveSet)
+            and isinstance(stats, LazyStats)
+            and lam2 > 0.0
+            and weights is None
+            and dual_factor_pays(stats.n_samples, A.size + cand.size)
+        ):
+            # the active set outgrows the k x k form within this alpha (on very few rows every
+            # feature may enter at once): the n x n form takes over from the current solution
+            act = DualActiveSet(stats, coef, lam2)
+            act.target_for(tol)
+        if isinstance(act, DualActiveSet):
+            # O(n^2) per feature there; where violators outnumber the rows many times over
+            # (a design of rank << p), half the active set's size per round instead of a fixed
+            # count
+            k = 1 if single else ADD_PER_ROUND_DUAL
+            if cand.size > 8 * stats.n_samples and not single:
+                k = max(k, A.size // 2)  # the active set grows geometrically
+        else:
+            k = 1 if single else max_add
         if wide:
             k = min(k, max(1, (stats.n_samples - 1 - A.size) // 2))
         if cand.size > k:

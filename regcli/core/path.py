@@ -43,7 +43,7 @@ from regcli.core.stats import (
     thin_product,
 )
 from regcli.core.threads import single_blas_thread, threads_on_demand
-from regcli.core.tuning import BOX_ROUNDS
+from regcli.core.tuning import BOX_ROUNDS, PREDICTED_ENTERING_MIN, PREDICTED_ENTERING_SHARE
 
 #: glmnet's defaults: stop after at least this many points when the fit no longer improves.
 MIN_POINTS_BEFORE_STOP = 5
@@ -667,11 +667,9 @@ def _boxed_points(stats: Stats, alphas: np.ndarray, penalty: Penalty, tol: float
             screen = strong_screen(push, l1_ratio, a, prev_alpha)
             screen[B] = False
             if grad_before is not None and lazy:  # as ``_activeset_points``
-                predicted = 2.0 * grad - grad_before
-                new = np.flatnonzero((sided(predicted, signed) > lam1) & (coef == 0))
-                if B.size:
-                    new = new[~held[new]]
-                enter = (new, np.sign(predicted[new]))
+                enter = predicted_entering(
+                    grad, grad_before, signed, lam1, (coef != 0) | held, stats.n_samples
+                )
         grad_before = grad
         n_iter = 0
         settled = False
@@ -761,6 +759,28 @@ def _general_points(stats: Stats, alphas: np.ndarray, penalty: Penalty, tol: flo
         yield coef, grad, sol.n_iter, sol.max_kkt_violation, sol.converged
 
 
+def predicted_entering(
+    grad: np.ndarray,
+    grad_before: np.ndarray,
+    signs: np.ndarray | None,
+    lam1: float,
+    taken: np.ndarray,
+    n_samples: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The features (and their signs) that the gradient, extrapolated linearly from the two
+    points before, predicts to enter at lam1: those whose push passes lam1, outside ``taken``
+    (bool), the strongest ``PREDICTED_ENTERING_SHARE`` x n_samples of them (at least
+    ``PREDICTED_ENTERING_MIN``): on very few rows the extrapolation can pass lam1 for
+    hundreds of thousands of features at once."""
+    predicted = 2.0 * grad - grad_before
+    push = sided(predicted, signs)
+    new = np.flatnonzero((push > lam1) & ~taken)
+    limit = max(PREDICTED_ENTERING_MIN, int(PREDICTED_ENTERING_SHARE * n_samples))
+    if new.size > limit:
+        new = np.sort(new[np.argpartition(-push[new], limit - 1)[:limit]])
+    return new, np.sign(predicted[new])
+
+
 def _activeset_points(  # type: ignore[no-untyped-def]
     stats: Stats,
     alphas: np.ndarray,
@@ -814,9 +834,9 @@ def _activeset_points(  # type: ignore[no-untyped-def]
             push = grad if signs is None else np.maximum(sided(grad, signs), 0.0)
             screen = strong_screen(push, l1_ratio, a, prev_alpha)
             if grad_before is not None and lazy:
-                predicted = 2.0 * grad - grad_before
-                new = np.flatnonzero((sided(predicted, signs) > a * l1_ratio) & (coef == 0))
-                enter = (new, np.sign(predicted[new]))
+                enter = predicted_entering(
+                    grad, grad_before, signs, a * l1_ratio, coef != 0, stats.n_samples
+                )
         grad_before = grad
         sol = solve_enet(
             stats,

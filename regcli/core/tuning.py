@@ -48,6 +48,10 @@ ADD_PER_ROUND = 10
 ADD_PER_ROUND_LARGE_LAZY = 6
 #: ... and more in the dual form, where a feature enters and leaves in O(n^2).
 ADD_PER_ROUND_DUAL = 16
+#: Most features predicted to enter at an alpha on the lazy source (the strongest): this share
+#: of the rows, and at least the minimum.
+PREDICTED_ENTERING_SHARE = 0.25
+PREDICTED_ENTERING_MIN = 32
 #: Solves per alpha after which a contradicted sign drops that feature alone (Lawson-Hanson)
 #: instead of every such feature at once.
 DROP_ALL_ROUNDS = 3

@@ -154,3 +154,14 @@ def test_a_target_beyond_single_precision_range_takes_the_double_factor():
     assert lazy.converged.all() and (lazy.max_kkt_relative <= 1e-7).all()
     gram = compute_path(X, y * 1e100, l1_ratio=0.1, alphas=lazy.alphas, gram=True)
     assert rel(lazy.coefs, gram.coefs) < 1e-6
+
+
+def test_two_rows_and_thousands_of_features_enter_together_without_thousands_of_rounds():
+    # two rows: every centered column is +-the same vector, so the elastic net takes every
+    # feature at once; the k x k form grew 10 features a round (hundreds of rounds and a
+    # 3000 x 3000 factor per point), now the n x n form takes over and grows geometrically
+    rng = np.random.default_rng(5)
+    X, y = rng.standard_normal((2, 3000)), rng.standard_normal(2)
+    res = compute_path(X, y, l1_ratio=0.5, n_alphas=10, gram=False)
+    assert res.converged.all() and (res.max_kkt_relative <= 1e-7).all()
+    assert res.n_nonzero[-1] == 3000 and res.n_iter.max() <= 60
