@@ -12,7 +12,7 @@ nonsingular.  On lazy data with many active features, ``DualActiveSet`` works wi
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import NamedTuple, TypeGuard
 
 import numpy as np
 
@@ -506,6 +506,20 @@ class ActiveSet:
         return True
 
 
+def _dual_form_serves(
+    stats: Stats, lam2: float, weights: np.ndarray | None, n_active: int
+) -> TypeGuard[LazyStats]:
+    """Whether an elastic-net active set of ``n_active`` features takes the n x n form: lazy
+    statistics, lam2 > 0 without per-feature weights (its capacitance is for lam2 I), and
+    enough features (``dispatch.dual_factor_pays``)."""
+    return (
+        isinstance(stats, LazyStats)
+        and lam2 > 0.0
+        and weights is None
+        and dual_factor_pays(stats.n_samples, n_active)
+    )
+
+
 def solve_enet(
     stats: Stats,
     penalty: ElasticNet,
@@ -545,12 +559,7 @@ def solve_enet(
         and active_set.retarget(lam2)
     ):
         act = active_set
-    elif (
-        isinstance(stats, LazyStats)
-        and lam2 > 0.0
-        and weights is None  # the dual form's capacitance is for lam2 I
-        and dual_factor_pays(stats.n_samples, int(np.count_nonzero(coef)))
-    ):
+    elif _dual_form_serves(stats, lam2, weights, int(np.count_nonzero(coef))):
         act = DualActiveSet(stats, coef, lam2)
     else:
         act = ActiveSet(stats, coef, lam2, weights)
@@ -699,12 +708,8 @@ def solve_enet(
             inside = cand[screen[cand]]
             if inside.size:
                 cand = inside
-        if (
-            isinstance(act, ActiveSet)
-            and isinstance(stats, LazyStats)
-            and lam2 > 0.0
-            and weights is None
-            and dual_factor_pays(stats.n_samples, A.size + cand.size)
+        if isinstance(act, ActiveSet) and _dual_form_serves(
+            stats, lam2, weights, A.size + cand.size
         ):
             # the active set outgrows the k x k form within this alpha (on very few rows every
             # feature may enter at once): the n x n form takes over from the current solution
