@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import time
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -47,6 +47,7 @@ from regcli.core.threads import all_threads, single_blas_thread, threads_on_dema
 from regcli.core.tuning import (
     GRAM_THREADS_FROM,
     IN_PLACE_SHARE,
+    PASS_THREADS_FROM,
     SIGN_FIXED_ROUNDS,
     STALE_MODEL_MAX_RATE,
     STEP_OVERHEAD,
@@ -113,7 +114,9 @@ class GLMProblem:
     def gradient(self, eta: np.ndarray) -> tuple[np.ndarray, float]:
         """Minus the loss gradient at ``eta``: X~' v (y - mu) (m,), and its intercept part."""
         r = self.v * (self.y - self.family.inverse_link(eta))
-        return self.Xs.T @ r, float(r.sum()) if self.fit_intercept else 0.0
+        with all_threads() if pass_threads(self.Xs) else nullcontext():
+            g = self.Xs.T @ r
+        return g, float(r.sum()) if self.fit_intercept else 0.0
 
     @cached_property
     def saturated(self) -> float:
@@ -543,10 +546,17 @@ def newton_on(
     return GLMState(b0, b, eta, nll), steps, ok, gS, icpt, cols.whole_gradient
 
 
+def pass_threads(X: np.ndarray) -> bool:
+    """Whether a product of ``X`` with a vector or a few is large enough (``PASS_THREADS_FROM``
+    entries) for the spare cores to shorten it."""
+    return X.size >= PASS_THREADS_FROM
+
+
 class WorkColumns:
     """The working set's columns of X~ as Newton steps use them: gathered into one array where
     they are few, read in place where they are most of the columns (products then run over
-    every column, and the last gradient on the working set comes with the whole one)."""
+    every column, and the last gradient on the working set comes with the whole one).  Large
+    products run on the spare cores (``pass_threads``)."""
 
     def __init__(self, Xs: np.ndarray, work: np.ndarray):
         self.Xs, self.work = Xs, work
@@ -554,13 +564,19 @@ class WorkColumns:
         self.in_place = work.size < p and work.size >= IN_PLACE_SHARE * p
         self.XS = Xs if work.size == p or self.in_place else Xs[:, work]
         self.whole_gradient: np.ndarray | None = None  # X~'r of the latest ``gradient``
+        self._large = pass_threads(self.Xs if self.in_place else self.XS)
+
+    def _threads(self) -> AbstractContextManager[None]:
+        return all_threads() if self._large else nullcontext()
 
     def gradient(self, r: np.ndarray) -> np.ndarray:
         """X_S' r."""
         if self.in_place:
-            self.whole_gradient = self.Xs.T @ r
+            with self._threads():
+                self.whole_gradient = self.Xs.T @ r
             return self.whole_gradient[self.work]
-        g = self.XS.T @ r
+        with self._threads():
+            g = self.XS.T @ r
         self.whole_gradient = g if self.work.size == self.Xs.shape[1] else None
         return g
 
@@ -568,10 +584,12 @@ class WorkColumns:
         """X_S' r and Xu' X_S (Xu: a few weighted columns (n, k)) in one pass over X."""
         R = np.column_stack([r, Xu])
         if self.in_place:
-            P = self.Xs.T @ R
+            with self._threads():
+                P = self.Xs.T @ R
             self.whole_gradient = np.ascontiguousarray(P[:, 0])
             return self.whole_gradient[self.work], P[self.work, 1:].T
-        P = self.XS.T @ R
+        with self._threads():
+            P = self.XS.T @ R
         g = np.ascontiguousarray(P[:, 0])
         self.whole_gradient = g if self.work.size == self.Xs.shape[1] else None
         return g, P[:, 1:].T
@@ -581,12 +599,15 @@ class WorkColumns:
         if self.in_place:
             whole = np.zeros(self.Xs.shape[1])
             whole[self.work] = d
-            return self.Xs @ whole
-        return self.XS @ d
+            with self._threads():
+                return self.Xs @ whole
+        with self._threads():
+            return self.XS @ d
 
     def weighted_sums(self, u: np.ndarray) -> np.ndarray:
         """X_S' u (leaves the latest gradient as it is)."""
-        return (self.Xs.T @ u)[self.work] if self.in_place else self.XS.T @ u
+        with self._threads():
+            return (self.Xs.T @ u)[self.work] if self.in_place else self.XS.T @ u
 
     def columns(self, positions: np.ndarray) -> np.ndarray:
         """The columns at these positions of the working set."""
@@ -594,7 +615,8 @@ class WorkColumns:
 
     def cross(self, Xu: np.ndarray) -> np.ndarray:
         """Xu' X_S for a few weighted columns Xu (n, k)."""
-        return (Xu.T @ self.Xs)[:, self.work] if self.in_place else Xu.T @ self.XS
+        with self._threads():
+            return (Xu.T @ self.Xs)[:, self.work] if self.in_place else Xu.T @ self.XS
 
     def gram(self, u: np.ndarray, *, threads: bool) -> np.ndarray:
         """X_S' diag(u) X_S."""
