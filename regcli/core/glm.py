@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import time
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -42,12 +42,12 @@ from regcli.core.stats import (
     constant_columns,
     normalized_weights,
     prescale,
+    thin_product,
 )
 from regcli.core.threads import all_threads, single_blas_thread, threads_on_demand
 from regcli.core.tuning import (
     GRAM_THREADS_FROM,
     IN_PLACE_SHARE,
-    PASS_THREADS_FROM,
     SIGN_FIXED_ROUNDS,
     STALE_MODEL_MAX_RATE,
     STEP_OVERHEAD,
@@ -114,9 +114,7 @@ class GLMProblem:
     def gradient(self, eta: np.ndarray) -> tuple[np.ndarray, float]:
         """Minus the loss gradient at ``eta``: X~' v (y - mu) (m,), and its intercept part."""
         r = self.v * (self.y - self.family.inverse_link(eta))
-        with all_threads() if pass_threads(self.Xs) else nullcontext():
-            g = self.Xs.T @ r
-        return g, float(r.sum()) if self.fit_intercept else 0.0
+        return thin_product(self.Xs.T, r), float(r.sum()) if self.fit_intercept else 0.0
 
     @cached_property
     def saturated(self) -> float:
@@ -546,17 +544,11 @@ def newton_on(
     return GLMState(b0, b, eta, nll), steps, ok, gS, icpt, cols.whole_gradient
 
 
-def pass_threads(X: np.ndarray) -> bool:
-    """Whether a product of ``X`` with a vector or a few is large enough (``PASS_THREADS_FROM``
-    entries) for the spare cores to shorten it."""
-    return X.size >= PASS_THREADS_FROM
-
-
 class WorkColumns:
     """The working set's columns of X~ as Newton steps use them: gathered into one array where
     they are few, read in place where they are most of the columns (products then run over
     every column, and the last gradient on the working set comes with the whole one).  Large
-    products run on the spare cores (``pass_threads``)."""
+    products run on the spare cores (``thin_product``)."""
 
     def __init__(self, Xs: np.ndarray, work: np.ndarray):
         self.Xs, self.work = Xs, work
@@ -564,19 +556,13 @@ class WorkColumns:
         self.in_place = work.size < p and work.size >= IN_PLACE_SHARE * p
         self.XS = Xs if work.size == p or self.in_place else Xs[:, work]
         self.whole_gradient: np.ndarray | None = None  # X~'r of the latest ``gradient``
-        self._large = pass_threads(self.Xs if self.in_place else self.XS)
-
-    def _threads(self) -> AbstractContextManager[None]:
-        return all_threads() if self._large else nullcontext()
 
     def gradient(self, r: np.ndarray) -> np.ndarray:
         """X_S' r."""
         if self.in_place:
-            with self._threads():
-                self.whole_gradient = self.Xs.T @ r
+            self.whole_gradient = thin_product(self.Xs.T, r)
             return self.whole_gradient[self.work]
-        with self._threads():
-            g = self.XS.T @ r
+        g = thin_product(self.XS.T, r)
         self.whole_gradient = g if self.work.size == self.Xs.shape[1] else None
         return g
 
@@ -584,12 +570,10 @@ class WorkColumns:
         """X_S' r and Xu' X_S (Xu: a few weighted columns (n, k)) in one pass over X."""
         R = np.column_stack([r, Xu])
         if self.in_place:
-            with self._threads():
-                P = self.Xs.T @ R
+            P = thin_product(self.Xs.T, R)
             self.whole_gradient = np.ascontiguousarray(P[:, 0])
             return self.whole_gradient[self.work], P[self.work, 1:].T
-        with self._threads():
-            P = self.XS.T @ R
+        P = thin_product(self.XS.T, R)
         g = np.ascontiguousarray(P[:, 0])
         self.whole_gradient = g if self.work.size == self.Xs.shape[1] else None
         return g, P[:, 1:].T
@@ -599,15 +583,14 @@ class WorkColumns:
         if self.in_place:
             whole = np.zeros(self.Xs.shape[1])
             whole[self.work] = d
-            with self._threads():
-                return self.Xs @ whole
-        with self._threads():
-            return self.XS @ d
+            return thin_product(self.Xs, whole)
+        return thin_product(self.XS, d)
 
     def weighted_sums(self, u: np.ndarray) -> np.ndarray:
         """X_S' u (leaves the latest gradient as it is)."""
-        with self._threads():
-            return (self.Xs.T @ u)[self.work] if self.in_place else self.XS.T @ u
+        if self.in_place:
+            return thin_product(self.Xs.T, u)[self.work]
+        return thin_product(self.XS.T, u)
 
     def columns(self, positions: np.ndarray) -> np.ndarray:
         """The columns at these positions of the working set."""
@@ -615,8 +598,9 @@ class WorkColumns:
 
     def cross(self, Xu: np.ndarray) -> np.ndarray:
         """Xu' X_S for a few weighted columns Xu (n, k)."""
-        with self._threads():
-            return (Xu.T @ self.Xs)[:, self.work] if self.in_place else Xu.T @ self.XS
+        if self.in_place:
+            return thin_product(self.Xs.T, Xu).T[:, self.work]
+        return thin_product(self.XS.T, Xu).T
 
     def gram(self, u: np.ndarray, *, threads: bool) -> np.ndarray:
         """X_S' diag(u) X_S."""

@@ -121,10 +121,6 @@ SIGN_FIXED_ROUNDS = 3
 WORK_SET_EXTRA = 50
 #: A weighted Gram of at least this many multiply-adds (n |S|^2) is formed on every thread.
 GRAM_THREADS_FROM = 2e7
-#: A product of X~ (or its working columns) with a vector over at least this many entries
-#: (n |S|) runs on the spare cores: such a pass is bound by memory, which one thread does not
-#: fill (OpenBLAS itself keeps smaller ones on one thread).
-PASS_THREADS_FROM = 2**18
 
 
 def gram_chunk_rows(p: int) -> int:
