@@ -83,11 +83,23 @@ def _number_changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
             if nested:
                 out[key] = nested
             continue
-        numeric = [isinstance(v, (int, float)) and not isinstance(v, bool) for v in (a, b)]
-        if any(numeric):
-            change = b - a if all(numeric) else None  # type: ignore[operator]
-            out[key] = {"old": a, "new": b, "change": change}
+        numbers = [_finite_number(v) for v in (a, b)]
+        if any(v is not None for v in numbers):
+            x, y = numbers
+            out[key] = {"old": x, "new": y, "change": None if x is None or y is None else y - x}
     return out
+
+
+def _finite_number(value: Any) -> float | None:
+    """A recorded metric as a finite float; None for anything else (text, true/false, and the
+    NaN, infinities or integers beyond float range an edited file may hold)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _recorded(model: Any) -> dict[str, Any]:

@@ -181,3 +181,23 @@ def test_diff_tolerates_odd_recorded_metrics(cli, tmp_path, metrics):
     odd.write_text(json.dumps(doc))
     r = cli("diff", odd, model, "-f", "json")
     assert r.exit_code == 0 and isinstance(r.json()["metrics"], dict)
+
+
+def test_diff_metrics_beyond_float_range_are_not_numbers(cli, tmp_path):
+    """An edited model file may record a metric as an integer no float holds, or as NaN: diff
+    reports it as no number (null) instead of failing or writing NaN."""
+    model = tmp_path / "m.json"
+    _fit(cli, DIABETES, model)
+    odd = tmp_path / "odd.json"
+    doc = json.loads(model.read_text())
+    recorded = doc["metrics"]["train_r2"]
+    huge = "1" + "0" * 400
+    text = json.dumps(doc).replace(f'"train_r2": {json.dumps(recorded)}', f'"train_r2": {huge}')
+    text = text.replace('"metrics": {', '"metrics": {"odd": NaN, ', 1)
+    odd.write_text(text)
+    r = cli("diff", odd, model, "-f", "json")
+    assert r.exit_code == 0, r.stderr
+    assert "NaN" not in r.stdout
+    got = r.json()["metrics"]["train_r2"]
+    assert got == {"old": None, "new": recorded, "change": None}
+    assert "odd" not in r.json()["metrics"]
