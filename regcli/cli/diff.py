@@ -83,23 +83,11 @@ def _number_changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
             if nested:
                 out[key] = nested
             continue
-        numbers = [_finite_number(v) for v in (a, b)]
+        numbers = [_number(v) for v in (a, b)]
         if any(v is not None for v in numbers):
             x, y = numbers
             out[key] = {"old": x, "new": y, "change": None if x is None or y is None else y - x}
     return out
-
-
-def _finite_number(value: Any) -> float | None:
-    """A recorded metric as a finite float; None for anything else (text, true/false, and the
-    NaN, infinities or integers beyond float range an edited file may hold)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _recorded(model: Any) -> dict[str, Any]:
@@ -172,8 +160,8 @@ def diff_command(
         **changes,
         "alpha": {"old": alpha_old, "new": alpha_new, "change": alpha_change},
         "l1_ratio": {
-            "old": before.document.get("l1_ratio"),
-            "new": after.document.get("l1_ratio"),
+            "old": _number(before.document.get("l1_ratio")),
+            "new": _number(after.document.get("l1_ratio")),
         },
         "metrics": _number_changes(_recorded(before), _recorded(after)),
         "checks": checks.evaluate(metrics, dict(zip(after.features, map(float, after.coef)))),
@@ -187,7 +175,13 @@ def diff_command(
 
 
 def _number(value: object) -> float | None:
-    """A recorded number, or None when the file holds something else there."""
+    """A recorded number as a finite float; None where the file holds anything else (text,
+    true/false, and the NaN, infinities or integers beyond float range an edited file may
+    hold)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value) if math.isfinite(value) else None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None

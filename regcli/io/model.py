@@ -159,14 +159,14 @@ def load_model(path: str) -> Model:
     version = doc.get("schema_version")
     if not isinstance(version, int) or isinstance(version, bool):
         raise _bad(path, "'schema_version' is not an integer")
+    if version < 1 or version > SCHEMA_VERSION + 1000:  # a damaged file, not a newer regcli
+        raise _bad(path, "unknown schema version")
     if version > SCHEMA_VERSION:
         raise DataError(
             f"{path}: written with model schema {version} by regcli "
             f"{doc.get('regcli_version', '?')}; this regcli ({__version__}) reads "
             f"schema {SCHEMA_VERSION} or older: upgrade regcli"
         )
-    if version < 1:
-        raise _bad(path, f"unknown schema version {version}")
     features = doc.get("features")
     if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
         raise _bad(path, "'features' is not a list of names")

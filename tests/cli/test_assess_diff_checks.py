@@ -194,10 +194,19 @@ def test_diff_metrics_beyond_float_range_are_not_numbers(cli, tmp_path):
     huge = "1" + "0" * 400
     text = json.dumps(doc).replace(f'"train_r2": {json.dumps(recorded)}', f'"train_r2": {huge}')
     text = text.replace('"metrics": {', '"metrics": {"odd": NaN, ', 1)
+    text = text.replace(f'"alpha": {json.dumps(doc["alpha"])}', f'"alpha": {huge}', 1)
+    text = text.replace(f'"l1_ratio": {json.dumps(doc["l1_ratio"])}', '"l1_ratio": NaN', 1)
     odd.write_text(text)
     r = cli("diff", odd, model, "-f", "json")
     assert r.exit_code == 0, r.stderr
     assert "NaN" not in r.stdout
-    got = r.json()["metrics"]["train_r2"]
-    assert got == {"old": None, "new": recorded, "change": None}
-    assert "odd" not in r.json()["metrics"]
+    got = r.json()
+    assert got["metrics"]["train_r2"] == {"old": None, "new": recorded, "change": None}
+    assert "odd" not in got["metrics"]
+    assert got["alpha"] == {"old": None, "new": doc["alpha"], "change": None}
+    assert got["l1_ratio"] == {"old": None, "new": doc["l1_ratio"]}
+    # a schema number no regcli writes is a damaged file: a short message, not the number
+    doc["schema_version"] = int(huge)
+    odd.write_text(json.dumps(doc))
+    r = cli("predict", odd, DIABETES)
+    assert r.exit_code == 65 and "unknown schema version" in r.stderr and huge not in r.stderr
