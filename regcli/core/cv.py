@@ -788,6 +788,9 @@ def solve_specs(specs: list[PathSpec], *, tol: float, max_iter: int) -> list[Raw
             if choose_route(problem) is Route.BATCHED:
                 batched.add(t)
     groups = {m: [t for t in members if t in batched] for m, members in groups.items()}
+    for members in groups.values():
+        if len(members) < 2:  # nothing to advance it with: solved alone below
+            batched.difference_update(members)
     for t, spec in enumerate(specs):
         if t not in batched:  # ridge, the lazy source, or a path alone (fastest sequentially)
             out[t] = solve_path(
@@ -801,7 +804,7 @@ def solve_specs(specs: list[PathSpec], *, tol: float, max_iter: int) -> list[Raw
             )
     for m, members in groups.items():
         if len(members) < 2:
-            continue
+            continue  # solved above
         for chunk in _batches(members, [id(specs[t].stats) for t in members], m):
             chosen = [specs[t] for t in chunk]
             raws = solve_paths(

@@ -156,6 +156,27 @@ def test_cv_with_factors_is_the_same_on_both_statistics_sources():
         assert gram.index_min == lazy.index_min and gram.index_1se == lazy.index_1se
 
 
+def test_cv_with_factors_where_a_fold_has_fewer_columns():
+    """Columns constant in one training fold (the unpenalized one among them) leave that
+    fold's lasso, the only batched path of its size on the Gram, alone: it is solved on its
+    own, not lost (was an AssertionError, exit 70, in compare with a penalty factor; fuzzer
+    seed 32)."""
+    X, y = make_problem(60, 6, seed=4)
+    folds = np.repeat(np.arange(3), 20)
+    # x0 and x2 vary only in fold 0's rows: constant where fold 0 is held out
+    X[folds != 0, 0] = 1.0
+    X[folds != 0, 2] = 2.0
+    f = np.ones(6)
+    f[0] = 0.0
+    from regcli.core.cv import cross_validate
+
+    kw = dict(folds=[folds], l1_ratios=[1.0, 0.0, 0.5], controls=PenaltyControls(factors=f))
+    gram = cross_validate(X, y, **kw)
+    lazy = cross_validate(X, y, gram=False, **kw)
+    for a, b in zip(gram.curves, lazy.curves):
+        np.testing.assert_allclose(a.cv_mean, b.cv_mean, rtol=1e-7)
+
+
 def test_relaxed_fit_is_the_blend_of_the_fit_and_least_squares_on_its_support(cli, diabetes):
     base = cli("fit", DIABETES, "--alpha", "3", "-f", "json").json()
     for gamma in ("0", "0.25", "1"):
