@@ -729,7 +729,8 @@ def interpolate_path(
         return np.repeat(coefs, len(at), axis=0), np.repeat(intercepts, len(at))
     lo, hi = asc[pos - 1], asc[pos]
     gap = hi - lo
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # (a gap between subnormal alphas may overflow the quotient: clipped to 1 like any beyond)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         frac = np.where(gap > 0, np.clip((at - lo) / gap, 0.0, 1.0), 1.0)  # larger alpha's weight
     i_hi = len(alphas) - 1 - pos  # row of asc[pos] in the descending path
     i_lo = i_hi + 1

@@ -19,6 +19,10 @@ import numpy as np
 L1_RATIO_FLOOR = 1e-3
 #: Share of c_max = max |c| below which ``kkt_scale`` does not let alpha fall.
 KKT_SCALE_FLOOR = 1e-6
+#: The least scale ``kkt_scale`` gives: tolerances of tol x scale stay above the subnormal
+#: range, where a gradient's rounding alone exceeds them (a fold whose centered target is
+#: subnormal would otherwise run every point to max_iter).
+KKT_SCALE_MIN = float(np.finfo(float).tiny / np.finfo(float).eps)
 
 
 @dataclass(frozen=True)
@@ -141,13 +145,13 @@ def sided(grad: np.ndarray, signs: np.ndarray | None) -> np.ndarray:
 def kkt_scale(alpha: float, c_max: float) -> float:
     """What a KKT violation is measured against: alpha, floored at 1e-6 of c_max = max |c| (the
     gradient at zero), so that alpha = 0 (least squares) or a vanishing alpha is judged against
-    the data's own scale instead of a tolerance below rounding."""
-    return max(float(alpha), KKT_SCALE_FLOOR * c_max)
+    the data's own scale instead of a tolerance below rounding; and at ``KKT_SCALE_MIN``."""
+    return max(float(alpha), KKT_SCALE_FLOOR * c_max, KKT_SCALE_MIN)
 
 
 def kkt_scales(alphas: np.ndarray, c_max: np.ndarray | float) -> np.ndarray:
     """``kkt_scale`` of a whole grid (or of several problems' grids: the arrays broadcast)."""
-    return np.maximum(alphas, KKT_SCALE_FLOOR * c_max)
+    return np.maximum(np.maximum(alphas, KKT_SCALE_FLOOR * c_max), KKT_SCALE_MIN)
 
 
 def alpha_max(c: np.ndarray, l1_ratio: float) -> float:
