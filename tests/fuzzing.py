@@ -367,6 +367,11 @@ def contract_violations(outcome: Outcome, args: list[str]) -> list[str]:
     lines = outcome.stderr.splitlines()
     if any(not line.startswith("regcli: ") for line in lines):
         problems.append("a stderr line not from regcli (raw warning or traceback)")
+    # a library's warning passed on as a regcli line ("overflow encountered in divide") says
+    # nothing a user can act on: the code should have avoided or caught the case
+    leaked = [line for line in lines if "encountered in" in line]
+    if leaked:
+        problems.append(f"a floating-point warning from NumPy: {leaked[0][:120]}")
     errors = [line for line in lines if line.startswith("regcli: error: ")]
     if outcome.code in (2, 65, 66) and len(errors) != 1:
         problems.append(f"{len(errors)} error lines")
