@@ -24,10 +24,9 @@ from regcli.core.general import problem_alpha_max
 from regcli.core.moments import Moments, moments_by_fold
 from regcli.core.parallel import run_tasks
 from regcli.core.path import (
-    MIN_POINTS_BEFORE_STOP,
     RawPath,
     alpha_grid,
-    early_stop_rule,
+    early_stop_reason,
     path_grid,
     solve_path,
 )
@@ -963,11 +962,7 @@ def _ridge_fold_score(  # type: ignore[no-untyped-def]
     count = spec.alphas.size
     if spec.early_stop:
         dev = deviance_ratios(stats.yy, fit_terms, stats.null_yy)
-        for i in range(MIN_POINTS_BEFORE_STOP - 1, count):
-            high, flat = early_stop_rule(dev[i], dev[i - 1])
-            if high or flat:
-                count = i + 1
-                break
+        count = next((i + 1 for i in range(count) if early_stop_reason(dev, i)), count)
     test = fold == k
     keep = std.keep
     rows = X[np.ix_(test, keep)]

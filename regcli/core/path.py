@@ -69,6 +69,15 @@ def early_stop_rule(dev: Any, prev: Any) -> tuple[Any, Any]:
 STOP_REASONS = ("completed", "dev_ratio_above_0.999", "dev_ratio_change_below_1e-5")
 
 
+def early_stop_reason(dev: np.ndarray, i: int) -> str | None:
+    """Whether one path on a default grid stops after its point ``i`` (deviance ratios
+    ``dev[: i + 1]`` known): the ``STOP_REASONS`` entry of the rule that stops it, or None."""
+    if i + 1 < MIN_POINTS_BEFORE_STOP:
+        return None
+    high, flat = early_stop_rule(dev[i], dev[i - 1])
+    return STOP_REASONS[1] if high else STOP_REASONS[2] if flat else None
+
+
 @dataclass(frozen=True)
 class RawPath:
     """A path on the standardized problem over the solver's m columns."""
@@ -256,11 +265,10 @@ def solve_path(
         if not early_stop:
             continue
         dev[i] = deviance_ratios(stats.yy, fit_term[i], stats.null_yy)
-        if i + 1 >= MIN_POINTS_BEFORE_STOP:
-            high, flat = early_stop_rule(dev[i], dev[i - 1])
-            if high or flat:
-                stop_reason = STOP_REASONS[1 if high else 2]
-                break
+        reason = early_stop_reason(dev, i)
+        if reason is not None:
+            stop_reason = reason
+            break
     if not early_stop:
         dev = deviance_ratios(stats.yy, fit_term, stats.null_yy)
     return RawPath(
