@@ -351,7 +351,8 @@ def penalty_for(
         return pen
     out = pen.restricted(keep)
     s = scale[keep]
-    with np.errstate(invalid="ignore"):
+    # a limit beyond float64 on the standardized scale (1e300 x a large scale) is no limit
+    with np.errstate(invalid="ignore", over="ignore"):
         lo = None if out.lower is None else np.where(out.lower == 0, 0.0, out.lower * s)
         hi = None if out.upper is None else np.where(out.upper == 0, 0.0, out.upper * s)
     limits = None

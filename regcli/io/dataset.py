@@ -5,6 +5,7 @@ Every user mistake raises a RegcliError naming the file and column; nothing here
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -525,7 +526,7 @@ def check_magnitude(values: np.ndarray, col: str, name: str, role: str = "column
 
 def _refuse_magnitude(top: float, n: int, col: str, name: str, role: str) -> None:
     """``check_magnitude`` from a column's largest |value| ``top`` over ``n`` rows."""
-    if top * np.sqrt(n) > MAGNITUDE_LIMIT:
+    if top > MAGNITUDE_LIMIT / math.sqrt(n):  # (top * sqrt(n) may itself overflow)
         raise DataError(
             f"{name}: {role} {col!r} holds values up to {top:.3g}, too large to square in "
             "float64; rescale it (divide it by a power of ten)"

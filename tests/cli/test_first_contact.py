@@ -284,6 +284,24 @@ def test_values_near_the_float64_maximum_are_rescaled_without_overflow(cli, writ
         assert "NaN" not in r.stdout and "Infinity" not in r.stdout
 
 
+def test_a_target_at_the_float64_maximum_is_refused_without_a_warning(cli, write_csv):
+    # its size times sqrt(n) overflowed inside the check itself (fuzzer seed 34)
+    path = write_csv("a,b,y\n1,0,1.7976931348623157e308\n2,1,3\n3,0,4\n4,1,5\n")
+    r = cli("fit", path, "--alpha", "1e-300")
+    assert r.exit_code == 65 and r.stderr.count("\n") == 1, r.stderr
+    assert "too large to square" in r.stderr
+
+
+def test_a_limit_beyond_float64_on_the_standardized_scale_is_no_limit(cli, write_csv):
+    # --upper 1e300 times a column's scale overflows: the limit is infinite, not a warning
+    rows = "\n".join(f"{1e12 * (i % 5)},{i % 3},{i * 0.5 + (i % 4)}" for i in range(20))
+    path = write_csv("a,b,y\n" + rows + "\n")
+    plain = cli("fit", path, "--alpha", "0.01", "-f", "json", "-q")
+    r = cli("fit", path, "--alpha", "0.01", "--upper", "1e300", "-f", "json", "-q")
+    assert r.exit_code == 0 and r.stderr == "", r.stderr
+    assert r.json()["coefficients"] == pytest.approx(plain.json()["coefficients"], rel=1e-9)
+
+
 def test_compare_with_an_unpenalized_column_that_fits_a_fold_exactly(cli, write_csv):
     # in a training fold the unpenalized levels of x0 fit y exactly: alpha_max 0 there
     path = write_csv(
