@@ -596,12 +596,6 @@ class WorkColumns:
         """The columns at these positions of the working set."""
         return self.Xs[:, self.work[positions]]
 
-    def cross(self, Xu: np.ndarray) -> np.ndarray:
-        """Xu' X_S for a few weighted columns Xu (n, k)."""
-        if self.in_place:
-            return thin_product(self.Xs.T, Xu).T[:, self.work]
-        return thin_product(self.XS.T, Xu).T
-
     def gram(self, u: np.ndarray, *, threads: bool) -> np.ndarray:
         """X_S' diag(u) X_S."""
         if self.in_place:
