@@ -33,8 +33,11 @@ def model_changes(old: Any, new: Any) -> dict[str, Any]:
     model only counts as 0 in the other (and is reported, not an error)."""
     old_coef = dict(zip(old.features, map(float, old.coef)))
     new_coef = dict(zip(new.features, map(float, new.coef)))
-    old_std = {f: c * s for f, c, s in zip(old.features, old.coef, old.scales)}
-    new_std = {f: c * s for f, c, s in zip(new.features, new.coef, new.scales)}
+    import numpy as np
+
+    with np.errstate(over="ignore"):  # an edited file's coefficient x scale may pass float64
+        old_std = dict(zip(old.features, np.asarray(old.coef) * old.scales))
+        new_std = dict(zip(new.features, np.asarray(new.coef) * new.scales))
     names = list(dict.fromkeys([*old.features, *new.features]))
     rows, added, removed, flips = [], [], [], []
     for f in names:

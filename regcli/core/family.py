@@ -64,8 +64,10 @@ class Gaussian:
         return eta
 
     def unit_deviance(self, y: np.ndarray, mu: np.ndarray) -> np.ndarray:
-        resid = y - mu
-        return resid * resid
+        """Squared errors; infinite where one passes float64's range (a prediction far off)."""
+        with np.errstate(over="ignore"):
+            resid = y - mu
+            return resid * resid
 
     def deviance(self, y: np.ndarray, mu: np.ndarray, weights: np.ndarray | None = None) -> float:
         """Weighted mean deviance (the mean squared error)."""

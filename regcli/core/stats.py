@@ -519,6 +519,17 @@ def prepare(
         factor = prescale(X, standardize, exhaustive=True)  # a value the sample missed
         if factor is not None:
             std, stats = one_pass(X / factor)
+    if factor is not None:
+        # a column whose spread on these rows lies below float64's normal range (a training
+        # fold of values 0 and 5e-324) has no representable scale: constant here, as its
+        # coefficient could not be written
+        vanishing = ~std.constant & (std.scale * factor < np.finfo(float).tiny)
+        if vanishing.any():
+            X = X.copy()
+            X[:, vanishing] = 0.0
+            factor[vanishing] = 1.0
+            with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+                std, stats = one_pass(X / factor)
     return std.rescaled(factor), stats
 
 

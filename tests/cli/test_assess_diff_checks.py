@@ -210,3 +210,19 @@ def test_diff_metrics_beyond_float_range_are_not_numbers(cli, tmp_path):
     odd.write_text(json.dumps(doc))
     r = cli("predict", odd, DIABETES)
     assert r.exit_code == 65 and "unknown schema version" in r.stderr and huge not in r.stderr
+
+
+def test_diff_of_a_coefficient_beyond_float64_on_the_standardized_scale(cli, tmp_path):
+    """An edited model file whose coefficient times its column's scale passes float64: the
+    standardized change is infinite and the gate fails, without an overflow warning."""
+    model = tmp_path / "m.json"
+    _fit(cli, DIABETES, model)
+    odd = tmp_path / "odd.json"
+    doc = json.loads(model.read_text())
+    name = next(iter(doc["coefficients"]))
+    doc["coefficients"][name] = 1e307
+    doc["standardization"]["scale"][name] = 1e10
+    odd.write_text(json.dumps(doc))
+    r = cli("diff", odd, model, "--max-coef-change", "1", "-f", "json")
+    assert r.exit_code == 1 and "warning" not in r.stderr, r.stderr
+    assert "Infinity" not in r.stdout and "NaN" not in r.stdout

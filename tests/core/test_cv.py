@@ -352,3 +352,24 @@ def test_wide_ridge_folds_from_the_kernel_equal_the_ridge_paths(options, monkeyp
     assert np.allclose(a.fold_errors, b.fold_errors, rtol=1e-10, atol=0.0)
     assert np.array_equal(a.fold_support, b.fold_support)
     assert a.fold_support[:, :, 7].any() == (options.get("fit_intercept") is False)
+
+
+def test_fold_errors_near_the_float64_maximum_have_a_finite_standard_error():
+    """Squared deviations of errors of 1e300 overflow: the mean and standard error come from
+    the scaled form instead (fuzzer seed 35: overflow warnings, null se); an infinite error
+    (a fold's predictions overflowed) gives an infinite mean."""
+    from regcli.core.cv import fold_mean_se
+
+    e = np.array([[1e300, 1.0, np.inf], [3e300, 2.0, 1.0], [2e300, 3.0, 1.0]])
+    fw = np.array([10.0, 10.0, 10.0])
+    m, se = fold_mean_se([e], [fw])
+    assert m[0] == pytest.approx(2e300) and se[0] == pytest.approx(np.sqrt(2 / 3 / 2) * 1e300)
+    assert m[1] == pytest.approx(2.0) and se[1] == pytest.approx(np.sqrt(2 / 3 / 2))
+    assert m[2] == np.inf
+
+
+def test_a_squared_error_beyond_float64_is_infinite_without_a_warning():
+    from regcli.core.family import GAUSSIAN
+
+    d = GAUSSIAN.unit_deviance(np.array([1e300, 1.0]), np.array([-1e300, 3.0]))
+    assert d[0] == np.inf and d[1] == 4.0

@@ -113,6 +113,22 @@ def test_a_single_extreme_value_the_sample_misses_is_still_prescaled(gram):
     assert s.scale[1] == pytest.approx(sd, rel=1e-9) and np.isfinite(g.gram).all()
 
 
+@pytest.mark.parametrize("gram", [True, False])
+def test_a_column_whose_spread_is_subnormal_on_these_rows_is_constant(gram):
+    """A training fold where a column holds only 0 and 5e-324: prescaled it looks healthy,
+    but its scale on the original values is not a normal number (coefficients would be
+    infinite); it counts as constant (fuzzer seed 35: divide-by-zero warnings in cv)."""
+    from regcli.core.stats import prepare
+
+    X = np.array([[0.0, 1.0, 2.0], [5e-324, 2.0, -1.0], [0.0, 3.0, 0.5], [5e-324, 0.5, 1.0]])
+    y = np.array([1.0, 2.0, 0.0, 3.0])
+    std, stats = prepare(X, y, None, fit_intercept=True, standardize=True, gram=gram)
+    assert std.constant.tolist() == [True, False, False]
+    assert np.all(std.scale >= np.finfo(float).tiny)
+    coef, _ = std.to_original(np.ones((1, stats.n_features)))
+    assert np.isfinite(coef).all()
+
+
 def test_close_gaps_removes_columns_in_place_and_in_order():
     from regcli.core.stats import close_gaps
 
