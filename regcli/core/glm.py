@@ -43,6 +43,7 @@ from regcli.core.stats import (
     normalized_weights,
     prescale,
     thin_product,
+    vanishing_scales,
 )
 from regcli.core.threads import all_threads, single_blas_thread, threads_on_demand
 from regcli.core.tuning import (
@@ -169,6 +170,9 @@ def glm_problem(
     scale = np.ones(p)
     if standardize:
         scale[~constant] = np.sqrt(var[~constant])
+        if factor is not None:
+            constant |= vanishing_scales(scale, constant, factor)
+            scale[constant] = 1.0
     std = Standardization(
         mean=mean,
         scale=scale,

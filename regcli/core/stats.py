@@ -481,6 +481,13 @@ def prescale(X: np.ndarray, standardize: bool, *, exhaustive: bool = False) -> n
     return factor
 
 
+def vanishing_scales(scale: np.ndarray, constant: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    """The non-constant columns whose scale on the prescaled values (``prescale``'s
+    ``factor``) is below float64's normal range on the original ones: a spread of subnormal
+    values (a fold's 0 and 5e-324), which no written coefficient could use; constant."""
+    return ~constant & (scale * factor < np.finfo(float).tiny)
+
+
 def prepare(
     X: np.ndarray,
     y: np.ndarray,
@@ -520,10 +527,8 @@ def prepare(
         if factor is not None:
             std, stats = one_pass(X / factor)
     if factor is not None:
-        # a column whose spread on these rows lies below float64's normal range (a training
-        # fold of values 0 and 5e-324) has no representable scale: constant here, as its
-        # coefficient could not be written
-        vanishing = ~std.constant & (std.scale * factor < np.finfo(float).tiny)
+        # a spread below float64's normal range on the original values: constant here
+        vanishing = vanishing_scales(std.scale, std.constant, factor)
         if vanishing.any():
             X = X.copy()
             X[:, vanishing] = 0.0

@@ -395,3 +395,15 @@ def test_wide_ridge_uses_the_kernel_and_matches_scikit_learn():
     np.testing.assert_allclose(res.standardized_coef, b, atol=2e-6)
     path = glm_path(X, y, BINOMIAL, l1_ratio=0.0, n_alphas=30)
     assert path.converged.all() and path.max_kkt_relative.max() <= 1e-7
+
+
+def test_a_column_whose_spread_is_subnormal_is_constant_in_a_glm():
+    """As for gaussian (``stats.vanishing_scales``): 0 and 5e-324 give no usable scale."""
+    from regcli.core.glm import glm_problem
+
+    X = np.array([[0.0, 1.0, 2.0], [5e-324, 2.0, -1.0], [0.0, 3.0, 0.5], [5e-324, 0.5, 1.0]])
+    y = np.array([1.0, 0.0, 0.0, 1.0])
+    std, prob = glm_problem(X, y, BINOMIAL, None, fit_intercept=True, standardize=True)
+    assert std.constant.tolist() == [True, False, False] and prob.Xs.shape == (4, 2)
+    path = glm_path(X, y, BINOMIAL, n_alphas=5)
+    assert np.isfinite(path.coefs).all() and (path.coefs[:, 0] == 0).all()
