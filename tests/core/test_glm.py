@@ -399,8 +399,6 @@ def test_wide_ridge_uses_the_kernel_and_matches_scikit_learn():
 
 def test_a_column_whose_spread_is_subnormal_is_constant_in_a_glm():
     """As for gaussian (``stats.vanishing_scales``): 0 and 5e-324 give no usable scale."""
-    from regcli.core.glm import glm_problem
-
     X = np.array([[0.0, 1.0, 2.0], [5e-324, 2.0, -1.0], [0.0, 3.0, 0.5], [5e-324, 0.5, 1.0]])
     y = np.array([1.0, 0.0, 0.0, 1.0])
     std, prob = glm_problem(X, y, BINOMIAL, None, fit_intercept=True, standardize=True)
