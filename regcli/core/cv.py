@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -486,12 +486,15 @@ def cross_validate(
         grids = [f.alphas for f in fulls] + [sp.alphas for sp in full_specs[first:]]
 
         def fold_path(task: tuple[int, int]) -> list[TimedScore] | tuple[RawPath, float]:
+            """A task's result in the form that crosses between processes: of a later full
+            fit only which coefficients are nonzero (what the curves use), a fold's supports
+            as bits."""
             r, k = task  # repeat r's training fold k, or (-1, i): the full fit of ratio i
             if r < 0:
                 t = time.perf_counter()
                 raw = solve_specs([full_specs[k]], tol=tol, max_iter=max_iter)[0]
-                return raw, time.perf_counter() - t
-            return _fold_errors(
+                return replace(raw, coefs=raw.coefs != 0), time.perf_counter() - t
+            scores = _fold_errors(
                 X,
                 y,
                 w,
@@ -508,6 +511,7 @@ def cross_validate(
                 controls=controls,
                 gammas=gamma_grid,
             )
+            return [(sc._replace(support=np.packbits(sc.support, axis=1)), t) for sc, t in scores]
 
         # one task per training fold solves every ratio's path on one standardized copy of
         # its rows; the later full fits are tasks of their own
@@ -531,7 +535,7 @@ def cross_validate(
         by_fold = dict(zip(fold_tasks, results[: len(fold_tasks)]))
         per_fold = iter(
             [
-                _cut(by_fold[r, k][i][0], fulls[i].alphas.size)  # type: ignore[index, arg-type]
+                _unpacked(_cut(by_fold[r, k][i][0], fulls[i].alphas.size), p)  # type: ignore[index, arg-type]
                 for i, r, k in tasks
             ]
         )
@@ -1055,6 +1059,11 @@ def _fold_score(
     relaxed_errors = np.stack([e for e, _, _ in scored])
     relaxed_mse = np.stack([m for _, m, _ in scored])
     return FoldScore(errors, mse, support, relaxed_errors, relaxed_mse)
+
+
+def _unpacked(score: FoldScore, p: int) -> FoldScore:
+    """A fold's scores with its supports back from bits (``np.packbits`` over p columns)."""
+    return score._replace(support=np.unpackbits(score.support, axis=1, count=p).view(bool))
 
 
 def _cut(score: FoldScore, count: int) -> FoldScore:
