@@ -813,6 +813,7 @@ def solve_specs(specs: list[PathSpec], *, tol: float, max_iter: int) -> list[Raw
     for members in groups.values():
         if len(members) < 2:  # nothing to advance it with: solved alone below
             batched.difference_update(members)
+    groups = {m: members for m, members in groups.items() if len(members) >= 2}
     for t, spec in enumerate(specs):
         if t not in batched:  # ridge, the lazy source, or a path alone (fastest sequentially)
             out[t] = solve_path(
@@ -825,8 +826,6 @@ def solve_specs(specs: list[PathSpec], *, tol: float, max_iter: int) -> list[Raw
                 penalty=spec.penalty,
             )
     for m, members in groups.items():
-        if len(members) < 2:
-            continue  # solved above
         for chunk in _batches(members, [id(specs[t].stats) for t in members], m):
             chosen = [specs[t] for t in chunk]
             raws = solve_paths(
