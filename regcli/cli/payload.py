@@ -416,11 +416,14 @@ def verdict_sentences(p: dict[str, Any]) -> list[str]:
     ]
 
     def listed(keys: list[str]) -> str:
-        return ", ".join(
-            f"{model_label(models[k])} ({'+' if (diff[k]['mean'] or 0) >= 0 else ''}"
-            f"{num(diff[k]['mean'], 3)} +- {num(diff[k]['se'], 3)})"
-            for k in keys
-        )
+        return ", ".join(difference(k) for k in keys)
+
+    def difference(key: str) -> str:
+        mean, se = diff[key]["mean"], diff[key]["se"]
+        if mean is None:  # a fold's error was infinite (its predictions overflowed)
+            return f"{model_label(models[key])} (its CV error is not finite)"
+        sign = "+" if mean >= 0 else ""
+        return f"{model_label(models[key])} ({sign}{num(mean, 3)} +- {num(se, 3)})"
 
     others = [k for k in v["within_one_se"] if k != v["best"]]
     if others:

@@ -716,8 +716,10 @@ def fold_mean_se(
         with np.errstate(over="ignore", invalid="ignore"):
             m = (fw[:, None] * e).sum(axis=0) / fw.sum()
             se = np.sqrt((fw[:, None] * (e - m) ** 2).sum(axis=0) / fw.sum() / max(K - 1, 1))
-            redo = ~(np.isfinite(m) & np.isfinite(se))
-            if redo.any():  # errors near the float64 maximum: the same in scaled form
+            # finite errors near the float64 maximum: the same in scaled form (an infinite
+            # error, a fold whose predictions overflowed, keeps an infinite mean, no se)
+            redo = ~(np.isfinite(m) & np.isfinite(se)) & np.isfinite(e).all(axis=0)
+            if redo.any():
                 m[redo], se[redo] = _scaled_mean_se(e[:, redo], fw, K)
         means.append(m)
         ses.append(se)
@@ -725,17 +727,15 @@ def fold_mean_se(
 
 
 def _scaled_mean_se(e: np.ndarray, fw: np.ndarray, K: int) -> tuple[np.ndarray, np.ndarray]:
-    """``fold_mean_se`` of one repeat where its squares overflow: the weighted mean with weights
-    summing to 1 and the deviations scaled by the largest before squaring; infinite where an
-    error is (a fold whose predictions overflowed)."""
+    """``fold_mean_se`` of one repeat's finite errors whose squares overflow: the weighted mean
+    with weights summing to 1 and the deviations scaled by the largest before squaring."""
     wn = fw / fw.sum()
     m = (wn[:, None] * e).sum(axis=0)
     d = e - m
     top = np.abs(d).max(axis=0)
     unit = np.where(np.isfinite(top) & (top > 0), top, 1.0)
     se = top * np.sqrt((wn[:, None] * (d / unit) ** 2).sum(axis=0) / max(K - 1, 1))
-    finite = np.isfinite(e).all(axis=0)
-    return np.where(finite, m, np.inf), np.where(finite, se, np.inf)
+    return m, se
 
 
 def interpolate_path(

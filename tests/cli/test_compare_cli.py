@@ -166,3 +166,20 @@ def test_compare_jobs_change_nothing_but_time(cli, monkeypatch):
     two = cli("compare", DIABETES, "--folds", "5", "--jobs", "2", "-f", "json")
     assert one.exit_code == two.exit_code == 0
     assert strip(one.json()) == strip(two.json())
+
+
+def test_a_model_whose_fold_error_is_infinite_is_behind_in_the_verdict(cli, write_csv):
+    """A value of -1.2e238 in a held-out row makes a Poisson ridge fold's deviance infinite:
+    that model's CV error is not finite, so it is never within one standard error of the best,
+    and the verdict says why instead of printing empty numbers (fuzzer seed 35)."""
+    path = write_csv(
+        "x0,x1,x2,x3,x4,t\r91.022,8.0,-71.167,c,0.75,2\r-0.333,-18.709,-71.368,b,-93.085,2\r"
+        "8.0,-66.189,-63.427,b,32.337,3\r-20.529,0.0,93.37,b,57.724,2\r-11.744,1.1,0.9,a,0.1,0\r"
+        "-0.3,0.0,-100.0,c,-1.2165930378903656e+238,1\r-0.0,-83.939,-2.0,b,-0.0,0\r"
+    )
+    r = cli("compare", path, "--family", "poisson", "--folds", "3", "-f", "json", "-q")
+    assert r.exit_code == 0 and r.stderr == "", r.stderr
+    out = r.json()
+    ridge = next(m for m in out["models"] if m["penalty"] == "l2")
+    assert ridge["cv_mean"] is None and "l2" not in out["verdict"]["within_one_se"]
+    assert any("l2 (its CV error is not finite)" in s for s in out["verdict"]["sentences"])
