@@ -86,11 +86,17 @@ def _number_changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
             if nested:
                 out[key] = nested
             continue
-        numbers = [_number(v) for v in (a, b)]
-        if any(v is not None for v in numbers):
-            x, y = numbers
-            out[key] = {"old": x, "new": y, "change": None if x is None or y is None else y - x}
+        pair = _old_new(a, b)
+        if pair["old"] is not None or pair["new"] is not None:
+            out[key] = pair
     return out
+
+
+def _old_new(a: Any, b: Any) -> dict[str, float | None]:
+    """{old, new, change} of a number two files record (``_number``; change None unless both
+    are numbers)."""
+    x, y = _number(a), _number(b)
+    return {"old": x, "new": y, "change": None if x is None or y is None else y - x}
 
 
 def _recorded(model: Any) -> dict[str, Any]:
@@ -124,15 +130,7 @@ def diff_command(
     arm(junit, command="diff", force=force)
     before, after = load_model(old), load_model(new)
     changes = model_changes(before, after)
-    alpha_old, alpha_new = (
-        _number(before.document.get("alpha")),
-        _number(after.document.get("alpha")),
-    )
-    alpha_change = (
-        alpha_new - alpha_old
-        if isinstance(alpha_old, (int, float)) and isinstance(alpha_new, (int, float))
-        else None
-    )
+    alpha = _old_new(before.document.get("alpha"), after.document.get("alpha"))
     gates = []
     if same_support:
         gates.append(Check("same_support", "same_support", equals=True))
@@ -153,7 +151,7 @@ def diff_command(
         "n_support_removed": len(changes["support_removed"]),
         "n_sign_flips": len(changes["sign_flips"]),
         "same_support": changes["same_support"],
-        "alpha_change": alpha_change,
+        "alpha_change": alpha["change"],
     }
     payload = {
         "command": "diff",
@@ -161,7 +159,7 @@ def diff_command(
         "new": new,
         "targets": {"old": before.target, "new": after.target},
         **changes,
-        "alpha": {"old": alpha_old, "new": alpha_new, "change": alpha_change},
+        "alpha": alpha,
         "l1_ratio": {
             "old": _number(before.document.get("l1_ratio")),
             "new": _number(after.document.get("l1_ratio")),
