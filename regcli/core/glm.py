@@ -274,6 +274,8 @@ class SignedFactor:
         not positive definite); features appended to the last active set extend its factor
         by one block instead of a new factorization."""
         last = self.active
+        if last is active and self.G is G and self.lam2 == lam2 and self.L is not None:
+            return self.L  # the same solve's set: its factor as it is
         if (
             last is not None
             and self.L is not None
@@ -619,7 +621,7 @@ def weighted_gram(
     n = XS.shape[0]
 
     def block(rows: slice) -> np.ndarray:
-        X = XS[rows] if columns is None else XS[rows].take(columns, axis=1)
+        X = XS[rows] if columns is None else XS[rows][:, columns]  # (take: slow on F order)
         return X * np.sqrt(u[rows])[:, None]
 
     if n <= GRAM_BLOCK_ROWS:
