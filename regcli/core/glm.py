@@ -47,6 +47,8 @@ from regcli.core.stats import (
 )
 from regcli.core.threads import all_threads, single_blas_thread, threads_on_demand
 from regcli.core.tuning import (
+    GRAM_MULTIPLY_ADD_COST,
+    GRAM_ROW_COST,
     GRAM_THREADS_FROM,
     IN_PLACE_SHARE,
     SIGN_FIXED_ROUNDS,
@@ -425,9 +427,9 @@ def _stale_model_pays(
     n: int, k: int, worst: float, before: float, tol: float, *, kernel: bool = False
 ) -> bool:
     """Whether the next Newton step should reuse the latest model: the steps it would take at
-    the last step's rate of decrease cost less than a fresh model and one step (in the time of
-    a Gram's multiply-add; a step's passes over the rows are memory-bound).  A fresh model is
-    a Gram (n k^2 / 2), or with ``kernel`` a kernel (n^2 k / 2) and a gather of the columns."""
+    the last step's rate of decrease cost less than a fresh model and one step (the costs of
+    ``tuning``).  A fresh model is a Gram (n k^2 / 2 multiply-adds and a pass over the rows),
+    or with ``kernel`` a kernel (n^2 k / 2) and a gather of the columns."""
     rate = worst / before
     if not rate < STALE_MODEL_MAX_RATE or not tol > 0:
         return False
@@ -436,7 +438,8 @@ def _stale_model_pays(
     if kernel:
         gram = 0.5 * n * n * k + STEP_ROW_COST * n * k
     else:
-        gram = 0.5 * n * k * k / (2.0 if n * k * k >= GRAM_THREADS_FROM else 1.0)
+        threads = 2.0 if n * k * k >= GRAM_THREADS_FROM else 1.0
+        gram = GRAM_MULTIPLY_ADD_COST * 0.5 * n * k * k / threads + GRAM_ROW_COST * n * k
     return steps * step <= gram + step
 
 

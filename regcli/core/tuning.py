@@ -104,11 +104,15 @@ BOX_ROUNDS = 8
 #: A Newton step after the first of a point reuses the latest weighted Gram (exact gradient,
 #: line-searched; its Cholesky factor too while the active set stays) where the steps needed at
 #: the last step's rate of decrease (below STALE_MODEL_MAX_RATE) cost less than a fresh Gram
-#: and one step.  Costs in the time of one of the Gram's multiply-adds: a step's fixed share
-#: (the interpreter) and its share per row and working-set column (memory-bound passes).
+#: and one step.  Costs in one unit, calibrated on bench_glm's designs: a step's fixed share
+#: (the interpreter) and its share per row and working-set column (two memory-bound passes); a
+#: fresh Gram's per multiply-add (BLAS-3: two per unit) and per row and column (the one pass
+#: that weighs them, which dominates on tall designs such as 100000 x 50).
 STALE_MODEL_MAX_RATE = 0.5
 STEP_OVERHEAD = 1.25e6
 STEP_ROW_COST = 7.5
+GRAM_MULTIPLY_ADD_COST = 0.5
+GRAM_ROW_COST = 3.75
 #: A working set with at least this share of the columns is read in place (products over every
 #: column) instead of gathered once per point; the gradient on every column then comes with it.
 IN_PLACE_SHARE = 0.6
