@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -794,6 +795,46 @@ def null_fit(prob: GLMProblem, penalty: Penalty, tol: float) -> tuple[GLMState, 
     return state, prob.gradient(state.eta)[0]
 
 
+def warm_points(
+    prob: GLMProblem,
+    penalty: Penalty,
+    alphas: np.ndarray,
+    state: GLMState,
+    grad: np.ndarray,
+    start_alpha: float,
+    c_max: float,
+    *,
+    tol: float,
+    max_iter: int,
+) -> Iterator[GLMPoint]:
+    """Each of ``alphas`` in turn, warm-started from the solution before (``state`` with its
+    gradient ``grad`` at ``start_alpha`` for the first): the sequential strong rule, the start
+    extrapolated from the last two solutions, the Newton model carried along (``LastModel``);
+    every point certified at tol x ``kkt_scale``."""
+    last = LastModel()
+    prev = start_alpha
+    before: GLMState | None = None  # the point before ``state``, at ``before_alpha``
+    before_alpha = prev
+    for a in alphas:
+        a = float(a)
+        strong = penalty.strong_screen(grad, a, prev) if a > 0 else np.ones(grad.size, bool)
+        start = predicted_start(prob, penalty, a, state, prev, before, before_alpha)
+        point = solve_point(
+            prob,
+            penalty,
+            a,
+            start,
+            strong | (state.coef != 0),
+            tol=tol * kkt_scale(a, c_max),
+            max_iter=max_iter,
+            last=last,
+            priority=np.abs(grad),
+        )
+        yield point
+        before, before_alpha = state, prev
+        state, grad, prev = point.state, point.grad, a
+
+
 def _start(  # type: ignore[no-untyped-def]
     X, y, family, weights, fit_intercept, standardize, l1_ratio, factors, lower, upper, tol
 ):
@@ -853,30 +894,14 @@ def glm_path(
     conv = np.zeros(k, dtype=bool)
     stop = STOP_REASONS[0]
     done = 0
-    prev_alpha = max(amax, float(grid[0])) if k else amax
-    last = LastModel()
-    before: GLMState | None = None  # the point before ``state``, at ``before_alpha``
-    before_alpha = prev_alpha
+    first = max(amax, float(grid[0])) if k else amax
     with single_blas_thread():
-        for i, a in enumerate(grid):
-            strong = penalty.strong_screen(grad, float(a), prev_alpha) | (state.coef != 0)
-            start = predicted_start(
-                prob, penalty, float(a), state, prev_alpha, before, before_alpha
-            )
-            point = solve_point(
-                prob,
-                penalty,
-                float(a),
-                start,
-                strong,
-                tol=tol * kkt_scale(a, c_max),
-                max_iter=max_iter,
-                last=last,
-                priority=np.abs(grad),
-            )
+        points = warm_points(
+            prob, penalty, grid, state, grad, first, c_max, tol=tol, max_iter=max_iter
+        )
+        for i, point in enumerate(points):
             advance()
-            before, before_alpha = state, prev_alpha
-            state, grad, prev_alpha = point.state, point.grad, float(a)
+            state = point.state
             coefs[i], b0[i] = state.coef, state.intercept
             kkt[i], iters[i], conv[i] = point.max_kkt_violation, point.n_iter, point.converged
             dev[i] = 1.0 - 2.0 * state.loss(prob) / null_dev if null_dev > 0 else 0.0
@@ -1004,29 +1029,12 @@ def glm_fit(
         steps = np.append(np.geomspace(amax, 1e-4 * amax, 4 * FIT_POINTS_PER_DECADE + 1)[1:], 0.0)
     else:
         steps = np.array([alpha])
-    prev = amax
     n_iter = 0
-    last = LastModel()
-    before: GLMState | None = None  # the point before ``state``, at ``before_alpha``
-    before_alpha = prev
     with single_blas_thread():
-        for a in steps:
-            a = float(a)
-            strong = penalty.strong_screen(grad, a, prev) if a > 0 else np.ones(grad.size, bool)
-            start = predicted_start(prob, penalty, a, state, prev, before, before_alpha)
-            point = solve_point(
-                prob,
-                penalty,
-                a,
-                start,
-                strong | (state.coef != 0),
-                tol=tol * kkt_scale(a, c_max),
-                max_iter=max_iter,
-                last=last,
-                priority=np.abs(grad),
-            )
-            before, before_alpha = state, prev
-            state, grad, prev = point.state, point.grad, a
+        for point in warm_points(
+            prob, penalty, steps, state, grad, amax, c_max, tol=tol, max_iter=max_iter
+        ):
+            state = point.state
             n_iter += point.n_iter
     penalized = None
     refit_ok = True
