@@ -17,7 +17,7 @@ from typing import NamedTuple, TypeGuard
 import numpy as np
 
 from regcli.core.dispatch import dual_factor_pays
-from regcli.core.dual import DualActiveSet
+from regcli.core.dual import DualActiveSet, shift_serves
 from regcli.core.factor import Factor
 from regcli.core.lapack import potrf
 from regcli.core.penalty import ElasticNet, sided
@@ -510,13 +510,15 @@ def _dual_form_serves(
     stats: Stats, lam2: float, weights: np.ndarray | None, n_active: int
 ) -> TypeGuard[LazyStats]:
     """Whether an elastic-net active set of ``n_active`` features takes the n x n form: lazy
-    statistics, lam2 > 0 without per-feature weights (its capacitance is for lam2 I), and
-    enough features (``dispatch.dual_factor_pays``)."""
+    statistics, lam2 > 0 without per-feature weights (its capacitance is for lam2 I), enough
+    features (``dispatch.dual_factor_pays``) and lam2 large enough for its accuracy
+    (``dual.shift_serves``)."""
     return (
         isinstance(stats, LazyStats)
         and lam2 > 0.0
         and weights is None
         and dual_factor_pays(stats.n_samples, n_active)
+        and shift_serves(stats, lam2, n_active)
     )
 
 

@@ -18,6 +18,7 @@ from regcli.core.lapack import potrf, scipy_linalg
 from regcli.core.stats import LazyStats, thin_product
 from regcli.core.tuning import (
     DUAL_MAX_CHANGES,
+    DUAL_MIN_SHIFT,
     DUAL_PCG_MAX_ITERATIONS,
     DUAL_PCG_MIN_SAMPLES,
     DUAL_PCG_MIN_SHIFT_RATIO,
@@ -104,8 +105,9 @@ class DualActiveSet:
     # --- the active set -----------------------------------------------------------------------
 
     def retarget(self, lam2: float) -> bool:
-        """Serve another alpha's lam2 (False where lam2 = 0: the primal form serves that)."""
-        if lam2 <= 0.0:
+        """Serve another alpha's lam2 (False where lam2 = 0 or too small for this form's
+        accuracy, ``shift_serves``: the primal form serves those)."""
+        if lam2 <= 0.0 or not shift_serves(self.stats, lam2, self.idx.size):
             return False
         if lam2 != self.lam2:
             self.lam2 = lam2
@@ -379,6 +381,13 @@ class DualActiveSet:
         k = self.idx.size
         fit = self.fitted(self.solution(lam1))
         return self.stats.screened_gradient(fit, lam1, self.idx, self._XA[:, :k])[0]
+
+
+def shift_serves(stats: LazyStats, lam2: float, n_active: int) -> bool:
+    """Whether the Woodbury form is accurate at this lam2 for ``n_active`` features: lam2 at
+    least ``DUAL_MIN_SHIFT`` of a bound on ||X~_A X~_A'|| (|A| times the largest squared column
+    norm of X~)."""
+    return lam2 >= DUAL_MIN_SHIFT * n_active * stats.largest_column_norm2
 
 
 class SingleFactor:

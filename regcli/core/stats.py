@@ -242,6 +242,7 @@ class LazyStats:
         # the single-precision copy of X~ and its columns' norms (``screened_gradient``)
         self._single: tuple[np.ndarray, np.ndarray] | None = None
         self._screen_requests = 0
+        self._largest_norm2: float | None = None
 
     def screened_gradient(
         self, fit: np.ndarray, lam1: float, active: np.ndarray, active_columns: np.ndarray
@@ -291,6 +292,13 @@ class LazyStats:
             grad[active] = self.c[active] - thin_product(active_columns.T, fit)
             error[active] = 0.0
         return grad, error
+
+    @property
+    def largest_column_norm2(self) -> float:
+        """max_j ||x~_j||^2 (1 for standardized columns), computed once."""
+        if self._largest_norm2 is None:
+            self._largest_norm2 = float(np.einsum("ij,ij->j", self.Xs, self.Xs).max(initial=0.0))
+        return self._largest_norm2
 
     def _screening_copy(self) -> tuple[np.ndarray, np.ndarray] | None:
         """(X~ in single precision, the columns' norms) where the screened gradient pays and

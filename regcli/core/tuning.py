@@ -19,6 +19,11 @@ HOMOTOPY_SAMPLES_PER_POINT = 2.0
 #: The dual (n x n, Woodbury) factor serves the elastic net on lazy data from this many active
 #: features per sample on; below, the |A| x |A| factor is cheaper.
 DUAL_FACTOR_FROM = 0.8
+#: ... and while lam2 is at least this share of ||X~_A X~_A'|| (bounded by |A| times the largest
+#: squared column norm): its solution (r - X~_A'u) / lam2 divides by lam2 what the cancellation
+#: leaves, so the gradient it gives errs by about eps ||K|| / lam2 of alpha (a y in units so
+#: small that alpha is 1e-80 while the columns are standardized made it 1e+177).
+DUAL_MIN_SHIFT = 1e-8
 #: The dual form's factor of K + lam2 I serves later active sets and alphas (core/dual.py) while
 #: at most this many features entered or left since it was made (the Woodbury capacitance) ...
 DUAL_MAX_CHANGES = 64

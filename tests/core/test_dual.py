@@ -165,3 +165,22 @@ def test_two_rows_and_thousands_of_features_enter_together_without_thousands_of_
     res = compute_path(X, y, l1_ratio=0.5, n_alphas=10, gram=False)
     assert res.converged.all() and (res.max_kkt_relative <= 1e-7).all()
     assert res.n_nonzero[-1] == 3000 and res.n_iter.max() <= 60
+
+
+@pytest.mark.parametrize(
+    ("n", "p", "y_scale"), [(2, 3, 1e-80), (50, 2000, 1e-12), (300, 900, 1e-8)]
+)
+def test_a_target_in_small_units_leaves_the_dual_form_where_it_would_lose_the_certificate(
+    n, p, y_scale
+):
+    # alpha, and so lam2, scale with y while X~ X~' does not: with y in small units the
+    # Woodbury form's division by lam2 amplified rounding (y of 1e-80 on two rows: coefficients
+    # of 1e+177 and an overflow; 300 x 900 with y of 1e-8: points unconverged at 0.2 x alpha;
+    # 1000 x 5000 with y of 1e-5: 29 s, unconverged); the k x k form serves such a lam2
+    rng = np.random.default_rng(n + p)
+    X = rng.standard_normal((n, p)) if p > 3 else np.outer([1.0, -1.0], [1.0, -1.0, 1.0])
+    y = rng.standard_normal(n) * y_scale
+    res = compute_path(X, y, l1_ratio=0.1, n_alphas=30, gram=False)
+    assert res.converged.all() and (res.max_kkt_relative <= 1e-7).all()
+    assert np.isfinite(res.coefs).all() and res.n_iter.max() <= 60
+    assert np.abs(res.coefs).max() <= 1e3 * y_scale
