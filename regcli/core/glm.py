@@ -247,19 +247,32 @@ def _violation(
 class KernelRidgeModel:
     """The Newton model X_c' U X_c of a ridge step whose working set is wider than the rows,
     held as A = U^{1/2} X_c (n x k) and its kernel A A' (n x n): a product with it and the
-    ridge solve (A'A + lam I)^{-1} c = (c - A' (A A' + lam I)^{-1} A c) / lam cost n k and
-    n^2 k instead of the Gram's n k^2 and k^3."""
+    ridge solve cost n k and n^2 k instead of the Gram's n k^2 and k^3.  ``centered``: X_c's
+    columns are centered with the weights u, so sqrt(u) is a null vector of A A'."""
 
-    def __init__(self, A: np.ndarray):
+    def __init__(self, A: np.ndarray, u: np.ndarray, *, centered: bool):
         self.A = A
         self.K = A @ A.T
+        self.root_u = np.sqrt(u)
+        self.centered = centered
 
     def __matmul__(self, v: np.ndarray) -> np.ndarray:
         return self.A.T @ (self.A @ v)
 
-    def ridge_solve(self, c: np.ndarray, lam: float) -> np.ndarray:
+    def ridge_step(self, b: np.ndarray, r: np.ndarray, lam: float) -> np.ndarray:
+        """The ridge Newton step's solution (A'A + lam I)^{-1} c for c = A'A b + X_c' r
+        (r = v (y - mu)), as A'(A A' + lam I)^{-1} q with q = A b + r / sqrt(u): c lies in
+        the row space of A, so this divides by no lam (the Woodbury form
+        (c - A'(A A' + lam I)^{-1} A c) / lam loses log10(||A A'|| / lam) digits, all of them
+        for a ridge of 1e-10 on a Poisson model).  q's part along the kernel's null vector
+        sqrt(u), which A' maps to 0, is dropped."""
+        q = self.A @ b
+        q += np.divide(r, self.root_u, out=np.zeros_like(r), where=self.root_u > 0)
+        if self.centered:
+            s = self.root_u / float(np.sqrt(self.root_u @ self.root_u))
+            q -= s * float(s @ q)
         M = self.K + lam * np.eye(self.K.shape[0])
-        return (c - self.A.T @ np.linalg.solve(M, self.A @ c)) / lam
+        return self.A.T @ np.linalg.solve(M, q)
 
 
 @dataclass
@@ -394,8 +407,6 @@ def _inner_solve(
     if c.size == 0:
         return np.zeros(0)
     if penalty.scalar and penalty.l1_ratio == 0.0:  # ridge: one solve
-        if isinstance(G, KernelRidgeModel):
-            return G.ridge_solve(c, alpha)
         A = G + alpha * np.eye(c.size)
         return np.linalg.solve(A, c)
     if penalty.scalar and alpha > 0:
@@ -508,7 +519,7 @@ def newton_on(
                 Xc = cols.columns(np.arange(work.size))
                 if xbar is not None:
                     Xc -= xbar
-                G = KernelRidgeModel(Xc * np.sqrt(u)[:, None])
+                G = KernelRidgeModel(Xc * np.sqrt(u)[:, None], u, centered=xbar is not None)
             else:
                 G = cols.gram(u, threads=prob.n_samples * work.size**2 >= GRAM_THREADS_FROM)
                 if xbar is not None:
@@ -516,14 +527,18 @@ def newton_on(
             previous = (u, G, xbar, U)  # the model later steps may reuse
             if last is not None:
                 last.work, last.G, last.xbar, last.U, last.u = work, G, xbar, U, u
-        # c = Xc' U z = Xc' (u eta + v (y - mu)); with eta = b0 + X bS and X'u = U xbar this
-        # is G bS + X'r - xbar 1'r: no pass over the rows
-        c = G @ bS + gS
         if prob.fit_intercept:
             assert xbar is not None
-            c -= xbar * icpt
             Uz = U * (b0 + float(xbar @ bS)) + icpt  # u' z
-        new_bS = _inner_solve(G, c, prob.n_samples, pen, alpha, bS, 0.1 * tol, max_iter, memo)
+        if isinstance(G, KernelRidgeModel):
+            new_bS = G.ridge_step(bS, r, alpha)
+        else:
+            # c = Xc' U z = Xc' (u eta + v (y - mu)); with eta = b0 + X bS and X'u = U xbar
+            # this is G bS + X'r - xbar 1'r: no pass over the rows
+            c = G @ bS + gS
+            if xbar is not None:
+                c -= xbar * icpt
+            new_bS = _inner_solve(G, c, prob.n_samples, pen, alpha, bS, 0.1 * tol, max_iter, memo)
         new_b0 = (Uz - U * float(xbar @ new_bS)) / U if prob.fit_intercept else 0.0
         d_b = new_bS - bS
         d_eta = (new_b0 - b0) + cols.times(d_b)

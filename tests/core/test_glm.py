@@ -405,3 +405,17 @@ def test_a_column_whose_spread_is_subnormal_is_constant_in_a_glm():
     assert std.constant.tolist() == [True, False, False] and prob.Xs.shape == (4, 2)
     path = glm_path(X, y, BINOMIAL, n_alphas=5)
     assert np.isfinite(path.coefs).all() and (path.coefs[:, 0] == 0).all()
+
+
+@pytest.mark.parametrize("alpha", [1e-6, 1e-10, 1e-20])
+def test_wide_poisson_ridge_at_a_tiny_alpha_converges(alpha):
+    # a ridge step wider than the rows solves on the n x n kernel; its Woodbury form divided by
+    # alpha what cancellation left (at 1e-6 the fit stopped 6.7e4 x beyond its tolerance);
+    # the step is now formed in the weighted columns' row space, dividing by no alpha
+    rng = np.random.default_rng(1)
+    n, p = 60, 400
+    X = rng.standard_normal((n, p))
+    y = rng.poisson(np.exp(0.3 * X[:, :3].sum(axis=1))).astype(float)
+    fit = glm_fit(X, y, POISSON, alpha=alpha, l1_ratio=0.0)
+    assert fit.converged and fit.max_kkt_violation <= fit.kkt_tolerance
+    assert np.isfinite(fit.coef).all()
