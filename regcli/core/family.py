@@ -37,6 +37,8 @@ class Family(Protocol):
 
     def variance(self, mu: np.ndarray) -> np.ndarray: ...
 
+    def variance_unit(self, mean: float) -> float: ...
+
     def half_deviance(self, y: np.ndarray, eta: np.ndarray) -> np.ndarray: ...
 
     def nll(self, y: np.ndarray, eta: np.ndarray) -> np.ndarray: ...
@@ -80,6 +82,9 @@ class Gaussian:
     def variance(self, mu: np.ndarray) -> np.ndarray:
         return np.ones_like(mu)
 
+    def variance_unit(self, mean: float) -> float:
+        return 1.0
+
     def half_deviance(self, y: np.ndarray, eta: np.ndarray) -> np.ndarray:
         resid = y - eta
         return 0.5 * resid * resid
@@ -110,6 +115,11 @@ class _IRLSFamily:
         raise NotImplementedError
 
     def variance(self, mu: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def variance_unit(self, mean: float) -> float:
+        """The scale of the variance function for data of this mean (the null model's): what a
+        floor on working variances is a share of."""
         raise NotImplementedError
 
     def half_deviance(self, y: np.ndarray, eta: np.ndarray) -> np.ndarray:
@@ -159,6 +169,9 @@ class Binomial(_IRLSFamily):
     def variance(self, mu: np.ndarray) -> np.ndarray:
         return mu * (1.0 - mu)
 
+    def variance_unit(self, mean: float) -> float:
+        return 1.0  # probabilities have no unit
+
     def nll(self, y: np.ndarray, eta: np.ndarray) -> np.ndarray:
         """log(1 + e^eta) - y eta, stable for any eta."""
         return np.maximum(eta, 0.0) + np.log1p(np.exp(-np.abs(eta))) - y * eta
@@ -183,6 +196,9 @@ class Poisson(_IRLSFamily):
 
     def variance(self, mu: np.ndarray) -> np.ndarray:
         return mu
+
+    def variance_unit(self, mean: float) -> float:
+        return mean  # the variance is in y's units
 
     def nll(self, y: np.ndarray, eta: np.ndarray) -> np.ndarray:
         """mu - y eta (half the unit deviance 2 (y log(y / mu) - (y - mu)), less y log y - y)."""

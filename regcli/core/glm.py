@@ -60,8 +60,10 @@ from regcli.core.tuning import (
 )
 
 #: Working weights are floored at this share of a row's weight (glmnet keeps fitted
-#: probabilities off 0 and 1 the same way): the Newton model stays positive definite on
-#: separated rows, while the gradient, and so the fixed point, is the exact one.
+#: probabilities off 0 and 1 the same way) times the family's variance unit (1 for binomial,
+#: the mean of y for Poisson, whose variance has y's units: an absolute floor made the Newton
+#: steps of a y of 1e-12 a hundredth of their length): the Newton model stays positive definite
+#: on separated rows, while the gradient, and so the fixed point, is the exact one.
 VARIANCE_FLOOR = 1e-10
 #: Newton steps per point, and halvings per step, before a point is reported unconverged.
 MAX_NEWTON = 100
@@ -119,6 +121,11 @@ class GLMProblem:
         """Minus the loss gradient at ``eta``: X~' v (y - mu) (m,), and its intercept part."""
         r = self.v * (self.y - self.family.inverse_link(eta))
         return thin_product(self.Xs.T, r), float(r.sum()) if self.fit_intercept else 0.0
+
+    @cached_property
+    def variance_floor(self) -> float:
+        """The least working variance of a row (``VARIANCE_FLOOR``)."""
+        return VARIANCE_FLOOR * self.family.variance_unit(self.family.null_mean(self.y, self.v))
 
     @cached_property
     def saturated(self) -> float:
@@ -510,7 +517,7 @@ def newton_on(
             assert previous is not None
             u, G, xbar, U = previous
         else:
-            u = v * np.maximum(fam.variance(mu), VARIANCE_FLOOR)
+            u = v * np.maximum(fam.variance(mu), prob.variance_floor)
             xbar, U = None, 0.0
             if prob.fit_intercept:
                 U = float(u.sum())

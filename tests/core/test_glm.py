@@ -419,3 +419,19 @@ def test_wide_poisson_ridge_at_a_tiny_alpha_converges(alpha):
     fit = glm_fit(X, y, POISSON, alpha=alpha, l1_ratio=0.0)
     assert fit.converged and fit.max_kkt_violation <= fit.kkt_tolerance
     assert np.isfinite(fit.coef).all()
+
+
+@pytest.mark.parametrize("scale", [1e-12, 1e-200])
+def test_poisson_rates_in_tiny_units_give_the_same_path(scale):
+    # y x s scales the gradient, so alpha, by s and moves the intercept by log s: the same
+    # slopes.  The working variances' floor was absolute (1e-10), above every mu of a y of
+    # 1e-12: each Newton step cut to a hundredth, the path left unconverged
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((200, 20)) + 0.5 * rng.standard_normal((200, 1))
+    y = rng.poisson(np.exp(0.4 * X[:, :3].sum(axis=1))).astype(float)
+    base = glm_path(X, y, POISSON, n_alphas=30)
+    tiny = glm_path(X, y * scale, POISSON, n_alphas=30)
+    assert tiny.converged.all() and len(tiny.alphas) == len(base.alphas)
+    np.testing.assert_allclose(tiny.alphas / scale, base.alphas, rtol=1e-9)
+    np.testing.assert_allclose(tiny.coefs, base.coefs, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(tiny.intercepts - np.log(scale), base.intercepts, atol=1e-6)
