@@ -35,7 +35,7 @@ from regcli.core.path import (
     PathResult,
     path_grid,
 )
-from regcli.core.penalty import ElasticNet, Penalty, kkt_scale, penalty_for
+from regcli.core.penalty import KKT_SCALE_FLOOR, ElasticNet, Penalty, kkt_scale, penalty_for
 from regcli.core.progress import advance
 from regcli.core.stats import (
     GramStats,
@@ -121,6 +121,12 @@ class GLMProblem:
         """Minus the loss gradient at ``eta``: X~' v (y - mu) (m,), and its intercept part."""
         r = self.v * (self.y - self.family.inverse_link(eta))
         return thin_product(self.Xs.T, r), float(r.sum()) if self.fit_intercept else 0.0
+
+    @cached_property
+    def intercept_scale(self) -> float:
+        """v'|y - mu0|, mu0 the null mean: the scale of the intercept's gradient."""
+        mu0 = self.family.null_mean(self.y, self.v)
+        return float(self.v @ np.abs(self.y - mu0))
 
     @cached_property
     def variance_floor(self) -> float:
@@ -242,6 +248,15 @@ def penalty_value(penalty: Penalty, alpha: float, coef: np.ndarray) -> float:
     lam1 = np.broadcast_to(np.asarray(penalty.lam1(alpha), float), coef.shape)
     lam2 = np.broadcast_to(np.asarray(penalty.lam2(alpha), float), coef.shape)
     return float(lam1 @ np.abs(coef) + 0.5 * (lam2 @ (coef * coef)))
+
+
+def intercept_weight_for(prob: GLMProblem, scale: float) -> float:
+    """What the intercept's KKT violation counts for against a tolerance of tol x ``scale``
+    (``kkt_scale``, in the units of X~'(y - mu)): the intercept's gradient 1'v(y - mu) is in
+    y's units, so its tolerance is tol x max(scale, 1e-6 x v'|y - mu0|), mu0 the null mean.
+    Without it, unstandardized columns of 1e-20 asked the intercept for 1e-29, below the
+    rounding of its sum."""
+    return scale / max(scale, KKT_SCALE_FLOOR * prob.intercept_scale)
 
 
 def _violation(
@@ -471,9 +486,11 @@ def newton_on(
     tol: float,
     max_iter: int,
     last: LastModel | None = None,
+    intercept_weight: float = 1.0,
 ) -> tuple[GLMState, int, bool, np.ndarray, float, np.ndarray | None]:
     """Proximal Newton steps on the working-set columns ``work`` (indices; the others stay 0)
-    until their KKT violation (and the intercept's) is within ``tol``.  With ``last`` on the
+    until their KKT violation (and the intercept's, times ``intercept_weight``:
+    ``intercept_weight_for``) is within ``tol``.  With ``last`` on the
     same columns the first step uses its Gram (a fixed-metric step with the exact gradient,
     line-searched like the others), and ``last`` keeps the Gram of the latest step.  Returns the
     state, the steps taken, whether it converged, the gradient on ``work`` and of the
@@ -498,7 +515,7 @@ def newton_on(
         previous, gS = _carried_model(prob, last, work, cols, r, kernel=kernel)
     while True:
         icpt = float(r.sum()) if prob.fit_intercept else 0.0
-        worst = max(pen.kkt_violation(gS, bS, alpha), abs(icpt))
+        worst = max(pen.kkt_violation(gS, bS, alpha), intercept_weight * abs(icpt))
         if worst <= tol:
             ok = True
             break
@@ -566,7 +583,7 @@ def newton_on(
             r = v * (y - mu)
             icpt = float(r.sum()) if prob.fit_intercept else 0.0
             gS = cols.gradient(r)
-            ok = max(pen.kkt_violation(gS, bS, alpha), abs(icpt)) <= tol
+            ok = max(pen.kkt_violation(gS, bS, alpha), intercept_weight * abs(icpt)) <= tol
             break
         b0, bS, eta, f_old, nll = b0 + t * (new_b0 - b0), bS + t * d_b, eta_t, f_t, nll_t
         mu = fam.inverse_link(eta)
@@ -737,6 +754,7 @@ def solve_point(
     max_iter: int = 10_000,
     last: LastModel | None = None,
     priority: np.ndarray | None = None,
+    intercept_weight: float = 1.0,
 ) -> GLMPoint:
     """One alpha from the warm start ``state``: Newton on the working set (``strong`` (m,)
     mask, the nonzero and the unpenalized features), then a KKT check on every feature; its
@@ -744,7 +762,8 @@ def solve_point(
     point's Newton model (``LastModel``), shared along a path.  The working set holds at most
     ``working_set_cap`` features at once beyond the nonzero and unpenalized ones: the strong
     features with the largest ``priority`` (|gradient| at the previous point), the violators
-    with the largest violation."""
+    with the largest violation.  ``intercept_weight``: what the intercept's violation counts
+    for (``intercept_weight_for``)."""
     keep = state.coef != 0
     keep[penalty.unpenalized()] = True
     cap = working_set_cap(prob.n_samples, prob.n_features, int(np.count_nonzero(keep)))
@@ -756,14 +775,15 @@ def solve_point(
     steps = 0
     while True:
         state, n, ok, g_work, icpt, whole = newton_on(
-            prob, penalty, alpha, state, np.flatnonzero(work), tol, max_iter, last
-        )
+            prob, penalty, alpha, state, np.flatnonzero(work), tol, max_iter, last,
+            intercept_weight,
+        )  # fmt: skip
         steps += n
         if whole is not None:  # the working set's gradient came with the whole one
             grad = whole
         else:
             grad, icpt = prob.gradient(state.eta)
-        resid = _violation(penalty, alpha, grad, state.coef, icpt)
+        resid = _violation(penalty, alpha, grad, state.coef, intercept_weight * icpt)
         outside = np.append(~work, False) & (resid > tol)
         if not outside.any() or not ok:
             worst = float(resid.max())
@@ -839,6 +859,7 @@ def warm_points(
     before_alpha = prev
     for a in alphas:
         a = float(a)
+        scale = kkt_scale(a, c_max)
         strong = penalty.strong_screen(grad, a, prev) if a > 0 else np.ones(grad.size, bool)
         start = predicted_start(prob, penalty, a, state, prev, before, before_alpha)
         point = solve_point(
@@ -847,10 +868,11 @@ def warm_points(
             a,
             start,
             strong | (state.coef != 0),
-            tol=tol * kkt_scale(a, c_max),
+            tol=tol * scale,
             max_iter=max_iter,
             last=last,
             priority=np.abs(grad),
+            intercept_weight=intercept_weight_for(prob, scale),
         )
         yield point
         before, before_alpha = state, prev

@@ -435,3 +435,18 @@ def test_poisson_rates_in_tiny_units_give_the_same_path(scale):
     np.testing.assert_allclose(tiny.alphas / scale, base.alphas, rtol=1e-9)
     np.testing.assert_allclose(tiny.coefs, base.coefs, rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(tiny.intercepts - np.log(scale), base.intercepts, atol=1e-6)
+
+
+def test_unstandardized_columns_of_tiny_magnitude_give_the_same_path():
+    # X x s (not standardized) scales alpha by s and the coefficients by 1/s; the intercept's
+    # tolerance was tol x alpha, 1e-29 for columns of 1e-20, below the rounding of its
+    # gradient's sum: 21 of 52 points reported unconverged (1.9e5 x alpha)
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((200, 5))
+    y = (rng.random(200) < 1 / (1 + np.exp(-X[:, :2].sum(axis=1)))).astype(float)
+    base = glm_path(X, y, BINOMIAL, n_alphas=30, standardize=False)
+    tiny = glm_path(X * 1e-20, y, BINOMIAL, n_alphas=30, standardize=False)
+    assert tiny.converged.all() and len(tiny.alphas) == len(base.alphas)
+    np.testing.assert_allclose(tiny.alphas * 1e20, base.alphas, rtol=1e-9)
+    np.testing.assert_allclose(tiny.coefs * 1e-20, base.coefs, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(tiny.intercepts, base.intercepts, atol=1e-6)
