@@ -35,7 +35,14 @@ from regcli.core.path import (
     PathResult,
     path_grid,
 )
-from regcli.core.penalty import KKT_SCALE_FLOOR, ElasticNet, Penalty, kkt_scale, penalty_for
+from regcli.core.penalty import (
+    KKT_SCALE_FLOOR,
+    KKT_SCALE_MIN,
+    ElasticNet,
+    Penalty,
+    kkt_scale,
+    penalty_for,
+)
 from regcli.core.progress import advance
 from regcli.core.stats import (
     GramStats,
@@ -121,6 +128,14 @@ class GLMProblem:
         """Minus the loss gradient at ``eta``: X~' v (y - mu) (m,), and its intercept part."""
         r = self.v * (self.y - self.family.inverse_link(eta))
         return thin_product(self.Xs.T, r), float(r.sum()) if self.fit_intercept else 0.0
+
+    @cached_property
+    def unpenalized_scale(self) -> float:
+        """What the KKT violation of an inner unpenalized fit (the null fit's free features, a
+        relaxed refit) is measured against: the largest gradient at the intercept-only fit,
+        in X~'(y - mu)'s units (an absolute tolerance would be none for y in small units)."""
+        grad = self.gradient(null_state(self).eta)[0]
+        return max(float(np.abs(grad).max(initial=0.0)), KKT_SCALE_MIN)
 
     @cached_property
     def intercept_scale(self) -> float:
@@ -828,12 +843,14 @@ def predicted_start(
 
 
 def null_fit(prob: GLMProblem, penalty: Penalty, tol: float) -> tuple[GLMState, np.ndarray]:
-    """The fit with every penalized coefficient 0 (the unpenalized features fitted), and the
-    gradient there, from which alpha_max follows."""
+    """The fit with every penalized coefficient 0 (the unpenalized features fitted, certified
+    at tol x ``unpenalized_scale``), and the gradient there, from which alpha_max follows."""
     state = null_state(prob)
     free = penalty.unpenalized()
     if free.size:
-        state = newton_on(prob, penalty, 0.0, state, free, tol, 10_000)[0]
+        scale = prob.unpenalized_scale
+        weight = intercept_weight_for(prob, scale)
+        state = newton_on(prob, penalty, 0.0, state, free, tol * scale, 10_000, None, weight)[0]
     return state, prob.gradient(state.eta)[0]
 
 
@@ -990,8 +1007,9 @@ def relaxed_refit(
     prob: GLMProblem, penalty: Penalty, intercept: float, coef: np.ndarray, tol: float
 ) -> GLMState | None:
     """The unpenalized model on the support of ``coef`` (m,) within the penalty's limits, from
-    the penalized fit (glmnet's relaxed refit); None when the support exceeds n - 3 features
-    (glmnet's ``maxp``) or the refit does not converge (separable classes)."""
+    the penalized fit (glmnet's relaxed refit), certified at tol x ``unpenalized_scale``; None
+    when the support exceeds n - 3 features (glmnet's ``maxp``) or the refit does not converge
+    (separable classes)."""
     from regcli.core.relax import max_support
 
     support = np.flatnonzero(coef)
@@ -1000,7 +1018,11 @@ def relaxed_refit(
     eta = intercept + prob.Xs[:, support] @ coef[support]
     start = GLMState(intercept, np.array(coef, dtype=float), eta)
     with np.errstate(over="ignore", invalid="ignore"):
-        state, _, ok, *_ = newton_on(prob, penalty, 0.0, start, support, tol, 10_000)
+        scale = prob.unpenalized_scale
+        weight = intercept_weight_for(prob, scale)
+        state, _, ok, *_ = newton_on(
+            prob, penalty, 0.0, start, support, tol * scale, 10_000, None, weight
+        )
     return state if ok and np.isfinite(state.coef).all() else None
 
 

@@ -450,3 +450,18 @@ def test_unstandardized_columns_of_tiny_magnitude_give_the_same_path():
     np.testing.assert_allclose(tiny.alphas * 1e20, base.alphas, rtol=1e-9)
     np.testing.assert_allclose(tiny.coefs * 1e-20, base.coefs, rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(tiny.intercepts, base.intercepts, atol=1e-6)
+
+
+def test_relaxed_refits_and_unpenalized_features_follow_y_in_small_units():
+    # the relaxed refit and the null fit of unpenalized features stopped at an absolute
+    # tolerance of tol: for Poisson rates of 1e-6 that was met before any step (relaxed
+    # coefficients off by 0.06, the penalty-factor path by 0.007)
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((200, 20)) + 0.5 * rng.standard_normal((200, 1))
+    y = rng.poisson(np.exp(0.4 * X[:, :3].sum(axis=1))).astype(float)
+    factors = np.ones(20)
+    factors[:2] = 0.0
+    for options in (dict(gamma=0.0), dict(penalty_factor=factors)):
+        base = glm_path(X, y, POISSON, n_alphas=20, **options)
+        small = glm_path(X, y * 1e-6, POISSON, n_alphas=20, **options)
+        np.testing.assert_allclose(small.coefs, base.coefs, rtol=1e-6, atol=1e-8)
