@@ -26,9 +26,11 @@ class NaMode(str, Enum):
     mean = "mean"
 
 
-def _positive(value: float) -> float:
-    if not value > 0 or value == float("inf"):
-        raise typer.BadParameter("must be a finite number > 0")
+def _tolerance(value: float) -> float:
+    """A KKT tolerance, a share of alpha: below 1 (at 1 a violation as large as alpha itself
+    would certify, and beyond it tol x alpha overflows on the way to infinity)."""
+    if not 0 < value < 1:
+        raise typer.BadParameter("must be a number between 0 and 1 (a share of alpha)")
     return value
 
 
@@ -183,8 +185,8 @@ InterceptOption = Annotated[
 TolOption = Annotated[
     float,
     typer.Option(
-        help="Convergence: max KKT violation <= tol x alpha (standardized problem).",
-        callback=_positive,
+        help="Convergence: max KKT violation <= tol x alpha (standardized problem), 0 < tol < 1.",
+        callback=_tolerance,
         rich_help_panel=SOLVER,
     ),
 ]

@@ -175,6 +175,7 @@ BAD_INPUTS = [
     ("a,y\n1,2\n3,4\n4,2\n", ["--alpha", "abc"], 2, "--alpha"),
     ("a,y\n1,2\n3,4\n4,2\n", ["--alpha", "inf"], 2, "--alpha"),
     ("a,y\n1,2\n3,4\n4,2\n", ["--tol", "0"], 2, "--tol"),
+    ("a,y\n1,2\n3,4\n4,2\n", ["--tol", "1e300"], 2, "--tol"),  # tol x alpha overflowed
     ("a,y\n1,2\n3,4\n4,2\n", ["--output", "/proc/no/such"], 2, "--output"),
     ("a,y\n1,2\n3,4\n4,2\n", ["--l1-ratio", "1.5"], 2, "--l1-ratio"),
     ("a,y\n1,2\n3,4\n4,2\n", ["--na", "maybe"], 2, "--na"),
