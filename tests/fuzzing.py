@@ -12,6 +12,7 @@ import json
 import signal
 import sys
 from dataclasses import dataclass
+from functools import partial
 
 from hypothesis import strategies as st
 
@@ -31,10 +32,16 @@ TEXT = st.one_of(
     st.text(max_size=6),
 )
 CELLS = st.one_of(NUMBERS.map(repr), TEXT)
+#: Units a clean table's numeric column may come in (most often none).
+UNITS = [1.0] * 8 + [1e-3, 1e3, 1e-8, 1e8, 1e-20, 1e20, 1e-100, 1e100, 1e-250, 1e250]
 NAMES = st.one_of(
     st.sampled_from(["y", "target", "x", "x1", "x2", "firm", "w", "f", "Y", "a b", ""]),
     st.text(min_size=0, max_size=5),
 )
+
+
+def _in_unit(value: str, unit: float) -> str:
+    return repr(float(value) * unit)
 
 
 @st.composite
@@ -61,6 +68,11 @@ def tables(draw) -> bytes:  # type: ignore[no-untyped-def]
     if clean:  # the target: numbers, counts, or two classes (binomial and Poisson fits run)
         classes = st.sampled_from(["0", "1"]) | st.sampled_from(["yes", "no"])
         kinds[-1] = draw(st.sampled_from([plain, plain, small_ints, classes]))
+        # a numeric column in other units: every tolerance and floor must follow them
+        for j, kind in enumerate(kinds):
+            unit = draw(st.sampled_from(UNITS))
+            if unit != 1.0 and (kind is plain or kind is small_ints):
+                kinds[j] = kind.map(partial(_in_unit, unit=unit))
     rows = []
     for _ in range(n_rows):
         row = []

@@ -325,10 +325,12 @@ def _with_test(row: ModelRow, X: np.ndarray, y: np.ndarray, wt: np.ndarray, var:
 
 
 def paired_difference(a: np.ndarray, b: np.ndarray, fold_w: list[np.ndarray]) -> Difference:
-    """Mean and standard error of a - b over the same folds (one block of K per repeat)."""
+    """Mean and standard error of a - b over the same folds (one block of K per repeat); NaN
+    (undefined) where both are infinite on a fold."""
     K = len(fold_w[0])
-    d = [(a - b)[r * K : (r + 1) * K, None] for r in range(len(fold_w))]
-    mean, se = fold_mean_se(d, fold_w)
+    with np.errstate(invalid="ignore"):  # inf - inf
+        d = [(a - b)[r * K : (r + 1) * K, None] for r in range(len(fold_w))]
+        mean, se = fold_mean_se(d, fold_w)
     return Difference(mean=float(mean[0]), se=float(se[0]))
 
 

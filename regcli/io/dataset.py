@@ -243,6 +243,7 @@ def load_dataset(
         raise DataError(f"{name}: fewer than 2 usable rows ({len(y)} left of {n_read})")
     # the extremes found above serve unless rows were dropped or cells imputed since
     unchanged = len(y) == n and not imputed
+    check_magnitude(y, target, name, "target column")
     check_magnitudes(
         X,
         feature_cols,
@@ -250,8 +251,10 @@ def load_dataset(
         name,
         limits=not standardize,
         extremes=(hi, lo) if unchanged else None,
+        # a gaussian coefficient is in the target's units per the column's, a binomial or
+        # Poisson one in the linear predictor's (of order 1) per the column's
+        target_spread=float(np.ptp(y)) if family == "gaussian" else 1.0,
     )
-    check_magnitude(y, target, name, "target column")
     if w is not None and not np.isfinite(w.sum()):
         raise DataError(f"{name}: weights column {weights!r} sums to more than float64 holds")
     encodings = [
@@ -514,6 +517,10 @@ def numeric_column(column: Any, col: str, name: str, *, role: str) -> np.ndarray
 MAGNITUDE_LIMIT = 1e150
 #: A column whose every |value| is below this (but not all zero) would square to subnormals.
 TINY_LIMIT = 1e-150
+#: Largest spread of the target (1 for binomial and Poisson) over a column's spread: about the
+#: size of that column's coefficient, which, times a margin for correlated columns, must stay
+#: within float64 (1.8e308).
+COEFFICIENT_RANGE = 1e300
 
 
 def check_magnitude(values: np.ndarray, col: str, name: str, role: str = "column") -> None:
@@ -546,25 +553,37 @@ def check_magnitudes(
     *,
     limits: bool = True,
     extremes: tuple[np.ndarray, np.ndarray] | None = None,
+    target_spread: float = 1.0,
 ) -> None:
     """Refuse a table whose every feature is constant or a numeric column whose values lie
-    below float64's normal range, and (``limits``: the features will not be standardized)
-    ``check_magnitude`` every numeric feature column (no n x p temporaries).
-    ``extremes``: X's column maxima and minima when the caller has them."""
+    below float64's normal range or vary so little against ``target_spread`` that its
+    coefficient would not fit float64 (``COEFFICIENT_RANGE``), and (``limits``: the features
+    will not be standardized) ``check_magnitude`` every numeric feature column (no n x p
+    temporaries).  ``extremes``: X's column maxima and minima when the caller has them."""
     if not X.size:
         return
     hi, lo = extremes if extremes is not None else (X.max(axis=0), X.min(axis=0))
     if (hi == lo).all():
         raise DataError(f"{name}: every feature is constant; nothing to fit")
     top = np.maximum(np.abs(hi), np.abs(lo))
+    with np.errstate(over="ignore"):
+        spread = hi - lo
     starts = np.cumsum([0] + [len(p.features) for p in plans])[:-1]
     for col, plan, s in zip(columns, plans, starts):
+        if plan.kind != "numeric":
+            continue
         # below float64's normal range values keep a few digits only, and a coefficient on
         # their scale (1 / their spread) overflows: refused even where the column is rescaled
-        if plan.kind == "numeric" and 0 < top[s] < np.finfo(float).tiny:
+        if 0 < top[s] < np.finfo(float).tiny:
             raise DataError(
                 f"{name}: column {col!r} holds values no larger than {top[s]:.3g}, below "
                 "float64's normal range; rescale it (multiply it by a power of ten)"
+            )
+        if 0 < spread[s] < target_spread / COEFFICIENT_RANGE:
+            raise DataError(
+                f"{name}: column {col!r} varies by {spread[s]:.3g} only, against "
+                f"{target_spread:.3g} in the target: its coefficient would exceed float64; "
+                "rescale it (multiply it by a power of ten)"
             )
     if not limits:
         return

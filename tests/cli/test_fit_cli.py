@@ -166,6 +166,8 @@ BAD_INPUTS = [
     ("a,y\n1,1\ninf,2\n3,4\n", [], 65, "infinite"),
     ("a,a,y\n1,2,3\n4,5,6\n", [], 65, "duplicate"),
     ("a,y\n1,2\n", [], 65, "fewer than 2"),
+    # a coefficient of 1e101 / 1e-249 overflowed float64 (cv warned, fit wrote null)
+    ("a,y\n1e-249,1e101\n3e-249,-2e101\n-4e-249,5e100\n", [], 65, "column 'a' varies by"),
     ("a,y\n1,2\n3,2\n4,2\n", [], 65, "constant"),
     ("a,y\n1,2\n3,4\n4,2\n", ["--target", "q"], 2, "--target: no column 'q'"),
     ("a,y\n1,2\n3,4\n4,2\n", ["--features", "a,,b"], 2, "--features"),

@@ -43,6 +43,13 @@ def test_paired_difference_is_cv_glmnets_se_of_the_differences():
     assert np.isclose(d.se, np.sqrt(((diff - diff.mean()) ** 2).mean() / 3))
 
 
+def test_folds_where_both_errors_are_infinite_leave_the_difference_undefined_quietly():
+    # inf - inf warned (a fold whose held-out predictions overflowed in every model)
+    a, b = np.array([np.inf, 5.0, 4.0]), np.array([np.inf, 4.5, 3.0])
+    d = paired_difference(a, b, [np.ones(3)])
+    assert np.isnan(d.mean)
+
+
 def test_a_consistent_small_lead_is_not_noise_when_paired():
     # folds differ a lot from each other (unpaired se is large), but least squares beats the
     # sparse lasso on every fold: the paired comparison sees it
