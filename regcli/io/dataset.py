@@ -520,7 +520,7 @@ TINY_LIMIT = 1e-150
 #: Largest spread of the target (1 for binomial and Poisson) over a column's spread: about the
 #: size of that column's coefficient, which, times a margin for correlated columns, must stay
 #: within float64 (1.8e308).
-COEFFICIENT_RANGE = 1e300
+COEFFICIENT_RANGE = 1e305
 
 
 def check_magnitude(values: np.ndarray, col: str, name: str, role: str = "column") -> None:
