@@ -253,7 +253,7 @@ def load_dataset(
         extremes=(hi, lo) if unchanged else None,
         # a gaussian coefficient is in the target's units per the column's, a binomial or
         # Poisson one in the linear predictor's (of order 1) per the column's
-        target_spread=float(np.ptp(y)) if family == "gaussian" else 1.0,
+        target_spread=float(np.ptp(y)) if family == "gaussian" else None,
     )
     if w is not None and not np.isfinite(w.sum()):
         raise DataError(f"{name}: weights column {weights!r} sums to more than float64 holds")
@@ -553,11 +553,12 @@ def check_magnitudes(
     *,
     limits: bool = True,
     extremes: tuple[np.ndarray, np.ndarray] | None = None,
-    target_spread: float = 1.0,
+    target_spread: float | None = None,
 ) -> None:
     """Refuse a table whose every feature is constant or a numeric column whose values lie
-    below float64's normal range or vary so little against ``target_spread`` that its
-    coefficient would not fit float64 (``COEFFICIENT_RANGE``), and (``limits``: the features
+    below float64's normal range or vary so little against ``target_spread`` (None: a linear
+    predictor's, of order 1) that its coefficient would not fit float64 (``COEFFICIENT_RANGE``),
+    and (``limits``: the features
     will not be standardized) ``check_magnitude`` every numeric feature column (no n x p
     temporaries).  ``extremes``: X's column maxima and minima when the caller has them."""
     if not X.size:
@@ -579,11 +580,15 @@ def check_magnitudes(
                 f"{name}: column {col!r} holds values no larger than {top[s]:.3g}, below "
                 "float64's normal range; rescale it (multiply it by a power of ten)"
             )
-        if 0 < spread[s] < target_spread / COEFFICIENT_RANGE:
+        if 0 < spread[s] < (1.0 if target_spread is None else target_spread) / COEFFICIENT_RANGE:
+            against = (
+                "the linear predictor's scale"
+                if target_spread is None
+                else f"the target's spread of {target_spread:.3g}"
+            )
             raise DataError(
-                f"{name}: column {col!r} varies by {spread[s]:.3g} only, against "
-                f"{target_spread:.3g} in the target: its coefficient would exceed float64; "
-                "rescale it (multiply it by a power of ten)"
+                f"{name}: column {col!r} varies by {spread[s]:.3g} only, against {against}: "
+                "its coefficient would exceed float64; rescale it (multiply it by a power of ten)"
             )
     if not limits:
         return
