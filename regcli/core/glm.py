@@ -848,10 +848,18 @@ def null_fit(prob: GLMProblem, penalty: Penalty, tol: float) -> tuple[GLMState, 
     state = null_state(prob)
     free = penalty.unpenalized()
     if free.size:
-        scale = prob.unpenalized_scale
-        weight = intercept_weight_for(prob, scale)
-        state = newton_on(prob, penalty, 0.0, state, free, tol * scale, 10_000, None, weight)[0]
+        state = unpenalized_newton(prob, penalty, state, free, tol)[0]
     return state, prob.gradient(state.eta)[0]
+
+
+def unpenalized_newton(
+    prob: GLMProblem, penalty: Penalty, state: GLMState, work: np.ndarray, tol: float
+) -> tuple[GLMState, int, bool, np.ndarray, float, np.ndarray | None]:
+    """``newton_on`` at alpha 0 on the columns ``work``, certified at tol x
+    ``unpenalized_scale`` (the intercept's violation weighed as at any point)."""
+    scale = prob.unpenalized_scale
+    weight = intercept_weight_for(prob, scale)
+    return newton_on(prob, penalty, 0.0, state, work, tol * scale, 10_000, None, weight)
 
 
 def warm_points(
@@ -1018,11 +1026,7 @@ def relaxed_refit(
     eta = intercept + prob.Xs[:, support] @ coef[support]
     start = GLMState(intercept, np.array(coef, dtype=float), eta)
     with np.errstate(over="ignore", invalid="ignore"):
-        scale = prob.unpenalized_scale
-        weight = intercept_weight_for(prob, scale)
-        state, _, ok, *_ = newton_on(
-            prob, penalty, 0.0, start, support, tol * scale, 10_000, None, weight
-        )
+        state, _, ok, *_ = unpenalized_newton(prob, penalty, start, support, tol)
     return state if ok and np.isfinite(state.coef).all() else None
 
 

@@ -242,7 +242,7 @@ class LazyStats:
         # the single-precision copy of X~ and its columns' norms (``screened_gradient``)
         self._single: tuple[np.ndarray, np.ndarray] | None = None
         self._screen_requests = 0
-        self._largest_norm2: float | None = None
+        self._norms2: np.ndarray | None = None
 
     def screened_gradient(
         self, fit: np.ndarray, lam1: float, active: np.ndarray, active_columns: np.ndarray
@@ -294,11 +294,16 @@ class LazyStats:
         return grad, error
 
     @property
+    def column_norms2(self) -> np.ndarray:
+        """||x~_j||^2 per column (1 for standardized columns), computed once."""
+        if self._norms2 is None:
+            self._norms2 = np.einsum("ij,ij->j", self.Xs, self.Xs)
+        return self._norms2
+
+    @property
     def largest_column_norm2(self) -> float:
-        """max_j ||x~_j||^2 (1 for standardized columns), computed once."""
-        if self._largest_norm2 is None:
-            self._largest_norm2 = float(np.einsum("ij,ij->j", self.Xs, self.Xs).max(initial=0.0))
-        return self._largest_norm2
+        """max_j ||x~_j||^2."""
+        return float(self.column_norms2.max(initial=0.0))
 
     def _screening_copy(self) -> tuple[np.ndarray, np.ndarray] | None:
         """(X~ in single precision, the columns' norms) where the screened gradient pays and
@@ -315,7 +320,7 @@ class LazyStats:
             free = available_memory()
             if free is not None and free < 4.0 * 4 * n * m:  # the copy, with room to spare
                 return None
-            norms = np.sqrt(np.einsum("ij,ij->j", self.Xs, self.Xs))
+            norms = np.sqrt(self.column_norms2)
             if not float(norms.max(initial=0.0)) < 2.0**100:  # (also catches NaN)
                 self._screen_requests = -(2**62)  # never again for these statistics
                 return None
