@@ -146,8 +146,10 @@ def option_sets(draw) -> list[str]:  # type: ignore[no-untyped-def]
         "--engine": st.sampled_from(["local", "stream", "auto", "spark"]),
         "--family": st.sampled_from(["gaussian", "binomial", "poisson", "gamma"]),
         "--progress": None,
+        "--no-standardize": None,
+        "--no-intercept": None,
     }
-    extras = ["--engine", "--family", "--progress"]
+    extras = ["--engine", "--family", "--progress", "--no-standardize", "--no-intercept"]
     controls = ["--penalty-factor", "--unpenalized", "--lower", "--upper", "--positive"]
     allowed = {
         "fit": [
