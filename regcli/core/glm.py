@@ -130,6 +130,11 @@ class GLMProblem:
         return thin_product(self.Xs.T, r), float(r.sum()) if self.fit_intercept else 0.0
 
     @cached_property
+    def null_mean(self) -> float:
+        """The intercept-only model's mean (the weighted mean of y)."""
+        return self.family.null_mean(self.y, self.v)
+
+    @cached_property
     def unpenalized_scale(self) -> float:
         """What the KKT violation of an inner unpenalized fit (the null fit's free features, a
         relaxed refit) is measured against: the largest gradient at the intercept-only fit,
@@ -140,13 +145,12 @@ class GLMProblem:
     @cached_property
     def intercept_scale(self) -> float:
         """v'|y - mu0|, mu0 the null mean: the scale of the intercept's gradient."""
-        mu0 = self.family.null_mean(self.y, self.v)
-        return float(self.v @ np.abs(self.y - mu0))
+        return float(self.v @ np.abs(self.y - self.null_mean))
 
     @cached_property
     def variance_floor(self) -> float:
         """The least working variance of a row (``VARIANCE_FLOOR``)."""
-        return VARIANCE_FLOOR * self.family.variance_unit(self.family.null_mean(self.y, self.v))
+        return VARIANCE_FLOOR * self.family.variance_unit(self.null_mean)
 
     @cached_property
     def saturated(self) -> float:
@@ -250,7 +254,7 @@ def null_state(prob: GLMProblem) -> GLMState:
     """The intercept-only fit (b0 = link of the weighted mean of y; 0 without an intercept)."""
     b0 = 0.0
     if prob.fit_intercept:
-        mu0 = prob.family.null_mean(prob.y, prob.v)
+        mu0 = prob.null_mean
         b0 = float(prob.family.link(np.array([mu0]))[0])
     return GLMState(b0, np.zeros(prob.n_features), np.full(prob.n_samples, b0))
 
