@@ -9,6 +9,7 @@ a solver asks for (wide data).  ``Standardization`` maps the solver's columns to
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -222,6 +223,75 @@ class GramStats:
         return self.c - coef_active @ self.gram[active]  # G is symmetric: gather rows
 
 
+class SingleCopy:
+    """A single-precision copy of X~ (n x m) and its columns' norms, for products that need
+    only bound their entries (``single_product``): made on the ``SCREENED_AFTER``-th request
+    where X~ is large enough (a short path does not pay for it), memory allows and X~ fits
+    single precision's range; never where it does not."""
+
+    def __init__(
+        self, Xs: np.ndarray, norms2: Callable[[], np.ndarray], from_entries: int | None = None
+    ):
+        """``norms2``: the columns' squared norms, asked for when the copy is made;
+        ``from_entries``: the least size of X~ served (``SCREENED_GRADIENT_FROM``)."""
+        self.Xs = Xs
+        self._norms2 = norms2
+        self._from = SCREENED_GRADIENT_FROM if from_entries is None else from_entries
+        self._copy: tuple[np.ndarray, np.ndarray] | None = None
+        self._requests = 0
+
+    @property
+    def made(self) -> bool:
+        return self._copy is not None
+
+    def get(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(X~ in single precision, the columns' norms), or None where it does not serve."""
+        if self._copy is None:
+            n, m = self.Xs.shape
+            self._requests += 1
+            if n * m < self._from or self._requests < SCREENED_AFTER or n * 2.0**-24 >= 0.5:
+                return None
+            free = available_memory()
+            if free is not None and free < 4.0 * 4 * n * m:  # the copy, with room to spare
+                return None
+            norms = np.sqrt(self._norms2())
+            if not float(norms.max(initial=0.0)) < 2.0**100:  # (also catches NaN)
+                self._requests = -(2**62)  # never again for this X~
+                return None
+            self._copy = (self.Xs.astype(np.float32), norms)
+        return self._copy
+
+
+def single_product(
+    single: tuple[np.ndarray, np.ndarray], r: np.ndarray, *, threads: bool = True
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """X~'r from ``single`` (``SingleCopy.get``) with each entry's error bound, rigorous for
+    any order of summation: (product, bound).  None where r has no finite nonzero entry.
+    ``threads``: a large product may wake the spare cores (``thin_product``); without, it
+    stays on the caller's thread (a product now and then, whose threads would be asleep)."""
+    top = float(np.abs(r).max(initial=0.0))
+    if not 0.0 < top < np.inf:
+        return None
+    X32, norms = single
+    # r scaled by a power of two (exact) to a largest entry in [1/2, 1): no overflow and
+    # (up to a bounded absolute error, below) no underflow in single precision
+    exponent = int(np.frexp(top)[1])
+    r_scaled = np.ldexp(r, -exponent)
+    r32 = r_scaled.astype(np.float32)
+    product = thin_product(X32.T, r32) if threads else X32.T @ r32
+    grad = np.ldexp(product.astype(np.float64), exponent)
+    # |fl(x'r) - x'r| <= (gamma_n + 3u) |x|'|r| <= (gamma_n + 3u) ||x|| ||r||, u the unit
+    # roundoff of single precision (the rounding of x, of r and of the n-term sum), plus
+    # at most 2^-149 per term where a value or a product falls below the normal range
+    u = 2.0**-24
+    n = X32.shape[0]
+    rel = 1.01 * (n * u / (1.0 - n * u) + 3.0 * u)
+    r_norm = float(np.sqrt(r_scaled @ r_scaled))
+    bound = (rel * r_norm) * norms
+    bound += 4.0 * n * 2.0**-149 * (1.0 + norms + r_norm)
+    return grad, np.ldexp(bound, exponent)
+
+
 class LazyStats:
     """Standardized X~ (n x m) kept in memory; Gram entries are computed from it as needed.
 
@@ -239,10 +309,9 @@ class LazyStats:
         self.null_yy = self.yy  # as GramStats.null_yy
         self.n_samples = Xs.shape[0]
         self.n_features = Xs.shape[1]
-        # the single-precision copy of X~ and its columns' norms (``screened_gradient``)
-        self._single: tuple[np.ndarray, np.ndarray] | None = None
-        self._screen_requests = 0
         self._norms2: np.ndarray | None = None
+        # the single-precision copy of X~ (``screened_gradient``)
+        self._single = SingleCopy(Xs, lambda: self.column_norms2)
 
     def screened_gradient(
         self, fit: np.ndarray, lam1: float, active: np.ndarray, active_columns: np.ndarray
@@ -256,28 +325,12 @@ class LazyStats:
         check's decisions and any positive violation it reports are those of the exact
         gradient.  Returns (gradient, each entry's error bound: 0 where exact), the bound None
         where the product was exact (small or short problems)."""
-        single = self._screening_copy()
         r = self.zs - fit
-        top = float(np.abs(r).max(initial=0.0))
-        if single is None or not 0.0 < top < np.inf:
+        single = self._single.get()
+        approx = None if single is None else single_product(single, r)
+        if approx is None:
             return self.c - thin_product(self.Xs.T, fit), None
-        X32, norms = single
-        # r scaled by a power of two (exact) to a largest entry in [1/2, 1): no overflow and
-        # (up to a bounded absolute error, below) no underflow in single precision
-        exponent = int(np.frexp(top)[1])
-        r_scaled = np.ldexp(r, -exponent)
-        product = thin_product(X32.T, r_scaled.astype(np.float32))
-        grad = np.ldexp(product.astype(np.float64), exponent)
-        # |fl(x'r) - x'r| <= (gamma_n + 3u) |x|'|r| <= (gamma_n + 3u) ||x|| ||r||, u the unit
-        # roundoff of single precision (the rounding of x, of r and of the n-term sum), plus
-        # at most 2^-149 per term where a value or a product falls below the normal range
-        u = 2.0**-24
-        n = self.n_samples
-        rel = 1.01 * (n * u / (1.0 - n * u) + 3.0 * u)
-        r_norm = float(np.sqrt(r_scaled @ r_scaled))
-        bound = (rel * r_norm) * norms
-        bound += 4.0 * n * 2.0**-149 * (1.0 + norms + r_norm)
-        error = np.ldexp(bound, exponent)
+        grad, error = approx
         unsure = np.abs(grad)
         unsure += error
         unsure = unsure > lam1
@@ -304,28 +357,6 @@ class LazyStats:
     def largest_column_norm2(self) -> float:
         """max_j ||x~_j||^2."""
         return float(self.column_norms2.max(initial=0.0))
-
-    def _screening_copy(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """(X~ in single precision, the columns' norms) where the screened gradient pays and
-        X~ fits single precision's range."""
-        if self._single is None:
-            n, m = self.n_samples, self.n_features
-            self._screen_requests += 1
-            if (
-                n * m < SCREENED_GRADIENT_FROM
-                or self._screen_requests < SCREENED_AFTER
-                or n * 2.0**-24 >= 0.5
-            ):
-                return None
-            free = available_memory()
-            if free is not None and free < 4.0 * 4 * n * m:  # the copy, with room to spare
-                return None
-            norms = np.sqrt(self.column_norms2)
-            if not float(norms.max(initial=0.0)) < 2.0**100:  # (also catches NaN)
-                self._screen_requests = -(2**62)  # never again for these statistics
-                return None
-            self._single = (self.Xs.astype(np.float32), norms)
-        return self._single
 
     def cols_for(self, idx: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """An (m, len(idx)) array whose rows ``rows`` hold G[rows, idx] (other rows are zero)."""

@@ -69,6 +69,9 @@ THREADED_FROM = 500_000
 #: ``SCREENED_AFTER`` times (a short path does not pay for the copy).
 SCREENED_GRADIENT_FROM = 2_000_000
 SCREENED_AFTER = 4
+#: The same for the certificate's gradient of a binomial or Poisson path (one full product
+#: per point, with little else on the rows between them).
+GLM_SCREENED_FROM = 200_000
 
 # --- batched paths (cv folds and l1 ratios advanced together on Grams) --------------------------
 #: Primal-dual active-set rounds per point before a problem goes to the exact solver.

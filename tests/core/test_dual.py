@@ -131,7 +131,7 @@ def test_screened_certificate_gradients_leave_the_path_and_its_certificates_unch
     original = LazyStats.screened_gradient
 
     def counted(self, fit, lam1, active, active_columns):  # type: ignore[no-untyped-def]
-        requests.append(self._single is not None)
+        requests.append(self._single.made)
         return original(self, fit, lam1, active, active_columns)
 
     monkeypatch.setattr(stats_module, "SCREENED_GRADIENT_FROM", 0)

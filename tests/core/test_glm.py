@@ -465,3 +465,72 @@ def test_relaxed_refits_and_unpenalized_features_follow_y_in_small_units():
         base = glm_path(X, y, POISSON, n_alphas=20, **options)
         small = glm_path(X, y * 1e-6, POISSON, n_alphas=20, **options)
         np.testing.assert_allclose(small.coefs, base.coefs, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("family", [BINOMIAL, POISSON])
+@pytest.mark.parametrize("factors", [False, True])
+def test_screened_certificate_gradients_leave_a_glm_path_unchanged(monkeypatch, family, factors):
+    """The certificate's gradient from a single-precision copy of X~ (exact where a KKT check
+    could look) gives the path and the certificates of the exact product, bit for bit in the
+    decisions: the same coefficients and the same reported violations."""
+    from regcli.core import glm as glm_module
+    from regcli.core.glm import GLMProblem
+
+    rng = np.random.default_rng(12)
+    n, p = 80, 1500
+    X = rng.standard_normal((n, p)) + 0.5 * rng.standard_normal((n, 1))
+    eta = X[:, :6] @ np.array([1.0, -0.7, 0.5, 0.4, -0.3, 0.3]) / 2
+    if family is BINOMIAL:
+        y = (rng.uniform(size=n) < 1 / (1 + np.exp(-eta))).astype(float)
+    else:
+        y = rng.poisson(np.exp(0.3 + eta / 2)).astype(float)
+    kwargs = {}
+    if factors:
+        kwargs["penalty_factor"] = rng.choice([0.5, 1.0, 2.0], p)
+    exact = glm_path(X, y, family, n_alphas=40, **kwargs)
+    served = []
+    original = GLMProblem.certificate_gradient
+
+    def counted(self, eta, lam1, work, g_work):  # type: ignore[no-untyped-def]
+        out = original(self, eta, lam1, work, g_work)
+        served.append(self.single.made)
+        return out
+
+    monkeypatch.setattr(glm_module, "GLM_SCREENED_FROM", 0)
+    monkeypatch.setattr(GLMProblem, "certificate_gradient", counted)
+    screened = glm_path(X, y, family, alphas=exact.alphas, **kwargs)
+    assert sum(served) >= 20  # the single-precision product served most checks
+    assert screened.converged.all() and screened.max_kkt_relative.max() <= 1e-7
+    np.testing.assert_allclose(screened.coefs, exact.coefs, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(
+        screened.max_kkt_violation, exact.max_kkt_violation, rtol=1e-6, atol=1e-15
+    )
+
+
+@pytest.mark.parametrize("per_feature", [False, True])
+def test_certificate_gradient_is_exact_wherever_a_kkt_check_could_look(monkeypatch, per_feature):
+    from regcli.core import glm as glm_module
+    from regcli.core import stats as stats_module
+
+    monkeypatch.setattr(glm_module, "GLM_SCREENED_FROM", 0)
+    monkeypatch.setattr(stats_module, "SCREENED_AFTER", 1)
+    rng = np.random.default_rng(4)
+    n, p = 150, 1200
+    X = rng.standard_normal((n, p)) + 0.5 * rng.standard_normal((n, 1))
+    y = (rng.uniform(size=n) < 0.4).astype(float)
+    _, prob = glm_problem(X, y, BINOMIAL, None, fit_intercept=True, standardize=True)
+    eta = rng.standard_normal(n)
+    exact, icpt = prob.gradient(eta)
+    work = np.array([2, 40, 700, 1199])
+    weights = rng.uniform(0.5, 2.0, p) if per_feature else 1.0
+    for quantile in (0.5, 0.99, 1.0):
+        lam1 = float(np.quantile(np.abs(exact), quantile)) * weights
+        grad, icpt2 = prob.certificate_gradient(eta, lam1, work, exact[work])
+        assert icpt2 == icpt
+        near = np.abs(exact) >= lam1
+        near[work] = True
+        size = float(np.abs(exact).max())
+        np.testing.assert_allclose(grad[near], exact[near], rtol=0, atol=1e-13 * size)
+        assert (np.abs(grad) <= lam1)[~near].all()
+        if quantile > 0.5:  # few near the threshold: the single-precision product served
+            assert prob.single.made and not np.array_equal(grad[~near], exact[~near])
