@@ -135,9 +135,7 @@ class GLMProblem:
     @cached_property
     def single(self) -> SingleCopy:
         """X~ in single precision for the certificate's gradient (``certificate_gradient``)."""
-        return SingleCopy(
-            self.Xs, lambda: np.einsum("ij,ij->j", self.Xs, self.Xs), GLM_SCREENED_FROM
-        )
+        return SingleCopy(self.Xs, GLM_SCREENED_FROM)
 
     def certificate_gradient(
         self, eta: np.ndarray, lam1: np.ndarray | float, work: np.ndarray, g_work: np.ndarray

@@ -9,7 +9,6 @@ a solver asks for (wide data).  ``Standardization`` maps the solver's columns to
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -229,20 +228,24 @@ class SingleCopy:
     where X~ is large enough (a short path does not pay for it), memory allows and X~ fits
     single precision's range; never where it does not."""
 
-    def __init__(
-        self, Xs: np.ndarray, norms2: Callable[[], np.ndarray], from_entries: int | None = None
-    ):
-        """``norms2``: the columns' squared norms, asked for when the copy is made;
-        ``from_entries``: the least size of X~ served (``SCREENED_GRADIENT_FROM``)."""
+    def __init__(self, Xs: np.ndarray, from_entries: int | None = None):
+        """``from_entries``: the least size of X~ served (``SCREENED_GRADIENT_FROM``)."""
         self.Xs = Xs
-        self._norms2 = norms2
         self._from = SCREENED_GRADIENT_FROM if from_entries is None else from_entries
         self._copy: tuple[np.ndarray, np.ndarray] | None = None
         self._requests = 0
+        self._norms2: np.ndarray | None = None
 
     @property
     def made(self) -> bool:
         return self._copy is not None
+
+    @property
+    def column_norms2(self) -> np.ndarray:
+        """||x~_j||^2 per column of X~, computed once."""
+        if self._norms2 is None:
+            self._norms2 = np.einsum("ij,ij->j", self.Xs, self.Xs)
+        return self._norms2
 
     def get(self) -> tuple[np.ndarray, np.ndarray] | None:
         """(X~ in single precision, the columns' norms), or None where it does not serve."""
@@ -254,7 +257,7 @@ class SingleCopy:
             free = available_memory()
             if free is not None and free < 4.0 * 4 * n * m:  # the copy, with room to spare
                 return None
-            norms = np.sqrt(self._norms2())
+            norms = np.sqrt(self.column_norms2)
             if not float(norms.max(initial=0.0)) < 2.0**100:  # (also catches NaN)
                 self._requests = -(2**62)  # never again for this X~
                 return None
@@ -309,9 +312,8 @@ class LazyStats:
         self.null_yy = self.yy  # as GramStats.null_yy
         self.n_samples = Xs.shape[0]
         self.n_features = Xs.shape[1]
-        self._norms2: np.ndarray | None = None
-        # the single-precision copy of X~ (``screened_gradient``)
-        self._single = SingleCopy(Xs, lambda: self.column_norms2)
+        # the single-precision copy of X~ (``screened_gradient``), with the columns' norms
+        self._single = SingleCopy(Xs)
 
     def screened_gradient(
         self, fit: np.ndarray, lam1: float, active: np.ndarray, active_columns: np.ndarray
@@ -349,9 +351,7 @@ class LazyStats:
     @property
     def column_norms2(self) -> np.ndarray:
         """||x~_j||^2 per column (1 for standardized columns), computed once."""
-        if self._norms2 is None:
-            self._norms2 = np.einsum("ij,ij->j", self.Xs, self.Xs)
-        return self._norms2
+        return self._single.column_norms2
 
     @property
     def largest_column_norm2(self) -> float:

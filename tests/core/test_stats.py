@@ -179,3 +179,33 @@ def test_screened_gradient_is_exact_wherever_a_kkt_check_could_look(monkeypatch,
                 np.abs(grad - exact) <= error + 1e-13 * size
             ).all()
             assert (np.abs(grad) + error <= lam1)[error > 0].all()  # each bound places it
+
+
+def test_lazy_statistics_are_freed_as_soon_as_they_are_dropped():
+    """No reference cycle keeps X~ alive until the cyclic collector runs: paths make and drop
+    such statistics, and memory that comes back late costs fresh pages (a cycle through the
+    screening copy once made a wide elastic-net path 1.2x slower)."""
+    import gc
+    import weakref
+
+    from regcli.core.family import BINOMIAL
+    from regcli.core.glm import glm_problem
+    from regcli.core.stats import LazyStats
+
+    rng = np.random.default_rng(0)
+    X = np.asfortranarray(rng.standard_normal((50, 300)))
+    gc.disable()
+    try:
+        stats = LazyStats(X, rng.standard_normal(50))
+        stats.largest_column_norm2  # noqa: B018 (the norms are kept)
+        ref = weakref.ref(stats)
+        del stats
+        assert ref() is None
+        y = (rng.uniform(size=50) < 0.5).astype(float)
+        _, prob = glm_problem(X, y, BINOMIAL, None, fit_intercept=True, standardize=True)
+        prob.single.column_norms2  # noqa: B018
+        ref = weakref.ref(prob)
+        del prob
+        assert ref() is None
+    finally:
+        gc.enable()
