@@ -130,7 +130,7 @@ def option_sets(draw) -> list[str]:  # type: ignore[no-untyped-def]
         "--alphas": st.sampled_from(["1,0.1", "0", "-1", "1e300", "1e-300,1"]),
         "--tol": EDGE_FLOATS,
         "--max-iter": st.sampled_from(["1", "2", "0"]),
-        "--metric": st.sampled_from(["mse", "mae", "r2"]),
+        "--metric": st.sampled_from(["mse", "mae", "r2", "deviance", "class", "auc"]),
         "--decimal": st.sampled_from([",", "."]),
         "--min-r2": EDGE_FLOATS,
         "--penalty-factor": st.sampled_from(
@@ -142,14 +142,41 @@ def option_sets(draw) -> list[str]:  # type: ignore[no-untyped-def]
         "--positive": None,
         "--relax": None,
         "--gamma": st.sampled_from(["0", "0.5", "1", "2", "0,1", "nan"]),
-        "--select": st.sampled_from(["aic", "bic", "ebic", "min"]),
+        "--select": st.sampled_from(["aic", "bic", "ebic", "min", "1se"]),
+        "--features": st.sampled_from(["x0", "x0,x1", "nope", "", "y", "x1,x1"]),
+        "--exclude": st.sampled_from(["x0", "y", "nope", "x0,x1,x2,x3"]),
+        "--fold-col": st.sampled_from(["x0", "x1", "y", "nope"]),
+        "--group-col": st.sampled_from(["x0", "x1", "y", "nope"]),
+        "--repeats": st.sampled_from(["1", "2", "0"]),
+        "--fold-grid": st.sampled_from(["common", "own"]),
+        "--test-size": st.sampled_from(["0.2", "0.5", "0", "1", "0.99"]),
+        "--positive-class": st.sampled_from(["1", "0", "yes", "no", "a", "zz"]),
+        "--min-auc": EDGE_FLOATS,
+        "--max-deviance": EDGE_FLOATS,
+        "--max-nonzero": st.sampled_from(["0", "1", "100"]),
+        "--require-feature": st.sampled_from(["x0", "nope", "y"]),
+        "--sign": st.sampled_from(["x0:+", "x1:-", "x0:?", "nope:+", "x0"]),
+        "--require-converged": None,
+        "--threads": st.sampled_from(["1", "2", "0"]),
         "--engine": st.sampled_from(["local", "stream", "auto", "spark"]),
         "--family": st.sampled_from(["gaussian", "binomial", "poisson", "gamma"]),
         "--progress": None,
         "--no-standardize": None,
         "--no-intercept": None,
     }
-    extras = ["--engine", "--family", "--progress", "--no-standardize", "--no-intercept"]
+    extras = [
+        "--engine",
+        "--family",
+        "--progress",
+        "--no-standardize",
+        "--no-intercept",
+        "--features",
+        "--exclude",
+        "--positive-class",
+        "--threads",
+    ]
+    gates = ["--min-auc", "--max-deviance", "--max-nonzero", "--require-feature", "--sign"]
+    folds = ["--fold-col", "--group-col", "--repeats", "--fold-grid"]
     controls = ["--penalty-factor", "--unpenalized", "--lower", "--upper", "--positive"]
     allowed = {
         "fit": [
@@ -166,6 +193,8 @@ def option_sets(draw) -> list[str]:  # type: ignore[no-untyped-def]
             "--relax",
             "--gamma",
             *extras,
+            *gates,
+            "--require-converged",
         ],
         "path": [
             "--penalty",
@@ -201,7 +230,10 @@ def option_sets(draw) -> list[str]:  # type: ignore[no-untyped-def]
             *controls,
             "--relax",
             "--gamma",
+            "--select",
             *extras,
+            *gates,
+            *folds,
         ],
         "compare": [
             "--target",
@@ -210,8 +242,11 @@ def option_sets(draw) -> list[str]:  # type: ignore[no-untyped-def]
             "--folds",
             "--seed",
             "--decimal",
+            "--select",
+            "--test-size",
             *controls,
             *extras,
+            *folds,
         ],
     }[command]
     for option in draw(st.lists(st.sampled_from(allowed), max_size=4, unique=True)):
@@ -234,13 +269,14 @@ def model_option_sets(draw, command: str) -> list[str]:  # type: ignore[no-untyp
     """predict / assess MODEL DATA, or diff MODEL BASE_MODEL, with a few options."""
     args = [command, MODEL] + ([BASE_MODEL] if command == "diff" else [])
     pool = {
-        "predict": ["--na", "--unknown", "--decimal"],
+        "predict": ["--na", "--unknown", "--decimal", "--type"],
         "assess": ["--na", "--unknown", "--min-r2", "--max-mse", "--target", "--weights"],
         "diff": ["--max-coef-change", "--same-support", "--no-sign-flip"],
     }[command]
     values = {
         "--na": st.sampled_from(["error", "drop", "mean"]),
         "--unknown": st.sampled_from(["error", "zero"]),
+        "--type": st.sampled_from(["response", "link", "class", "nope"]),
         "--decimal": st.sampled_from([",", "."]),
         "--min-r2": EDGE_FLOATS,
         "--max-mse": EDGE_FLOATS,
@@ -259,17 +295,27 @@ def model_option_sets(draw, command: str) -> list[str]:  # type: ignore[no-untyp
 _BASE: dict[str, str] = {}
 
 
-def base_model() -> str:
-    """The JSON text of a valid model (a lasso on a small table of x0, x1, a category x2, y)."""
-    if "text" not in _BASE:
+def base_model(family: str = "gaussian") -> str:
+    """The JSON text of a valid model of ``family`` (a lasso on a small table of x0, x1, a
+    category x2 and the target: y, two classes 'no'/'yes', or counts)."""
+    if family not in _BASE:
         import tempfile
         from pathlib import Path
 
         from regcli.cli.app import main
 
         folder = Path(tempfile.mkdtemp(prefix="regcli-fuzz-model-"))
-        rows = [f"{i % 7},{(i * 3) % 5},{'abc'[i % 3]},{i % 7 + 0.5 * (i % 5)}" for i in range(30)]
-        (folder / "t.csv").write_text("x0,x1,x2,y\n" + "\n".join(rows) + "\n")
+        rows = [
+            f"{i % 7},{(i * 3) % 5},{'abc'[i % 3]},{i % 7 + 0.5 * (i % 5)},"
+            f"{'yes' if (i * 5) % 7 > 2 else 'no'},{(i * 3) % 4}"
+            for i in range(30)
+        ]
+        (folder / "t.csv").write_text("x0,x1,x2,y,c,k\n" + "\n".join(rows) + "\n")
+        target, others = {
+            "gaussian": ("y", "c,k"),
+            "binomial": ("c", "y,k"),
+            "poisson": ("k", "y,c"),
+        }[family]
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             code = main(
                 [
@@ -277,14 +323,20 @@ def base_model() -> str:
                     str(folder / "t.csv"),
                     "--alpha",
                     "0.01",
+                    "--target",
+                    target,
+                    "--exclude",
+                    others,
+                    "--family",
+                    family,
                     "--save",
                     str(folder / "m.json"),
                     "-q",
                 ]
             )
         assert code == 0
-        _BASE["text"] = (folder / "m.json").read_text()
-    return _BASE["text"]
+        _BASE[family] = (folder / "m.json").read_text()
+    return _BASE[family]
 
 
 ODD_VALUES = st.sampled_from([None, "x", 1e308, -1, 0, [], {}, True, [1, 2], {"a": 1}, 10**400])
@@ -292,8 +344,9 @@ ODD_VALUES = st.sampled_from([None, "x", 1e308, -1, 0, [], {}, True, [1, 2], {"a
 
 @st.composite
 def model_texts(draw) -> str:  # type: ignore[no-untyped-def]
-    """A model file's text: valid, or with a key removed or replaced, or truncated."""
-    text = base_model()
+    """A model file's text (of any family): valid, or with a key removed or replaced, or
+    truncated."""
+    text = base_model(draw(st.sampled_from(["gaussian", "gaussian", "binomial", "poisson"])))
     kind = draw(st.sampled_from(["valid", "valid", "drop", "replace", "nested", "cut"]))
     if kind == "valid":
         return text

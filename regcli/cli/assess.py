@@ -1,4 +1,5 @@
-"""`regcli assess MODEL DATA`: a saved model's error on labelled rows, with CI gates."""
+"""`regcli assess MODEL DATA`: a saved model's error on labelled rows, with CI gates (for binomial
+and Poisson models their deviance, and AUC and accuracy for binomial)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from regcli.cli.options import (
     ForceOption,
     FormatOption,
     JunitOption,
+    MaxDevianceOption,
     MaxMaeOption,
     MaxMseOption,
+    MinAucOption,
     ModelArgument,
     NaMode,
     NaOption,
@@ -48,6 +51,8 @@ def assess_command(
     min_r2: AssessMinR2Option = None,
     max_mse: MaxMseOption = None,
     max_mae: MaxMaeOption = None,
+    min_auc: MinAucOption = None,
+    max_deviance: MaxDevianceOption = None,
     checks_file: ChecksOption = None,
     junit: JunitOption = None,
     fmt: FormatOption = None,
@@ -55,7 +60,9 @@ def assess_command(
     force: ForceOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Score labelled rows with a saved model: n, R², MSE and MAE, checked by gates."""
+    """Score labelled rows with a saved model: n, R², MSE and MAE (binomial and Poisson models:
+    deviance, its null and the share explained; binomial adds accuracy and AUC), checked by
+    gates."""
     import time
 
     import numpy as np
@@ -63,9 +70,9 @@ def assess_command(
     from regcli.cli import common, csvout, tables
     from regcli.cli.checks import arm, report
     from regcli.cli.messages import set_quiet
-    from regcli.core.metrics import regression_metrics
+    from regcli.core.metrics import glm_metrics, regression_metrics
     from regcli.errors import DataError, UsageError
-    from regcli.io.model import column_numbers, design_matrix, load_model
+    from regcli.io.model import class_codes, column_numbers, design_matrix, load_model
     from regcli.io.table import read_table, source_name
 
     set_quiet(quiet)
@@ -74,6 +81,8 @@ def assess_command(
     arm(junit, command="assess", force=force)
     t0 = time.perf_counter()
     fitted = load_model(model)
+    family = fitted.family.name
+    common.check_family_options(family, min_auc=min_auc, max_deviance=max_deviance)
     df = read_table(data, decimal=common.check_decimal(decimal))
     name = source_name(data)
     n_read = len(df)
@@ -85,7 +94,16 @@ def assess_command(
                     f"{name}: no column {col!r} (the model's target); --target names another"
                 )
             raise UsageError(f"{option}: no column {col!r} in {name}")
-    y = column_numbers(df[column], column, name, "target column")
+    if family == "binomial":
+        assert fitted.classes is not None
+        y = class_codes(df[column], column, name, fitted.classes)
+    else:
+        y = column_numbers(df[column], column, name, "target column")
+        if family == "poisson" and (y[~np.isnan(y)] < 0).any():
+            raise DataError(
+                f"{name}: target column {column!r} has negative values; a Poisson model "
+                "predicts counts or rates >= 0"
+            )
     w = None if weights is None else column_numbers(df[weights], weights, name, "weights column")
     lacking = np.isnan(y) | (np.isnan(w) if w is not None else False)
     if lacking.any():
@@ -104,7 +122,11 @@ def assess_command(
     w = w[rows] if w is not None else None
     if len(y) == 0:
         raise DataError(f"{name}: no rows to assess")
-    metrics = regression_metrics(y, fitted.predict(X), w)
+    if family == "gaussian":
+        metrics = regression_metrics(y, fitted.predict(X), w)
+    else:
+        fitted.predict(X)  # refuses predictions beyond float64
+        metrics = glm_metrics(fitted.family, y, fitted.linear_predictor(X), w)
     checks = common.check_set(
         "assess",
         junit=junit,
@@ -114,7 +136,12 @@ def assess_command(
         r2_metric="r2",
         r2_label="assessed",
         min_r2=min_r2,
-        bounds=[("max_mse", "mse", None, max_mse), ("max_mae", "mae", None, max_mae)],
+        bounds=[
+            ("max_mse", "mse", None, max_mse),
+            ("max_mae", "mae", None, max_mae),
+            ("min_auc", "auc", min_auc, None),
+            ("max_deviance", "deviance", None, max_deviance),
+        ],
     )
     coefficients = dict(zip(fitted.features, map(float, fitted.coef)))
     payload = {
@@ -122,7 +149,12 @@ def assess_command(
         "model": model,
         "source": name,
         "target": column,
-        "family": "gaussian",
+        "family": family,
+        **(
+            {"classes": fitted.classes, "positive_class": fitted.classes[1]}
+            if fitted.classes is not None
+            else {}
+        ),
         "metrics": metrics,
         "rows": {"read": n_read, "used": int(len(y)), "dropped": n_read - int(len(y))},
         "checks": checks.evaluate(metrics, coefficients),

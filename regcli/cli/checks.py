@@ -33,7 +33,17 @@ METRICS: dict[str, tuple[str, ...]] = {
     "fit": FITTED_METRICS,
     "cv": CV_METRICS,
     "compare": CV_METRICS,
-    "assess": ("n", "r2", "mse", "mae"),
+    "assess": (
+        "n",
+        "r2",
+        "mse",
+        "mae",
+        "deviance",
+        "null_deviance",
+        "dev_ratio",
+        "accuracy",
+        "auc",
+    ),
     "diff": (
         "max_coef_change",
         "n_support_added",

@@ -565,10 +565,23 @@ def draw_assess(console: Console, p: dict[str, Any]) -> None:
         ("data", p["source"]),
         ("target", p["target"]),
         ("rows", f"{p['rows']['used']} assessed of {p['rows']['read']}"),
-        ("R²", num(m["r2"], 5)),
-        ("MSE", num(m["mse"])),
-        ("MAE", num(m["mae"])),
     ]
+    if p.get("family", "gaussian") == "gaussian":
+        rows += [("R²", num(m["r2"], 5)), ("MSE", num(m["mse"])), ("MAE", num(m["mae"]))]
+    else:
+        rows += [
+            ("family", p["family"]),
+            ("deviance", num(m["deviance"])),
+            ("null deviance", num(m["null_deviance"])),
+            ("deviance explained", num(m["dev_ratio"], 5)),
+        ]
+        if p["family"] == "binomial":
+            rows += [
+                ("positive class", str(p["positive_class"])),
+                ("accuracy", num(m["accuracy"], 5)),
+                ("AUC", num(m["auc"], 5)),
+            ]
+        rows += [("MSE (mean)", num(m["mse"])), ("MAE (mean)", num(m["mae"]))]
     console.print(_kv_table(rows, title="regcli assess"))
     _draw_checks(console, p["checks"])
 

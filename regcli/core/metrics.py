@@ -30,3 +30,43 @@ def regression_metrics(
         "mse": mse,
         "mae": float(v @ np.abs(resid)),
     }
+
+
+def glm_metrics(
+    family: Family, y: np.ndarray, eta: np.ndarray, weights: np.ndarray | None = None
+) -> dict[str, float]:
+    """Weighted n, mean deviance, the null deviance of these rows (their own weighted mean as
+    the prediction), the share of it explained (``r2``, also ``dev_ratio``: NaN where the null
+    deviance is 0), and the MSE and MAE of the mean, for a binomial or Poisson model's linear
+    predictor ``eta`` (n,) on rows y (n,): binomial y in {0, 1}, probabilities clipped as
+    cv.glmnet's deviance; binomial adds accuracy (class 1 at probability >= 0.5) and AUC."""
+    from regcli.core.glmcv import PROBABILITY_CLIP, classification_measures, heldout_scores
+
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
+    v = w / w.sum()
+    mean = float(v @ y)
+    deviance = float(heldout_scores(family, "deviance", y, eta[None, :], w)[0])
+    if family.name == "binomial":
+        p0 = min(max(mean, PROBABILITY_CLIP), 1.0 - PROBABILITY_CLIP)
+        null = float(
+            heldout_scores(family, "deviance", y, np.full((1, len(y)), np.log(p0 / (1 - p0))), w)[0]
+        )
+    elif mean > 0:
+        null = float(
+            heldout_scores(family, "deviance", y, np.full((1, len(y)), np.log(mean)), w)[0]
+        )
+    else:  # every count 0: the null model predicts them exactly
+        null = 0.0
+    ratio = 1.0 - deviance / null if null > 0 else float("nan")
+    out = {
+        "n": int(len(y)),
+        "deviance": deviance,
+        "null_deviance": null,
+        "r2": ratio,
+        "dev_ratio": ratio,
+        "mse": float(heldout_scores(family, "mse", y, eta[None, :], w)[0]),
+        "mae": float(heldout_scores(family, "mae", y, eta[None, :], w)[0]),
+    }
+    if family.name == "binomial":
+        out.update(classification_measures(y, eta, w))
+    return out

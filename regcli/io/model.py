@@ -299,6 +299,38 @@ def column_numbers(series: pd.Series, col: str, name: str, role: str = "column")
     return values
 
 
+def class_codes(series: pd.Series, col: str, name: str, classes: list[str]) -> np.ndarray:
+    """A binomial model's target column as 0/1 (1 for ``classes[1]``, NaN where missing):
+    its values as the training table wrote them (numbers 0/1, true/false, or text); any other
+    value is a data error naming the model's classes."""
+    import pandas as pd
+
+    def label(value: Any) -> str:
+        if isinstance(value, (bool, np.bool_)):
+            return "true" if value else "false"
+        if isinstance(value, (int, float, np.integer, np.floating)):
+            number = float(value)
+            return str(int(number)) if number.is_integer() else repr(number)
+        return str(value)
+
+    codes = np.full(len(series), np.nan)
+    present = series.notna().to_numpy()
+    if pd.api.types.is_bool_dtype(series):
+        labels = ["true" if v else "false" for v in series[present]]
+    else:
+        labels = [label(v) for v in series[present]]
+    index = {classes[0]: 0.0, classes[1]: 1.0}
+    found = np.array([index.get(v, np.nan) for v in labels], dtype=float)
+    if np.isnan(found).any():
+        other = labels[int(np.flatnonzero(np.isnan(found))[0])]
+        raise DataError(
+            f"{name}: target column {col!r} holds {other!r}, not one of the model's classes "
+            f"({classes[0]!r}, {classes[1]!r})"
+        )
+    codes[present] = found
+    return codes
+
+
 def design_matrix(
     df: pd.DataFrame, model: Model, *, name: str, na: str, unknown: str
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -350,3 +350,73 @@ def test_relaxed_binomial_fit_and_path(cli, classes_csv):
     assert r.exit_code == 0 and r.json()["gamma"] == 0.5
     r = cli("cv", path, *args, "--relax", "--folds", "3")
     assert r.exit_code == 2 and "not available for --family binomial" in r.stderr
+
+
+def test_assess_scores_binomial_and_poisson_models_by_their_family(cli, classes_csv, tmp_path):
+    """assess on a saved binomial model: deviance (probabilities clipped as cv.glmnet), AUC
+    and accuracy on its own text classes, the training figures on the training rows, and
+    independent formulas on other rows; a Poisson model its Poisson deviance."""
+    from sklearn.metrics import log_loss, mean_poisson_deviance, roc_auc_score
+
+    path, df = classes_csv
+    model = tmp_path / "m.json"
+    fit = cli(
+        "fit", path, "--target", "outcome", "--exclude", "flag,count", "--family", "binomial",
+        "--alpha", "0.01", "--save", model, "--format", "json",
+    ).json()  # fmt: skip
+    same = cli("assess", model, path, "--format", "json")
+    assert same.exit_code == 0, same.stderr
+    p = same.json()
+    assert p["family"] == "binomial" and p["positive_class"] == "well"
+    for key in ("deviance", "null_deviance", "dev_ratio", "auc", "accuracy"):
+        assert p["metrics"][key] == pytest.approx(fit[key], rel=1e-9), key
+    # other rows: the model's probabilities scored by scikit-learn
+    rng = np.random.default_rng(1)
+    new = df.sample(60, random_state=2).copy()
+    new[["a", "b", "c", "d"]] += rng.standard_normal((60, 4))
+    new_path = tmp_path / "new.csv"
+    new.to_csv(new_path, index=False)
+    m = cli("assess", model, new_path, "--format", "json").json()["metrics"]
+    eta = fit["intercept"] + new[["a", "b", "c", "d"]].to_numpy() @ np.array(
+        [fit["coefficients"][c] for c in "abcd"]
+    )
+    prob = 1 / (1 + np.exp(-eta))
+    y = (new["outcome"] == "well").to_numpy(float)
+    assert m["deviance"] == pytest.approx(2 * log_loss(y, np.clip(prob, 1e-5, 1 - 1e-5)), rel=1e-9)
+    assert m["auc"] == pytest.approx(roc_auc_score(y, prob), rel=1e-12)
+    assert m["accuracy"] == pytest.approx(np.mean((prob >= 0.5) == (y == 1)), rel=1e-12)
+    assert m["mse"] == pytest.approx(np.mean((y - prob) ** 2), rel=1e-9)
+    # gates: AUC and deviance fail with exit 1; a class the model never saw is a data error
+    bad = cli("assess", model, new_path, "--min-auc", "0.999", "--max-deviance", "0.01")
+    assert bad.exit_code == 1 and bad.stderr.count("check failed") == 2
+    odd = new.copy()
+    odd.loc[odd.index[0], "outcome"] = "unsure"
+    odd.to_csv(tmp_path / "odd.csv", index=False)
+    r = cli("assess", model, tmp_path / "odd.csv")
+    assert r.exit_code == 65 and "'unsure'" in r.stderr and "'sick', 'well'" in r.stderr
+    # Poisson
+    counts = tmp_path / "p.json"
+    pfit = cli(
+        "fit", path, "--target", "count", "--exclude", "flag,outcome", "--family", "poisson",
+        "--alpha", "0.01", "--save", counts, "--format", "json",
+    ).json()  # fmt: skip
+    pm = cli("assess", counts, new_path, "--format", "json").json()
+    mu = np.exp(
+        pfit["intercept"]
+        + new[["a", "b", "c", "d"]].to_numpy() @ np.array([pfit["coefficients"][c] for c in "abcd"])
+    )
+    assert pm["family"] == "poisson"
+    assert pm["metrics"]["deviance"] == pytest.approx(
+        mean_poisson_deviance(new["count"], mu), rel=1e-9
+    )
+    negative = new.copy()
+    negative.loc[negative.index[0], "count"] = -1
+    negative.to_csv(tmp_path / "neg.csv", index=False)
+    assert cli("assess", counts, tmp_path / "neg.csv").exit_code == 65
+    # the family's gates only
+    gauss = tmp_path / "g.json"
+    cli("fit", path, "--target", "count", "--exclude", "outcome", "--alpha", "0.1", "--save", gauss)
+    for gate in ("--min-auc", "--max-deviance"):
+        r = cli("assess", gauss, path, gate, "0.5")
+        assert r.exit_code == 2 and gate in r.stderr
+    assert cli("assess", counts, new_path, "--min-auc", "0.5").exit_code == 2
