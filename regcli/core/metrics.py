@@ -36,10 +36,11 @@ def glm_metrics(
     family: Family, y: np.ndarray, eta: np.ndarray, weights: np.ndarray | None = None
 ) -> dict[str, float]:
     """Weighted n, mean deviance, the null deviance of these rows (their own weighted mean as
-    the prediction), the share of it explained (``r2``, also ``dev_ratio``: NaN where the null
-    deviance is 0), and the MSE and MAE of the mean, for a binomial or Poisson model's linear
-    predictor ``eta`` (n,) on rows y (n,): binomial y in {0, 1}, probabilities clipped as
-    cv.glmnet's deviance; binomial adds accuracy (class 1 at probability >= 0.5) and AUC."""
+    the prediction), the share of it explained (``r2``, also ``dev_ratio``: NaN where the rows
+    hold one class or only zero counts), and the MSE and MAE of the mean, for a binomial or
+    Poisson model's linear predictor ``eta`` (n,) on rows y (n,): binomial y in {0, 1},
+    probabilities clipped as cv.glmnet's deviance; binomial adds accuracy (class 1 at
+    probability >= 0.5) and AUC."""
     from regcli.core.glmcv import PROBABILITY_CLIP, classification_measures, heldout_scores
 
     w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
@@ -57,7 +58,10 @@ def glm_metrics(
         )
     else:  # every count 0: the null model predicts them exactly
         null = 0.0
-    ratio = 1.0 - deviance / null if null > 0 else float("nan")
+    # undefined where the rows hold one class (the clipped null deviance is then ~2e-5) or
+    # only zero counts
+    defined = null > 0 and (family.name != "binomial" or 0.0 < mean < 1.0)
+    ratio = 1.0 - deviance / null if defined else float("nan")
     out = {
         "n": int(len(y)),
         "deviance": deviance,

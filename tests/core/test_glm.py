@@ -534,3 +534,24 @@ def test_certificate_gradient_is_exact_wherever_a_kkt_check_could_look(monkeypat
         assert (np.abs(grad) <= lam1)[~near].all()
         if quantile > 0.5:  # few near the threshold: the single-precision product served
             assert prob.single.made and not np.array_equal(grad[~near], exact[~near])
+
+
+def test_glm_metrics_of_one_class_or_zero_counts_leave_deviance_explained_undefined():
+    from regcli.core.family import family_named
+    from regcli.core.metrics import glm_metrics
+
+    eta = np.array([0.3, -1.0, 2.0])
+    one_class = glm_metrics(BINOMIAL, np.ones(3), eta)
+    assert np.isnan(one_class["dev_ratio"]) and np.isnan(one_class["r2"])
+    assert np.isnan(one_class["auc"]) and one_class["deviance"] > 0
+    zeros = glm_metrics(family_named("poisson"), np.zeros(3), eta)
+    assert zeros["null_deviance"] == 0.0 and np.isnan(zeros["dev_ratio"])
+    # both classes, weights: the deviance explained against the rows' own weighted mean
+    y, w = np.array([1.0, 0.0, 1.0]), np.array([1.0, 2.0, 1.0])
+    m = glm_metrics(BINOMIAL, y, eta, w)
+    p = 1 / (1 + np.exp(-eta))
+    dev = -2 * w @ (y * np.log(p) + (1 - y) * np.log(1 - p)) / w.sum()
+    null = -2 * (2 * np.log(0.5) + 2 * np.log(0.5)) / 4
+    assert m["deviance"] == pytest.approx(dev, rel=1e-12)
+    assert m["null_deviance"] == pytest.approx(null, rel=1e-12)
+    assert m["dev_ratio"] == pytest.approx(1 - dev / null, rel=1e-12)
