@@ -158,6 +158,12 @@ def diff_command(
         "old": old,
         "new": new,
         "targets": {"old": before.target, "new": after.target},
+        "family": {"old": before.family.name, "new": after.family.name},
+        **(
+            {"positive_class": {"old": before.classes[1], "new": after.classes[1]}}
+            if before.classes is not None and after.classes is not None
+            else {}
+        ),
         **changes,
         "alpha": alpha,
         "l1_ratio": {
@@ -167,10 +173,21 @@ def diff_command(
         "metrics": _number_changes(_recorded(before), _recorded(after)),
         "checks": checks.evaluate(metrics, dict(zip(after.features, map(float, after.coef)))),
     }
-    if before.target != after.target:
-        from regcli.cli.messages import warn
+    from regcli.cli.messages import warn
 
+    if before.target != after.target:
         warn(f"the models predict different targets ({before.target!r}, {after.target!r})")
+    if before.family.name != after.family.name:
+        warn(
+            f"the models are of different families ({before.family.name}, "
+            f"{after.family.name}): their coefficients are on different scales"
+        )
+    elif before.classes is not None and after.classes is not None:
+        if before.classes[1] != after.classes[1]:
+            warn(
+                f"the models model different classes as 1 ({before.classes[1]!r}, "
+                f"{after.classes[1]!r}): the same fit has every coefficient's sign flipped"
+            )
     emitter.result(payload, csvout.diff_csv, lambda con, p, _t: tables.draw_diff(con, p))
     report(payload["checks"], checks, command="diff", force=force)
 

@@ -611,6 +611,11 @@ def draw_diff(console: Console, p: dict[str, Any]) -> None:
         ("old", p["old"]),
         ("new", p["new"]),
         ("alpha", f"{num(a['old'])} -> {num(a['new'])}"),
+        *(
+            [("family", f"{p['family']['old']} -> {p['family']['new']}")]
+            if p["family"]["old"] != p["family"]["new"]
+            else []
+        ),
         ("support added", _names(p["support_added"]) if p["support_added"] else "none"),
         ("support removed", _names(p["support_removed"]) if p["support_removed"] else "none"),
         ("sign flips", _names(p["sign_flips"]) if p["sign_flips"] else "none"),

@@ -420,3 +420,27 @@ def test_assess_scores_binomial_and_poisson_models_by_their_family(cli, classes_
         r = cli("assess", gauss, path, gate, "0.5")
         assert r.exit_code == 2 and gate in r.stderr
     assert cli("assess", counts, new_path, "--min-auc", "0.5").exit_code == 2
+
+
+def test_diff_names_the_families_and_warns_where_they_or_the_positive_class_differ(
+    cli, classes_csv, tmp_path
+):
+    path, _ = classes_csv
+    base = ["--exclude", "flag,count", "--alpha", "0.01", "--target", "outcome"]
+    well, sick, gauss = tmp_path / "well.json", tmp_path / "sick.json", tmp_path / "g.json"
+    assert cli("fit", path, *base, "--family", "binomial", "--save", well).exit_code == 0
+    flipped = ["--family", "binomial", "--positive-class", "sick", "--save", sick]
+    assert cli("fit", path, *base, *flipped).exit_code == 0
+    r = cli("diff", well, sick, "--format", "json")
+    assert r.exit_code == 0
+    p = r.json()
+    assert p["family"] == {"old": "binomial", "new": "binomial"}
+    assert p["positive_class"] == {"old": "well", "new": "sick"}
+    assert "different classes as 1" in r.stderr and len(p["sign_flips"]) >= 2
+    ratio = ["--target", "flag", "--exclude", "outcome,count", "--alpha", "0.01"]
+    assert cli("fit", path, *ratio, "--save", gauss).exit_code == 0
+    mixed = cli("diff", gauss, well, "--format", "json")
+    assert mixed.json()["family"] == {"old": "gaussian", "new": "binomial"}
+    assert "different families (gaussian, binomial)" in mixed.stderr
+    same = cli("diff", well, well)
+    assert same.exit_code == 0 and "warning" not in same.stderr
