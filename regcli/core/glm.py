@@ -53,6 +53,7 @@ from regcli.core.stats import (
     prescale,
     single_product,
     thin_product,
+    undecided,
     vanishing_scales,
 )
 from regcli.core.threads import all_threads, single_blas_thread, threads_on_demand
@@ -152,12 +153,8 @@ class GLMProblem:
         if approx is None:
             return thin_product(self.Xs.T, r), icpt
         grad, error = approx
-        unsure = np.abs(grad)
-        unsure += error
-        unsure = unsure > lam1
-        unsure[work] = False
-        others = np.flatnonzero(unsure)
-        if others.size > 0.25 * grad.size:
+        others = undecided(grad, error, lam1, work)
+        if others is None:
             return thin_product(self.Xs.T, r), icpt
         if others.size:
             grad[others] = self.Xs[:, others].T @ r

@@ -295,6 +295,21 @@ def single_product(
     return grad, np.ldexp(bound, exponent)
 
 
+def undecided(
+    grad: np.ndarray, error: np.ndarray, lam1: np.ndarray | float, known: np.ndarray
+) -> np.ndarray | None:
+    """The entries of a screened product (``single_product``: ``grad`` and its ``error``)
+    whose bound cannot place |g_j| at or below lam1 (a scalar or one per entry), other than
+    those ``known`` exactly: their indices, or None where they are more than a quarter of
+    the entries (the exact product then costs less than gathering their columns)."""
+    unsure = np.abs(grad)
+    unsure += error
+    unsure = unsure > lam1
+    unsure[known] = False
+    others = np.flatnonzero(unsure)
+    return None if others.size > 0.25 * grad.size else others
+
+
 class LazyStats:
     """Standardized X~ (n x m) kept in memory; Gram entries are computed from it as needed.
 
@@ -333,12 +348,8 @@ class LazyStats:
         if approx is None:
             return self.c - thin_product(self.Xs.T, fit), None
         grad, error = approx
-        unsure = np.abs(grad)
-        unsure += error
-        unsure = unsure > lam1
-        unsure[active] = False
-        others = np.flatnonzero(unsure)
-        if others.size > 0.25 * self.n_features:
+        others = undecided(grad, error, lam1, active)
+        if others is None:
             return self.c - thin_product(self.Xs.T, fit), None
         if others.size:
             grad[others] = self.c[others] - self.Xs[:, others].T @ fit
