@@ -310,7 +310,7 @@ def class_codes(series: pd.Series, col: str, name: str, classes: list[str]) -> n
             return "true" if value else "false"
         if isinstance(value, (int, float, np.integer, np.floating)):
             number = float(value)
-            return str(int(number)) if number.is_integer() else repr(number)
+            return str(int(number)) if number.is_integer() and abs(number) < 1e16 else repr(number)
         return str(value)
 
     codes = np.full(len(series), np.nan)
