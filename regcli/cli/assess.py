@@ -82,7 +82,13 @@ def assess_command(
     t0 = time.perf_counter()
     fitted = load_model(model)
     family = fitted.family.name
-    common.check_family_options(family, min_auc=min_auc, max_deviance=max_deviance)
+    if min_auc is not None and family != "binomial":
+        raise UsageError(f"--min-auc: only for a binomial model ({model} is {family})")
+    if max_deviance is not None and family == "gaussian":
+        raise UsageError(
+            f"--max-deviance: only for a binomial or Poisson model ({model} is gaussian; "
+            "--max-mse or --min-r2 gate it)"
+        )
     df = read_table(data, decimal=common.check_decimal(decimal))
     name = source_name(data)
     n_read = len(df)
