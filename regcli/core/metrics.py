@@ -44,23 +44,21 @@ def glm_metrics(
     from regcli.core.glmcv import PROBABILITY_CLIP, classification_measures, heldout_scores
 
     w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
-    v = w / w.sum()
-    mean = float(v @ y)
-    deviance = float(heldout_scores(family, "deviance", y, eta[None, :], w)[0])
-    if family.name == "binomial":
-        p0 = min(max(mean, PROBABILITY_CLIP), 1.0 - PROBABILITY_CLIP)
-        null = float(
-            heldout_scores(family, "deviance", y, np.full((1, len(y)), np.log(p0 / (1 - p0))), w)[0]
-        )
-    elif mean > 0:
-        null = float(
-            heldout_scores(family, "deviance", y, np.full((1, len(y)), np.log(mean)), w)[0]
-        )
-    else:  # every count 0: the null model predicts them exactly
-        null = 0.0
+
+    def score(metric: str, linear: np.ndarray) -> float:
+        return float(heldout_scores(family, metric, y, linear[None, :], w)[0])
+
+    mean = float(w @ y / w.sum())
+    if family.name == "binomial":  # the null model's probability, clipped as the deviance's
+        null_mean = min(max(mean, PROBABILITY_CLIP), 1.0 - PROBABILITY_CLIP)
+    else:
+        null_mean = mean
+    # every count 0: the null model predicts them exactly
+    null = score("deviance", np.full(len(y), family.link(null_mean))) if null_mean > 0 else 0.0
     # undefined where the rows hold one class (the clipped null deviance is then ~2e-5) or
     # only zero counts
     defined = null > 0 and (family.name != "binomial" or 0.0 < mean < 1.0)
+    deviance = score("deviance", eta)
     ratio = 1.0 - deviance / null if defined else float("nan")
     out = {
         "n": int(len(y)),
@@ -68,8 +66,8 @@ def glm_metrics(
         "null_deviance": null,
         "r2": ratio,
         "dev_ratio": ratio,
-        "mse": float(heldout_scores(family, "mse", y, eta[None, :], w)[0]),
-        "mae": float(heldout_scores(family, "mae", y, eta[None, :], w)[0]),
+        "mse": score("mse", eta),
+        "mae": score("mae", eta),
     }
     if family.name == "binomial":
         out.update(classification_measures(y, eta, w))
