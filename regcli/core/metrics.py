@@ -53,8 +53,9 @@ def glm_metrics(
         null_mean = min(max(mean, PROBABILITY_CLIP), 1.0 - PROBABILITY_CLIP)
     else:
         null_mean = mean
+    null_eta = np.full(len(y), float(family.link(np.array(null_mean))))
     # every count 0: the null model predicts them exactly
-    null = score("deviance", np.full(len(y), family.link(null_mean))) if null_mean > 0 else 0.0
+    null = score("deviance", null_eta) if null_mean > 0 else 0.0
     # undefined where the rows hold one class (the clipped null deviance is then ~2e-5) or
     # only zero counts
     defined = null > 0 and (family.name != "binomial" or 0.0 < mean < 1.0)
