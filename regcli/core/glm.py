@@ -128,10 +128,15 @@ class GLMProblem:
     def n_features(self) -> int:
         return int(self.Xs.shape[1])
 
+    def residual(self, eta: np.ndarray) -> tuple[np.ndarray, float]:
+        """v (y - mu) at ``eta`` (n,), and its sum, the intercept's gradient (0 without one)."""
+        r = self.v * (self.y - self.family.inverse_link(eta))
+        return r, float(r.sum()) if self.fit_intercept else 0.0
+
     def gradient(self, eta: np.ndarray) -> tuple[np.ndarray, float]:
         """Minus the loss gradient at ``eta``: X~' v (y - mu) (m,), and its intercept part."""
-        r = self.v * (self.y - self.family.inverse_link(eta))
-        return thin_product(self.Xs.T, r), float(r.sum()) if self.fit_intercept else 0.0
+        r, icpt = self.residual(eta)
+        return thin_product(self.Xs.T, r), icpt
 
     @cached_property
     def single(self) -> SingleCopy:
@@ -146,8 +151,7 @@ class GLMProblem:
         the bound of a single-precision product cannot place |g_j| at or below lam1_j.  The
         other features, all at 0, keep that product's value, below lam1_j by more than its
         error: the check's decisions and the violation it reports are the exact gradient's."""
-        r = self.v * (self.y - self.family.inverse_link(eta))
-        icpt = float(r.sum()) if self.fit_intercept else 0.0
+        r, icpt = self.residual(eta)
         single = self.single.get() if np.max(lam1) > 0 else None
         approx = None if single is None else single_product(single, r, threads=False)
         if approx is None:
@@ -825,17 +829,15 @@ def solve_point(
     work = keep | extra
     steps = 0
     while True:
+        columns = np.flatnonzero(work)
         state, n, ok, g_work, icpt, whole = newton_on(
-            prob, penalty, alpha, state, np.flatnonzero(work), tol, max_iter, last,
-            intercept_weight,
-        )  # fmt: skip
+            prob, penalty, alpha, state, columns, tol, max_iter, last, intercept_weight
+        )
         steps += n
         if whole is not None:  # the working set's gradient came with the whole one
             grad = whole
         else:
-            grad, icpt = prob.certificate_gradient(
-                state.eta, penalty.lam1(alpha), np.flatnonzero(work), g_work
-            )
+            grad, icpt = prob.certificate_gradient(state.eta, penalty.lam1(alpha), columns, g_work)
         resid = _violation(penalty, alpha, grad, state.coef, intercept_weight * icpt)
         outside = np.append(~work, False) & (resid > tol)
         if not outside.any() or not ok:
