@@ -43,7 +43,12 @@ from regcli.core.stats import (
     thin_product,
 )
 from regcli.core.threads import single_blas_thread, threads_on_demand
-from regcli.core.tuning import BOX_ROUNDS, PREDICTED_ENTERING_MIN, PREDICTED_ENTERING_SHARE
+from regcli.core.tuning import (
+    BOX_ROUNDS,
+    DUAL_ENTRY_MARGIN,
+    PREDICTED_ENTERING_MIN,
+    PREDICTED_ENTERING_SHARE,
+)
 
 #: glmnet's defaults: stop after at least this many points when the fit no longer improves.
 MIN_POINTS_BEFORE_STOP = 5
@@ -842,8 +847,11 @@ def _activeset_points(  # type: ignore[no-untyped-def]
             push = grad if signs is None else np.maximum(sided(grad, signs), 0.0)
             screen = strong_screen(push, l1_ratio, a, prev_alpha)
             if grad_before is not None and lazy:
+                threshold = a * l1_ratio
+                if isinstance(active_set, DualActiveSet):
+                    threshold *= 1.0 - DUAL_ENTRY_MARGIN  # a feature that leaves is cheap there
                 enter = predicted_entering(
-                    grad, grad_before, signs, a * l1_ratio, coef != 0, stats.n_samples
+                    grad, grad_before, signs, threshold, coef != 0, stats.n_samples
                 )
         grad_before = grad
         sol = solve_enet(

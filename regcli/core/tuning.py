@@ -57,6 +57,10 @@ ADD_PER_ROUND_DUAL = 16
 #: of the rows, and at least the minimum.
 PREDICTED_ENTERING_SHARE = 0.25
 PREDICTED_ENTERING_MIN = 32
+#: In the dual form (where a feature that enters and leaves again costs O(n^2), a missed one
+#: another round) the prediction takes features whose extrapolated push comes within this
+#: share of lam1.
+DUAL_ENTRY_MARGIN = 0.002
 #: Solves per alpha after which a contradicted sign drops that feature alone (Lawson-Hanson)
 #: instead of every such feature at once.
 DROP_ALL_ROUNDS = 3
