@@ -863,8 +863,8 @@ def predicted_start(
     if before is None or penalty.bounded or not alpha > 0 or state_alpha == before_alpha:
         return state
     ratio = math.log(alpha / state_alpha) / math.log(state_alpha / before_alpha)
-    if not 0.0 < ratio <= 1.0:  # at most the last step
-        return state
+    if not 0.0 < ratio <= 1.0 + 1e-9:  # at most the last step (a geometric grid's ratio 1
+        return state  # comes out of the logarithms a few ulps above it)
     linear = state.coef + ratio * (state.coef - before.coef)
     keep = (state.coef != 0) & (np.sign(linear) == np.sign(state.coef))
     coef = np.where(keep, linear, 0.0)

@@ -120,7 +120,7 @@ BOX_ROUNDS = 8
 #: (the interpreter) and its share per row and working-set column (two memory-bound passes); a
 #: fresh Gram's per multiply-add (BLAS-3: two per unit) and per row and column (the one pass
 #: that weighs them, which dominates on tall designs such as 100000 x 50).
-STALE_MODEL_MAX_RATE = 0.5
+STALE_MODEL_MAX_RATE = 0.1
 STEP_OVERHEAD = 1.25e6
 STEP_ROW_COST = 7.5
 GRAM_MULTIPLY_ADD_COST = 0.5

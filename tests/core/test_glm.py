@@ -555,3 +555,35 @@ def test_glm_metrics_of_one_class_or_zero_counts_leave_deviance_explained_undefi
     assert m["deviance"] == pytest.approx(dev, rel=1e-12)
     assert m["null_deviance"] == pytest.approx(null, rel=1e-12)
     assert m["dev_ratio"] == pytest.approx(1 - dev / null, rel=1e-12)
+
+
+def test_path_start_is_extrapolated_on_a_geometric_grid():
+    """The start at the next alpha of a geometric grid extrapolates the last two solutions (the
+    log-ratio of equal steps comes out of the logarithms a few ulps above 1, which must not
+    read as a step longer than the last), and starts nearer the solution than the last one."""
+    from regcli.core.glm import null_state, penalty_value, predicted_start, solve_point
+    from regcli.core.penalty import penalty_for
+
+    X, y = logistic_problem(n=400, p=10, seed=3)
+    std, prob = glm_problem(X, y, BINOMIAL, None, fit_intercept=True, standardize=True)
+    penalty = penalty_for(X.shape[1], 1.0, std.keep, std.scale)
+    amax = glm_path(X, y, BINOMIAL, n_alphas=1).alpha_max
+    grid = amax * np.logspace(-1, -2, 5)  # ratios like glmnet's: log steps not exact in binary
+    ratios = [np.log(grid[i + 2] / grid[i + 1]) / np.log(grid[i + 1] / grid[i]) for i in range(3)]
+    assert max(ratios) > 1.0  # the case this test is about
+    solutions = []
+    for a in grid:
+        start = solutions[-1] if solutions else null_state(prob)
+        point = solve_point(prob, penalty, a, start, np.ones(prob.n_features, bool), tol=1e-12)
+        assert point.converged
+        solutions.append(point.state)
+    for i in range(3):
+        before, state, after = solutions[i], solutions[i + 1], solutions[i + 2]
+        start = predicted_start(prob, penalty, grid[i + 2], state, grid[i + 1], before, grid[i])
+        assert start is not state
+
+        def objective(s):
+            return s.objective_loss(prob) + penalty_value(penalty, grid[i + 2], s.coef)
+
+        assert objective(start) < objective(state)
+        assert np.abs(start.coef - after.coef).max() < np.abs(state.coef - after.coef).max()
