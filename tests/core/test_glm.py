@@ -579,11 +579,11 @@ def test_path_start_is_extrapolated_on_a_geometric_grid():
         solutions.append(point.state)
     for i in range(3):
         before, state, after = solutions[i], solutions[i + 1], solutions[i + 2]
-        start = predicted_start(prob, penalty, grid[i + 2], state, grid[i + 1], before, grid[i])
+        alpha = grid[i + 2]
+        start = predicted_start(prob, penalty, alpha, state, grid[i + 1], before, grid[i])
         assert start is not state
-
-        def objective(s):
-            return s.objective_loss(prob) + penalty_value(penalty, grid[i + 2], s.coef)
-
-        assert objective(start) < objective(state)
+        f_start, f_state = (
+            s.objective_loss(prob) + penalty_value(penalty, alpha, s.coef) for s in (start, state)
+        )
+        assert f_start < f_state
         assert np.abs(start.coef - after.coef).max() < np.abs(state.coef - after.coef).max()
