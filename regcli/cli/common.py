@@ -704,3 +704,22 @@ def use_threads(threads: int | None) -> None:
     from regcli.core.threads import set_threads
 
     set_threads(threads)
+
+
+def infinite_cv_warning(cv: Any) -> None:
+    """Warn when held-out errors were infinite (a held-out row's predictions overflowed: a
+    column holds values far outside the other rows' range); the CSV and JSON show those
+    means as empty / null."""
+    import numpy as np
+
+    means = [np.asarray(c.cv_mean, dtype=float) for c in cv.curves]
+    total = sum(m.size for m in means)
+    bad = sum(int(np.count_nonzero(~np.isfinite(m))) for m in means)
+    if not bad:
+        return
+    where = "every alpha" if bad == total else f"{bad} of {total} alphas"
+    warn(
+        f"the cross-validated error is infinite at {where}: predictions for held-out rows "
+        "overflowed (a column holds values far outside the other rows' range; rescale or "
+        "clip it)" + ("; the alpha chosen says nothing" if bad == total else "")
+    )

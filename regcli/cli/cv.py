@@ -261,6 +261,7 @@ def cv_command(
         )
     model = run.model
     common.relax_note(model)
+    common.infinite_cv_warning(run.cv)
     if not model.converged:
         common.warn(f"refit did not converge: max KKT violation {model.max_kkt_violation:.3g}")
     measures = common.family_measures(model, ds)

@@ -243,6 +243,7 @@ def fit_command(
                 streamed=streamed,
             )
         res = run.model
+        common.infinite_cv_warning(run.cv)
         selection = run.summary(seed=seed, cv_s=run.cv.fit_s)
     elif prepared is not None:  # --engine stream: the statistics are the data
         from regcli.core.fitting import fit_prepared

@@ -960,6 +960,19 @@ def _kernel_ridge(stats: Stats) -> bool:
     return isinstance(stats, LazyStats) and stats.n_features > stats.n_samples
 
 
+def _heldout_errors(
+    y: np.ndarray, pred: np.ndarray, wt: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted held-out MSE and MAE of predictions ``pred`` (k, n_test) of ``y`` (n_test,).  A
+    prediction that overflowed (a held-out row far outside the training rows' range; NaN where
+    the overflow met a zero) counts as an infinite error, never NaN: ``fold_mean_se`` keeps an
+    infinite mean and no se for it."""
+    pred = np.where(np.isfinite(pred), pred, np.inf)
+    mse = GAUSSIAN.unit_deviance(y[None, :], pred) @ wt
+    mae = np.abs(y[None, :] - pred) @ wt
+    return mse, mae
+
+
 def _ridge_fold_score(  # type: ignore[no-untyped-def]
     stats: LazyStats,
     std: Standardization,
@@ -989,14 +1002,15 @@ def _ridge_fold_score(  # type: ignore[no-untyped-def]
     rows = X[np.ix_(test, keep)]
     if std.fit_intercept:
         rows = rows - std.mean[keep]
-    rows = rows / std.scale[keep]  # the held-out rows standardized as the training fold's
-    pred = std.y_mean + (rows @ stats.Xs.T) @ dual[:, :count]  # (n_test, count)
-    pred = pred.T
-    if interpolate:
-        pred, _ = interpolate_path(spec.alphas[:count], pred, np.zeros(count), grid)
-    wt = w[test] / w[test].sum()
-    mse = GAUSSIAN.unit_deviance(y[test][None, :], pred) @ wt
-    errors = np.abs(y[test][None, :] - pred) @ wt if metric == "mae" else mse
+    with np.errstate(over="ignore", invalid="ignore"):  # as ``_fold_score``'s predictions
+        rows = rows / std.scale[keep]  # the held-out rows standardized as the training fold's
+        pred = std.y_mean + (rows @ stats.Xs.T) @ dual[:, :count]  # (n_test, count)
+        pred = pred.T
+        if interpolate:
+            pred, _ = interpolate_path(spec.alphas[:count], pred, np.zeros(count), grid)
+        wt = w[test] / w[test].sum()
+        mse, mae = _heldout_errors(y[test], pred, wt)
+    errors = mae if metric == "mae" else mse
     support = np.zeros((len(grid), std.constant.size), dtype=bool)
     support[: pred.shape[0], keep] = True
     return FoldScore(errors, mse, support)
@@ -1038,11 +1052,14 @@ def _fold_score(
             if interpolate:
                 coefs, intercepts = interpolate_path(raw.alphas, coefs, intercepts, grid)
             test = fold == k
-            pred = intercepts[:, None] + coefs @ X[np.ix_(test, cols)].T  # (len(grid), n_test)
             wt = w[test] / w[test].sum()
-            mse = GAUSSIAN.unit_deviance(y[test][None, :], pred) @ wt
+            # a held-out row far outside the training rows' range can overflow a prediction:
+            # its error is then infinite (``fold_mean_se`` keeps an infinite mean, no se)
+            with np.errstate(over="ignore", invalid="ignore"):
+                pred = intercepts[:, None] + coefs @ X[np.ix_(test, cols)].T  # (grid, n_test)
+                mse, mae = _heldout_errors(y[test], pred, wt)
             if metric == "mae":
-                errors = np.abs(y[test][None, :] - pred) @ wt
+                errors = mae
             support = np.zeros((len(grid), std.constant.size), dtype=bool)
             support[:, cols] = coefs != 0
         if metric != "mae":

@@ -138,3 +138,24 @@ def test_jobs_change_nothing_but_time(cli, monkeypatch):
     assert strip(one.json()) == strip(two.json())
     bad = cli("cv", DIABETES, "--jobs", "-1")
     assert bad.exit_code == 2 and "--jobs" in bad.stderr
+
+
+@pytest.mark.parametrize("command", ["cv", "fit"])
+def test_infinite_heldout_errors_are_said_and_shown_as_null(cli, tmp_path, command):
+    """A column with 1e300 in one row and ~1e-100 elsewhere (CRLF, a category column): the
+    fold that leaves that row out predicts it with an overflow.  No floating-point warning
+    leaks; one regcli warning says how many alphas have an infinite cv error, and the JSON
+    shows those means as null (never NaN)."""
+    path = tmp_path / "far.csv"
+    path.write_bytes(
+        b"x0,x1,x2,x3,y\r\n2e-100,71.021,0.0,c,1e-08\r\n1e-100,0.0,-4.0294e-249,b,0.0\r\n"
+        b"1e+300,32.627,-0.0,c,0.0\r\n2e-100,59.132,7.5e-251,a,-0.0\r\n0.0,1.0,0,c,-0.0\r\n"
+    )
+    extra = ["--folds", "5"] if command == "cv" else []
+    r = cli(command, path, "--penalty", "l2", *extra, "-f", "json")
+    assert r.exit_code == 0, r.stderr
+    warnings = [line for line in r.stderr.splitlines() if line.startswith("regcli: warning")]
+    assert len(warnings) == 1 and "infinite at every alpha" in warnings[0], r.stderr
+    assert "NaN" not in r.stdout and "Infinity" not in r.stdout
+    if command == "cv":
+        assert all(m is None for m in r.json()["cv_mean"])

@@ -374,3 +374,34 @@ def test_a_squared_error_beyond_float64_is_infinite_without_a_warning():
 
     d = GAUSSIAN.unit_deviance(np.array([1e300, 1.0]), np.array([-1e300, 3.0]))
     assert d[0] == np.inf and d[1] == 4.0
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.0])
+@pytest.mark.parametrize("metric", ["mse", "mae"])
+def test_a_heldout_row_far_outside_the_training_range_scores_as_an_infinite_error(l1_ratio, metric):
+    """Leaving out the one row where a column is 1e300 (the others near 1e-100) standardizes
+    that row to beyond the float range: its predictions overflow (to NaN where they meet a
+    zero).  Its errors are infinite, never NaN, with no floating-point warning (the suite
+    turns warnings into errors).  The lasso keeps that column out at its larger alphas, where
+    the curve stays finite and chooses; ridge uses it at every alpha, so every mean is
+    infinite (and an alpha is still chosen)."""
+    X = np.array(  # more columns than rows: the wide routes (ridge from the fold's kernel)
+        [
+            [2e-100, 71.021, 0.0, 0.0, 0.0, 1.0],
+            [1e-100, 0.0, -4.0e-249, 0.0, 1.0, 0.0],
+            [1e300, 32.627, -0.0, 0.0, 0.0, 1.0],
+            [2e-100, 59.132, 7.5e-251, 1.0, 0.0, 0.0],
+            [0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+        ]
+    )
+    y = np.array([1e-8, 0.0, 0.0, -0.0, 0.0])
+    folds = [np.arange(5)]
+    res = cross_validate(X, y, folds=folds, l1_ratios=[l1_ratio], metric=metric)
+    curve = res.curves[0]
+    assert not np.isnan(curve.cv_mean).any()
+    assert not np.isnan(curve.fold_errors).any()
+    assert np.isinf(curve.fold_errors[2]).any()  # the fold that left out the 1e300 row
+    if l1_ratio == 1.0:
+        assert np.isfinite(curve.cv_mean[curve.index_min])
+    else:
+        assert np.isinf(curve.cv_mean).all() and 0 <= curve.index_min < curve.cv_mean.size
