@@ -60,26 +60,33 @@ def weighted_auc(y: np.ndarray, score: np.ndarray, w: np.ndarray) -> float:
 def heldout_scores(
     family: Family, metric: str, y: np.ndarray, eta: np.ndarray, w: np.ndarray
 ) -> np.ndarray:
-    """The measure (k,) of linear predictors ``eta`` (k, n) on held-out rows y (n,), w (n,)."""
-    mu = family.inverse_link(eta)
+    """The measure (k,) of linear predictors ``eta`` (k, n) on held-out rows y (n,), w (n,).
+    A linear predictor that overflowed (a held-out row far outside the training rows' range;
+    NaN where the overflow met a zero) costs an infinite error (AUC: ranks as no evidence),
+    never NaN, as gaussian cv's does."""
+    lost = np.isnan(eta)
+    if lost.any():
+        eta = np.where(lost, 0.0, eta)
     W = float(w.sum())
     if metric == "auc":
         return np.array([weighted_auc(y, row, w) for row in eta])
-    if metric == "deviance":
-        if family.name == "binomial":
-            p = np.clip(mu, PROBABILITY_CLIP, 1.0 - PROBABILITY_CLIP)
-            unit = -2.0 * (y * np.log(p) + (1.0 - y) * np.log1p(-p))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        mu = family.inverse_link(eta)
+        if metric == "deviance":
+            if family.name == "binomial":
+                p = np.clip(mu, PROBABILITY_CLIP, 1.0 - PROBABILITY_CLIP)
+                unit = -2.0 * (y * np.log(p) + (1.0 - y) * np.log1p(-p))
+            else:
+                unit = 2.0 * family.half_deviance(y, eta)
+        elif metric == "class":
+            unit = ((mu > 0.5) != (y > 0.5)).astype(float)
+        elif metric == "mse":
+            unit = (y - mu) ** 2
+        elif metric == "mae":
+            unit = np.abs(y - mu)
         else:
-            unit = 2.0 * family.half_deviance(y, eta)
-    elif metric == "class":
-        unit = ((mu > 0.5) != (y > 0.5)).astype(float)
-    elif metric == "mse":
-        unit = (y - mu) ** 2
-    elif metric == "mae":
-        unit = np.abs(y - mu)
-    else:
-        raise ValueError(f"unknown measure {metric!r}")
-    with np.errstate(invalid="ignore", over="ignore"):
+            raise ValueError(f"unknown measure {metric!r}")
+        unit = np.where(lost | np.isnan(unit), np.inf, unit)
         return (unit @ w) / W
 
 
@@ -157,7 +164,8 @@ def glm_cross_validate(
                 **fold_options,
             )
             coefs, b0 = interpolate_path(path.alphas, path.coefs, path.intercepts, grid)
-            eta = b0[:, None] + coefs @ X[test].T
+            with np.errstate(over="ignore", invalid="ignore"):  # (``heldout_scores``)
+                eta = b0[:, None] + coefs @ X[test].T
             return (
                 heldout_scores(family, metric, y[test], eta, w[test]),
                 heldout_scores(family, "deviance", y[test], eta, w[test]),

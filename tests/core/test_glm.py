@@ -587,3 +587,42 @@ def test_path_start_is_extrapolated_on_a_geometric_grid():
         )
         assert f_start < f_state
         assert np.abs(start.coef - after.coef).max() < np.abs(state.coef - after.coef).max()
+
+
+@pytest.mark.parametrize(
+    "family, metrics",
+    [(BINOMIAL, ["deviance", "class", "mse", "mae"]), (POISSON, ["deviance", "mse", "mae"])],
+)
+def test_heldout_scores_of_overflowed_predictions_are_infinite_never_nan(family, metrics):
+    """A held-out linear predictor that overflowed (inf, or NaN where the overflow met a zero)
+    costs an infinite error, never NaN, with no floating-point warning."""
+    y = np.array([1.0, 0.0, 1.0])
+    w = np.ones(3)
+    eta = np.array([[0.1, -0.2, 0.3], [np.nan, -0.2, 0.3], [np.inf, -np.inf, 0.3]])
+    for metric in metrics:
+        scores = heldout_scores(family, metric, y, eta, w)
+        assert np.isfinite(scores[0]) and scores[1] == np.inf, metric
+        assert not np.isnan(scores[2]), metric
+
+
+def test_poisson_cv_with_a_row_far_outside_the_training_range():
+    """Leaving out the row where a column is 1e300 (the others near 1e-100): that fold's
+    held-out predictions overflow; its errors are infinite, not NaN, and no warning leaks."""
+    X = np.array(
+        [
+            [2e-100, 71.021, 0.0, 1.0],
+            [1e-100, 0.0, 1.0, 0.0],
+            [1e300, 32.627, 0.0, 1.0],
+            [2e-100, 59.132, 0.0, 0.0],
+            [0.0, 1.0, 0.0, 1.0],
+            [3e-100, 5.0, 0.0, 0.0],
+        ]
+    )
+    y = np.array([1.0, 0.0, 3.0, 0.0, 2.0, 1.0])
+    for l1_ratio in (1.0, 0.0):
+        res = glm_cross_validate(
+            X, y, POISSON, folds=[np.arange(6) % 3], l1_ratios=[l1_ratio], n_alphas=20
+        )
+        curve = res.curves[0]
+        assert not np.isnan(curve.cv_mean).any() and not np.isnan(curve.fold_errors).any()
+        assert np.isinf(curve.fold_errors).any()
