@@ -966,8 +966,9 @@ def _heldout_errors(
     """Weighted held-out MSE and MAE of predictions ``pred`` (k, n_test) of ``y`` (n_test,).  A
     prediction that overflowed (a held-out row far outside the training rows' range; NaN where
     the overflow met a zero) counts as an infinite error, never NaN: ``fold_mean_se`` keeps an
-    infinite mean and no se for it."""
+    infinite mean and no se for it.  Rows of weight 0 count for nothing, even then."""
     pred = np.where(np.isfinite(pred), pred, np.inf)
+    pred[:, wt == 0] = y[wt == 0]
     mse = GAUSSIAN.unit_deviance(y[None, :], pred) @ wt
     mae = np.abs(y[None, :] - pred) @ wt
     return mse, mae

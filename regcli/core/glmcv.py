@@ -87,6 +87,7 @@ def heldout_scores(
         else:
             raise ValueError(f"unknown measure {metric!r}")
         unit = np.where(lost | np.isnan(unit), np.inf, unit)
+        unit[..., w == 0] = 0.0  # a row of weight 0 counts for nothing, even then
         return (unit @ w) / W
 
 

@@ -603,6 +603,11 @@ def test_heldout_scores_of_overflowed_predictions_are_infinite_never_nan(family,
         scores = heldout_scores(family, metric, y, eta, w)
         assert np.isfinite(scores[0]) and scores[1] == np.inf, metric
         assert not np.isnan(scores[2]), metric
+        # a row of weight 0 counts for nothing, even where its predictor overflowed
+        unweighted = heldout_scores(family, metric, y, eta, np.array([1.0, 1.0, 0.0]))
+        assert np.isfinite(unweighted[0]) and not np.isnan(unweighted).any(), metric
+        zero = heldout_scores(family, metric, y, eta[1:2], np.array([0.0, 1.0, 1.0]))
+        assert np.isfinite(zero[0]), metric
 
 
 def test_poisson_cv_with_a_row_far_outside_the_training_range():
