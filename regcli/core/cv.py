@@ -961,12 +961,15 @@ def _kernel_ridge(stats: Stats) -> bool:
 
 
 def _heldout_errors(
-    y: np.ndarray, pred: np.ndarray, wt: np.ndarray
+    y: np.ndarray, pred: np.ndarray, w: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted held-out MSE and MAE of predictions ``pred`` (k, n_test) of ``y`` (n_test,).  A
-    prediction that overflowed (a held-out row far outside the training rows' range; NaN where
-    the overflow met a zero) counts as an infinite error, never NaN: ``fold_mean_se`` keeps an
-    infinite mean and no se for it.  Rows of weight 0 count for nothing, even then."""
+    """Weighted (``w``) held-out MSE and MAE of predictions ``pred`` (k, n_test) of ``y``
+    (n_test,).  A prediction that overflowed (a held-out row far outside the training rows'
+    range; NaN where the overflow met a zero) counts as an infinite error, never NaN:
+    ``fold_mean_se`` keeps an infinite mean and no se for it.  Rows of weight 0 count for
+    nothing, even then; a fold of weight 0 has errors 0 (and its fold weight 0 in the mean)."""
+    total = float(w.sum())
+    wt = w / total if total > 0 else np.zeros_like(w)
     pred = np.where(np.isfinite(pred), pred, np.inf)
     pred[:, wt == 0] = y[wt == 0]
     mse = GAUSSIAN.unit_deviance(y[None, :], pred) @ wt
@@ -1009,8 +1012,7 @@ def _ridge_fold_score(  # type: ignore[no-untyped-def]
         pred = pred.T
         if interpolate:
             pred, _ = interpolate_path(spec.alphas[:count], pred, np.zeros(count), grid)
-        wt = w[test] / w[test].sum()
-        mse, mae = _heldout_errors(y[test], pred, wt)
+        mse, mae = _heldout_errors(y[test], pred, w[test])
     errors = mae if metric == "mae" else mse
     support = np.zeros((len(grid), std.constant.size), dtype=bool)
     support[: pred.shape[0], keep] = True
@@ -1053,12 +1055,11 @@ def _fold_score(
             if interpolate:
                 coefs, intercepts = interpolate_path(raw.alphas, coefs, intercepts, grid)
             test = fold == k
-            wt = w[test] / w[test].sum()
             # a held-out row far outside the training rows' range can overflow a prediction:
             # its error is then infinite (``fold_mean_se`` keeps an infinite mean, no se)
             with np.errstate(over="ignore", invalid="ignore"):
                 pred = intercepts[:, None] + coefs @ X[np.ix_(test, cols)].T  # (grid, n_test)
-                mse, mae = _heldout_errors(y[test], pred, wt)
+                mse, mae = _heldout_errors(y[test], pred, w[test])
             if metric == "mae":
                 errors = mae
             support = np.zeros((len(grid), std.constant.size), dtype=bool)

@@ -256,8 +256,11 @@ def moments_deviance(moments: Moments, coefs: np.ndarray, intercepts: np.ndarray
     """Gaussian mean deviance (MSE) of coefficient rows (a, p) with their intercepts (a,) on
     the rows summarized by ``moments``, without the rows:
     sum w (y - b0 - x b)^2 = syy - 2 b0 sy - 2 b'sxy + b0^2 W + 2 b0 b'sx + b'S b about the
-    moments' center."""
+    moments' center; 0 for rows of no weight at all (a held-out fold of weight 0 counts for
+    nothing)."""
     m = moments
+    if not m.W > 0:
+        return np.zeros(coefs.shape[0])
     b0 = intercepts - m.y_center + coefs @ m.center  # the intercept in centered units
     quad = np.einsum("ij,ij->i", coefs @ m.S, coefs)
     sse = m.syy - 2 * b0 * m.sy - 2 * coefs @ m.sxy + b0 * b0 * m.W + 2 * b0 * (coefs @ m.sx) + quad

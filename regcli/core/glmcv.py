@@ -88,7 +88,7 @@ def heldout_scores(
             raise ValueError(f"unknown measure {metric!r}")
         unit = np.where(lost | np.isnan(unit), np.inf, unit)
         unit[..., w == 0] = 0.0  # a row of weight 0 counts for nothing, even then
-        return (unit @ w) / W
+        return (unit @ w) / W if W > 0 else np.zeros(unit.shape[0])  # (a fold of weight 0)
 
 
 @threads_on_demand

@@ -417,3 +417,30 @@ def test_heldout_errors_count_overflowed_predictions_as_infinite_but_not_at_weig
     assert mse[1] == mae[1] == mse[2] == mae[2] == np.inf
     mse, mae = _heldout_errors(y, pred, np.array([0.0, 0.5, 0.5]))  # the NaN row weighs 0
     assert mse[1] == mae[1] == 0.0 and mse[2] == np.inf
+
+
+@pytest.mark.parametrize("metric", ["mse", "mae"])
+@pytest.mark.parametrize("shape", [(60, 5), (30, 80)])
+def test_a_fold_of_weight_zero_counts_for_nothing(metric, shape):
+    """Rows of weight 0 change no fit; where they make up a whole held-out fold, that fold's
+    error counts for nothing (no NaN from 0 / 0): the curve equals the cv without those rows."""
+    X, y = make_problem(*shape, seed=4)
+    n = shape[0]
+    folds = np.arange(n) % 4
+    w = np.ones(n)
+    w[folds == 0] = 0.0
+    alphas = cross_validate(X, y, folds=[folds], l1_ratios=[1.0]).curves[0].alphas
+    full = cross_validate(
+        X, y, weights=w, folds=[folds], l1_ratios=[1.0], metric=metric, alphas=alphas
+    )
+    kept = folds != 0
+    ref = cross_validate(
+        X[kept],
+        y[kept],
+        folds=[folds[kept] - 1],
+        l1_ratios=[1.0],
+        metric=metric,
+        alphas=alphas,
+    )
+    assert not np.isnan(full.curves[0].cv_mean).any()
+    np.testing.assert_allclose(full.curves[0].cv_mean, ref.curves[0].cv_mean, rtol=1e-6)
