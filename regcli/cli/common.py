@@ -619,14 +619,14 @@ def streamed_statistics(streamed: Any, *, fit_intercept: bool, standardize: bool
     return prepared, sums
 
 
-def auc_folds(y: Any, folds: list[Any]) -> None:
-    """Refuse --metric auc when a fold lacks a class (exit 2); warn, as cv.glmnet does, when
-    folds hold fewer than 10 rows (their AUC is noisy)."""
+def auc_folds(y: Any, folds: list[Any], weights: Any = None) -> None:
+    """Refuse --metric auc when a fold lacks a class among its rows of positive weight (exit
+    2); warn, as cv.glmnet does, when folds hold fewer than 10 rows (their AUC is noisy)."""
     import numpy as np
 
     from regcli.core.glmcv import AUC_MIN_FOLD_ROWS, auc_problem
 
-    problem = auc_problem(y, folds)
+    problem = auc_problem(y, folds, weights)
     if problem is not None:
         raise UsageError(f"--metric auc: {problem}; use fewer --folds or --metric deviance")
     smallest = min(int(np.bincount(ids.astype(int)).min()) for ids in folds)
@@ -714,12 +714,12 @@ def infinite_cv_warning(cv: Any) -> None:
 
     means = [np.asarray(c.cv_mean, dtype=float) for c in cv.curves]
     total = sum(m.size for m in means)
-    bad = sum(int(np.count_nonzero(~np.isfinite(m))) for m in means)
-    if not bad:
+    infinite = sum(int(np.count_nonzero(np.isinf(m))) for m in means)
+    if not infinite:
         return
-    where = "every alpha" if bad == total else f"{bad} of {total} alphas"
+    where = "every alpha" if infinite == total else f"{infinite} of {total} alphas"
     warn(
         f"the cross-validated error is infinite at {where}: predictions for held-out rows "
         "overflowed (a column holds values far outside the other rows' range; rescale or "
-        "clip it)" + ("; the alpha chosen says nothing" if bad == total else "")
+        "clip it)" + ("; the alpha chosen says nothing" if infinite == total else "")
     )

@@ -233,7 +233,7 @@ def cv_command(
             family=family.value,
         )
     if measure == "auc":
-        common.auc_folds(ds.y, fold_ids)
+        common.auc_folds(ds.y, fold_ids, ds.weights)
     points = (len(fold_ids) * (max(fold_ids[0]) + 1) + 1) * len(ratios)
     points *= n_alphas if grid is None else len(grid)
     with progress_bar("cv", int(points), force=progress, quiet=quiet):

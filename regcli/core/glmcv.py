@@ -68,6 +68,8 @@ def heldout_scores(
     if lost.any():
         eta = np.where(lost, 0.0, eta)
     W = float(w.sum())
+    if not W > 0:  # a held-out fold of weight 0 counts for nothing (its fold weight is 0)
+        return np.zeros(eta.shape[0])
     if metric == "auc":
         return np.array([weighted_auc(y, row, w) for row in eta])
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -88,7 +90,7 @@ def heldout_scores(
             raise ValueError(f"unknown measure {metric!r}")
         unit = np.where(lost | np.isnan(unit), np.inf, unit)
         unit[..., w == 0] = 0.0  # a row of weight 0 counts for nothing, even then
-        return (unit @ w) / W if W > 0 else np.zeros(unit.shape[0])  # (a fold of weight 0)
+        return (unit @ w) / W
 
 
 @threads_on_demand
@@ -213,14 +215,20 @@ def glm_cross_validate(
     )
 
 
-def auc_problem(y: np.ndarray, folds: list[np.ndarray]) -> str | None:
-    """Why auc cannot be cross-validated on these folds (a fold without both classes), or
-    None."""
+def auc_problem(
+    y: np.ndarray, folds: list[np.ndarray], weights: np.ndarray | None = None
+) -> str | None:
+    """Why auc cannot be cross-validated on these folds (a fold without both classes among
+    its rows of positive weight; a fold of weight 0 counts for nothing), or None."""
     for ids in folds:
         for k in range(fold_count([ids])):
-            held = y[ids == k]
+            rows = ids == k
+            if weights is not None:
+                rows &= weights > 0
+            held = y[rows]
             if held.size and (held.min() == held.max()):
-                return f"fold {k + 1} holds only one class, so its AUC is undefined"
+                where = "" if weights is None else " of positive weight"
+                return f"fold {k + 1} holds only one class{where}, so its AUC is undefined"
     return None
 
 

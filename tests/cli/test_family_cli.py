@@ -10,6 +10,7 @@ import pytest
 
 from regcli.core.family import BINOMIAL
 from regcli.core.glm import glm_fit
+from tests.conftest import only_notes
 
 
 @pytest.fixture
@@ -217,6 +218,27 @@ def test_auc_refused_when_a_fold_lacks_a_class(cli, write_csv):
     )
     r = cli("cv", folds, "--family", "binomial", "--metric", "auc", "--fold-col", "f")
     assert r.exit_code == 2 and "holds only one class" in r.stderr
+
+
+def test_auc_and_weights_of_zero(cli, write_csv):
+    """--metric auc counts a fold's rows of positive weight: a fold whose class-1 rows all
+    weigh 0 is refused (its AUC would be undefined: null everywhere); a fold of weight 0
+    counts for nothing (no NaN, no warning)."""
+    rows = [(i, i % 4, (i * 7) % 10 / 10 + (i % 3 == 0), int(i % 3 == 0)) for i in range(40)]
+    one_class = write_csv(
+        "x,f,w,y\n" + "".join(f"{x},{f},{0 if f == 1 and y else 1},{y}\n" for x, f, _, y in rows),
+        "one.csv",
+    )
+    args = ("--family", "binomial", "--metric", "auc", "--fold-col", "f", "--weights", "w")
+    r = cli("cv", one_class, "--target", "y", "--features", "x", *args)
+    assert r.exit_code == 2 and "one class of positive weight" in r.stderr, r.stderr
+    zero_fold = write_csv(
+        "x,z,f,w,y\n" + "".join(f"{x},{z},{f},{0 if f == 1 else 1},{y}\n" for x, f, z, y in rows),
+        "zero.csv",
+    )
+    r = cli("cv", zero_fold, "--target", "y", "--features", "x,z", *args, "-f", "json")
+    assert r.exit_code == 0 and only_notes(r.stderr), r.stderr
+    assert all(m is not None for m in r.json()["cv_mean"])
 
 
 def test_training_folds_and_weighted_rows_must_be_fittable(cli, write_csv):
