@@ -960,9 +960,7 @@ def _kernel_ridge(stats: Stats) -> bool:
     return isinstance(stats, LazyStats) and stats.n_features > stats.n_samples
 
 
-def _heldout_errors(
-    y: np.ndarray, pred: np.ndarray, w: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def heldout_errors(y: np.ndarray, pred: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Weighted (``w``) held-out MSE and MAE of predictions ``pred`` (k, n_test) of ``y``
     (n_test,).  A prediction that overflowed (a held-out row far outside the training rows'
     range; NaN where the overflow met a zero) counts as an infinite error, never NaN:
@@ -1012,7 +1010,7 @@ def _ridge_fold_score(  # type: ignore[no-untyped-def]
         pred = pred.T
         if interpolate:
             pred, _ = interpolate_path(spec.alphas[:count], pred, np.zeros(count), grid)
-        mse, mae = _heldout_errors(y[test], pred, w[test])
+        mse, mae = heldout_errors(y[test], pred, w[test])
     errors = mae if metric == "mae" else mse
     support = np.zeros((len(grid), std.constant.size), dtype=bool)
     support[: pred.shape[0], keep] = True
@@ -1059,7 +1057,7 @@ def _fold_score(
             # its error is then infinite (``fold_mean_se`` keeps an infinite mean, no se)
             with np.errstate(over="ignore", invalid="ignore"):
                 pred = intercepts[:, None] + coefs @ X[np.ix_(test, cols)].T  # (grid, n_test)
-                mse, mae = _heldout_errors(y[test], pred, w[test])
+                mse, mae = heldout_errors(y[test], pred, w[test])
             if metric == "mae":
                 errors = mae
             support = np.zeros((len(grid), std.constant.size), dtype=bool)

@@ -183,3 +183,25 @@ def test_a_model_whose_fold_error_is_infinite_is_behind_in_the_verdict(cli, writ
     ridge = next(m for m in out["models"] if m["penalty"] == "l2")
     assert ridge["cv_mean"] is None and "l2" not in out["verdict"]["within_one_se"]
     assert any("l2 (its CV error is not finite)" in s for s in out["verdict"]["sentences"])
+
+
+@pytest.mark.parametrize("family", ["gaussian", "poisson"])
+def test_a_test_row_far_outside_the_training_range_scores_as_an_infinite_error(
+    cli, write_csv, family
+):
+    """--test-size holding out the one row where x0 is 1e300 (the others ~1e-100): its
+    predictions overflow; the test error is infinite (null in JSON), never NaN, and no raw
+    floating-point warning leaks."""
+    rows = [f"{i * 1e-100},{i % 3},{i % 4}" for i in range(30)] + ["1e300,1,2"]
+    path = write_csv("x0,x1,y\n" + "\n".join(rows) + "\n")
+    for seed in range(1, 9):  # a seed whose test rows take the far one
+        r = cli(
+            "compare", path, "--family", family, "--folds", "5", "--test-size", "0.2",
+            "--seed", str(seed), "-f", "json",
+        )  # fmt: skip
+        assert r.exit_code == 0 and only_notes(r.stderr), r.stderr
+        assert "NaN" not in r.stdout
+        if any(m["test_mse"] is None for m in r.json()["models"]):
+            break
+    else:
+        pytest.fail("no seed put the far row in the test set")

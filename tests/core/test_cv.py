@@ -407,15 +407,15 @@ def test_a_heldout_row_far_outside_the_training_range_scores_as_an_infinite_erro
         assert np.isinf(curve.cv_mean).all() and 0 <= curve.index_min < curve.cv_mean.size
 
 
-def test_heldout_errors_count_overflowed_predictions_as_infinite_but_not_at_weight_zero():
-    from regcli.core.cv import _heldout_errors
+def testheldout_errors_count_overflowed_predictions_as_infinite_but_not_at_weight_zero():
+    from regcli.core.cv import heldout_errors
 
     y = np.array([1.0, 2.0, 3.0])
     pred = np.array([[1.5, 2.0, 2.5], [np.nan, 2.0, 3.0], [1.0, np.inf, 3.0]])
-    mse, mae = _heldout_errors(y, pred, np.full(3, 1 / 3))
+    mse, mae = heldout_errors(y, pred, np.full(3, 1 / 3))
     np.testing.assert_allclose([mse[0], mae[0]], [0.5 / 3, 1.0 / 3])
     assert mse[1] == mae[1] == mse[2] == mae[2] == np.inf
-    mse, mae = _heldout_errors(y, pred, np.array([0.0, 0.5, 0.5]))  # the NaN row weighs 0
+    mse, mae = heldout_errors(y, pred, np.array([0.0, 0.5, 0.5]))  # the NaN row weighs 0
     assert mse[1] == mae[1] == 0.0 and mse[2] == np.inf
 
 
