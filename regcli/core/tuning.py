@@ -26,7 +26,7 @@ DUAL_FACTOR_FROM = 0.8
 DUAL_MIN_SHIFT = 1e-8
 #: The dual form's factor of K + lam2 I serves later active sets and alphas (core/dual.py) while
 #: at most this many features entered or left since it was made (the Woodbury capacitance) ...
-DUAL_MAX_CHANGES = 64
+DUAL_MAX_CHANGES = 32
 #: ... lam2 is at least this share of the factor's (conjugate gradients for the shift) ...
 DUAL_PCG_MIN_SHIFT_RATIO = 0.5
 #: ... and they converge within this many iterations (each about 1/20 of a factorization at
