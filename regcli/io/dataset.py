@@ -87,6 +87,23 @@ class Dataset:
         )
 
 
+def check_role_columns(named: list[tuple[str, str | None]], columns: list[str], name: str) -> None:
+    """Each column named for a role (``named``: (option, column or None), e.g. --weights,
+    --fold-col) exists in ``columns`` and takes no other role (exit 2 otherwise)."""
+    role_of: dict[str, str] = {}
+    for option, col in named:
+        if col is None:
+            continue
+        if col not in columns:
+            raise UsageError(f"{option}: no column {col!r} in {name}{_listing(columns)}")
+        if col in role_of:
+            raise UsageError(
+                f"{role_of[col]} and {option} both name column {col!r} in {name}; "
+                "a column takes one role"
+            )
+        role_of[col] = option
+
+
 def load_dataset(
     path: str,
     *,
@@ -125,11 +142,11 @@ def load_dataset(
         roles = {c for c in (weights, *extra_columns.values()) if c is not None}
         target, reason = choose_target(columns, target, name, skip=roles)
         reserved = {target} | set(extra_columns.values()) | ({weights} if weights else set())
-        for option, col in [("--weights", weights)] + [
-            (f"--{k}-col", v) for k, v in extra_columns.items()
-        ]:
-            if col is not None and col not in columns:
-                raise UsageError(f"{option}: no column {col!r} in {name}{_listing(columns)}")
+        check_role_columns(
+            [("--weights", weights)] + [(f"--{k}-col", v) for k, v in extra_columns.items()],
+            columns,
+            name,
+        )
         feature_cols = select_features(columns, features, exclude, reserved, name)
         read = _read_columns(source, feature_cols, [target, weights, *extra_columns.values()])
     X_num, data, sha256 = read.numbers, read.others, source.digest

@@ -34,6 +34,7 @@ from regcli.io.dataset import (
     Dataset,
     arrow_kind,
     as_bool,
+    check_role_columns,
     choose_target,
     first_duplicate,
     fold_codes,
@@ -233,9 +234,7 @@ def stream_spec(
     columns, types = _schema(path, decimal)
     roles = {c for c in (weights, fold_col) if c is not None}
     target, reason = choose_target(columns, target, name, skip=roles)
-    for option, col in (("--weights", weights), ("--fold-col", fold_col)):
-        if col is not None and col not in columns:
-            raise UsageError(f"{option}: no column {col!r} in {name}")
+    check_role_columns([("--weights", weights), ("--fold-col", fold_col)], columns, name)
     reserved = {target} | roles
     feature_cols = select_features(columns, features, exclude, reserved, name)
     info = {c: _Column(_column_kind(types[columns.index(c)], c, name)) for c in feature_cols}

@@ -159,3 +159,23 @@ def test_infinite_heldout_errors_are_said_and_shown_as_null(cli, tmp_path, comma
     assert "NaN" not in r.stdout and "Infinity" not in r.stdout
     if command == "cv":
         assert all(m is None for m in r.json()["cv_mean"])
+
+
+@pytest.mark.parametrize(
+    "command, roles",
+    [
+        ("cv", ["--weights", "x1", "--fold-col", "x1"]),
+        ("compare", ["--weights", "x1", "--group-col", "x1", "--folds", "3"]),
+        ("cv", ["--fold-col", "x2", "--group-col", "x2"]),
+        ("cv", ["--weights", "x1", "--fold-col", "x1", "--engine", "stream"]),
+    ],
+)
+def test_one_column_for_two_roles_is_refused(cli, write_csv, command, roles):
+    """--weights, --fold-col and --group-col naming the same column: exit 2 naming both
+    options (the weights were taken out of the table before the fold column was looked up:
+    an internal KeyError, found by the fuzzer, seed 59)."""
+    rows = "".join(f"{i},{i % 3 + 1},{i % 2},{(i * 7) % 5}\n" for i in range(12))
+    path = write_csv("x0,x1,x2,y\n" + rows)
+    r = cli(command, path, *roles)
+    assert r.exit_code == 2, r.stderr
+    assert "both name column" in r.stderr and len(r.stderr.strip().splitlines()) == 1
