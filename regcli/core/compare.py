@@ -15,6 +15,7 @@ from regcli.core.cv import (
     fold_count,
     fold_mean_se,
     heldout_errors,
+    heldout_predictions,
     ols_cross_validate,
     prepare_cv,
 )
@@ -322,8 +323,7 @@ def compare_models(
 
 def _with_test(row: ModelRow, X: np.ndarray, y: np.ndarray, wt: np.ndarray, var: float) -> ModelRow:
     """``row`` with its test-set MSE and R^2 (infinite where a prediction overflowed)."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        pred = (row.intercept + X @ row.coef)[None, :]
+    pred = heldout_predictions(row.intercept, row.coef, X)
     mse = float(heldout_errors(y, pred, wt)[0][0])
     return replace(row, test_mse=mse, test_r2=1.0 - mse / var if var > 0 else None)
 
@@ -481,8 +481,7 @@ def compare_glm_models(
                     **dict(options, weights=None if weights is None else w[~test]),
                 )
                 ok &= fold_fit.converged
-                with np.errstate(over="ignore", invalid="ignore"):  # (``heldout_scores``)
-                    eta = (fold_fit.intercept + X[test] @ fold_fit.coef)[None, :]
+                eta = heldout_predictions(fold_fit.intercept, fold_fit.coef, X[test])
                 e_rep.append(heldout_scores(family, metric, y[test], eta, w[test])[0])
                 d_rep.append(heldout_scores(family, "deviance", y[test], eta, w[test])[0])
                 w_rep.append(float(w[test].sum()))
@@ -560,7 +559,6 @@ def _with_glm_test(
 ) -> ModelRow:
     from regcli.core.glmcv import heldout_scores
 
-    with np.errstate(over="ignore", invalid="ignore"):  # (``heldout_scores``)
-        eta = (row.intercept + X @ row.coef)[None, :]
+    eta = heldout_predictions(row.intercept, row.coef, X)
     dev = float(heldout_scores(family, "deviance", y, eta, wt)[0])
     return replace(row, test_mse=dev, test_r2=1.0 - dev / null if null > 0 else None)

@@ -960,6 +960,15 @@ def _kernel_ridge(stats: Stats) -> bool:
     return isinstance(stats, LazyStats) and stats.n_features > stats.n_samples
 
 
+def heldout_predictions(intercepts, coefs, X: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Linear predictions (k, n) of coefficient rows ``coefs`` (k, p) or one row (p,) with
+    their intercepts on held-out rows X (n, p).  A row far outside the training rows' range
+    may overflow: left as inf (NaN where it met a zero) for ``heldout_errors`` and
+    ``glmcv.heldout_scores`` to score as an infinite error, with no floating-point warning."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.atleast_1d(intercepts)[:, None] + np.atleast_2d(coefs) @ X.T
+
+
 def heldout_errors(y: np.ndarray, pred: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Weighted (``w``) held-out MSE and MAE of predictions ``pred`` (k, n_test) of ``y``
     (n_test,).  A prediction that overflowed (a held-out row far outside the training rows'
@@ -1053,11 +1062,8 @@ def _fold_score(
             if interpolate:
                 coefs, intercepts = interpolate_path(raw.alphas, coefs, intercepts, grid)
             test = fold == k
-            # a held-out row far outside the training rows' range can overflow a prediction:
-            # its error is then infinite (``fold_mean_se`` keeps an infinite mean, no se)
-            with np.errstate(over="ignore", invalid="ignore"):
-                pred = intercepts[:, None] + coefs @ X[np.ix_(test, cols)].T  # (grid, n_test)
-                mse, mae = heldout_errors(y[test], pred, w[test])
+            pred = heldout_predictions(intercepts, coefs, X[np.ix_(test, cols)])
+            mse, mae = heldout_errors(y[test], pred, w[test])
             if metric == "mae":
                 errors = mae
             support = np.zeros((len(grid), std.constant.size), dtype=bool)

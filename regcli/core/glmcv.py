@@ -19,6 +19,7 @@ from regcli.core.cv import (
     CVResult,
     fold_count,
     fold_mean_se,
+    heldout_predictions,
     interpolate_path,
     select_indices,
 )
@@ -167,8 +168,7 @@ def glm_cross_validate(
                 **fold_options,
             )
             coefs, b0 = interpolate_path(path.alphas, path.coefs, path.intercepts, grid)
-            with np.errstate(over="ignore", invalid="ignore"):  # (``heldout_scores``)
-                eta = b0[:, None] + coefs @ X[test].T
+            eta = heldout_predictions(b0, coefs, X[test])
             return (
                 heldout_scores(family, metric, y[test], eta, w[test]),
                 heldout_scores(family, "deviance", y[test], eta, w[test]),
