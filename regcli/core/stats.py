@@ -133,7 +133,8 @@ def _lazy_one_pass(
         y_mean = 0.0
     sv = np.sqrt(v)
     Xs = np.empty((n, p), order="F")
-    np.subtract(X, mean, out=Xs)
+    # (through the transposes: NumPy then walks a C-ordered X in its own order)
+    np.subtract(X.T, mean[:, None], out=Xs.T)
     if uniform:
         # X~ = (X - mean) / (sqrt(n) sd): the sums of squares of the centered columns give n var
         ss = np.einsum("ij,ij->j", Xs, Xs)
