@@ -48,6 +48,7 @@ from regcli.core.stats import (
     GramStats,
     SingleCopy,
     Standardization,
+    centered_fortran,
     constant_columns,
     normalized_weights,
     prescale,
@@ -230,12 +231,12 @@ def glm_problem(
     factor = prescale(X, standardize, exhaustive=True)
     Xp = X if factor is None else X / factor
     mean = v @ Xp if fit_intercept else np.zeros(p)
-    Xc = np.asfortranarray(Xp - mean)
+    Xc = centered_fortran(Xp, mean)
     var = np.einsum("i,ij,ij->j", v, Xc, Xc)
     constant = constant_columns(var, mean)
     carries = v > 0
     if carries.any():
-        rows = Xp[carries]
+        rows = Xp if carries.all() else Xp[carries]
         same = rows.max(axis=0) == rows.min(axis=0)
         constant |= same & (rows[0] == 0 if not fit_intercept else True)
     scale = np.ones(p)
@@ -253,8 +254,11 @@ def glm_problem(
         standardize=standardize,
     ).rescaled(factor)
     keep = np.flatnonzero(~constant)
-    Xs = Xc[:, keep] if keep.size != p else Xc
-    Xs = np.asfortranarray(Xs / scale[keep])
+    if keep.size != p:
+        Xs = np.asfortranarray(Xc[:, keep] / scale[keep])
+    else:
+        Xs = Xc  # a fresh array: scaled in place
+        Xs /= scale
     return std, GLMProblem(Xs, np.asarray(y, dtype=float), v, family, fit_intercept)
 
 

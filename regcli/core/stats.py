@@ -109,6 +109,27 @@ def normalized_weights(n: int, weights: np.ndarray | None) -> np.ndarray:
     return w / w.sum()
 
 
+#: Entries per block when a C-ordered X is copied into Fortran order (the block's rows, read
+#: and written, stay in cache).
+TRANSPOSE_BLOCK = 2**17
+
+
+def centered_fortran(X: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """X - mean as a new Fortran-ordered array.  A C-ordered X is copied a block of rows at a
+    time, through the transposes (NumPy walks both in X's order): three times faster than a
+    plain copy into Fortran order for narrow X (100,000 x 50)."""
+    n, p = X.shape
+    out = np.empty((n, p), order="F")
+    rows = max(256, TRANSPOSE_BLOCK // max(p, 1))
+    if not X.flags.c_contiguous or rows >= n:
+        np.subtract(X.T, mean[:, None], out=out.T)
+        return out
+    for start in range(0, n, rows):
+        block = slice(start, start + rows)
+        np.subtract(X[block].T, mean[:, None], out=out[block].T)
+    return out
+
+
 def _lazy_one_pass(
     X: np.ndarray,
     y: np.ndarray,
@@ -132,9 +153,7 @@ def _lazy_one_pass(
         mean = np.zeros(p)
         y_mean = 0.0
     sv = np.sqrt(v)
-    Xs = np.empty((n, p), order="F")
-    # (through the transposes: NumPy then walks a C-ordered X in its own order)
-    np.subtract(X.T, mean[:, None], out=Xs.T)
+    Xs = centered_fortran(X, mean)
     if uniform:
         # X~ = (X - mean) / (sqrt(n) sd): the sums of squares of the centered columns give n var
         ss = np.einsum("ij,ij->j", Xs, Xs)

@@ -209,3 +209,24 @@ def test_lazy_statistics_are_freed_as_soon_as_they_are_dropped():
         assert ref() is None
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("shape", [(3000, 50), (700, 300), (5, 4), (1, 1), (0, 3)])
+@pytest.mark.parametrize("layout", ["C", "F", "strided"])
+def test_centered_fortran_equals_the_plain_centered_copy(shape, layout):
+    """The blocked copy into Fortran order gives X - mean exactly, for C- and Fortran-ordered X
+    and a non-contiguous view, with several blocks of rows and with fewer rows than a block."""
+    from regcli.core import stats
+
+    rng = np.random.default_rng(5)
+    n, p = shape
+    base = rng.standard_normal((n, 2 * p))
+    X = {"C": np.ascontiguousarray(base[:, :p]), "F": np.asfortranarray(base[:, :p])}.get(
+        layout, base[:, ::2]
+    )
+    mean = rng.standard_normal(p)
+    out = stats.centered_fortran(X, mean)
+    assert out.flags.f_contiguous
+    np.testing.assert_array_equal(out, X - mean)
+    if shape == (3000, 50):
+        assert stats.TRANSPOSE_BLOCK // p < n  # the case of several blocks
