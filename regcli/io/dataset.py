@@ -490,6 +490,7 @@ def class_target(
         series = column.to_pandas()
         text = series.map(lambda v: None if _isna(v) else str(v))
         found = sorted(set(text.dropna()))
+        refuse_nul_text(found, col, name, role="target column")
         if len(found) > 2:
             listed = ", ".join(repr(v) for v in found[:8]) + (", ..." if len(found) > 8 else "")
             raise DataError(
@@ -654,6 +655,17 @@ def _stray_text(series: pd.Series) -> str | None:
     return str(values[~ok].iloc[0])
 
 
+def refuse_nul_text(levels: list[str], col: str, name: str, role: str = "column") -> None:
+    """Refuse a text column one of whose values holds a NUL byte: such a value would become a
+    feature or class name that no terminal or CSV reader shows as written."""
+    bad = next((lv for lv in levels if "\x00" in lv), None)
+    if bad is not None:
+        raise DataError(
+            f"{name}: {role} {col!r} holds a NUL byte in a cell ({bad!r}): binary data, or a "
+            "damaged file?"
+        )
+
+
 @dataclass(frozen=True)
 class ColumnPlan:
     """How one input column is written into X: its kind, feature names and one-hot levels.
@@ -786,6 +798,7 @@ def plan_column(column: Any, col: str, name: str, *, decimal: str = ".") -> Colu
     present = int(series.notna().sum())
     if not levels:
         return ColumnPlan("numeric", [col])  # every cell missing
+    refuse_nul_text(levels, col, name)
     if present >= ID_LIKE_MIN_ROWS and len(levels) >= ID_LIKE_SHARE * present:
         raise DataError(
             f"{name}: text column {col!r} has {len(levels)} distinct values in {present} rows "

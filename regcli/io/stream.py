@@ -41,6 +41,7 @@ from regcli.io.dataset import (
     is_boolean_text,
     numeric_column,
     onehot_block,
+    refuse_nul_text,
     select_features,
     to_float,
 )
@@ -630,6 +631,7 @@ def _plan(info: _Column, col: str, name: str) -> ColumnPlan:
     if info.boolean_text:
         return ColumnPlan("bool", [col], source="bool_text")
     levels = sorted(info.level_counts)
+    refuse_nul_text(levels, col, name)
     if info.present >= ID_LIKE_MIN_ROWS and len(levels) >= ID_LIKE_SHARE * info.present:
         raise DataError(
             f"{name}: text column {col!r} has {len(levels)} distinct values in {info.present} "

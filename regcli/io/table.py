@@ -298,6 +298,12 @@ def sniff_separator(first_line: str) -> str:
 
 
 def _check_names(names: list[str], name: str) -> None:
+    for position, col in enumerate(names, 1):
+        if "\x00" in col:
+            raise DataError(
+                f"{name}: the name of column {position} ({col!r}) holds a NUL byte: binary data, "
+                "or UTF-16 text without a byte-order mark? Convert text with iconv -t utf-8"
+            )
     seen: set[str] = set()
     dups = []
     for col in names:

@@ -616,3 +616,32 @@ def test_tables_fit_80_columns_uncut(cli, args):
     text = buf.getvalue()
     assert "…" not in text  # no header or cell cut short
     assert max(len(line) for line in text.splitlines()) <= 80
+
+
+@pytest.mark.parametrize("engine", ["local", "stream"])
+@pytest.mark.parametrize(
+    "data, named",
+    [
+        (b"a,b\x00,y\n1,2,3\n2,1,5\n3,4,4\n4,2,7\n", "the name of column 2 ('b\\x00')"),
+        (b"a,b,y\n1,x,3\n2,\x00,5\n3,z,4\n4,x,7\n5,z,8\n", "column 'b' holds a NUL byte"),
+    ],
+)
+def test_a_nul_byte_in_a_name_or_a_text_cell_is_refused(cli, tmp_path, engine, data, named):
+    """A NUL byte (binary data, UTF-16 without its byte-order mark) would become a feature
+    name or a one-hot level that no terminal or CSV reader shows as written: exit 65 naming
+    the column, on both readers."""
+    path = tmp_path / "nul.csv"
+    path.write_bytes(data)
+    r = cli("fit", path, "--alpha", "0.1", "--engine", engine, "-f", "csv")
+    assert r.exit_code == 65, r.stderr
+    assert named in error_line(r.stderr)
+    assert "\x00" not in r.stdout + r.stderr
+
+
+def test_a_nul_byte_in_a_class_target_is_refused(cli, tmp_path):
+    rows = ["a,y"] + [f"{i},{'yes' if i % 2 else 'no'}" for i in range(20)] + ["20,\x00"]
+    path = tmp_path / "nul.csv"
+    path.write_text("\n".join(rows) + "\n")
+    r = cli("fit", path, "--alpha", "0.01", "--family", "binomial", "-f", "csv")
+    assert r.exit_code == 65, r.stderr
+    assert "target column 'y' holds a NUL byte" in error_line(r.stderr)
