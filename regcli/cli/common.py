@@ -458,6 +458,37 @@ def _decoded_size(file: str) -> float:
         return size * 5 if file.endswith(".gz") else size
 
 
+#: Bytes a command holds per alpha and feature of a path (peak resident size over the data,
+#: measured on 5 x 20000 and 50 x 20000 tables): ``path`` with its coefficient rows as JSON
+#: text (~200), as CSV or a table (~80); ``cv`` per full path (~24) plus one byte per training
+#: fold (the folds' supports).
+PATH_BYTES_PER_ENTRY = {"json": 200.0, "csv": 80.0, "table": 80.0}
+CV_BYTES_PER_ENTRY = 24.0
+
+
+def check_grid_memory(need: float, points: int, n_features: int, option: str) -> None:
+    """Refuse, before any work, a grid whose paths would not fit in the memory available now
+    (``need`` bytes for ``points`` alphas over ``n_features`` features): exit 2 naming the
+    option, instead of a run the system kills when memory runs out."""
+    from regcli.core.parallel import available_memory
+
+    free = available_memory()
+    if free is None or need <= free:
+        return
+    raise UsageError(
+        f"{option}: {points} alphas x {n_features} features would need about "
+        f"{_size_text(need)} of memory, more than the {_size_text(free)} available; ask for "
+        "fewer alphas"
+    )
+
+
+def _size_text(size: float) -> str:
+    for unit, scale in (("TB", 2**40), ("GB", 2**30), ("MB", 2**20)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size / 2**10:.0f} KB"
+
+
 def _memory() -> float:
     import os
 

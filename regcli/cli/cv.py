@@ -235,7 +235,15 @@ def cv_command(
     if measure == "auc":
         common.auc_folds(ds.y, fold_ids, ds.weights)
     points = (len(fold_ids) * (max(fold_ids[0]) + 1) + 1) * len(ratios)
-    points *= n_alphas if grid is None else len(grid)
+    grid_points = n_alphas if grid is None else len(grid)
+    points *= grid_points
+    training_folds = len(fold_ids) * (max(fold_ids[0]) + 1)
+    common.check_grid_memory(
+        grid_points * len(ratios) * ds.n_features * (common.CV_BYTES_PER_ENTRY + training_folds),
+        grid_points,
+        ds.n_features,
+        "--n-alphas" if grid is None else "--alphas",
+    )
     with progress_bar("cv", int(points), force=progress, quiet=quiet):
         run = cv_then_refit(
             ds.X,

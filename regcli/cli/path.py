@@ -143,6 +143,12 @@ def path_command(
     )
     require_some_penalty(controls, "path")
     points = n_alphas if grid is None else len(grid)
+    common.check_grid_memory(
+        points * ds.n_features * common.PATH_BYTES_PER_ENTRY[emitter.fmt.value],
+        points,
+        ds.n_features,
+        "--n-alphas" if grid is None else "--alphas",
+    )
     options = dict(
         l1_ratio=ratio,
         weights=ds.weights,

@@ -723,7 +723,8 @@ def _read_columns(source: Batches, features: list[str], others: list[str | None]
     as_numbers = [
         c for c in features if _type_kind(source.types[position[c]]) in ("number", "bool")
     ]
-    kept = [c for c in dict.fromkeys([*features, *others]) if c is not None and c not in as_numbers]
+    numeric = set(as_numbers)
+    kept = [c for c in dict.fromkeys([*features, *others]) if c is not None and c not in numeric]
     X = np.empty((1024, len(as_numbers)), dtype=np.float64)
     chunks: dict[str, list[Any]] = {c: [] for c in kept}
     n = 0

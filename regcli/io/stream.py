@@ -24,6 +24,7 @@ from regcli.core.moments import Moments
 from regcli.core.progress import rows_read
 from regcli.core.stats import PRESCALE_HIGH, PRESCALE_LOW
 from regcli.core.threads import spare_threads
+from regcli.core.tuning import GRAM_MAX_FEATURES
 from regcli.errors import DataError, UsageError
 from regcli.io.dataset import (
     ID_LIKE_MIN_ROWS,
@@ -238,7 +239,16 @@ def stream_spec(
     check_role_columns([("--weights", weights), ("--fold-col", fold_col)], columns, name)
     reserved = {target} | roles
     feature_cols = select_features(columns, features, exclude, reserved, name)
-    info = {c: _Column(_column_kind(types[columns.index(c)], c, name)) for c in feature_cols}
+    if len(feature_cols) > GRAM_MAX_FEATURES:
+        # refused before the pass: the streamed statistics would be a Gram of p^2 entries that
+        # no route uses (beyond this many features the solvers keep the rows instead)
+        raise UsageError(
+            f"{name}: {len(feature_cols)} feature columns are beyond the streamed Gram "
+            f"statistics (at most {GRAM_MAX_FEATURES}; the route for more features keeps the "
+            "rows in memory); use --engine local"
+        )
+    position = {c: j for j, c in enumerate(columns)}
+    info = {c: _Column(_column_kind(types[position[c]], c, name)) for c in feature_cols}
     spec = StreamSpec(name, target, feature_cols, weights, fold_col, na, decimal, len(columns))
     return spec, reason, info
 

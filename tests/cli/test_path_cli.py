@@ -116,3 +116,24 @@ def test_every_command_has_help_and_is_in_readme(cli):
         r = cli(command.name, "--help")
         assert r.exit_code == 0 and len(r.stdout) > 200
         assert f"regcli {command.name}" in readme
+
+
+def test_a_grid_whose_paths_exceed_the_free_memory_is_refused_up_front(cli, monkeypatch):
+    """path and cv hold every alpha's coefficients (and cv the folds' supports): a grid that
+    would not fit in the memory available is a usage error naming the option, not a run the
+    system kills (100000 alphas x 20000 features took 2 minutes and ended with SIGKILL)."""
+    import regcli.core.parallel as parallel
+
+    data = SAMPLE / "diabetes.csv"  # 10 features
+    monkeypatch.setattr(parallel, "available_memory", lambda: 2.0**20)
+    assert cli("path", data, "--n-alphas", "500", "-f", "csv").exit_code == 0  # 0.4 MB
+    r = cli("path", data, "--n-alphas", "5000", "-f", "json")
+    assert r.exit_code == 2, r.stderr
+    assert "--n-alphas: 5000 alphas x 10 features would need about 9.5 MB" in r.stderr
+    assert r.stdout == ""
+    grid = ",".join(str(10.0 ** (-k / 1000)) for k in range(1, 1001))
+    monkeypatch.setattr(parallel, "available_memory", lambda: 2.0**18)  # cv: 0.33 MB
+    r = cli("cv", data, "--alphas", grid, "--folds", "10")
+    assert r.exit_code == 2 and "--alphas: 1000 alphas x 10 features" in r.stderr
+    monkeypatch.setattr(parallel, "available_memory", lambda: None)  # unknown: no refusal
+    assert cli("path", data, "--n-alphas", "5000", "-f", "csv").exit_code == 0

@@ -296,3 +296,21 @@ def test_progress_counts_the_rows_of_every_pass(cli, write_csv):
     # folds need a first pass: both passes count
     r = cli("cv", table, "--engine", "stream", "--folds", "3", "--progress")
     assert r.exit_code == 0 and "60 rows read (2 batches)" in r.stderr, r.stderr
+
+
+def test_more_features_than_the_gram_holds_are_refused_before_any_pass(cli, tmp_path, monkeypatch):
+    """Beyond GRAM_MAX_FEATURES feature columns no route takes streamed statistics: refused from
+    the header, before a pass would accumulate a p x p Gram (20000 columns took 31 s and 3 GB
+    before the refusal)."""
+    import regcli.io.stream as stream
+
+    monkeypatch.setattr(stream, "GRAM_MAX_FEATURES", 3)
+    path = tmp_path / "wide.csv"
+    path.write_text("a,b,c,d,y\n" + "\n".join(f"{i},{i % 3},{i % 5},{i % 7},{i}" for i in range(9)))
+    assert cli("path", path, "--engine", "stream", "--exclude", "d").exit_code == 0
+    accumulated = []
+    monkeypatch.setattr(stream, "accumulate_batches", lambda *a, **k: accumulated.append(1))
+    r = cli("path", path, "--engine", "stream")
+    assert r.exit_code == 2, r.stderr
+    assert "4 feature columns are beyond the streamed Gram statistics" in r.stderr
+    assert "--engine local" in r.stderr and not accumulated
