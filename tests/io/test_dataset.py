@@ -147,3 +147,24 @@ def test_bad_parquet_is_data_error(tmp_path):
     bad.write_bytes(b"PAR1 this is not parquet")
     with pytest.raises(DataError, match="Parquet"):
         load_dataset(str(bad))
+
+
+def test_a_wide_text_table_is_read_in_blocks_of_many_rows(tmp_path):
+    """Each block costs a fixed amount per column, so a wide table's blocks hold at least
+    BLOCK_MIN_ROWS rows (1 MiB blocks held 6 rows of a 20000-column table), and the rows
+    arrive whole and in order."""
+    from regcli.io.table import BLOCK_BYTES, BLOCK_MIN_ROWS, table_batches
+
+    p, n = 1000, 400
+    rng = np.random.default_rng(0)
+    values = np.round(rng.standard_normal((n, p)), 4)
+    header = ",".join(f"column_{j:05d}" for j in range(p))
+    path = tmp_path / "wide.csv"
+    path.write_text(header + "\n" + "\n".join(",".join(map(str, row)) for row in values) + "\n")
+    assert path.stat().st_size > 2 * BLOCK_BYTES  # two or more blocks at the plain size
+    with table_batches(str(path), digest=False) as source:
+        batches = list(source.batches)
+    assert batches[0].num_rows >= BLOCK_MIN_ROWS
+    assert sum(b.num_rows for b in batches) == n
+    got = np.vstack([np.column_stack([c.to_numpy() for c in b.columns]) for b in batches])
+    np.testing.assert_array_equal(got, values)
