@@ -18,6 +18,7 @@ from regcli.cli.options import (
     NaMode,
     NaOption,
     OutputOption,
+    QuietOption,
 )
 
 
@@ -76,15 +77,18 @@ def predict_command(
             "memory independent of the rows): for tables larger than memory.",
         ),
     ] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Predict with a saved model: a `prediction` column per kept row (glmnet's type.predict:
     the mean, the linear predictor, or the class)."""
     from regcli.cli import csvout, tables
     from regcli.cli.common import Emitter, check_decimal
+    from regcli.cli.messages import set_quiet
     from regcli.errors import UsageError
     from regcli.io.model import design_matrix, load_model
     from regcli.io.table import read_table, source_name
 
+    set_quiet(quiet)
     emitter = Emitter.create(fmt, output, force)
     fitted = load_model(model)
     name = source_name(data)

@@ -645,3 +645,18 @@ def test_a_nul_byte_in_a_class_target_is_refused(cli, tmp_path):
     r = cli("fit", path, "--alpha", "0.01", "--family", "binomial", "-f", "csv")
     assert r.exit_code == 65, r.stderr
     assert "target column 'y' holds a NUL byte" in error_line(r.stderr)
+
+
+def test_every_command_takes_quiet(cli, tmp_path):
+    """Scripts pass -q to every command: predict took none (a usage error, exit 2)."""
+    model = tmp_path / "m.json"
+    assert cli("fit", DIABETES, "--alpha", "1", "--save", model, "-q", "-f", "csv").exit_code == 0
+    for args in (
+        ("predict", model, DIABETES),
+        ("predict", model, DIABETES, "--stream"),
+        ("assess", model, DIABETES),
+        ("diff", model, model),
+        ("path", DIABETES, "--n-alphas", "3"),
+    ):
+        r = cli(*args, "-q", "-f", "csv")
+        assert r.exit_code == 0 and r.stderr == "", (args, r.stderr)
