@@ -45,10 +45,46 @@ def _in_unit(value: str, unit: float) -> str:
 
 
 @st.composite
+def wide_tables(draw) -> bytes:  # type: ignore[no-untyped-def]
+    """A table with more feature columns than rows (the lazy, homotopy and dual routes), its
+    numbers drawn by NumPy from a drawn seed: independent, correlated, with duplicated or
+    constant columns, or in mixed units; a numeric, count or 0/1 target."""
+    import numpy as np
+
+    n = draw(st.integers(3, 40))
+    p = draw(st.integers(n + 1, 300))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    shape = draw(st.sampled_from(["independent", "correlated", "duplicates", "constant", "units"]))
+    X = rng.standard_normal((n, p))
+    if shape == "correlated":
+        X = 0.95 * rng.standard_normal((n, 1)) + 0.3 * X
+    elif shape == "duplicates":
+        X[:, 1::2] = X[:, ::2][:, : p // 2]
+    elif shape == "constant":
+        X[:, rng.random(p) < 0.3] = 1.5
+    elif shape == "units":
+        X *= 10.0 ** rng.integers(-12, 13, p)
+    signal = X[:, :3].sum(axis=1) / (np.abs(X[:, :3]).sum(axis=1).max() + 1e-300)
+    target = draw(st.sampled_from(["numbers", "counts", "classes"]))
+    if target == "numbers":
+        y = signal + 0.3 * rng.standard_normal(n)
+    elif target == "counts":
+        y = rng.poisson(np.exp(signal)).astype(float)
+    else:
+        y = (signal + 0.5 * rng.standard_normal(n) > 0).astype(float)
+    lines = [",".join([f"x{j}" for j in range(p)] + ["y"])]
+    lines += [",".join(f"{v:.6g}" for v in (*row, t)) for row, t in zip(X, y)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+@st.composite
 def tables(draw) -> bytes:  # type: ignore[no-untyped-def]
-    """The bytes of a small delimited table (or of something that only looks like one)."""
+    """The bytes of a small delimited table (or of something that only looks like one), now
+    and then a wide one (``wide_tables``)."""
     if draw(st.integers(0, 30)) == 0:
         return draw(st.binary(max_size=200))
+    if draw(st.integers(0, 9)) == 0:
+        return draw(wide_tables())
     clean = draw(st.booleans())  # half the tables are plausible data, with a rare odd cell
     n_cols = draw(st.integers(2 if clean else 1, 6))
     n_rows = draw(st.integers(4, 40) if clean else st.integers(0, 12))

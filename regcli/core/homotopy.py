@@ -157,7 +157,8 @@ def lasso_homotopy(
             past &= v != 0.0
             if past.any():
                 room[past] = 1.0
-            inv_lim = np.divide(v, room, out=room)  # 0 where a limit is infinite
+            with np.errstate(over="ignore"):  # a limit within rounding of b: reached at once
+                inv_lim = np.divide(v, room, out=room)  # 0 where a limit is infinite
             if past.any():
                 inv_lim[past] = _INF
             if just_released >= 0 and past[k - 1]:
@@ -175,7 +176,8 @@ def lasso_homotopy(
                 np.maximum(gap, _FLOOR, out=gap)
                 inv_rel = side * d[B]
                 inv_rel -= 1.0
-                inv_rel /= gap
+                with np.errstate(over="ignore"):  # a floored gap: released at once
+                    inv_rel /= gap
                 r = int(inv_rel.argmax())
                 releasing, inv_release = int(B[r]), float(inv_rel[r])
         # ... or the first inactive |g_j| to reach lam: g_j - delta d_j = +-(lam - delta), at
@@ -183,10 +185,11 @@ def lasso_homotopy(
         # so a denominator is only zero there (floored: the ratio is then huge, or negative)
         up = np.subtract(lam, g)
         np.maximum(up, _FLOOR, out=up)
-        np.divide(np.subtract(1.0, d), up, out=up)
         down = np.add(lam, g)
         np.maximum(down, _FLOOR, out=down)
-        np.divide(np.add(1.0, d), down, out=down)
+        with np.errstate(over="ignore"):  # a floored denominator: that feature enters at once
+            np.divide(np.subtract(1.0, d), up, out=up)
+            np.divide(np.add(1.0, d), down, out=down)
         if signs is not None:  # a feature allowed one sign enters on that side only
             up[signs < 0] = -_INF
             down[signs > 0] = -_INF

@@ -263,3 +263,31 @@ def test_relaxed_path(cli):
     assert res.gamma == 0.0 and res.refit_ok.all()
     r = cli("path", DIABETES, "--relax", "--gamma", "0.5", "-f", "json")
     assert r.exit_code == 0 and r.json()["gamma"] == 0.5
+
+
+#: A wide-ish table in mixed units (fuzzer seed 64): with limits of 1e-300 the homotopy's event
+#: ratios divided by a room within rounding of 0 and overflowed (a raw NumPy warning).
+MIXED_UNITS = """\
+x0,x1,x2,x3,x4,x5,x6,x7,x8,x9,y
+-0.00985257,-2.98897e-07,-1.29365e-09,1.99471e+06,-1.95412e+09,8.80488e-06,1.2282e+10,-2.07241e-08,-13912.2,-1.22499e+11,2
+0.00250944,4.50301e-07,-1.63981e-09,1.76191e+06,-1.53948e+08,1.15002e-05,-9.10554e+08,-1.00799e-07,4237.22,6.92731e+10,0
+-0.000790552,3.0538e-07,2.53269e-10,1.31807e+06,-4.69909e+08,-2.1462e-06,-4.05797e+09,1.31295e-07,8546.77,2.21897e+11,0
+0.00749959,2.28986e-08,2.0486e-10,-1.11777e+06,7.2852e+08,3.56999e-06,6.13591e+09,-7.0527e-08,2622.42,1.03845e+11,2
+0.00419541,-7.4637e-07,9.89104e-10,-670580,2.68117e+08,-1.38502e-05,-1.09596e+10,-3.93471e-08,15263.4,-5.26559e+10,1
+0.00188991,-4.44165e-07,1.4918e-10,-586363,-4.80976e+08,1.53361e-05,-9.68267e+09,8.77682e-09,5380.75,-1.65914e+10,1
+0.00248083,1.08116e-06,1.49328e-09,-138510,-5.04173e+08,-1.36525e-05,-2.17409e+09,-7.66493e-08,4194.5,1.37763e+11,0
+-0.00314121,-2.04072e-06,1.9075e-10,319837,-1.02759e+09,-8.0951e-06,3.36424e+08,5.26904e-08,-3035.36,-3.86658e+10,1
+0.00238726,-1.1185e-06,-5.21497e-10,-701682,9.72157e+08,-4.38761e-07,2.17242e+08,-2.12861e-08,12986.7,1.12669e+11,3
+"""
+
+
+def test_limits_within_rounding_of_zero_give_no_floating_point_warning(cli, tmp_path):
+    path = tmp_path / "units.csv"
+    path.write_text(MIXED_UNITS)
+    for args in (
+        ("fit", "--alpha", "0.01"),
+        ("compare", "--folds", "3", "--fold-grid", "common"),
+    ):
+        r = cli(*args, path, "--upper", "1e-300", "--positive", "-f", "csv", "-q")
+        assert r.exit_code == 0, (args, r.stderr)
+        assert r.stderr == "", (args, r.stderr)
