@@ -458,10 +458,9 @@ def _decoded_size(file: str) -> float:
         return size * 5 if file.endswith(".gz") else size
 
 
-#: Bytes a command holds per alpha and feature of a path (peak resident size over the data,
-#: measured on 5 x 20000 and 50 x 20000 tables): ``path`` with its coefficient rows as JSON
-#: text (~200), as CSV or a table (~80); ``cv`` per full path (~24) plus one byte per training
-#: fold (the folds' supports).
+#: Bytes a command holds per alpha and feature of a path (its peak resident size beyond the
+#: data's, measured on wide tables): ``path`` with its coefficient rows as JSON text or as CSV
+#: and tables; ``cv`` per full path, plus one byte per training fold (the folds' supports).
 PATH_BYTES_PER_ENTRY = {"json": 200.0, "csv": 80.0, "table": 80.0}
 CV_BYTES_PER_ENTRY = 24.0
 

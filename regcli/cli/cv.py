@@ -234,10 +234,9 @@ def cv_command(
         )
     if measure == "auc":
         common.auc_folds(ds.y, fold_ids, ds.weights)
-    points = (len(fold_ids) * (max(fold_ids[0]) + 1) + 1) * len(ratios)
-    grid_points = n_alphas if grid is None else len(grid)
-    points *= grid_points
     training_folds = len(fold_ids) * (max(fold_ids[0]) + 1)
+    grid_points = n_alphas if grid is None else len(grid)
+    points = (training_folds + 1) * len(ratios) * grid_points
     common.check_grid_memory(
         grid_points * len(ratios) * ds.n_features * (common.CV_BYTES_PER_ENTRY + training_folds),
         grid_points,

@@ -38,8 +38,8 @@ MAX_HEADER_BYTES = 1 << 28
 #: Bytes of text parsed at a time (larger blocks cost memory and gain no speed)...
 BLOCK_BYTES = 1 << 20
 #: ... unless a block holds fewer rows than this (a row about as long as the header): every
-#: block costs a fixed amount per column, which on a table of 20000 columns and 200 rows read in
-#: 1 MiB blocks (6 rows each) was 80% of the reading time.  At most MAX_BLOCK_BYTES.
+#: block costs pyarrow and the reader a fixed amount per column, so a wide table is read in
+#: blocks of at least this many rows, of at most MAX_BLOCK_BYTES.
 BLOCK_MIN_ROWS = 256
 MAX_BLOCK_BYTES = 1 << 26
 PARQUET_BATCH_ROWS = 1 << 16

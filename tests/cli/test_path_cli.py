@@ -121,7 +121,7 @@ def test_every_command_has_help_and_is_in_readme(cli):
 def test_a_grid_whose_paths_exceed_the_free_memory_is_refused_up_front(cli, monkeypatch):
     """path and cv hold every alpha's coefficients (and cv the folds' supports): a grid that
     would not fit in the memory available is a usage error naming the option, not a run the
-    system kills (100000 alphas x 20000 features took 2 minutes and ended with SIGKILL)."""
+    system kills when memory runs out."""
     import regcli.core.parallel as parallel
 
     data = SAMPLE / "diabetes.csv"  # 10 features

@@ -151,8 +151,7 @@ def test_bad_parquet_is_data_error(tmp_path):
 
 def test_a_wide_text_table_is_read_in_blocks_of_many_rows(tmp_path):
     """Each block costs a fixed amount per column, so a wide table's blocks hold at least
-    BLOCK_MIN_ROWS rows (1 MiB blocks held 6 rows of a 20000-column table), and the rows
-    arrive whole and in order."""
+    BLOCK_MIN_ROWS rows, and the rows arrive whole and in order."""
     from regcli.io.table import BLOCK_BYTES, BLOCK_MIN_ROWS, table_batches
 
     p, n = 1000, 400
