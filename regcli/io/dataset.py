@@ -135,7 +135,7 @@ def load_dataset(
     if na not in NA_MODES:
         raise UsageError(f"--na: expected one of {', '.join(NA_MODES)}, got {na!r}")
     extra_columns = dict(extra_columns or {})
-    with table_batches(path, decimal=decimal, digest=digest) as source:
+    with table_batches(path, decimal=decimal, digest=digest, whole=True) as source:
         columns = source.names
         if not columns:
             raise DataError(f"{name}: no columns")

@@ -68,7 +68,7 @@ def read_arrow(path: str, *, decimal: str = ".") -> tuple[pa.Table, str]:
     """The whole table at ``path`` ('-' for stdin) and the sha256 of its bytes."""
     import pyarrow as pa
 
-    with table_batches(path, decimal=decimal) as source:
+    with table_batches(path, decimal=decimal, whole=True) as source:
         batches = list(source.batches)
         schema = pa.schema([pa.field(n, t) for n, t in zip(source.names, source.types)])
         table = pa.Table.from_batches(
@@ -91,7 +91,12 @@ class Batches:
 
 @contextmanager
 def table_batches(
-    path: str, *, decimal: str = ".", digest: bool = True, batch_rows: int = PARQUET_BATCH_ROWS
+    path: str,
+    *,
+    decimal: str = ".",
+    digest: bool = True,
+    batch_rows: int = PARQUET_BATCH_ROWS,
+    whole: bool = False,
 ) -> Iterator[Batches]:
     """Open ``path`` ('-' for stdin) for reading in record batches.
 
@@ -99,13 +104,15 @@ def table_batches(
     Standard input is spooled to a temporary file first (removed on leaving). ``digest``: hash
     a file's bytes (a second read; standard input is always hashed while it is spooled).
     ``batch_rows``: rows per Parquet batch (fewer hold less memory while reading).
+    ``whole``: the caller holds the whole table in memory anyway, so a wide text table of
+    numbers may be parsed at once (``_numbers_at_once``).
     """
     if path != STDIN:
         files = input_files(path)
         if len(files) > 1 or files[0] != path:
             yield _several(path, files, decimal, digest, batch_rows)
             return
-        with _open_path(path, path, decimal, batch_rows) as (names, types, batches):
+        with _open_path(path, path, decimal, batch_rows, whole) as (names, types, batches):
             yield Batches(names, types, batches, file_digest(path) if digest else "")
         return
     name = source_name(STDIN)
@@ -124,7 +131,7 @@ def table_batches(
     try:
         if os.path.getsize(spool.name) == 0:
             raise DataError(f"{name}: empty input")
-        with _open_path(spool.name, name, decimal, batch_rows) as (names, types, batches):
+        with _open_path(spool.name, name, decimal, batch_rows, whole) as (names, types, batches):
             yield Batches(names, types, batches, h.hexdigest())
     finally:
         os.unlink(spool.name)
@@ -233,8 +240,11 @@ def _several(
 
 
 @contextmanager
-def _open_path(path: str, name: str, decimal: str, batch_rows: int = PARQUET_BATCH_ROWS):  # type: ignore[no-untyped-def]
-    """(names, types, batch iterator) of a file, opened for the duration of the block."""
+def _open_path(  # type: ignore[no-untyped-def]
+    path: str, name: str, decimal: str, batch_rows: int = PARQUET_BATCH_ROWS, whole: bool = False
+):
+    """(names, types, batch iterator) of a file, opened for the duration of the block
+    (``whole``: as ``table_batches``)."""
     file = Path(path)
     if not file.exists():
         raise InputError(f"{name}: no such file")
@@ -266,8 +276,64 @@ def _open_path(path: str, name: str, decimal: str, batch_rows: int = PARQUET_BAT
             f"offset {exc.start}); is it a data table? Convert text with iconv -t utf-8"
         ) from None
     sep = "\t" if kind[0] in (".tsv", ".tab") else sniff_separator(header)
+    if whole and not compressed and encoding == "utf8" and decimal == ".":
+        at_once = _numbers_at_once(path, name, header, sep)
+        if at_once is not None:
+            yield at_once
+            return
     with _delimited_batches(path, name, sep, compressed, encoding, len(first), decimal) as opened:
         yield opened
+
+
+#: A text table of at least this many columns, every cell a finite plain number, is parsed at
+#: once by NumPy where the caller reads it whole: the block reader costs a fixed amount per
+#: column on every open and block, which dominates on wide tables.
+WIDE_TEXT_COLUMNS = 2000
+
+
+def _numbers_at_once(path: str, name: str, header: str, sep: str):  # type: ignore[no-untyped-def]
+    """(names, types, batches) of a wide text table whose cells are all finite plain numbers,
+    parsed by NumPy in one call into one batch of float64 columns (the type the block reader
+    gives numbers); None for any other table, which the block reader then reads (and says
+    what is wrong with it)."""
+    import csv
+    import warnings
+
+    import numpy as np
+    import pyarrow as pa
+
+    try:
+        names = next(csv.reader([header], delimiter=sep), [])
+    except csv.Error:  # (a name longer than the csv module's field limit)
+        return None
+    if len(names) < WIDE_TEXT_COLUMNS:
+        return None
+    named = _named(names)
+    _check_names(named, name)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (loadtxt warns of a file without rows)
+            values = np.loadtxt(
+                path,
+                delimiter=sep,
+                skiprows=1,
+                comments=None,
+                quotechar='"',
+                ndmin=2,
+                encoding="utf-8",
+                dtype=np.float64,
+            )
+    except (ValueError, OSError, UnicodeError):
+        return None
+    if not values.shape[0] or values.shape[1] != len(names) or not np.isfinite(values).all():
+        return None
+    columns = np.asfortranarray(values)
+    n = columns.shape[0]
+    batch = pa.RecordBatch.from_arrays(  # each column's buffer as it is (pa.array loads pandas)
+        [pa.Array.from_buffers(pa.float64(), n, [None, pa.py_buffer(c)]) for c in columns.T],
+        names=named,
+    )
+    return named, [pa.float64()] * len(named), iter([batch])
 
 
 def _first_line(path: str, name: str, compressed: bool) -> bytes:

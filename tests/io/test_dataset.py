@@ -167,3 +167,70 @@ def test_a_wide_text_table_is_read_in_blocks_of_many_rows(tmp_path):
     assert sum(b.num_rows for b in batches) == n
     got = np.vstack([np.column_stack([c.to_numpy() for c in b.columns]) for b in batches])
     np.testing.assert_array_equal(got, values)
+
+
+WIDE_VARIANTS = {
+    "plain": "a,b,c,y\n1.5,2,3,4\n-2,0.25,1e-3,5\n3,4,5,6.5\n",
+    "crlf": "a,b,c,y\r\n1.5,2,3,4\r\n-2,0.25,1e-3,5\r\n3,4,5,6.5\r\n",
+    "cr": "a,b,c,y\r1.5,2,3,4\r-2,0.25,1e-3,5\r3,4,5,6.5",
+    "quoted": '"a","b,x",c,y\n"1.5",2,3,4\n-2,"0.25",1e-3,5\n3,4,5,6.5\n',
+    "blank line": "a,b,c,y\n1.5,2,3,4\n\n-2,0.25,1e-3,5\n3,4,5,6.5",
+    "spaces": " a ,b,,y\n 1.5,2 ,3,4\n-2,0.25,1e-3,5\n3,4,5,6.5\n",
+    "semicolons": "a;b;c;y\n1.5;2;3;4\n-2;0.25;1e-3;5\n3;4;5;6.5\n",
+}
+WIDE_OTHERS = {  # not all plain finite numbers: the block reader's answer, whatever it is
+    "missing": "a,b,c,y\n1.5,,3,4\n-2,0.25,1e-3,5\n3,4,5,6.5\n",
+    "na": "a,b,c,y\n1.5,NA,3,4\n-2,0.25,1e-3,5\n3,4,5,6.5\n",
+    "text": "a,b,c,y\n1.5,u,3,4\n-2,v,1e-3,5\n3,u,5,6.5\n",
+    "inf": "a,b,c,y\n1.5,inf,3,4\n-2,0.25,1e-3,5\n3,4,5,6.5\n",
+    "ragged": "a,b,c,y\n1.5,2,3\n-2,0.25,1e-3,5\n3,4,5,6.5\n",
+    "header only": "a,b,c,y\n",
+    "duplicate names": "a,a,c,y\n1.5,2,3,4\n-2,0.25,1e-3,5\n3,4,5,6.5\n",
+    "booleans": "a,b,c,y\n1.5,true,3,4\n-2,false,1e-3,5\n3,true,5,6.5\n",
+}
+
+
+def _load_both(path, monkeypatch):
+    """load_dataset with the wide path on (every table counts as wide) and off: (result or
+    error text, whether NumPy read it at once) for each."""
+    from regcli.io import table
+
+    taken = []
+    at_once = table._numbers_at_once
+    monkeypatch.setattr(
+        table, "_numbers_at_once", lambda *a: taken.append(at_once(*a)) or taken[-1]
+    )
+    out = []
+    for columns in (1, 10**9):
+        monkeypatch.setattr(table, "WIDE_TEXT_COLUMNS", columns)
+        taken.clear()
+        try:
+            ds = load_dataset(str(path), na="error")
+            got = (ds.X.tolist(), ds.y.tolist(), ds.feature_names)
+        except (DataError, InputError, UsageError) as exc:
+            got = (type(exc).__name__, str(exc))
+        out.append((got, bool(taken) and taken[-1] is not None))
+    return out
+
+
+@pytest.mark.parametrize("variant", sorted(WIDE_VARIANTS))
+def test_a_wide_table_of_numbers_read_at_once_equals_the_block_reader(
+    tmp_path, monkeypatch, variant
+):
+    """Where every cell is a finite plain number NumPy parses the table in one call (wide
+    tables, when the whole table is read): the same columns, values and names as the block
+    reader, for each line ending, quoting, blank line and separator."""
+    path = tmp_path / "t.csv"
+    path.write_bytes(WIDE_VARIANTS[variant].encode())
+    (fast, at_once), (blocks, _) = _load_both(path, monkeypatch)
+    assert at_once
+    assert fast == blocks
+
+
+@pytest.mark.parametrize("variant", sorted(WIDE_OTHERS))
+def test_any_other_wide_table_is_left_to_the_block_reader(tmp_path, monkeypatch, variant):
+    path = tmp_path / "t.csv"
+    path.write_bytes(WIDE_OTHERS[variant].encode())
+    (fast, at_once), (blocks, _) = _load_both(path, monkeypatch)
+    assert not at_once
+    assert fast == blocks
