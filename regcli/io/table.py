@@ -13,6 +13,7 @@ from __future__ import annotations
 import glob
 import gzip
 import hashlib
+import math
 import os
 import re
 import sys
@@ -277,7 +278,7 @@ def _open_path(  # type: ignore[no-untyped-def]
         ) from None
     sep = "\t" if kind[0] in (".tsv", ".tab") else sniff_separator(header)
     if whole and not compressed and encoding == "utf8" and decimal == ".":
-        at_once = _numbers_at_once(path, name, header, sep)
+        at_once = _numbers_at_once(path, name, header, sep, len(first))
         if at_once is not None:
             yield at_once
             return
@@ -285,17 +286,20 @@ def _open_path(  # type: ignore[no-untyped-def]
         yield opened
 
 
-#: A text table of at least this many columns, every cell a finite plain number, is parsed at
-#: once by NumPy where the caller reads it whole: the block reader costs a fixed amount per
-#: column on every open and block, which dominates on wide tables.
+#: A text table of at least this many columns, its cells finite plain numbers but for at most
+#: WIDE_OTHER_COLUMNS columns (an id, a label), is parsed at once by NumPy where the caller
+#: reads it whole: the block reader costs a fixed amount per column on every open and block,
+#: which dominates on wide tables.
 WIDE_TEXT_COLUMNS = 2000
+WIDE_OTHER_COLUMNS = 16
 
 
-def _numbers_at_once(path: str, name: str, header: str, sep: str):  # type: ignore[no-untyped-def]
-    """(names, types, batches) of a wide text table whose cells are all finite plain numbers,
-    parsed by NumPy in one call into one batch of float64 columns (the type the block reader
-    gives numbers); None for any other table, which the block reader then reads (and says
-    what is wrong with it)."""
+def _numbers_at_once(path: str, name: str, header: str, sep: str, header_len: int):  # type: ignore[no-untyped-def]
+    """(names, types, batches) of a wide text table whose cells are finite plain numbers, in one
+    batch: those columns parsed by NumPy in one call (float64, the type the block reader gives
+    numbers), the few others (the columns whose first row is not such a number) by the block
+    reader alone; None for any other table, which the block reader then reads (and says what
+    is wrong with it)."""
     import csv
     import warnings
 
@@ -304,12 +308,18 @@ def _numbers_at_once(path: str, name: str, header: str, sep: str):  # type: igno
 
     try:
         names = next(csv.reader([header], delimiter=sep), [])
-    except csv.Error:  # (a name longer than the csv module's field limit)
+        first_row = _first_row(path, sep)
+    except (csv.Error, OSError, UnicodeError):  # (a field beyond the csv module's limit)
         return None
-    if len(names) < WIDE_TEXT_COLUMNS:
+    if len(names) < WIDE_TEXT_COLUMNS or first_row is None or len(first_row) != len(names):
         return None
     named = _named(names)
     _check_names(named, name)
+    others = [j for j, cell in enumerate(first_row) if not _plain_number(cell)]
+    if len(others) > WIDE_OTHER_COLUMNS:
+        return None
+    other_set = set(others)
+    numbers = [j for j in range(len(names)) if j not in other_set]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # (loadtxt warns of a file without rows)
@@ -317,6 +327,7 @@ def _numbers_at_once(path: str, name: str, header: str, sep: str):  # type: igno
                 path,
                 delimiter=sep,
                 skiprows=1,
+                usecols=numbers,
                 comments=None,
                 quotechar='"',
                 ndmin=2,
@@ -325,15 +336,49 @@ def _numbers_at_once(path: str, name: str, header: str, sep: str):  # type: igno
             )
     except (ValueError, OSError, UnicodeError):
         return None
-    if not values.shape[0] or values.shape[1] != len(names) or not np.isfinite(values).all():
+    n = values.shape[0]
+    if not n or values.shape[1] != len(numbers) or not np.isfinite(values).all():
         return None
     columns = np.asfortranarray(values)
-    n = columns.shape[0]
-    batch = pa.RecordBatch.from_arrays(  # each column's buffer as it is (pa.array loads pandas)
-        [pa.Array.from_buffers(pa.float64(), n, [None, pa.py_buffer(c)]) for c in columns.T],
-        names=named,
-    )
-    return named, [pa.float64()] * len(named), iter([batch])
+    arrays: list[Any] = [None] * len(names)
+    types: list[Any] = [pa.float64()] * len(names)
+    for j, column in zip(numbers, columns.T):  # each buffer as it is (pa.array loads pandas)
+        arrays[j] = pa.Array.from_buffers(pa.float64(), n, [None, pa.py_buffer(column)])
+    if others:
+        include = [names[j] for j in others]
+        try:
+            with _delimited_batches(
+                path, name, sep, False, "utf8", header_len, ".", include=include
+            ) as (_, other_types, batches):
+                chunks = list(batches)
+        except DataError:
+            return None
+        if sum(b.num_rows for b in chunks) != n:
+            return None
+        for i, j in enumerate(others):
+            arrays[j] = pa.concat_arrays([b.column(i) for b in chunks])
+            types[j] = other_types[i]
+    return named, types, iter([pa.RecordBatch.from_arrays(arrays, names=named)])
+
+
+def _first_row(path: str, sep: str) -> list[str] | None:
+    """The cells of a text file's first non-blank line after the header (None if none)."""
+    import csv
+
+    with open(path, encoding="utf-8", newline=None) as fh:
+        fh.readline()
+        for line in fh:
+            if line.strip():
+                return next(csv.reader([line], delimiter=sep), None)
+    return None
+
+
+def _plain_number(cell: str) -> bool:
+    """Whether a cell is a finite number as NumPy's text parser reads one."""
+    try:
+        return math.isfinite(float(cell)) and "_" not in cell
+    except ValueError:
+        return False
 
 
 def _first_line(path: str, name: str, compressed: bool) -> bytes:
@@ -394,13 +439,21 @@ def _first_message(exc: BaseException) -> str:
 
 @contextmanager
 def _delimited_batches(  # type: ignore[no-untyped-def]
-    path: str, name: str, sep: str, compressed: bool, encoding: str, header_len: int, decimal: str
+    path: str,
+    name: str,
+    sep: str,
+    compressed: bool,
+    encoding: str,
+    header_len: int,
+    decimal: str,
+    include: list[str] | None = None,
 ):
     """Stream the file in blocks (memory: one block at a time).
 
     The types are inferred from the first block, then fixed for the rest: numbers as float64
     (an integer column may hold a decimal further down), text as text; a later cell that does
-    not fit its column's type is a data error naming the column and the cell.
+    not fit its column's type is a data error naming the column and the cell.  ``include``:
+    read only these columns (by their names in the header).
     """
     import pyarrow as pa
     import pyarrow.csv as pcsv
@@ -425,7 +478,9 @@ def _delimited_batches(  # type: ignore[no-untyped-def]
             src.close()
             raise
 
-    base = {"strings_can_be_null": True, "decimal_point": decimal}
+    base: dict[str, Any] = {"strings_can_be_null": True, "decimal_point": decimal}
+    if include is not None:  # only these columns (the others are parsed, not converted)
+        base["include_columns"] = include
     names: list[str] = []
     try:
         src, reader = stream(pcsv.ConvertOptions(**base), first_block)

@@ -169,7 +169,8 @@ def test_a_wide_text_table_is_read_in_blocks_of_many_rows(tmp_path):
     np.testing.assert_array_equal(got, values)
 
 
-WIDE_VARIANTS = {
+WIDE_VARIANTS = {  # read at once: numbers by NumPy, the columns whose first cell is not one
+    # by the block reader alone
     "plain": "a,b,c,y\n1.5,2,3,4\n-2,0.25,1e-3,5\n3,4,5,6.5\n",
     "crlf": "a,b,c,y\r\n1.5,2,3,4\r\n-2,0.25,1e-3,5\r\n3,4,5,6.5\r\n",
     "cr": "a,b,c,y\r1.5,2,3,4\r-2,0.25,1e-3,5\r3,4,5,6.5",
@@ -177,16 +178,23 @@ WIDE_VARIANTS = {
     "blank line": "a,b,c,y\n1.5,2,3,4\n\n-2,0.25,1e-3,5\n3,4,5,6.5",
     "spaces": " a ,b,,y\n 1.5,2 ,3,4\n-2,0.25,1e-3,5\n3,4,5,6.5\n",
     "semicolons": "a;b;c;y\n1.5;2;3;4\n-2;0.25;1e-3;5\n3;4;5;6.5\n",
+    "id column": "id,a,b,y\ns1,1.5,2,4\ns2,-2,0.25,5\ns3,3,4,6.5\n",
+    "text column": "a,b,c,y\n1.5,u,3,4\n-2,v,1e-3,5\n3,u,5,6.5\n",
+    "missing first": "a,b,c,y\n1.5,,3,4\n-2,0.25,1e-3,5\n3,4,5,6.5\n",
+    "na first": "a,b,c,y\n1.5,NA,3,4\n-2,0.25,1e-3,5\n3,4,5,6.5\n",
+    "inf first": "a,b,c,y\n1.5,inf,3,4\n-2,0.25,1e-3,5\n3,4,5,6.5\n",
+    "booleans": "a,b,c,y\n1.5,true,3,4\n-2,false,1e-3,5\n3,true,5,6.5\n",
+    "text target": "a,b,c,y\n1.5,2,3,yes\n-2,0.25,1e-3,no\n3,4,5,yes\n",
 }
-WIDE_OTHERS = {  # not all plain finite numbers: the block reader's answer, whatever it is
-    "missing": "a,b,c,y\n1.5,,3,4\n-2,0.25,1e-3,5\n3,4,5,6.5\n",
-    "na": "a,b,c,y\n1.5,NA,3,4\n-2,0.25,1e-3,5\n3,4,5,6.5\n",
-    "text": "a,b,c,y\n1.5,u,3,4\n-2,v,1e-3,5\n3,u,5,6.5\n",
-    "inf": "a,b,c,y\n1.5,inf,3,4\n-2,0.25,1e-3,5\n3,4,5,6.5\n",
-    "ragged": "a,b,c,y\n1.5,2,3\n-2,0.25,1e-3,5\n3,4,5,6.5\n",
+WIDE_OTHERS = {  # left to the block reader: its answer, whatever it is
+    "missing later": "a,b,c,y\n1.5,2,3,4\n-2,,1e-3,5\n3,4,5,6.5\n",
+    "text later": "a,b,c,y\n1.5,2,3,4\n-2,u,1e-3,5\n3,4,5,6.5\n",
+    "inf later": "a,b,c,y\n1.5,2,3,4\n-2,inf,1e-3,5\n3,4,5,6.5\n",
+    "ragged": "a,b,c,y\n1.5,2,3,4\n-2,0.25,5\n3,4,5,6.5\n",
+    "ragged first": "a,b,c,y\n1.5,2,3\n-2,0.25,1e-3,5\n3,4,5,6.5\n",
     "header only": "a,b,c,y\n",
     "duplicate names": "a,a,c,y\n1.5,2,3,4\n-2,0.25,1e-3,5\n3,4,5,6.5\n",
-    "booleans": "a,b,c,y\n1.5,true,3,4\n-2,false,1e-3,5\n3,true,5,6.5\n",
+    "many others": "a,b,c,y\nu,v,w,4\nu,v,w,5\nu,w,w,6.5\n",
 }
 
 
@@ -217,9 +225,11 @@ def _load_both(path, monkeypatch):
 def test_a_wide_table_of_numbers_read_at_once_equals_the_block_reader(
     tmp_path, monkeypatch, variant
 ):
-    """Where every cell is a finite plain number NumPy parses the table in one call (wide
-    tables, when the whole table is read): the same columns, values and names as the block
-    reader, for each line ending, quoting, blank line and separator."""
+    """Where the cells are finite plain numbers NumPy parses the table in one call (wide
+    tables, when the whole table is read), the columns whose first cell is not such a number
+    read by the block reader alone: the same columns, types, values and names as the block
+    reader, for each line ending, quoting, blank line and separator, and an id, text,
+    missing, boolean or infinite first cell."""
     path = tmp_path / "t.csv"
     path.write_bytes(WIDE_VARIANTS[variant].encode())
     (fast, at_once), (blocks, _) = _load_both(path, monkeypatch)
@@ -229,6 +239,9 @@ def test_a_wide_table_of_numbers_read_at_once_equals_the_block_reader(
 
 @pytest.mark.parametrize("variant", sorted(WIDE_OTHERS))
 def test_any_other_wide_table_is_left_to_the_block_reader(tmp_path, monkeypatch, variant):
+    from regcli.io import table
+
+    monkeypatch.setattr(table, "WIDE_OTHER_COLUMNS", 2)
     path = tmp_path / "t.csv"
     path.write_bytes(WIDE_OTHERS[variant].encode())
     (fast, at_once), (blocks, _) = _load_both(path, monkeypatch)
