@@ -96,6 +96,7 @@ def lasso_homotopy(
     held_side = np.zeros(m)  # +1 at the upper limit, -1 at the lower
     fitted_held = np.zeros(n)
     bounding = releasing = -1  # the kink's other events: a position in A, a held feature
+    bound_up = False  # whether the bounding feature moves toward its upper limit (else lower)
     just_released = -1  # its limit is where it starts: not an event at once
     solves = 0
     since_anchor = 0
@@ -110,8 +111,7 @@ def lasso_homotopy(
             path.delete(leaving)
         elif bounding >= 0:  # held at the limit it reached
             q = int(path.idx[bounding])
-            at = float(path.b[bounding])
-            at = float(upper[q]) if at > 0 else float(lower[q])  # type: ignore[index]
+            at = float(upper[q]) if bound_up else float(lower[q])  # type: ignore[index]
             path.delete(bounding)
             held[q], value[q], held_side[q] = True, at, 1.0 if at > 0 else -1.0
             B = np.flatnonzero(held)
@@ -143,7 +143,9 @@ def lasso_homotopy(
         d = thin_product(XsT, path.XA[:, :k] @ v)
         # 3. the next kink at lam - delta: the first active coefficient to reach zero, where
         # -v_i / b_i is largest and positive (1 / delta) ...
-        inv = -v / b if entering < 0 else -v[:-1] / b[:-1]  # one just entered has b = 0
+        with np.errstate(over="ignore"):  # b within rounding of 0 (released from a limit near
+            # 0): it reaches 0 at once
+            inv = -v / b if entering < 0 else -v[:-1] / b[:-1]  # one just entered has b = 0
         leaving = int(inv.argmax()) if inv.size else -1
         inv_drop = float(inv[leaving]) if leaving >= 0 else 0.0
         inv_bound = inv_release = 0.0
@@ -166,6 +168,7 @@ def lasso_homotopy(
             if inv_lim.size:
                 bounding = int(inv_lim.argmax())
                 inv_bound = float(inv_lim[bounding])
+                bound_up = bool(v[bounding] > 0)  # (b's sign says nothing at a limit near 0)
             # ... or the first held feature whose gradient stops pushing it outward: at the
             # upper limit g_j >= lam until 1 / delta = (d_j - 1) / (g_j - lam), at the lower
             # g_j <= -lam until (-1 - d_j) / (-g_j - lam)
@@ -231,7 +234,7 @@ def lasso_homotopy(
             if limits is not None:
                 if bounding >= 0 and step >= delta:  # the kink where it reaches its limit
                     q = int(A[bounding])
-                    coef[q] = upper[q] if bp[bounding] > 0 else lower[q]  # type: ignore[index]
+                    coef[q] = upper[q] if bound_up else lower[q]  # type: ignore[index]
                 coef[B] = value[B]
                 absg[B] = -_INF  # a held feature's violation is its gradient's pull inward
             kkt = float(absg[absg.argmax()]) - alpha
