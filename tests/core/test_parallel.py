@@ -31,7 +31,9 @@ def test_results_in_task_order_from_several_processes(jobs):
     big = np.arange(10**6, dtype=float)  # shared with the children, not sent to them
 
     def task(t: int) -> tuple[int, int, float]:
-        time.sleep(0.05)
+        # long enough that no child finishes its first task before this process, done
+        # forking, takes one (0.05 s was not on a loaded machine)
+        time.sleep(0.3 if jobs > 1 else 0.01)
         return os.getpid(), t * t, float(big[t])
 
     out = run_tasks(task, list(range(7)), jobs)
