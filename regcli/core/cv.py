@@ -702,7 +702,8 @@ def pooled_r2(mse: np.ndarray, var_y: float) -> np.ndarray:
     fold whose own y is constant or tiny cannot blow it up)."""
     if not var_y > 0:
         return np.full(np.shape(mse), np.nan)
-    return 1.0 - np.asarray(mse) / var_y
+    with np.errstate(over="ignore"):  # a var(y) near underflow: the error dwarfs it, R^2 -inf
+        return 1.0 - np.asarray(mse) / var_y
 
 
 def fold_mean_se(

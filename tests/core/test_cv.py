@@ -444,3 +444,17 @@ def test_a_fold_of_weight_zero_counts_for_nothing(metric, shape):
     )
     assert not np.isnan(full.curves[0].cv_mean).any()
     np.testing.assert_allclose(full.curves[0].cv_mean, ref.curves[0].cv_mean, rtol=1e-6)
+
+
+def test_pooled_r2_of_a_target_variance_near_underflow_is_minus_infinity_without_warning():
+    """A target of values like 1e-160 and 5e-324 (fuzzer seed 75) has a variance near the
+    bottom of float64: a held-out error that dwarfs it is an R^2 of -inf (null in JSON), not an
+    overflow warning."""
+    import warnings
+
+    from regcli.core.cv import pooled_r2
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r2 = pooled_r2(np.array([1e-5, 0.0, 1e-320]), 1e-315)
+    assert r2[0] == -np.inf and r2[1] == 1.0 and np.isfinite(r2[2])
