@@ -308,10 +308,12 @@ def _numbers_at_once(path: str, name: str, header: str, sep: str, header_len: in
 
     try:
         names = next(csv.reader([header], delimiter=sep), [])
+        if len(names) < WIDE_TEXT_COLUMNS:  # (every narrow table: no second look at the file)
+            return None
         first_row = _first_row(path, sep)
     except (csv.Error, OSError, UnicodeError):  # (a field beyond the csv module's limit)
         return None
-    if len(names) < WIDE_TEXT_COLUMNS or first_row is None or len(first_row) != len(names):
+    if first_row is None or len(first_row) != len(names):
         return None
     named = _named(names)
     _check_names(named, name)
